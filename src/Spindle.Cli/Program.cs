@@ -1,0 +1,6 @@
+namespace Spindle.Cli;
+
+public static class Program
+{
+    public static int Main(string[] args) => SpindleCommand.Run(args);
+}

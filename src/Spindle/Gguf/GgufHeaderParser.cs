@@ -1,0 +1,293 @@
+using System.Buffers.Binary;
+using System.Text;
+using Spindle.Tensors;
+
+namespace Spindle.Gguf;
+
+/// <summary>
+/// Parses and validates a GGUF v2/v3 header from memory. Every count and length is checked against the bytes that
+/// remain before anything is allocated, so a hostile file can make it allocate no more than the file's own size;
+/// nesting of arrays is bounded so it cannot exhaust the stack. Every error names the byte offset.
+/// </summary>
+internal sealed unsafe class GgufHeaderParser
+{
+    public const uint Magic = 0x46554747; // "GGUF" read as little-endian u32
+    public const int DefaultAlignment = 32;
+    private const int MaxArrayNesting = 8;
+    private const int MaxDimensions = 4; // GGML_MAX_DIMS
+
+    private readonly byte* _data;
+    private readonly long _length;
+    private long _pos;
+
+    private GgufHeaderParser(byte* data, long length)
+    {
+        _data = data;
+        _length = length;
+    }
+
+    public static GgufHeader Parse(byte* data, long length) => new GgufHeaderParser(data, length).ParseHeader();
+
+    public static GgufHeader Parse(ReadOnlySpan<byte> bytes)
+    {
+        fixed (byte* p = bytes) return Parse(p, bytes.Length);
+    }
+
+    private long Remaining => _length - _pos;
+
+    private GgufHeader ParseHeader()
+    {
+        if (_length < 4) throw Error(0, $"file is {_length} bytes, too short for the GGUF magic");
+        uint magic = ReadUInt32();
+        if (magic != Magic)
+            throw Error(0, $"bad magic 0x{magic:X8} (expected \"GGUF\"); this is not a GGUF file");
+        long versionAt = _pos;
+        uint version = ReadUInt32();
+        if (version == 1) throw Error(versionAt, "GGUF version 1 is not supported (32-bit counts); re-convert the model");
+        if (version is not (2 or 3)) throw Error(versionAt, $"unsupported GGUF version {version} (supported: 2, 3)");
+
+        long tensorCountAt = _pos;
+        ulong tensorCount = ReadUInt64();
+        long kvCountAt = _pos;
+        ulong kvCount = ReadUInt64();
+
+        // Each entry takes a minimum number of bytes; a count that could not fit in the rest of the file is a lie.
+        const int minKvBytes = 8 + 4 + 1;
+        const int minTensorBytes = 8 + 4 + 4 + 8;
+        if (kvCount > (ulong)(Remaining / minKvBytes))
+            throw Error(kvCountAt, $"metadata count {kvCount} cannot fit in the {Remaining} bytes that remain");
+        if (tensorCount > (ulong)(Remaining / minTensorBytes))
+            throw Error(tensorCountAt, $"tensor count {tensorCount} cannot fit in the {Remaining} bytes that remain");
+
+        var metadata = new GgufMetadata();
+        for (ulong i = 0; i < kvCount; i++)
+        {
+            long keyAt = _pos;
+            string key = ReadString();
+            if (key.Length == 0) throw Error(keyAt, $"metadata entry {i} has an empty key");
+            long typeAt = _pos;
+            var type = (GgufValueType)ReadUInt32();
+            if (!GgufValueTypeInfo.IsKnown(type)) throw Error(typeAt, $"metadata key '{key}' has unknown value type {(uint)type}");
+            GgufValue value = ReadValue(type, key, depth: 0);
+            if (!metadata.TryAdd(key, value)) throw Error(keyAt, $"duplicate metadata key '{key}'");
+        }
+
+        int alignment = DefaultAlignment;
+        if (metadata.TryGetValue(GgufKeys.Alignment, out var alignValue))
+        {
+            if (alignValue.Value is not uint a || a == 0 || (a & (a - 1)) != 0 || a > (1u << 30))
+                throw new GgufFormatException($"GGUF error: {GgufKeys.Alignment} must be a u32 power of two, got {alignValue.Type} {alignValue}");
+            alignment = (int)a;
+        }
+
+        var tensors = new GgufTensorInfo[tensorCount];
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (ulong i = 0; i < tensorCount; i++)
+        {
+            long infoAt = _pos;
+            string name = ReadString();
+            if (!names.Add(name)) throw Error(infoAt, $"duplicate tensor name '{name}'");
+            long dimsAt = _pos;
+            uint nDims = ReadUInt32();
+            if (nDims > MaxDimensions) throw Error(dimsAt, $"tensor '{name}' has {nDims} dimensions (at most {MaxDimensions})");
+            var dims = new long[nDims];
+            long elements = 1;
+            for (int d = 0; d < nDims; d++)
+            {
+                long dimAt = _pos;
+                ulong dim = ReadUInt64();
+                if (dim > long.MaxValue) throw Error(dimAt, $"tensor '{name}' dimension {d} = {dim} is out of range");
+                dims[d] = (long)dim;
+                if (dims[d] != 0 && elements > long.MaxValue / dims[d])
+                    throw Error(dimAt, $"tensor '{name}' shape overflows a 64-bit element count");
+                elements *= dims[d];
+            }
+            long typeAt = _pos;
+            var ttype = (GgmlType)ReadUInt32();
+            if (!GgmlTypeInfo.IsKnown(ttype)) throw Error(typeAt, $"tensor '{name}' has unknown tensor type {(uint)ttype}");
+            int blockSize = GgmlTypeInfo.BlockSize(ttype);
+            if (nDims > 0 && dims[0] % blockSize != 0)
+                throw Error(dimsAt, $"tensor '{name}' row length {dims[0]} is not a multiple of the {GgmlTypeInfo.Name(ttype)} block size {blockSize}");
+            long byteLength = GgmlTypeInfo.ByteLength(ttype, elements);
+            if (byteLength < 0) throw Error(dimsAt, $"tensor '{name}' of {elements} elements of type {GgmlTypeInfo.Name(ttype)} has no valid byte size");
+            long offsetAt = _pos;
+            ulong offset = ReadUInt64();
+            if (offset % (ulong)alignment != 0)
+                throw Error(offsetAt, $"tensor '{name}' data offset {offset} is not a multiple of the alignment {alignment}");
+            if (offset > long.MaxValue) throw Error(offsetAt, $"tensor '{name}' data offset {offset} is out of range");
+            tensors[i] = new GgufTensorInfo(name, ttype, dims, (long)offset, byteLength);
+        }
+
+        long dataOffset = AlignUp(_pos, alignment);
+        if (tensorCount > 0 && dataOffset > _length)
+            throw Error(_pos, $"data section would start at {dataOffset}, past the end of the {_length}-byte file");
+        long dataLength = Math.Max(0, _length - dataOffset);
+        CheckTensorPlacement(tensors, dataOffset, dataLength);
+
+        return new GgufHeader
+        {
+            Version = version,
+            Metadata = metadata,
+            Tensors = tensors,
+            Alignment = alignment,
+            DataOffset = dataOffset,
+        };
+    }
+
+    private static void CheckTensorPlacement(GgufTensorInfo[] tensors, long dataOffset, long dataLength)
+    {
+        foreach (var t in tensors)
+        {
+            if (t.Offset > dataLength || t.ByteLength > dataLength - t.Offset)
+                throw Error(dataOffset + t.Offset,
+                    $"tensor '{t.Name}' data [{t.Offset}, {t.Offset + t.ByteLength}) runs past the end of the {dataLength}-byte data section");
+        }
+        var byOffset = (GgufTensorInfo[])tensors.Clone();
+        Array.Sort(byOffset, static (a, b) => a.Offset.CompareTo(b.Offset));
+        for (int i = 1; i < byOffset.Length; i++)
+        {
+            var prev = byOffset[i - 1];
+            var cur = byOffset[i];
+            if (prev.ByteLength > 0 && cur.ByteLength > 0 && cur.Offset < prev.Offset + prev.ByteLength)
+                throw Error(dataOffset + cur.Offset, $"tensor '{cur.Name}' overlaps tensor '{prev.Name}'");
+        }
+    }
+
+    private GgufValue ReadValue(GgufValueType type, string key, int depth)
+    {
+        return type switch
+        {
+            GgufValueType.UInt8 => new GgufValue(type, ReadByte()),
+            GgufValueType.Int8 => new GgufValue(type, (sbyte)ReadByte()),
+            GgufValueType.UInt16 => new GgufValue(type, ReadUInt16()),
+            GgufValueType.Int16 => new GgufValue(type, (short)ReadUInt16()),
+            GgufValueType.UInt32 => new GgufValue(type, ReadUInt32()),
+            GgufValueType.Int32 => new GgufValue(type, (int)ReadUInt32()),
+            GgufValueType.Float32 => new GgufValue(type, BitConverter.Int32BitsToSingle((int)ReadUInt32())),
+            GgufValueType.Bool => new GgufValue(type, ReadBool(key)),
+            GgufValueType.String => new GgufValue(type, ReadString()),
+            GgufValueType.UInt64 => new GgufValue(type, ReadUInt64()),
+            GgufValueType.Int64 => new GgufValue(type, (long)ReadUInt64()),
+            GgufValueType.Float64 => new GgufValue(type, BitConverter.Int64BitsToDouble((long)ReadUInt64())),
+            GgufValueType.Array => new GgufValue(type, ReadArray(key, depth)),
+            _ => throw Error(_pos, $"metadata key '{key}' has unknown value type {(uint)type}"),
+        };
+    }
+
+    private GgufArray ReadArray(string key, int depth)
+    {
+        long at = _pos;
+        if (depth >= MaxArrayNesting) throw Error(at, $"metadata key '{key}' nests arrays deeper than {MaxArrayNesting} levels");
+        var elementType = (GgufValueType)ReadUInt32();
+        if (!GgufValueTypeInfo.IsKnown(elementType)) throw Error(at, $"metadata key '{key}' is an array of unknown type {(uint)elementType}");
+        long countAt = _pos;
+        ulong count = ReadUInt64();
+        int minBytes = GgufValueTypeInfo.MinByteLength(elementType);
+        if (count > (ulong)(Remaining / minBytes))
+            throw Error(countAt, $"metadata key '{key}': array of {count} {elementType} values cannot fit in the {Remaining} bytes that remain");
+        if (count > (ulong)Array.MaxLength) throw Error(countAt, $"metadata key '{key}': array of {count} values is too long");
+        int n = (int)count;
+        switch (elementType)
+        {
+            case GgufValueType.UInt8: return new GgufArray(elementType, ReadBlock<byte>(n));
+            case GgufValueType.Int8: return new GgufArray(elementType, ReadBlock<sbyte>(n));
+            case GgufValueType.UInt16: return new GgufArray(elementType, ReadBlock<ushort>(n));
+            case GgufValueType.Int16: return new GgufArray(elementType, ReadBlock<short>(n));
+            case GgufValueType.UInt32: return new GgufArray(elementType, ReadBlock<uint>(n));
+            case GgufValueType.Int32: return new GgufArray(elementType, ReadBlock<int>(n));
+            case GgufValueType.Float32: return new GgufArray(elementType, ReadBlock<float>(n));
+            case GgufValueType.UInt64: return new GgufArray(elementType, ReadBlock<ulong>(n));
+            case GgufValueType.Int64: return new GgufArray(elementType, ReadBlock<long>(n));
+            case GgufValueType.Float64: return new GgufArray(elementType, ReadBlock<double>(n));
+            case GgufValueType.Bool:
+            {
+                var items = new bool[n];
+                for (int i = 0; i < n; i++) items[i] = ReadBool(key);
+                return new GgufArray(elementType, items);
+            }
+            case GgufValueType.String:
+            {
+                var items = new string[n];
+                for (int i = 0; i < n; i++) items[i] = ReadString();
+                return new GgufArray(elementType, items);
+            }
+            default:
+            {
+                var items = new GgufArray[n];
+                for (int i = 0; i < n; i++) items[i] = ReadArray(key, depth + 1);
+                return new GgufArray(elementType, items);
+            }
+        }
+    }
+
+    private T[] ReadBlock<T>(int count) where T : unmanaged
+    {
+        long byteCount = (long)count * sizeof(T);
+        Need(byteCount);
+        var result = new T[count];
+        // GGUF is little-endian, as is every machine .NET runs this library on.
+        new ReadOnlySpan<byte>(_data + _pos, (int)byteCount).CopyTo(System.Runtime.InteropServices.MemoryMarshal.AsBytes(result.AsSpan()));
+        _pos += byteCount;
+        return result;
+    }
+
+    private bool ReadBool(string key)
+    {
+        long at = _pos;
+        byte b = ReadByte();
+        if (b > 1) throw Error(at, $"metadata key '{key}': bool value {b} is neither 0 nor 1");
+        return b == 1;
+    }
+
+    private string ReadString()
+    {
+        long at = _pos;
+        ulong length = ReadUInt64();
+        if (length > (ulong)Remaining)
+            throw Error(at, $"string length {length} runs past the end of the file ({Remaining} bytes remain)");
+        if (length > int.MaxValue) throw Error(at, $"string length {length} is too long");
+        string s = Encoding.UTF8.GetString(_data + _pos, (int)length);
+        _pos += (long)length;
+        return s;
+    }
+
+    private byte ReadByte()
+    {
+        Need(1);
+        return _data[_pos++];
+    }
+
+    private ushort ReadUInt16()
+    {
+        Need(2);
+        ushort v = BinaryPrimitives.ReadUInt16LittleEndian(new ReadOnlySpan<byte>(_data + _pos, 2));
+        _pos += 2;
+        return v;
+    }
+
+    private uint ReadUInt32()
+    {
+        Need(4);
+        uint v = BinaryPrimitives.ReadUInt32LittleEndian(new ReadOnlySpan<byte>(_data + _pos, 4));
+        _pos += 4;
+        return v;
+    }
+
+    private ulong ReadUInt64()
+    {
+        Need(8);
+        ulong v = BinaryPrimitives.ReadUInt64LittleEndian(new ReadOnlySpan<byte>(_data + _pos, 8));
+        _pos += 8;
+        return v;
+    }
+
+    private void Need(long byteCount)
+    {
+        if (byteCount > Remaining)
+            throw Error(_pos, $"file is truncated: needed {byteCount} more bytes, {Remaining} remain");
+    }
+
+    internal static long AlignUp(long value, int alignment) => (value + alignment - 1) / alignment * alignment;
+
+    private static GgufFormatException Error(long offset, string problem) => new(offset, problem);
+}

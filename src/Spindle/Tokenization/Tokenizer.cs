@@ -1,0 +1,66 @@
+using Spindle.Gguf;
+
+namespace Spindle.Tokenization;
+
+/// <summary>
+/// Text ↔ token ids for one vocabulary, matching llama.cpp id for id. Subclasses implement one tokenizer model
+/// (SentencePiece-style BPE, byte-level BPE, WordPiece); this base splits out special tokens and decodes.
+/// Instances are immutable and safe to share between threads.
+/// </summary>
+public abstract class Tokenizer
+{
+    private readonly SpecialTokenPartitioner _partitioner;
+    private byte[][]? _pieces;
+
+    protected Tokenizer(Vocabulary vocabulary)
+    {
+        Vocabulary = vocabulary;
+        _partitioner = new SpecialTokenPartitioner(vocabulary);
+    }
+
+    public Vocabulary Vocabulary { get; }
+
+    /// <summary>
+    /// Encodes <paramref name="text"/>. <paramref name="addSpecial"/> adds BOS/EOS (or CLS/SEP) as the vocabulary's
+    /// metadata asks; <paramref name="parseSpecial"/> turns the text of control tokens (e.g. "&lt;s&gt;") into those tokens.
+    /// </summary>
+    public int[] Encode(string text, bool addSpecial = false, bool parseSpecial = false)
+    {
+        var output = new List<int>(text.Length / 3 + 4);
+        Encode(text, output, addSpecial, parseSpecial);
+        return output.ToArray();
+    }
+
+    public void Encode(string text, List<int> output, bool addSpecial, bool parseSpecial)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        EncodeFragments(text, _partitioner.Partition(text, parseSpecial), output, addSpecial);
+    }
+
+    /// <summary>Encodes partitioned text: raw fragments through the model, token fragments as they are.</summary>
+    protected abstract void EncodeFragments(string text, List<TextFragment> fragments, List<int> output, bool addSpecial);
+
+    /// <summary>The bytes a token stands for when decoded (llama.cpp's token_to_piece with special = true).</summary>
+    protected abstract byte[] ComputePiece(int id);
+
+    /// <summary>The bytes token <paramref name="id"/> decodes to; control and unknown tokens give nothing unless <paramref name="special"/>.</summary>
+    public ReadOnlySpan<byte> TokenToPiece(int id, bool special = false)
+    {
+        if (!Vocabulary.IsValid(id)) throw new ArgumentOutOfRangeException(nameof(id), id, $"token id must be in [0, {Vocabulary.Count})");
+        if (!special && (Vocabulary.Attributes[id] & (TokenAttributes.Control | TokenAttributes.Unknown)) != 0) return default;
+        var pieces = _pieces ??= BuildPieces();
+        return pieces[id];
+    }
+
+    private byte[][] BuildPieces()
+    {
+        var pieces = new byte[Vocabulary.Count][];
+        for (int i = 0; i < pieces.Length; i++) pieces[i] = ComputePiece(i);
+        return pieces;
+    }
+
+    /// <summary>Creates the tokenizer that tokenizer.ggml.model names.</summary>
+    public static Tokenizer FromGguf(GgufFile file) => FromVocabulary(Vocabulary.FromGguf(file.Metadata));
+
+    public static Tokenizer FromVocabulary(Vocabulary vocabulary) => TokenizerFactory.Create(vocabulary);
+}

@@ -1,0 +1,10 @@
+namespace Spindle.Tokenization;
+
+internal static class TokenizerFactory
+{
+    public static Tokenizer Create(Vocabulary vocabulary) => vocabulary.Model switch
+    {
+        _ => throw new NotSupportedException(
+            $"tokenizer model '{vocabulary.Model}' is not supported (supported: llama, gpt2, bert)"),
+    };
+}
