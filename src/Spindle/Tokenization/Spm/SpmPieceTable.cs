@@ -55,12 +55,63 @@ internal sealed class SpmPieceTable
         _pairs = new PairMap(pairs.Count);
         foreach (var (left, right, merged) in pairs) _pairs.Add(left, right, merged);
 
+        foreach (string text in tokens) AddAdjacentPairs(text);
+
         for (int b = 0; b < 256; b++)
         {
             int id = vocabulary.GetIdOrDefault($"<0x{b:X2}>");
             // llama.cpp's byte_to_token falls back to the byte as a one-character text; only ASCII bytes can be one.
             if (id < 0 && b < 0x80) id = vocabulary.GetIdOrDefault(((char)b).ToString());
             _byteTokenIds[b] = id;
+        }
+    }
+
+    /// <summary>
+    /// False when no token's text has code point <paramref name="left"/> directly followed by <paramref name="right"/>:
+    /// then no merge can ever cross between them, and the text on either side can be merged independently (with the
+    /// same result, since the queue orders each side's merges the same way whether or not the other side is in it).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool CanJoin(int left, int right)
+    {
+        int l = FastCode(left), r = FastCode(right);
+        if ((l | r) >= 0)
+        {
+            int bit = l * FastCodeCount + r;
+            return (_fastPairs[bit >> 6] & (1UL << bit)) != 0;
+        }
+        return _otherPairs.Contains(((long)left << 21) | (uint)right);
+    }
+
+    // Codes for the fast pair bitmap: ASCII and '▁' (every escaped space), the bulk of most text.
+    private const int FastCodeCount = 129;
+    private readonly ulong[] _fastPairs = new ulong[(FastCodeCount * FastCodeCount + 63) / 64];
+    private readonly HashSet<long> _otherPairs = new();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int FastCode(int codePoint) => codePoint < 128 ? codePoint : codePoint == '\u2581' ? 128 : -1;
+
+    private void AddAdjacentPairs(string text)
+    {
+        int previous = -1;
+        for (int i = 0; i < text.Length; i += char.IsSurrogatePair(text, i) ? 2 : 1)
+        {
+            int codePoint = char.IsSurrogatePair(text, i) ? char.ConvertToUtf32(text[i], text[i + 1])
+                : char.IsSurrogate(text[i]) ? 0xFFFD : text[i];
+            if (previous >= 0)
+            {
+                int l = FastCode(previous), r = FastCode(codePoint);
+                if ((l | r) >= 0)
+                {
+                    int bit = l * FastCodeCount + r;
+                    _fastPairs[bit >> 6] |= 1UL << bit;
+                }
+                else
+                {
+                    _otherPairs.Add(((long)previous << 21) | (uint)codePoint);
+                }
+            }
+            previous = codePoint;
         }
     }
 

@@ -29,19 +29,25 @@ internal sealed class SpmSession
         if (addSpacePrefix) text[0] = SpaceEscape;
         fragment.Replace(text[(addSpacePrefix ? 1 : 0)..], ' ', SpaceEscape);
 
-        int count = SplitCodePoints(table, text);
-        _queue.Clear();
-        for (int i = 1; i < count; i++) TryAddBigram(table, i - 1, i);
-        Merge(table);
-        Emit(table, unknownId, output);
+        // Merge segment by segment, cut where no token spans the boundary: each queue stays small and in cache.
+        for (int position = 0; position < length;)
+        {
+            int count = SplitSegment(table, text, ref position);
+            _queue.Clear();
+            for (int i = 1; i < count; i++) TryAddBigram(table, i - 1, i);
+            Merge(table);
+            Emit(table, unknownId, output);
+        }
     }
 
-    // One symbol per code point, as llama.cpp splits by UTF-8 sequence length.
-    private int SplitCodePoints(SpmPieceTable table, ReadOnlySpan<char> text)
+    // One symbol per code point, as llama.cpp splits by UTF-8 sequence length, from `position` up to the first boundary
+    // no merge can cross. Symbols are numbered from 0 per segment.
+    private int SplitSegment(SpmPieceTable table, ReadOnlySpan<char> text, ref int position)
     {
         int[] start = _start, len = _length, prev = _prev, next = _next, id = _id;
-        int count = 0;
-        for (int i = 0; i < text.Length;)
+        int count = 0, previousCodePoint = 0;
+        int i = position;
+        while (i < text.Length)
         {
             char c = text[i];
             int codePoint = c, n = 1;
@@ -57,15 +63,18 @@ internal sealed class SpmSession
                     codePoint = 0xFFFD; // a lone surrogate becomes U+FFFD in UTF-8, the form llama.cpp sees
                 }
             }
+            if (count > 0 && !table.CanJoin(previousCodePoint, codePoint)) break;
             start[count] = i;
             len[count] = n;
             prev[count] = count - 1;
             next[count] = count + 1;
             id[count] = table.CodePointToken(codePoint);
+            previousCodePoint = codePoint;
             count++;
             i += n;
         }
         next[count - 1] = -1;
+        position = i;
         return count;
     }
 
