@@ -19,7 +19,7 @@ internal sealed class SpmSession
     private int[] _id = new int[256]; // token the symbol's text is, -1 for a code point no token covers
     private readonly BigramQueue _queue = new();
 
-    public void Encode(SpmPieceTable table, ReadOnlySpan<char> fragment, bool addSpacePrefix, int unknownId, List<int> output)
+    public void Encode(SpmPieceTable table, ReadOnlySpan<char> fragment, bool addSpacePrefix, int unknownId, bool splitSegments, List<int> output)
     {
         int length = fragment.Length + (addSpacePrefix ? 1 : 0);
         if (length == 0) return;
@@ -32,7 +32,7 @@ internal sealed class SpmSession
         // Merge segment by segment, cut where no token spans the boundary: each queue stays small and in cache.
         for (int position = 0; position < length;)
         {
-            int count = SplitSegment(table, text, ref position);
+            int count = SplitSegment(table, text, splitSegments, ref position);
             _queue.Clear();
             for (int i = 1; i < count; i++) TryAddBigram(table, i - 1, i);
             Merge(table);
@@ -42,7 +42,7 @@ internal sealed class SpmSession
 
     // One symbol per code point, as llama.cpp splits by UTF-8 sequence length, from `position` up to the first boundary
     // no merge can cross. Symbols are numbered from 0 per segment.
-    private int SplitSegment(SpmPieceTable table, ReadOnlySpan<char> text, ref int position)
+    private int SplitSegment(SpmPieceTable table, ReadOnlySpan<char> text, bool splitSegments, ref int position)
     {
         int[] start = _start, len = _length, prev = _prev, next = _next, id = _id;
         int count = 0, previousCodePoint = 0;
@@ -63,7 +63,7 @@ internal sealed class SpmSession
                     codePoint = 0xFFFD; // a lone surrogate becomes U+FFFD in UTF-8, the form llama.cpp sees
                 }
             }
-            if (count > 0 && !table.CanJoin(previousCodePoint, codePoint)) break;
+            if (splitSegments && count > 0 && !table.CanJoin(previousCodePoint, codePoint)) break;
             start[count] = i;
             len[count] = n;
             prev[count] = count - 1;

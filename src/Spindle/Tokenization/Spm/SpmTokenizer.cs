@@ -17,9 +17,18 @@ public sealed class SpmTokenizer : Tokenizer
 
     [ThreadStatic] private static SpmSession? t_session;
 
-    public SpmTokenizer(Vocabulary vocabulary) : base(vocabulary)
+    private readonly bool _splitSegments;
+
+    public SpmTokenizer(Vocabulary vocabulary) : this(vocabulary, splitSegments: true)
+    {
+    }
+
+    /// <param name="splitSegments">Merge independent segments separately (the fast path); false merges each fragment as
+    /// one, exactly as llama.cpp does, which tests use to check the two agree.</param>
+    internal SpmTokenizer(Vocabulary vocabulary, bool splitSegments) : base(vocabulary)
     {
         _table = new SpmPieceTable(vocabulary);
+        _splitSegments = splitSegments;
     }
 
     protected override void EncodeFragments(string text, List<TextFragment> fragments, List<int> output, bool addSpecial)
@@ -37,7 +46,7 @@ public sealed class SpmTokenizer : Tokenizer
                 isPrevSpecial = true;
                 continue;
             }
-            session.Encode(_table, text.AsSpan(fragment.Start, fragment.Length), vocab.AddSpacePrefix && isPrevSpecial, vocab.UnknownId, output);
+            session.Encode(_table, text.AsSpan(fragment.Start, fragment.Length), vocab.AddSpacePrefix && isPrevSpecial, vocab.UnknownId, _splitSegments, output);
             isPrevSpecial = false;
         }
 
