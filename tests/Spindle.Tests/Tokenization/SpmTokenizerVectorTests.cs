@@ -69,4 +69,18 @@ public class SpmTokenizerVectorTests
         Assert.Equal([29871, 13], cases[7].ExpectedIds!);
         Assert.Equal("\t\n", cases[10].Text);
     }
+
+    [Fact]
+    public void Vector_reader_reads_every_shared_vector_file()
+    {
+        var inputs = Directory.GetFiles(SharedData.PathOf("vocab"), "*.inp")
+            .Concat(Directory.GetFiles(SharedData.PathOf("models"), "*.inp", SearchOption.AllDirectories)).ToList();
+        Assert.NotEmpty(inputs);
+        foreach (string input in inputs)
+        {
+            var vectors = TokenizerVectors.Load(input); // throws when .inp and .out disagree on the number of strings
+            Assert.NotEmpty(vectors.Cases);
+            Assert.Contains(vectors.Cases, c => c.Text.Length == 0);
+        }
+    }
 }

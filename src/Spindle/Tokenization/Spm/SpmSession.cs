@@ -23,7 +23,7 @@ internal sealed class SpmSession
     {
         int length = fragment.Length + (addSpacePrefix ? 1 : 0);
         if (length == 0) return;
-        EnsureCapacity(length);
+        if (_text.Length < length) _text = new char[Math.Max(length, _text.Length * 2)];
 
         Span<char> text = _text.AsSpan(0, length);
         if (addSpacePrefix) text[0] = SpaceEscape;
@@ -38,7 +38,11 @@ internal sealed class SpmSession
             Merge(table);
             Emit(table, unknownId, output);
         }
+        // A thread keeps its scratch for the next call, but not a copy of a huge input.
+        if (_text.Length > RetainedTextCapacity) _text = new char[256];
     }
+
+    private const int RetainedTextCapacity = 1 << 20;
 
     // One symbol per code point, as llama.cpp splits by UTF-8 sequence length, from `position` up to the first boundary
     // no merge can cross. Symbols are numbered from 0 per segment.
@@ -64,6 +68,11 @@ internal sealed class SpmSession
                 }
             }
             if (splitSegments && count > 0 && !table.CanJoin(previousCodePoint, codePoint)) break;
+            if (count == start.Length)
+            {
+                GrowSymbols();
+                (start, len, prev, next, id) = (_start, _length, _prev, _next, _id);
+            }
             start[count] = i;
             len[count] = n;
             prev[count] = count - 1;
@@ -142,15 +151,13 @@ internal sealed class SpmSession
         for (int j = 0; j < byteCount; j++) output.Add(table.ByteToken(bytes[j]));
     }
 
-    private void EnsureCapacity(int length)
+    private void GrowSymbols()
     {
-        if (_text.Length >= length) return;
-        int size = Math.Max(length, _text.Length * 2);
-        _text = new char[size];
-        _start = new int[size];
-        _length = new int[size];
-        _prev = new int[size];
-        _next = new int[size];
-        _id = new int[size];
+        int size = _start.Length * 2;
+        Array.Resize(ref _start, size);
+        Array.Resize(ref _length, size);
+        Array.Resize(ref _prev, size);
+        Array.Resize(ref _next, size);
+        Array.Resize(ref _id, size);
     }
 }
