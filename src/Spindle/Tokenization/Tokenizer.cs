@@ -85,6 +85,7 @@ public abstract class Tokenizer
                 piece.CopyTo(rented.AsSpan(written));
                 written += piece.Length;
             }
+            if (CleanSpaces) written = DecodedSpaceCleaner.Clean(rented.AsSpan(0, written));
             return Encoding.UTF8.GetString(rented, 0, written);
         }
         finally
@@ -92,6 +93,12 @@ public abstract class Tokenizer
             ArrayPool<byte>.Shared.Return(rented);
         }
     }
+
+    /// <summary>
+    /// Whether <see cref="Decode"/> tidies spaces before punctuation and contractions (llama.cpp's clean_spaces, set per
+    /// pre-tokenizer). Off for SentencePiece vocabularies.
+    /// </summary>
+    protected virtual bool CleanSpaces => false;
 
     /// <summary>The longest piece of any token, in bytes (for sizing buffers of streaming decoders).</summary>
     public int MaxPieceByteLength => _maxPieceByteLength >= 0 ? _maxPieceByteLength : (_maxPieceByteLength = ComputeMaxPieceByteLength());
