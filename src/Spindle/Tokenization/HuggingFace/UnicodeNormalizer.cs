@@ -22,7 +22,8 @@ internal static class UnicodeNormalizer
         if (compose) Compose(codePoints);
 
         var sb = new StringBuilder(codePoints.Count + 4);
-        foreach (int cp in codePoints) sb.Append(new Rune(cp).ToString());
+        Span<char> utf16 = stackalloc char[2];
+        foreach (int cp in codePoints) sb.Append(utf16[..new Rune(cp).EncodeToUtf16(utf16)]);
         return sb.ToString();
     }
 
