@@ -54,4 +54,52 @@ public sealed class HuggingFaceComponentTests
         punct.PreTokenize(pieces, true);
         Assert.Equal(["hi", ",", " you", "!"], pieces);
     }
+
+    [Fact]
+    public void MetaspaceKeepsRepeatedSpacesAsOwnPieces()
+    {
+        // tokenizers' own test: "Hey   friend!" → ▁Hey, ▁, ▁, ▁friend!
+        var pre = new MetaspacePreTokenizer('\u2581', HfPrependScheme.Always, split: true);
+        var pieces = new List<string> { "Hey   friend!" };
+        pre.PreTokenize(pieces, atTextStart: true);
+        Assert.Equal(["▁Hey", "▁", "▁", "▁friend!"], pieces);
+    }
+
+    [Fact]
+    public void MetaspaceDecoderDropsReplacementsOfTheFirstTokenOnly()
+    {
+        var tokens = new List<string> { "▁Hey", "▁friend!" };
+        new MetaspaceDecoder('\u2581', HfPrependScheme.Always).DecodeChain(tokens);
+        Assert.Equal(["Hey", " friend!"], tokens);
+        tokens = ["▁Hey"];
+        new MetaspaceDecoder('\u2581', HfPrependScheme.Never).DecodeChain(tokens);
+        Assert.Equal([" Hey"], tokens);
+    }
+
+    [Fact]
+    public void Llama3StyleSplitRegexIsolatesDigitTriples()
+    {
+        const string pattern = @"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
+        var pre = new SplitPreTokenizer(HfPattern.Regex(pattern), HfSplitBehavior.Isolated, invert: false);
+        var pieces = new List<string> { "Hello world 12345!! I'M" };
+        pre.PreTokenize(pieces, true);
+        Assert.Equal(["Hello", " world", " ", "123", "45", "!!", " I", "'M"], pieces);
+    }
+
+    [Fact]
+    public void LowercaseAndStripWorkUnderInvariantGlobalization()
+    {
+        Assert.Equal("äbc ω", new LowercaseNormalizer().Normalize("ÄBC Ω"));
+        Assert.Equal("a b", new StripNormalizer(true, true).Normalize(" \t a b\u3000"));
+        Assert.Equal("cafe", new StripAccentsNormalizer().Normalize(UnicodeNormalizer.Normalize("café", NormalizationForm.FormD)));
+    }
+
+    [Fact]
+    public void ByteLevelAlphabetIsGpt2s()
+    {
+        Assert.Equal('Ġ', ByteLevelAlphabet.ToChar((byte)' '));
+        Assert.Equal('Ċ', ByteLevelAlphabet.ToChar((byte)'\n'));
+        Assert.Equal('a', ByteLevelAlphabet.ToChar((byte)'a'));
+        for (int b = 0; b < 256; b++) Assert.Equal(b, ByteLevelAlphabet.ToByte(ByteLevelAlphabet.ToChar((byte)b)));
+    }
 }

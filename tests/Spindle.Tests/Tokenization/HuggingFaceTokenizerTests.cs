@@ -261,4 +261,54 @@ public sealed class HuggingFaceTokenizerTests(ITestOutputHelper output)
         var e = Assert.Throws<NotSupportedException>(() => HfTokenizer.Parse(json));
         Assert.Contains(typeName, e.Message);
     }
+
+    // Llama-2-style: no normalizer, Metaspace pre-tokenizer (prepend "first") and Metaspace decoder, NFKC normalizer.
+    private const string MetaspaceJson = """
+    {
+      "added_tokens": [{"id": 0, "content": "<unk>", "special": true, "normalized": false, "lstrip": false, "rstrip": false, "single_word": false}],
+      "normalizer": {"type": "NFKC"},
+      "pre_tokenizer": {"type": "Metaspace", "replacement": "▁", "prepend_scheme": "first", "split": true},
+      "post_processor": null,
+      "decoder": {"type": "Metaspace", "replacement": "▁", "prepend_scheme": "first", "split": true},
+      "model": {"type": "BPE", "unk_token": "<unk>", "fuse_unk": false, "byte_fallback": false,
+                "vocab": {"<unk>": 0, "▁": 1, "h": 2, "i": 3, "f": 4, "▁h": 5, "▁hi": 6, "fi": 7},
+                "merges": [["▁", "h"], ["▁h", "i"], ["f", "i"]]}
+    }
+    """;
+
+    [Fact]
+    public void MetaspaceTokenizerPrependsOnceAndNormalizesNfkc()
+    {
+        var tok = HfTokenizer.Parse(MetaspaceJson);
+        string Tokens(string text) => string.Join("|", tok.Encode(text).Select(id => tok.Vocabulary.Tokens[id]));
+        Assert.Equal("▁hi|▁hi|fi", Tokens("hi hi\uFB01")); // ﬁ → "fi" by NFKC
+        Assert.Equal("▁hi|▁|<unk>", Tokens("hi x"));
+        Assert.Equal([6], tok.Encode("hi", addSpecial: true)); // no post_processor: nothing added
+        Assert.Equal("hi hifi", tok.Decode(tok.Encode("hi hifi")));
+    }
+
+    private static string AffixJson(string prefix, string suffix, string vocab, string merges) => $$"""
+    {
+      "added_tokens": [], "normalizer": null, "post_processor": null, "decoder": null,
+      "pre_tokenizer": {"type": "Whitespace"},
+      "model": {"type": "BPE", "unk_token": null, "continuing_subword_prefix": "{{prefix}}", "end_of_word_suffix": "{{suffix}}",
+                "vocab": { {{vocab}} }, "merges": [ {{merges}} ]}
+    }
+    """;
+
+    [Fact]
+    public void ContinuingSubwordPrefixIsDroppedFromMergedRightPart()
+    {
+        var tok = HfTokenizer.Parse(AffixJson("##", "", "\"a\": 0, \"##b\": 1, \"##c\": 2, \"ab\": 3, \"abc\": 4, \"b\": 5",
+            "\"a ##b\", \"ab ##c\""));
+        Assert.Equal([4, 3, 5], tok.Encode("abc ab, b")); // "," has no token and there is no unk: dropped
+    }
+
+    [Fact]
+    public void EndOfWordSuffixMarksTheLastCharacter()
+    {
+        var tok = HfTokenizer.Parse(AffixJson("", "</w>", "\"a\": 0, \"b</w>\": 1, \"ab</w>\": 2, \"b\": 3, \"a</w>\": 4",
+            "\"a b</w>\""));
+        Assert.Equal([2, 0, 3, 4], tok.Encode("ab aba"));
+    }
 }

@@ -14,10 +14,12 @@ internal static class ByteLevelAlphabet
     /// <summary>The byte a byte-level character stands for, or -1 for a character outside the alphabet.</summary>
     public static int ToByte(char c) => c < ByteByChar.Length ? ByteByChar[c] : -1;
 
-    public static string Encode(ReadOnlySpan<byte> bytes) => string.Create(bytes.Length, bytes.ToArray(), static (span, b) =>
+    public static string Encode(ReadOnlySpan<byte> bytes)
     {
-        for (int i = 0; i < b.Length; i++) span[i] = CharByByte[b[i]];
-    });
+        Span<char> chars = bytes.Length <= 256 ? stackalloc char[bytes.Length] : new char[bytes.Length];
+        for (int i = 0; i < bytes.Length; i++) chars[i] = CharByByte[bytes[i]];
+        return new string(chars);
+    }
 
     private static char[] BuildCharByByte()
     {

@@ -61,7 +61,7 @@ public sealed class HfBpeTokenizer : Tokenizer
 
     /// <summary>
     /// Decodes a whole sequence as HF's tokenizer.decode does (decoder chain over all token strings, then joined);
-    /// <paramref name="skipSpecialTokens"/> drops special added tokens and the unknown token.
+    /// <paramref name="skipSpecialTokens"/> drops the special added tokens.
     /// </summary>
     public string Decode(ReadOnlySpan<int> ids, bool skipSpecialTokens = true)
     {
@@ -69,7 +69,7 @@ public sealed class HfBpeTokenizer : Tokenizer
         foreach (int id in ids)
         {
             if (!Vocabulary.IsValid(id)) throw new ArgumentOutOfRangeException(nameof(ids), id, $"token id must be in [0, {Vocabulary.Count})");
-            if (skipSpecialTokens && (Vocabulary.Attributes[id] & (TokenAttributes.Control | TokenAttributes.Unknown)) != 0) continue;
+            if (skipSpecialTokens && (Vocabulary.Attributes[id] & TokenAttributes.Control) != 0) continue;
             tokens.Add(Vocabulary.Tokens[id]);
         }
         if (_decoder == null) return string.Join(' ', tokens);

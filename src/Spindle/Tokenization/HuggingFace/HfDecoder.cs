@@ -178,27 +178,22 @@ internal sealed class ByteLevelDecoder : HfDecoder
         text = null;
     }
 
-    // Characters outside the byte-level alphabet (e.g. added tokens) pass through as their UTF-8.
+    // A token with any character outside the byte-level alphabet (e.g. an added token) passes through as its UTF-8, as in HF.
     private static void AppendBytes(string token, List<byte> bytes)
     {
-        Span<byte> utf8 = stackalloc byte[4];
         foreach (char c in token)
         {
-            int b = ByteLevelAlphabet.ToByte(c);
-            if (b >= 0)
+            if (ByteLevelAlphabet.ToByte(c) < 0)
             {
-                bytes.Add((byte)b);
-            }
-            else
-            {
-                int n = Encoding.UTF8.GetBytes([c], utf8);
-                for (int i = 0; i < n; i++) bytes.Add(utf8[i]);
+                bytes.AddRange(Encoding.UTF8.GetBytes(token));
+                return;
             }
         }
+        foreach (char c in token) bytes.Add((byte)ByteLevelAlphabet.ToByte(c));
     }
 }
 
-/// <summary>▁ back to spaces; the first token loses its leading space when a prefix was prepended.</summary>
+/// <summary>▁ back to spaces; the first token loses its ▁ when the pre-tokenizer prepended one.</summary>
 internal sealed class MetaspaceDecoder(char replacement, HfPrependScheme scheme) : HfDecoder
 {
     public static MetaspaceDecoder FromJson(JsonElement e)
@@ -208,13 +203,14 @@ internal sealed class MetaspaceDecoder(char replacement, HfPrependScheme scheme)
         return new MetaspaceDecoder(rep[0], HfPrependSchemes.FromJson(e));
     }
 
+    // As in HF, the first token loses every replacement character (not only a leading one) unless the scheme is "never".
     public override void DecodeChain(List<string> tokens)
     {
         for (int i = 0; i < tokens.Count; i++)
         {
-            string token = tokens[i].Replace(replacement, ' ');
-            if (i == 0 && scheme != HfPrependScheme.Never && token.StartsWith(' ')) token = token[1..];
-            tokens[i] = token;
+            tokens[i] = i == 0 && scheme != HfPrependScheme.Never
+                ? tokens[i].Replace(replacement.ToString(), "", StringComparison.Ordinal)
+                : tokens[i].Replace(replacement, ' ');
         }
     }
 

@@ -131,8 +131,7 @@ internal sealed class ByteLevelPreTokenizer(bool addPrefixSpace, bool useRegex) 
     internal static string ToByteLevel(string text)
     {
         int byteCount = Encoding.UTF8.GetByteCount(text);
-        byte[]? rented = null;
-        Span<byte> bytes = byteCount <= 256 ? stackalloc byte[byteCount] : (rented = new byte[byteCount]);
+        Span<byte> bytes = byteCount <= 256 ? stackalloc byte[byteCount] : new byte[byteCount];
         Encoding.UTF8.GetBytes(text, bytes);
         return ByteLevelAlphabet.Encode(bytes);
     }

@@ -60,7 +60,8 @@ public static class HfTokenizer
             if (a.SingleWord) attr |= TokenAttributes.SingleWord;
             attributes[a.Id] = attr;
         }
-        if (unknownId >= 0) attributes[unknownId] = (attributes[unknownId] & ~(TokenAttributes.Control | TokenAttributes.Normal)) | TokenAttributes.Unknown;
+        // The unknown token keeps Control when it is a special added token, so decode skips it as HF does.
+        if (unknownId >= 0) attributes[unknownId] = (attributes[unknownId] & ~TokenAttributes.Normal) | TokenAttributes.Unknown;
 
         var postProcessor = HfPostProcessor.FromJson(root.Property("post_processor"));
         var idByText = new Dictionary<string, int>(StringComparer.Ordinal);
