@@ -311,4 +311,47 @@ public sealed class HuggingFaceTokenizerTests(ITestOutputHelper output)
             "\"a b</w>\""));
         Assert.Equal([2, 0, 3, 4], tok.Encode("ab aba"));
     }
+
+    // A direct reading of BPE: repeatedly merge the adjacent pair with the lowest rank, leftmost on ties.
+    private static List<string> NaiveBpe(HfBpeTokenizer tok, string text)
+    {
+        var rank = new Dictionary<(string, string), int>();
+        string[] merges = tok.Vocabulary.Merges!;
+        for (int i = 0; i < merges.Length; i++)
+        {
+            int space = merges[i].IndexOf(' ', 1);
+            rank.TryAdd((merges[i][..space], merges[i][(space + 1)..]), i);
+        }
+        var symbols = new List<string>();
+        foreach (var rune in ("▁" + text.Replace(' ', '▁')).EnumerateRunes()) symbols.Add(rune.ToString());
+        while (true)
+        {
+            int best = -1, bestRank = int.MaxValue;
+            for (int i = 0; i + 1 < symbols.Count; i++)
+            {
+                if (rank.TryGetValue((symbols[i], symbols[i + 1]), out int r) && r < bestRank) { bestRank = r; best = i; }
+            }
+            if (best < 0) return symbols;
+            symbols[best] += symbols[best + 1];
+            symbols.RemoveAt(best + 1);
+        }
+    }
+
+    [Fact]
+    public void HeapMergeAgreesWithNaiveBpeOnStorySlices()
+    {
+        var tok = TinyStories.Value;
+        string story = File.ReadAllText(SharedData.PathOf("text", "story.txt"));
+        var random = new Random(1234);
+        for (int trial = 0; trial < 300; trial++)
+        {
+            int start = random.Next(story.Length);
+            int length = random.Next(1, Math.Min(200, story.Length - start) + 1);
+            string slice = story.Substring(start, length);
+            var expected = NaiveBpe(tok, slice);
+            var actual = tok.Encode(slice).Select(id => tok.Vocabulary.Tokens[id]).ToList();
+            Assert.Equal(expected, actual);
+        }
+        Assert.Equal(NaiveBpe(tok, story), tok.Encode(story).Select(id => tok.Vocabulary.Tokens[id]).ToList());
+    }
 }

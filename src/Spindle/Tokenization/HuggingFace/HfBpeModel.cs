@@ -14,6 +14,7 @@ internal sealed record HfBpeOptions(
 internal sealed class HfBpeModel
 {
     private const int MaxCachedWords = 1 << 16;
+    private const int MaxCachedWordLength = 256; // without a pre-tokenizer a "word" is a whole text: not worth keeping
 
     private readonly Dictionary<string, int> _vocab;
     private readonly Dictionary<long, (int Rank, int MergedId)> _merges; // key: (left id << 32) | right id
@@ -52,7 +53,7 @@ internal sealed class HfBpeModel
         if (!_cache.TryGetValue(word, out int[]? ids))
         {
             ids = EncodeUncached(word);
-            if (_cache.Count < MaxCachedWords) _cache.TryAdd(word, ids);
+            if (word.Length <= MaxCachedWordLength && _cache.Count < MaxCachedWords) _cache.TryAdd(word, ids);
         }
         output.AddRange(ids);
     }
@@ -93,23 +94,51 @@ internal sealed class HfBpeModel
         }
         if (unknownPending) symbols.Add(_options.UnknownId);
 
-        while (symbols.Count > 1)
+        return symbols.Count > 1 ? Merge(symbols) : symbols.ToArray();
+    }
+
+    // HF's Word::merge_all: a heap of candidate pairs ordered by (rank, position); entries whose symbols have changed
+    // since they were queued are skipped. O(n log n), so a whole document with no pre-tokenizer is still fast.
+    private int[] Merge(List<int> symbols)
+    {
+        int n = symbols.Count;
+        var ids = symbols.ToArray();
+        var prev = new int[n];
+        var next = new int[n];
+        for (int i = 0; i < n; i++)
         {
-            int bestRank = int.MaxValue, bestAt = -1, bestId = -1;
-            for (int i = 0; i + 1 < symbols.Count; i++)
-            {
-                if (_merges.TryGetValue(Key(symbols[i], symbols[i + 1]), out var merge) && merge.Rank < bestRank)
-                {
-                    bestRank = merge.Rank;
-                    bestAt = i;
-                    bestId = merge.MergedId;
-                }
-            }
-            if (bestAt < 0) break;
-            symbols[bestAt] = bestId;
-            symbols.RemoveAt(bestAt + 1);
+            prev[i] = i - 1;
+            next[i] = i + 1 < n ? i + 1 : -1;
         }
-        return symbols.ToArray();
+        var queue = new PriorityQueue<(int Position, int Left, int Right, int MergedId), long>(n);
+        for (int i = 0; i + 1 < n; i++) TryQueue(queue, i, ids[i], ids[i + 1]);
+
+        int alive = n;
+        while (queue.TryDequeue(out var candidate, out _))
+        {
+            int left = candidate.Position;
+            int right = next[left];
+            if (ids[left] != candidate.Left || right < 0 || ids[right] != candidate.Right) continue; // stale
+            ids[left] = candidate.MergedId;
+            ids[right] = -1;
+            int after = next[right];
+            next[left] = after;
+            if (after >= 0) prev[after] = left;
+            alive--;
+            if (prev[left] >= 0) TryQueue(queue, prev[left], ids[prev[left]], ids[left]);
+            if (after >= 0) TryQueue(queue, left, ids[left], ids[after]);
+        }
+
+        var result = new int[alive];
+        int k = 0;
+        for (int i = 0; i >= 0; i = next[i]) result[k++] = ids[i];
+        return result;
+    }
+
+    private void TryQueue(PriorityQueue<(int, int, int, int), long> queue, int position, int left, int right)
+    {
+        if (_merges.TryGetValue(Key(left, right), out var merge))
+            queue.Enqueue((position, left, right, merge.MergedId), ((long)merge.Rank << 32) | (uint)position);
     }
 
     private int Lookup(ReadOnlySpan<char> unit, string? prefix, string? suffix)
