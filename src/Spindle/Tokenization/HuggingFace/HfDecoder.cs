@@ -72,8 +72,6 @@ internal sealed class ReplaceDecoder(HfPattern pattern, string content) : HfDeco
 /// <summary>Turns runs of &lt;0xNN&gt; tokens back into text; a run that is not valid UTF-8 gives one U+FFFD per byte.</summary>
 internal sealed class ByteFallbackDecoder : HfDecoder
 {
-    private static readonly UTF8Encoding StrictUtf8 = new(false, throwOnInvalidBytes: true);
-
     public static bool TryParseByteToken(string token, out byte value)
     {
         value = 0;
@@ -103,14 +101,9 @@ internal sealed class ByteFallbackDecoder : HfDecoder
     private static void Flush(List<byte> run, List<string> output)
     {
         if (run.Count == 0) return;
-        try
-        {
-            output.Add(StrictUtf8.GetString(run.ToArray()));
-        }
-        catch (DecoderFallbackException)
-        {
-            for (int i = 0; i < run.Count; i++) output.Add("\uFFFD");
-        }
+        var bytes = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(run);
+        if (System.Text.Unicode.Utf8.IsValid(bytes)) output.Add(Encoding.UTF8.GetString(bytes));
+        else for (int i = 0; i < run.Count; i++) output.Add("\uFFFD");
         run.Clear();
     }
 

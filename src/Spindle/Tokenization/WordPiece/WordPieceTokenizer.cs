@@ -126,7 +126,7 @@ public sealed class WordPieceTokenizer : Tokenizer
                     break;
                 }
             }
-            if (!matched) return [_unknownId];
+            if (!matched) return _unknownId >= 0 ? [_unknownId] : []; // a vocabulary without [UNK] drops the word
             i = end;
         }
         return ids.ToArray();
