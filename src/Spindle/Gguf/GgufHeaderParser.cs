@@ -65,15 +65,18 @@ internal sealed unsafe class GgufHeaderParser
         long alignmentAt = 0;
         for (ulong i = 0; i < kvCount; i++)
         {
+            // The key is decoded only once its value has parsed: a smashed key length would otherwise cost a string
+            // of twice that many bytes before the garbage after it is noticed.
             long keyAt = _pos;
-            string key = ReadName(MaxKeyByteLength, "metadata key");
-            if (key.Length == 0) throw Error(keyAt, $"metadata entry {i} has an empty key");
+            int keyByteLength = SkipName(MaxKeyByteLength, "metadata key");
+            if (keyByteLength == 0) throw Error(keyAt, $"metadata entry {i} has an empty key");
             long typeAt = _pos;
             var type = (GgufValueType)ReadUInt32();
-            if (!GgufValueTypeInfo.IsKnown(type)) throw Error(typeAt, $"metadata key '{key}' has unknown value type {(uint)type}");
+            if (!GgufValueTypeInfo.IsKnown(type)) throw Error(typeAt, $"metadata key {KeyText(keyAt)} has unknown value type {(uint)type}");
             long valueAt = _pos;
-            GgufValue value = ReadValue(type, key, depth: 0);
-            if (!metadata.TryAdd(key, value)) throw Error(keyAt, $"duplicate metadata key '{key}'");
+            GgufValue value = ReadValue(type, keyAt, depth: 0);
+            string key = Encoding.UTF8.GetString(_data + keyAt + 8, keyByteLength);
+            if (!metadata.TryAdd(key, value)) throw Error(keyAt, $"duplicate metadata key {KeyText(keyAt)}");
             if (key == GgufKeys.Alignment) alignmentAt = valueAt;
         }
 
@@ -158,7 +161,7 @@ internal sealed unsafe class GgufHeaderParser
         }
     }
 
-    private GgufValue ReadValue(GgufValueType type, string key, int depth)
+    private GgufValue ReadValue(GgufValueType type, long keyAt, int depth)
     {
         return type switch
         {
@@ -169,19 +172,19 @@ internal sealed unsafe class GgufHeaderParser
             GgufValueType.UInt32 => new GgufValue(type, ReadUInt32()),
             GgufValueType.Int32 => new GgufValue(type, (int)ReadUInt32()),
             GgufValueType.Float32 => new GgufValue(type, BitConverter.Int32BitsToSingle((int)ReadUInt32())),
-            GgufValueType.Bool => new GgufValue(type, ReadBool(key)),
+            GgufValueType.Bool => new GgufValue(type, ReadBool(keyAt)),
             GgufValueType.String => new GgufValue(ReadStringBytes()),
             GgufValueType.UInt64 => new GgufValue(type, ReadUInt64()),
             GgufValueType.Int64 => new GgufValue(type, (long)ReadUInt64()),
             GgufValueType.Float64 => new GgufValue(type, BitConverter.Int64BitsToDouble((long)ReadUInt64())),
-            GgufValueType.Array => new GgufValue(type, ReadArray(key, depth)),
-            _ => throw Error(_pos, $"metadata key '{key}' has unknown value type {(uint)type}"),
+            GgufValueType.Array => new GgufValue(type, ReadArray(keyAt, depth)),
+            _ => throw Error(_pos, $"metadata key {KeyText(keyAt)} has unknown value type {(uint)type}"),
         };
     }
 
-    private GgufArray ReadArray(string key, int depth)
+    private GgufArray ReadArray(long keyAt, int depth)
     {
-        var (elementType, n) = ReadArrayPrefix(key, depth);
+        var (elementType, n) = ReadArrayPrefix(keyAt, depth);
         switch (elementType)
         {
             case GgufValueType.UInt8: return new GgufArray(elementType, ReadBlock<byte>(n));
@@ -197,17 +200,17 @@ internal sealed unsafe class GgufHeaderParser
             case GgufValueType.Bool:
             {
                 var items = new bool[n];
-                for (int i = 0; i < n; i++) items[i] = ReadBool(key);
+                for (int i = 0; i < n; i++) items[i] = ReadBool(keyAt);
                 return new GgufArray(elementType, items);
             }
             default:
             {
                 // Strings and nested arrays: validate every length now, keep the bytes, decode on first use.
                 long elementsAt = _pos;
-                SkipElements(key, elementType, n, depth);
+                SkipElements(keyAt, elementType, n, depth);
                 long byteLength = _pos - elementsAt;
                 if (byteLength > Array.MaxLength)
-                    throw Error(elementsAt, $"metadata key '{key}': array of {byteLength} bytes is too large");
+                    throw Error(elementsAt, $"metadata key {KeyText(keyAt)}: array of {byteLength} bytes is too large");
                 byte[] encoded = new ReadOnlySpan<byte>(_data + elementsAt, (int)byteLength).ToArray();
                 return new GgufArray(elementType, n, encoded);
             }
@@ -215,23 +218,23 @@ internal sealed unsafe class GgufHeaderParser
     }
 
     /// <summary>Reads an array's element type and count and checks that the count can fit in what remains.</summary>
-    private (GgufValueType ElementType, int Count) ReadArrayPrefix(string key, int depth)
+    private (GgufValueType ElementType, int Count) ReadArrayPrefix(long keyAt, int depth)
     {
         long at = _pos;
-        if (depth >= MaxArrayNesting) throw Error(at, $"metadata key '{key}' nests arrays deeper than {MaxArrayNesting} levels");
+        if (depth >= MaxArrayNesting) throw Error(at, $"metadata key {KeyText(keyAt)} nests arrays deeper than {MaxArrayNesting} levels");
         var elementType = (GgufValueType)ReadUInt32();
-        if (!GgufValueTypeInfo.IsKnown(elementType)) throw Error(at, $"metadata key '{key}' is an array of unknown type {(uint)elementType}");
+        if (!GgufValueTypeInfo.IsKnown(elementType)) throw Error(at, $"metadata key {KeyText(keyAt)} is an array of unknown type {(uint)elementType}");
         long countAt = _pos;
         ulong count = ReadUInt64();
         int minBytes = GgufValueTypeInfo.MinByteLength(elementType);
         if (count > (ulong)(Remaining / minBytes))
-            throw Error(countAt, $"metadata key '{key}': array of {count} {elementType} values cannot fit in the {Remaining} bytes that remain");
-        if (count > (ulong)Array.MaxLength) throw Error(countAt, $"metadata key '{key}': array of {count} values is too long");
+            throw Error(countAt, $"metadata key {KeyText(keyAt)}: array of {count} {elementType} values cannot fit in the {Remaining} bytes that remain");
+        if (count > (ulong)Array.MaxLength) throw Error(countAt, $"metadata key {KeyText(keyAt)}: array of {count} values is too long");
         return (elementType, (int)count);
     }
 
     /// <summary>Validates <paramref name="count"/> stored elements and moves past them, allocating nothing.</summary>
-    private void SkipElements(string key, GgufValueType type, int count, int depth)
+    private void SkipElements(long keyAt, GgufValueType type, int count, int depth)
     {
         switch (type)
         {
@@ -241,12 +244,12 @@ internal sealed unsafe class GgufHeaderParser
             case GgufValueType.Array:
                 for (int i = 0; i < count; i++)
                 {
-                    var (innerType, innerCount) = ReadArrayPrefix(key, depth + 1);
-                    SkipElements(key, innerType, innerCount, depth + 1);
+                    var (innerType, innerCount) = ReadArrayPrefix(keyAt, depth + 1);
+                    SkipElements(keyAt, innerType, innerCount, depth + 1);
                 }
                 break;
             case GgufValueType.Bool:
-                for (int i = 0; i < count; i++) ReadBool(key);
+                for (int i = 0; i < count; i++) ReadBool(keyAt);
                 break;
             default:
                 long byteCount = (long)count * GgufValueTypeInfo.MinByteLength(type);
@@ -276,11 +279,11 @@ internal sealed unsafe class GgufHeaderParser
         return result;
     }
 
-    private bool ReadBool(string key)
+    private bool ReadBool(long keyAt)
     {
         long at = _pos;
         byte b = ReadByte();
-        if (b > 1) throw Error(at, $"metadata key '{key}': bool value {b} is neither 0 nor 1");
+        if (b > 1) throw Error(at, $"metadata key {KeyText(keyAt)}: bool value {b} is neither 0 nor 1");
         return b == 1;
     }
 
@@ -294,6 +297,27 @@ internal sealed unsafe class GgufHeaderParser
         byte[] bytes = new ReadOnlySpan<byte>(_data + _pos, (int)length).ToArray();
         _pos += (long)length;
         return bytes;
+    }
+
+    /// <summary>Moves past a bounded name and returns its byte length, decoding nothing.</summary>
+    private int SkipName(int maxByteLength, string what)
+    {
+        long at = _pos;
+        ulong length = ReadUInt64();
+        if (length > (ulong)maxByteLength)
+            throw Error(at, $"{what} length {length} exceeds the limit of {maxByteLength} bytes");
+        Need((long)length);
+        _pos += (long)length;
+        return (int)length;
+    }
+
+    /// <summary>The key stored at <paramref name="keyAt"/>, quoted and cut short for an error message.</summary>
+    private string KeyText(long keyAt)
+    {
+        const int maxShown = 64;
+        long length = (long)BinaryPrimitives.ReadUInt64LittleEndian(new ReadOnlySpan<byte>(_data + keyAt, 8));
+        string shown = Encoding.UTF8.GetString(_data + keyAt + 8, (int)Math.Min(length, maxShown));
+        return length > maxShown ? $"'{shown}…' ({length} bytes)" : $"'{shown}'";
     }
 
     /// <summary>A key or tensor name: bounded (the GGUF spec caps keys at 65,535 bytes, ggml names at 63).</summary>
