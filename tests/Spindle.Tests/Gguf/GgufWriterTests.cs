@@ -35,6 +35,23 @@ public class GgufWriterTests
     }
 
     [Fact]
+    public void Strings_that_are_not_valid_UTF8_survive_a_copy()
+    {
+        // No shared file has such strings (checked: every string in every shared file decodes strictly), but a
+        // vocabulary may hold raw byte pieces; the reader keeps the stored bytes so a copy does not turn them into U+FFFD.
+        byte[] original = new GgufBytes().Raw("GGUF"u8).U32(3).U64(0).U64(2)
+            .Str("bad.str").U32(8).U64(3).Raw([0xFF, 0xC3, 0x28])
+            .Str("bad.arr").U32(9).U32(8).U64(2).U64(1).Raw([0x80]).Str("ok")
+            .ToArray();
+        using var file = GgufFile.FromMemory(original);
+        Assert.Equal("\uFFFD\uFFFD(", file.Metadata.GetStringOrNull("bad.str"));
+        using var output = new MemoryStream();
+        GgufCopy.Write(file, output);
+        Assert.Equal(original, output.ToArray());
+        Assert.Equal(["\uFFFD", "ok"], file.Metadata.GetArrayOrNull("bad.arr")!.As<string>());
+    }
+
+    [Fact]
     public void Copy_to_file_with_changed_metadata_and_tensors()
     {
         using var source = GgufFile.Open(SharedData.PathOf("models", "stories260K", "stories260K.f32.gguf"));
