@@ -47,9 +47,10 @@ public class GgufMutationFuzzTests(ITestOutputHelper output)
             var caseClock = Stopwatch.StartNew();
             long before = GC.GetAllocatedBytesForCurrentThread();
             string outcome = "parsed";
+            GgufFile? accepted = null;
             try
             {
-                using var file = GgufFile.FromMemory(mutant);
+                accepted = GgufFile.FromMemory(mutant);
                 parsed++;
             }
             catch (GgufFormatException ex)
@@ -68,6 +69,10 @@ public class GgufMutationFuzzTests(ITestOutputHelper output)
             Assert.True(allocated <= mutant.Length + AllocationSlackBytes,
                 $"{relativePath} seed {seed} case {i}: parse allocated {allocated} bytes for a {mutant.Length}-byte file ({outcome})");
             Assert.True(caseClock.ElapsedMilliseconds < 2000, $"{relativePath} seed {seed} case {i}: parse took {caseClock.ElapsedMilliseconds} ms");
+            if (accepted != null)
+            {
+                using (accepted) UseEverything(accepted, $"{relativePath} seed {seed} case {i}");
+            }
         }
         output.WriteLine($"{relativePath}: {mutations} mutations, {parsed} parsed, {rejected} rejected, " +
                          $"max allocation over file size {maxExcess} B, {clock.ElapsedMilliseconds} ms");
@@ -85,6 +90,38 @@ public class GgufMutationFuzzTests(ITestOutputHelper output)
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         output.WriteLine($"{relativePath}: {bytes.Length} bytes, parse allocated {allocated}");
         Assert.True(allocated <= bytes.Length + AllocationSlackBytes, $"allocated {allocated} for {bytes.Length}");
+    }
+
+    /// <summary>
+    /// What a caller does with an accepted file must work: every lazily decoded array decodes (the parser vouched for
+    /// its lengths), every tensor's bytes lie inside the buffer, and the file can be written out again.
+    /// </summary>
+    private static void UseEverything(GgufFile file, string where)
+    {
+        try
+        {
+            foreach (string key in file.Metadata.Keys)
+            {
+                object value = file.Metadata[key].Value;
+                if (value is GgufArray array) Touch(array);
+            }
+            foreach (var t in file.Tensors)
+            {
+                var data = file.GetTensorData(t);
+                if (!data.IsEmpty) _ = data[^1];
+            }
+            using var sink = new MemoryStream();
+            GgufCopy.Write(file, sink);
+        }
+        catch (Exception ex)
+        {
+            Assert.Fail($"{where}: accepted file fails on use: {ex.GetType().Name}: {ex.Message}\n{ex.StackTrace}");
+        }
+    }
+
+    private static void Touch(GgufArray array)
+    {
+        if (array.Items is GgufArray[] inner) foreach (var a in inner) Touch(a);
     }
 
     /// <summary>
