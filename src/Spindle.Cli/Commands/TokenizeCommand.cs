@@ -27,7 +27,7 @@ internal static class TokenizeCommand
         var json = new Option<bool>("--json") { Description = "Print a JSON array of {\"id\", \"piece\"} objects" };
         var jsonl = new Option<bool>("--jsonl") { Description = "Batch mode: each stdin line is a JSON string; each output line the JSON array of its ids" };
 
-        var command = new Command("tokenize", "Turn text into token ids with a model's tokenizer");
+        var command = new Command("tokenize", "Turn text into token ids with a model's tokenizer (text from --text, --file, or else stdin)");
         foreach (var o in new Option[] { model, text, file, addSpecial, parseSpecial, ids, json, jsonl }) command.Options.Add(o);
         command.SetAction(parse =>
         {
