@@ -1,0 +1,110 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Spindle.Tensors;
+
+/// <summary>Q4_K weights against Q8_K activations (ggml_vec_dot_q4_K_q8_K).</summary>
+public sealed class Q4_KKernel : KQuantKernel
+{
+    public static readonly Q4_KKernel Instance = new();
+
+    public override GgmlType Type => GgmlType.Q4_K;
+
+    protected override int BlockBytes => BlockQ4_K.ByteLength;
+
+    public override void DequantizeRow(ReadOnlySpan<byte> row, Span<float> destination) => Q4_KReference.Dequantize(row, destination);
+
+    private protected override float DotBlocks(ReadOnlySpan<byte> row, ReadOnlySpan<byte> activation, int blocks, KQuantIsa isa) => isa switch
+    {
+        KQuantIsa.Avx512 => DotAvx512(ref MemoryMarshal.GetReference(row), ref MemoryMarshal.GetReference(activation), blocks),
+        KQuantIsa.Avx2 => DotAvx2(ref MemoryMarshal.GetReference(row), ref MemoryMarshal.GetReference(activation), blocks),
+        _ => Q4_KReference.Dot(row, activation),
+    };
+
+    /// <summary>Σ mins[j]·(bsums[2j] + bsums[2j+1]): the min term of one block, from the 16 precomputed Q8_K sums.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int MinTerm(ulong mins, ref byte yBlock)
+    {
+        var bsums = Vector256.LoadUnsafe(ref Unsafe.As<byte, short>(ref Unsafe.Add(ref yBlock, BlockQ8_K.BSumsOffset)));
+        var m = Vector128.CreateScalar(mins).AsByte();
+        // Each min covers two bsums: duplicate every byte, then widen to 16-bit.
+        var pairs = Avx2.ConvertToVector256Int16(Sse2.UnpackLow(m, m));
+        return KQuantSimd.MaddSum(bsums, pairs);
+    }
+
+    private static float DotAvx512(ref byte x, ref byte y, int blocks)
+    {
+        var low4 = Vector256.Create((byte)0x0F);
+        var idx0 = KQuantSimd.SpreadIndex32(0);
+        var idx1 = KQuantSimd.SpreadIndex32(1);
+        var idx2 = KQuantSimd.SpreadIndex32(2);
+        var idx3 = KQuantSimd.SpreadIndex32(3);
+        var acc = Vector512<float>.Zero;
+        float accMin = 0;
+        for (int i = 0; i < blocks; i++)
+        {
+            ref byte xb = ref Unsafe.Add(ref x, i * BlockQ4_K.ByteLength);
+            ref byte yb = ref Unsafe.Add(ref y, i * BlockQ8_K.ByteLength);
+            float yd = Unsafe.ReadUnaligned<float>(ref yb);
+            float d = yd * (float)Unsafe.ReadUnaligned<Half>(ref xb);
+            float dmin = yd * (float)Unsafe.ReadUnaligned<Half>(ref Unsafe.Add(ref xb, 2));
+            KQuantMath.UnpackScalesMinsK4(ref Unsafe.Add(ref xb, 4), out ulong scales, out ulong mins);
+            accMin += dmin * MinTerm(mins, ref yb);
+
+            var sc = Avx512BW.ConvertToVector512Int16(Vector256.CreateScalar(scales).AsByte());
+            ref byte qs = ref Unsafe.Add(ref xb, 16);
+            ref sbyte q8 = ref Unsafe.As<byte, sbyte>(ref Unsafe.Add(ref yb, BlockQ8_K.QsOffset));
+
+            // Chunk c: 32 bytes of nibbles = 64 weights (low nibbles first), against 64 contiguous Q8 values.
+            var isum = Chunk(Vector256.LoadUnsafe(ref qs, 0), Vector512.LoadUnsafe(ref q8, 0), Avx512BW.PermuteVar32x16(sc, idx0), low4);
+            isum += Chunk(Vector256.LoadUnsafe(ref qs, 32), Vector512.LoadUnsafe(ref q8, 64), Avx512BW.PermuteVar32x16(sc, idx1), low4);
+            isum += Chunk(Vector256.LoadUnsafe(ref qs, 64), Vector512.LoadUnsafe(ref q8, 128), Avx512BW.PermuteVar32x16(sc, idx2), low4);
+            isum += Chunk(Vector256.LoadUnsafe(ref qs, 96), Vector512.LoadUnsafe(ref q8, 192), Avx512BW.PermuteVar32x16(sc, idx3), low4);
+            acc = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(isum), Vector512.Create(d), acc);
+        }
+        return Vector512.Sum(acc) - accMin;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static Vector512<int> Chunk(Vector256<byte> q, Vector512<sbyte> q8, Vector512<short> scales, Vector256<byte> low4)
+        {
+            var u = Vector512.Create(q & low4, KQuantSimd.ShiftRightMask(q, 4, low4));
+            return Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u, q8), scales);
+        }
+    }
+
+    private static float DotAvx2(ref byte x, ref byte y, int blocks)
+    {
+        var low4 = Vector256.Create((byte)0x0F);
+        var acc = Vector256<float>.Zero;
+        float accMin = 0;
+        for (int i = 0; i < blocks; i++)
+        {
+            ref byte xb = ref Unsafe.Add(ref x, i * BlockQ4_K.ByteLength);
+            ref byte yb = ref Unsafe.Add(ref y, i * BlockQ8_K.ByteLength);
+            float yd = Unsafe.ReadUnaligned<float>(ref yb);
+            float d = yd * (float)Unsafe.ReadUnaligned<Half>(ref xb);
+            float dmin = yd * (float)Unsafe.ReadUnaligned<Half>(ref Unsafe.Add(ref xb, 2));
+            KQuantMath.UnpackScalesMinsK4(ref Unsafe.Add(ref xb, 4), out ulong scales, out ulong mins);
+            accMin += dmin * MinTerm(mins, ref yb);
+
+            ref byte qs = ref Unsafe.Add(ref xb, 16);
+            ref sbyte q8 = ref Unsafe.As<byte, sbyte>(ref Unsafe.Add(ref yb, BlockQ8_K.QsOffset));
+            var isum0 = Vector256<int>.Zero;
+            var isum1 = Vector256<int>.Zero;
+            for (int c = 0; c < 4; c++)
+            {
+                var q = Vector256.LoadUnsafe(ref qs, (nuint)(32 * c));
+                var lo = q & low4;
+                var hi = KQuantSimd.ShiftRightMask(q, 4, low4);
+                var p0 = Avx2.MultiplyAddAdjacent(lo, Vector256.LoadUnsafe(ref q8, (nuint)(64 * c)));
+                var p1 = Avx2.MultiplyAddAdjacent(hi, Vector256.LoadUnsafe(ref q8, (nuint)(64 * c + 32)));
+                isum0 += Avx2.MultiplyAddAdjacent(p0, Vector256.Create((short)(byte)(scales >> (16 * c))));
+                isum1 += Avx2.MultiplyAddAdjacent(p1, Vector256.Create((short)(byte)(scales >> (16 * c + 8))));
+            }
+            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(isum0 + isum1), Vector256.Create(d), acc);
+        }
+        return Vector256.Sum(acc) - accMin;
+    }
+}
