@@ -58,7 +58,7 @@ public sealed class IQ4_XSKernel : KQuantKernel
         {
             ref byte xb = ref Unsafe.Add(ref x, i * BlockIQ4_XS.ByteLength);
             ref byte yb = ref Unsafe.Add(ref y, i * BlockQ8_K.ByteLength);
-            float d = Unsafe.ReadUnaligned<float>(ref yb) * (float)Unsafe.ReadUnaligned<Half>(ref xb);
+            float d = Unsafe.ReadUnaligned<float>(ref yb) * KQuantMath.HalfToSingle(Unsafe.ReadUnaligned<ushort>(ref xb));
             var sc = Avx512BW.ConvertToVector512Int16(Vector256.CreateScalar(Scales(ref xb)).AsSByte());
             ref byte qs = ref Unsafe.Add(ref xb, QsOffset);
             ref sbyte q8 = ref Unsafe.As<byte, sbyte>(ref Unsafe.Add(ref yb, BlockQ8_K.QsOffset));
@@ -95,7 +95,7 @@ public sealed class IQ4_XSKernel : KQuantKernel
         {
             ref byte xb = ref Unsafe.Add(ref x, i * BlockIQ4_XS.ByteLength);
             ref byte yb = ref Unsafe.Add(ref y, i * BlockQ8_K.ByteLength);
-            float d = Unsafe.ReadUnaligned<float>(ref yb) * (float)Unsafe.ReadUnaligned<Half>(ref xb);
+            float d = Unsafe.ReadUnaligned<float>(ref yb) * KQuantMath.HalfToSingle(Unsafe.ReadUnaligned<ushort>(ref xb));
             ulong scales = Scales(ref xb);
             ref byte qs = ref Unsafe.Add(ref xb, QsOffset);
             ref sbyte q8 = ref Unsafe.As<byte, sbyte>(ref Unsafe.Add(ref yb, BlockQ8_K.QsOffset));

@@ -35,8 +35,4 @@ internal static class KQuantSimd
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<byte> ShiftRightMask(Vector512<byte> v, int shift, Vector512<byte> mask) =>
         Vector512.ShiftRightLogical(v.AsUInt16(), shift).AsByte() & mask;
-
-    /// <summary>Σ of 8 int32 lanes of madd(a, b).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int MaddSum(Vector256<short> a, Vector256<short> b) => Vector256.Sum(Avx2.MultiplyAddAdjacent(a, b));
 }

@@ -25,16 +25,16 @@ public sealed class Q2_KKernel : KQuantKernel
         _ => Q2_KReference.Dot(row, activation),
     };
 
-    /// <summary>The 16 4-bit scales as 16-bit lanes; <paramref name="minTerm"/> = Σ min·bsum.</summary>
+    /// <summary>The 16 4-bit scales as 16-bit lanes; <paramref name="minTerm"/> = Σ min·bsum in 8 lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<short> Scales(ref byte xb, ref byte yb, out int minTerm)
+    private static Vector256<short> Scales(ref byte xb, ref byte yb, out Vector256<float> minTerm)
     {
         var packed = Vector128.LoadUnsafe(ref xb);
         var low4 = Vector128.Create((byte)0x0F);
         var sc = Avx2.ConvertToVector256Int16(packed & low4);
         var mins = Avx2.ConvertToVector256Int16(Vector128.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & low4);
         var bsums = Vector256.LoadUnsafe(ref Unsafe.As<byte, short>(ref Unsafe.Add(ref yb, BlockQ8_K.BSumsOffset)));
-        minTerm = KQuantSimd.MaddSum(mins, bsums);
+        minTerm = Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(mins, bsums));
         return sc;
     }
 
@@ -46,16 +46,16 @@ public sealed class Q2_KKernel : KQuantKernel
         var idx2 = KQuantSimd.SpreadIndex16(2);
         var idx3 = KQuantSimd.SpreadIndex16(3);
         var acc = Vector512<float>.Zero;
-        float accMin = 0;
+        var accMin = Vector256<float>.Zero;
         for (int i = 0; i < blocks; i++)
         {
             ref byte xb = ref Unsafe.Add(ref x, i * BlockQ2_K.ByteLength);
             ref byte yb = ref Unsafe.Add(ref y, i * BlockQ8_K.ByteLength);
             float yd = Unsafe.ReadUnaligned<float>(ref yb);
-            float d = yd * (float)Unsafe.ReadUnaligned<Half>(ref Unsafe.Add(ref xb, DOffset));
-            float dmin = yd * (float)Unsafe.ReadUnaligned<Half>(ref Unsafe.Add(ref xb, DMinOffset));
-            var sc = Scales(ref xb, ref yb, out int minTerm).ToVector512();
-            accMin += dmin * minTerm;
+            float d = yd * KQuantMath.HalfToSingle(Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref xb, DOffset)));
+            float dmin = yd * KQuantMath.HalfToSingle(Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref xb, DMinOffset)));
+            var sc = Scales(ref xb, ref yb, out var minTerm).ToVector512();
+            accMin = Fma.MultiplyAdd(minTerm, Vector256.Create(dmin), accMin);
             var q0 = Vector256.LoadUnsafe(ref xb, QsOffset);
             var q1 = Vector256.LoadUnsafe(ref xb, QsOffset + 32);
             ref sbyte q8 = ref Unsafe.As<byte, sbyte>(ref Unsafe.Add(ref yb, BlockQ8_K.QsOffset));
@@ -66,7 +66,7 @@ public sealed class Q2_KKernel : KQuantKernel
             isum += Chunk(q1, 4, ref q8, 3, Avx512BW.PermuteVar32x16(sc, idx3), low2);
             acc = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(isum), Vector512.Create(d), acc);
         }
-        return Vector512.Sum(acc) - accMin;
+        return Vector512.Sum(acc) - Vector256.Sum(accMin);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         static Vector512<int> Chunk(Vector256<byte> q, int shift, ref sbyte q8, int c, Vector512<short> scales, Vector256<byte> low2)
@@ -80,16 +80,16 @@ public sealed class Q2_KKernel : KQuantKernel
     {
         var low2 = Vector256.Create((byte)3);
         var acc = Vector256<float>.Zero;
-        float accMin = 0;
+        var accMin = Vector256<float>.Zero;
         for (int i = 0; i < blocks; i++)
         {
             ref byte xb = ref Unsafe.Add(ref x, i * BlockQ2_K.ByteLength);
             ref byte yb = ref Unsafe.Add(ref y, i * BlockQ8_K.ByteLength);
             float yd = Unsafe.ReadUnaligned<float>(ref yb);
-            float d = yd * (float)Unsafe.ReadUnaligned<Half>(ref Unsafe.Add(ref xb, DOffset));
-            float dmin = yd * (float)Unsafe.ReadUnaligned<Half>(ref Unsafe.Add(ref xb, DMinOffset));
-            Scales(ref xb, ref yb, out int minTerm);
-            accMin += dmin * minTerm;
+            float d = yd * KQuantMath.HalfToSingle(Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref xb, DOffset)));
+            float dmin = yd * KQuantMath.HalfToSingle(Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref xb, DMinOffset)));
+            Scales(ref xb, ref yb, out var minTerm);
+            accMin = Fma.MultiplyAdd(minTerm, Vector256.Create(dmin), accMin);
             ref sbyte q8 = ref Unsafe.As<byte, sbyte>(ref Unsafe.Add(ref yb, BlockQ8_K.QsOffset));
             var isum0 = Vector256<int>.Zero;
             var isum1 = Vector256<int>.Zero;
@@ -107,7 +107,7 @@ public sealed class Q2_KKernel : KQuantKernel
             }
             acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(isum0 + isum1), Vector256.Create(d), acc);
         }
-        return Vector256.Sum(acc) - accMin;
+        return Vector256.Sum(acc - accMin);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         static Vector256<short> Pair(ref byte scales, int s) =>

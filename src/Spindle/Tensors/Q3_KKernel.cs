@@ -29,9 +29,9 @@ public sealed class Q3_KKernel : KQuantKernel
     };
 
     /// <summary>The 16 scales (minus 32) as 16-bit lanes, via ggml's kmask shuffle of the 12 packed bytes; and
-    /// 4·Σ scale·bsum, the offset term.</summary>
+    /// the offset term 4·scale·bsum in 8 lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<short> Scales(ref byte xb, ref byte yb, out int offsetTerm)
+    private static Vector256<short> Scales(ref byte xb, ref byte yb, out Vector256<int> offsetTerm)
     {
         const uint kmask1 = 0x03030303, kmask2 = 0x0f0f0f0f;
         ref byte p = ref Unsafe.Add(ref xb, ScalesOffset);
@@ -44,7 +44,7 @@ public sealed class Q3_KKernel : KQuantKernel
         uint s1 = (a1 & kmask2) | (((tmp >> 2) & kmask1) << 4);
         var sc = Avx2.ConvertToVector256Int16(Vector128.Create(s0, s1, s2, s3).AsByte()) - Vector256.Create((short)32);
         var bsums = Vector256.LoadUnsafe(ref Unsafe.As<byte, short>(ref Unsafe.Add(ref yb, BlockQ8_K.BSumsOffset)));
-        offsetTerm = 4 * KQuantSimd.MaddSum(sc, bsums);
+        offsetTerm = Vector256.ShiftLeft(Avx2.MultiplyAddAdjacent(sc, bsums), 2);
         return sc;
     }
 
@@ -63,14 +63,12 @@ public sealed class Q3_KKernel : KQuantKernel
         var idx2 = KQuantSimd.SpreadIndex16(2);
         var idx3 = KQuantSimd.SpreadIndex16(3);
         var acc = Vector512<float>.Zero;
-        float accOffset = 0;
         for (int i = 0; i < blocks; i++)
         {
             ref byte xb = ref Unsafe.Add(ref x, i * BlockQ3_K.ByteLength);
             ref byte yb = ref Unsafe.Add(ref y, i * BlockQ8_K.ByteLength);
-            float d = Unsafe.ReadUnaligned<float>(ref yb) * (float)Unsafe.ReadUnaligned<Half>(ref Unsafe.Add(ref xb, DOffset));
-            var sc = Scales(ref xb, ref yb, out int offsetTerm).ToVector512();
-            accOffset += d * offsetTerm;
+            float d = Unsafe.ReadUnaligned<float>(ref yb) * KQuantMath.HalfToSingle(Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref xb, DOffset)));
+            var sc = Scales(ref xb, ref yb, out var offsetTerm).ToVector512();
             var hm = Vector256.LoadUnsafe(ref xb);
             var q0 = Vector256.LoadUnsafe(ref xb, QsOffset);
             var q1 = Vector256.LoadUnsafe(ref xb, QsOffset + 32);
@@ -79,9 +77,10 @@ public sealed class Q3_KKernel : KQuantKernel
             isum += Chunk(Quants(q0, hm, 0, 2, low2, one), Quants(q0, hm, 0, 3, low2, one), ref q8, 1, Avx512BW.PermuteVar32x16(sc, idx1));
             isum += Chunk(Quants(q1, hm, 1, 0, low2, one), Quants(q1, hm, 1, 1, low2, one), ref q8, 2, Avx512BW.PermuteVar32x16(sc, idx2));
             isum += Chunk(Quants(q1, hm, 1, 2, low2, one), Quants(q1, hm, 1, 3, low2, one), ref q8, 3, Avx512BW.PermuteVar32x16(sc, idx3));
+            isum -= offsetTerm.ToVector512();
             acc = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(isum), Vector512.Create(d), acc);
         }
-        return Vector512.Sum(acc) - accOffset;
+        return Vector512.Sum(acc);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         static Vector512<int> Chunk(Vector256<byte> a, Vector256<byte> b, ref sbyte q8, int c, Vector512<short> scales) =>
@@ -93,14 +92,12 @@ public sealed class Q3_KKernel : KQuantKernel
         var low2 = Vector256.Create((byte)3);
         var one = Vector256.Create((byte)1);
         var acc = Vector256<float>.Zero;
-        float accOffset = 0;
         for (int i = 0; i < blocks; i++)
         {
             ref byte xb = ref Unsafe.Add(ref x, i * BlockQ3_K.ByteLength);
             ref byte yb = ref Unsafe.Add(ref y, i * BlockQ8_K.ByteLength);
-            float d = Unsafe.ReadUnaligned<float>(ref yb) * (float)Unsafe.ReadUnaligned<Half>(ref Unsafe.Add(ref xb, DOffset));
-            var sc = Scales(ref xb, ref yb, out int offsetTerm);
-            accOffset += d * offsetTerm;
+            float d = Unsafe.ReadUnaligned<float>(ref yb) * KQuantMath.HalfToSingle(Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref xb, DOffset)));
+            var sc = Scales(ref xb, ref yb, out var offsetTerm);
             var hm = Vector256.LoadUnsafe(ref xb);
             ref sbyte q8 = ref Unsafe.As<byte, sbyte>(ref Unsafe.Add(ref yb, BlockQ8_K.QsOffset));
             var isum0 = Vector256<int>.Zero;
@@ -117,9 +114,9 @@ public sealed class Q3_KKernel : KQuantKernel
                     isum1 += Avx2.MultiplyAddAdjacent(p1, Pair(sc, s + 2));
                 }
             }
-            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(isum0 + isum1), Vector256.Create(d), acc);
+            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(isum0 + isum1 - offsetTerm), Vector256.Create(d), acc);
         }
-        return Vector256.Sum(acc) - accOffset;
+        return Vector256.Sum(acc);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         static Vector256<short> Pair(Vector256<short> sc, int s) =>

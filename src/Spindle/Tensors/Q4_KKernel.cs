@@ -23,15 +23,16 @@ public sealed class Q4_KKernel : KQuantKernel
         _ => Q4_KReference.Dot(row, activation),
     };
 
-    /// <summary>Σ mins[j]·(bsums[2j] + bsums[2j+1]): the min term of one block, from the 16 precomputed Q8_K sums.</summary>
+    /// <summary>Σ mins[j]·(bsums[2j] + bsums[2j+1]), the min term of one block from the 16 precomputed Q8_K sums, in 8 lanes
+    /// (summed once per row, not per block).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int MinTerm(ulong mins, ref byte yBlock)
+    private static Vector256<float> MinTerm(ulong mins, ref byte yBlock)
     {
         var bsums = Vector256.LoadUnsafe(ref Unsafe.As<byte, short>(ref Unsafe.Add(ref yBlock, BlockQ8_K.BSumsOffset)));
         var m = Vector128.CreateScalar(mins).AsByte();
         // Each min covers two bsums: duplicate every byte, then widen to 16-bit.
         var pairs = Avx2.ConvertToVector256Int16(Sse2.UnpackLow(m, m));
-        return KQuantSimd.MaddSum(bsums, pairs);
+        return Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(bsums, pairs));
     }
 
     private static float DotAvx512(ref byte x, ref byte y, int blocks)
@@ -42,16 +43,16 @@ public sealed class Q4_KKernel : KQuantKernel
         var idx2 = KQuantSimd.SpreadIndex32(2);
         var idx3 = KQuantSimd.SpreadIndex32(3);
         var acc = Vector512<float>.Zero;
-        float accMin = 0;
+        var accMin = Vector256<float>.Zero;
         for (int i = 0; i < blocks; i++)
         {
             ref byte xb = ref Unsafe.Add(ref x, i * BlockQ4_K.ByteLength);
             ref byte yb = ref Unsafe.Add(ref y, i * BlockQ8_K.ByteLength);
             float yd = Unsafe.ReadUnaligned<float>(ref yb);
-            float d = yd * (float)Unsafe.ReadUnaligned<Half>(ref xb);
-            float dmin = yd * (float)Unsafe.ReadUnaligned<Half>(ref Unsafe.Add(ref xb, 2));
+            float d = yd * KQuantMath.HalfToSingle(Unsafe.ReadUnaligned<ushort>(ref xb));
+            float dmin = yd * KQuantMath.HalfToSingle(Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref xb, 2)));
             KQuantMath.UnpackScalesMinsK4(ref Unsafe.Add(ref xb, 4), out ulong scales, out ulong mins);
-            accMin += dmin * MinTerm(mins, ref yb);
+            accMin = Fma.MultiplyAdd(MinTerm(mins, ref yb), Vector256.Create(dmin), accMin);
 
             var sc = Avx512BW.ConvertToVector512Int16(Vector256.CreateScalar(scales).AsByte());
             ref byte qs = ref Unsafe.Add(ref xb, 16);
@@ -64,7 +65,7 @@ public sealed class Q4_KKernel : KQuantKernel
             isum += Chunk(Vector256.LoadUnsafe(ref qs, 96), Vector512.LoadUnsafe(ref q8, 192), Avx512BW.PermuteVar32x16(sc, idx3), low4);
             acc = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(isum), Vector512.Create(d), acc);
         }
-        return Vector512.Sum(acc) - accMin;
+        return Vector512.Sum(acc) - Vector256.Sum(accMin);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         static Vector512<int> Chunk(Vector256<byte> q, Vector512<sbyte> q8, Vector512<short> scales, Vector256<byte> low4)
@@ -78,16 +79,16 @@ public sealed class Q4_KKernel : KQuantKernel
     {
         var low4 = Vector256.Create((byte)0x0F);
         var acc = Vector256<float>.Zero;
-        float accMin = 0;
+        var accMin = Vector256<float>.Zero;
         for (int i = 0; i < blocks; i++)
         {
             ref byte xb = ref Unsafe.Add(ref x, i * BlockQ4_K.ByteLength);
             ref byte yb = ref Unsafe.Add(ref y, i * BlockQ8_K.ByteLength);
             float yd = Unsafe.ReadUnaligned<float>(ref yb);
-            float d = yd * (float)Unsafe.ReadUnaligned<Half>(ref xb);
-            float dmin = yd * (float)Unsafe.ReadUnaligned<Half>(ref Unsafe.Add(ref xb, 2));
+            float d = yd * KQuantMath.HalfToSingle(Unsafe.ReadUnaligned<ushort>(ref xb));
+            float dmin = yd * KQuantMath.HalfToSingle(Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref xb, 2)));
             KQuantMath.UnpackScalesMinsK4(ref Unsafe.Add(ref xb, 4), out ulong scales, out ulong mins);
-            accMin += dmin * MinTerm(mins, ref yb);
+            accMin = Fma.MultiplyAdd(MinTerm(mins, ref yb), Vector256.Create(dmin), accMin);
 
             ref byte qs = ref Unsafe.Add(ref xb, 16);
             ref sbyte q8 = ref Unsafe.As<byte, sbyte>(ref Unsafe.Add(ref yb, BlockQ8_K.QsOffset));
@@ -105,6 +106,6 @@ public sealed class Q4_KKernel : KQuantKernel
             }
             acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(isum0 + isum1), Vector256.Create(d), acc);
         }
-        return Vector256.Sum(acc) - accMin;
+        return Vector256.Sum(acc - accMin);
     }
 }

@@ -26,11 +26,11 @@ public sealed class Q5_KKernel : KQuantKernel
     };
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int MinTerm(ulong mins, ref byte yBlock)
+    private static Vector256<float> MinTerm(ulong mins, ref byte yBlock)
     {
         var bsums = Vector256.LoadUnsafe(ref Unsafe.As<byte, short>(ref Unsafe.Add(ref yBlock, BlockQ8_K.BSumsOffset)));
         var m = Vector128.CreateScalar(mins).AsByte();
-        return KQuantSimd.MaddSum(bsums, Avx2.ConvertToVector256Int16(Sse2.UnpackLow(m, m)));
+        return Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(bsums, Avx2.ConvertToVector256Int16(Sse2.UnpackLow(m, m))));
     }
 
     /// <summary>Fifth bit of the 32 weights whose bit lives at position <paramref name="bit"/> of qh, as 0 or 16.</summary>
@@ -47,16 +47,16 @@ public sealed class Q5_KKernel : KQuantKernel
         var idx2 = KQuantSimd.SpreadIndex32(2);
         var idx3 = KQuantSimd.SpreadIndex32(3);
         var acc = Vector512<float>.Zero;
-        float accMin = 0;
+        var accMin = Vector256<float>.Zero;
         for (int i = 0; i < blocks; i++)
         {
             ref byte xb = ref Unsafe.Add(ref x, i * BlockQ5_K.ByteLength);
             ref byte yb = ref Unsafe.Add(ref y, i * BlockQ8_K.ByteLength);
             float yd = Unsafe.ReadUnaligned<float>(ref yb);
-            float d = yd * (float)Unsafe.ReadUnaligned<Half>(ref xb);
-            float dmin = yd * (float)Unsafe.ReadUnaligned<Half>(ref Unsafe.Add(ref xb, 2));
+            float d = yd * KQuantMath.HalfToSingle(Unsafe.ReadUnaligned<ushort>(ref xb));
+            float dmin = yd * KQuantMath.HalfToSingle(Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref xb, 2)));
             KQuantMath.UnpackScalesMinsK4(ref Unsafe.Add(ref xb, 4), out ulong scales, out ulong mins);
-            accMin += dmin * MinTerm(mins, ref yb);
+            accMin = Fma.MultiplyAdd(MinTerm(mins, ref yb), Vector256.Create(dmin), accMin);
 
             var sc = Avx512BW.ConvertToVector512Int16(Vector256.CreateScalar(scales).AsByte());
             var qh = Vector256.LoadUnsafe(ref xb, QhOffset);
@@ -68,7 +68,7 @@ public sealed class Q5_KKernel : KQuantKernel
             isum += Chunk(ref qs, qh, 3, ref q8, Avx512BW.PermuteVar32x16(sc, idx3), low4, one);
             acc = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(isum), Vector512.Create(d), acc);
         }
-        return Vector512.Sum(acc) - accMin;
+        return Vector512.Sum(acc) - Vector256.Sum(accMin);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         static Vector512<int> Chunk(ref byte qs, Vector256<byte> qh, int c, ref sbyte q8, Vector512<short> scales, Vector256<byte> low4, Vector256<byte> one)
@@ -86,16 +86,16 @@ public sealed class Q5_KKernel : KQuantKernel
         var low4 = Vector256.Create((byte)0x0F);
         var one = Vector256.Create((byte)1);
         var acc = Vector256<float>.Zero;
-        float accMin = 0;
+        var accMin = Vector256<float>.Zero;
         for (int i = 0; i < blocks; i++)
         {
             ref byte xb = ref Unsafe.Add(ref x, i * BlockQ5_K.ByteLength);
             ref byte yb = ref Unsafe.Add(ref y, i * BlockQ8_K.ByteLength);
             float yd = Unsafe.ReadUnaligned<float>(ref yb);
-            float d = yd * (float)Unsafe.ReadUnaligned<Half>(ref xb);
-            float dmin = yd * (float)Unsafe.ReadUnaligned<Half>(ref Unsafe.Add(ref xb, 2));
+            float d = yd * KQuantMath.HalfToSingle(Unsafe.ReadUnaligned<ushort>(ref xb));
+            float dmin = yd * KQuantMath.HalfToSingle(Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref xb, 2)));
             KQuantMath.UnpackScalesMinsK4(ref Unsafe.Add(ref xb, 4), out ulong scales, out ulong mins);
-            accMin += dmin * MinTerm(mins, ref yb);
+            accMin = Fma.MultiplyAdd(MinTerm(mins, ref yb), Vector256.Create(dmin), accMin);
 
             var qh = Vector256.LoadUnsafe(ref xb, QhOffset);
             ref byte qs = ref Unsafe.Add(ref xb, QsOffset);
@@ -114,6 +114,6 @@ public sealed class Q5_KKernel : KQuantKernel
             }
             acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(isum0 + isum1), Vector256.Create(d), acc);
         }
-        return Vector256.Sum(acc) - accMin;
+        return Vector256.Sum(acc - accMin);
     }
 }

@@ -28,13 +28,14 @@ public sealed class Q6_KKernel : KQuantKernel
         _ => Q6_KReference.Dot(row, activation),
     };
 
-    /// <summary>The 16 signed scales widened to 16-bit, and 32·Σ scale[j]·bsums[j] (the offset term).</summary>
+    /// <summary>The 16 signed scales widened to 16-bit, and the offset term 32·scale[j]·bsums[j] in 8 lanes
+    /// (integer, so it is subtracted exactly from the block's integer sum).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<short> Scales(ref byte xb, ref byte yb, out int offsetTerm)
+    private static Vector256<short> Scales(ref byte xb, ref byte yb, out Vector256<int> offsetTerm)
     {
         var sc = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref Unsafe.As<byte, sbyte>(ref Unsafe.Add(ref xb, ScalesOffset))));
         var bsums = Vector256.LoadUnsafe(ref Unsafe.As<byte, short>(ref Unsafe.Add(ref yb, BlockQ8_K.BSumsOffset)));
-        offsetTerm = 32 * KQuantSimd.MaddSum(sc, bsums);
+        offsetTerm = Vector256.ShiftLeft(Avx2.MultiplyAddAdjacent(sc, bsums), 5);
         return sc;
     }
 
@@ -47,21 +48,20 @@ public sealed class Q6_KKernel : KQuantKernel
         var idx2 = KQuantSimd.SpreadIndex16(2);
         var idx3 = KQuantSimd.SpreadIndex16(3);
         var acc = Vector512<float>.Zero;
-        float accOffset = 0;
         for (int i = 0; i < blocks; i++)
         {
             ref byte xb = ref Unsafe.Add(ref x, i * BlockQ6_K.ByteLength);
             ref byte yb = ref Unsafe.Add(ref y, i * BlockQ8_K.ByteLength);
-            float d = Unsafe.ReadUnaligned<float>(ref yb) * (float)Unsafe.ReadUnaligned<Half>(ref Unsafe.Add(ref xb, DOffset));
-            var sc = Scales(ref xb, ref yb, out int offsetTerm).ToVector512();
-            accOffset += d * offsetTerm;
+            float d = Unsafe.ReadUnaligned<float>(ref yb) * KQuantMath.HalfToSingle(Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref xb, DOffset)));
+            var sc = Scales(ref xb, ref yb, out var offsetTerm).ToVector512();
             ref sbyte q8 = ref Unsafe.As<byte, sbyte>(ref Unsafe.Add(ref yb, BlockQ8_K.QsOffset));
 
             var isum = Half(ref xb, 0, ref q8, Avx512BW.PermuteVar32x16(sc, idx0), Avx512BW.PermuteVar32x16(sc, idx1), low4, low2);
             isum += Half(ref xb, 1, ref Unsafe.Add(ref q8, 128), Avx512BW.PermuteVar32x16(sc, idx2), Avx512BW.PermuteVar32x16(sc, idx3), low4, low2);
+            isum -= offsetTerm.ToVector512();
             acc = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(isum), Vector512.Create(d), acc);
         }
-        return Vector512.Sum(acc) - accOffset;
+        return Vector512.Sum(acc);
 
         // One half of a block: 64 bytes of ql give weights 0–63 (low nibbles: bytes 0–31 → 0–31, 32–63 → 32–63) and
         // 64–127 (high nibbles); qh's 2-bit fields 0, 1 top up weights 0–63, fields 2, 3 weights 64–127.
@@ -84,14 +84,12 @@ public sealed class Q6_KKernel : KQuantKernel
         var low4 = Vector256.Create((byte)0x0F);
         var low2 = Vector256.Create((byte)0x03);
         var acc = Vector256<float>.Zero;
-        float accOffset = 0;
         for (int i = 0; i < blocks; i++)
         {
             ref byte xb = ref Unsafe.Add(ref x, i * BlockQ6_K.ByteLength);
             ref byte yb = ref Unsafe.Add(ref y, i * BlockQ8_K.ByteLength);
-            float d = Unsafe.ReadUnaligned<float>(ref yb) * (float)Unsafe.ReadUnaligned<Half>(ref Unsafe.Add(ref xb, DOffset));
-            Scales(ref xb, ref yb, out int offsetTerm);
-            accOffset += d * offsetTerm;
+            float d = Unsafe.ReadUnaligned<float>(ref yb) * KQuantMath.HalfToSingle(Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref xb, DOffset)));
+            Scales(ref xb, ref yb, out var offsetTerm);
             ref sbyte scales = ref Unsafe.As<byte, sbyte>(ref Unsafe.Add(ref xb, ScalesOffset));
             ref sbyte q8 = ref Unsafe.As<byte, sbyte>(ref Unsafe.Add(ref yb, BlockQ8_K.QsOffset));
             var isum0 = Vector256<int>.Zero;
@@ -113,9 +111,9 @@ public sealed class Q6_KKernel : KQuantKernel
                 isum0 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u2, Vector256.LoadUnsafe(ref y8, 64)), Pair(ref s, 4));
                 isum1 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u3, Vector256.LoadUnsafe(ref y8, 96)), Pair(ref s, 6));
             }
-            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(isum0 + isum1), Vector256.Create(d), acc);
+            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(isum0 + isum1 - offsetTerm), Vector256.Create(d), acc);
         }
-        return Vector256.Sum(acc) - accOffset;
+        return Vector256.Sum(acc);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         static Vector256<byte> High(Vector256<byte> qh, int shift, Vector256<byte> low2) =>

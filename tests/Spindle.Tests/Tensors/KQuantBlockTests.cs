@@ -93,3 +93,17 @@ public sealed class KQuantBlockTests
         }
     }
 }
+
+public sealed class KQuantHalfTests
+{
+    [Fact]
+    public void HalfToSingleMatchesHalfConversionForEveryBitPattern()
+    {
+        for (int bits = 0; bits < 65536; bits++)
+        {
+            float expected = (float)BitConverter.UInt16BitsToHalf((ushort)bits);
+            float actual = KQuantMath.HalfToSingle((ushort)bits);
+            Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(actual));
+        }
+    }
+}
