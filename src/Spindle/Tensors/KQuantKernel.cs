@@ -62,7 +62,21 @@ public abstract class KQuantKernel : WeightKernel
         for (int r0 = 0; r0 < rowCount; r0 += tileRows)
         {
             int r1 = Math.Min(rowCount, r0 + tileRows);
-            for (int t = 0; t < tokenCount; t++)
+            int t = 0;
+            if (tokenCount >= 4 && HasFourTokenPath(isa))
+            {
+                Span<float> four = stackalloc float[4];
+                for (; t + 4 <= tokenCount; t += 4)
+                {
+                    var group = activations.Slice(t * activationBytes, 4 * activationBytes);
+                    for (int r = r0; r < r1; r++)
+                    {
+                        DotBlocks4(weightRows.Slice(r * rowBytes, rowBytes), group, activationBytes, blocks, isa, four);
+                        for (int k = 0; k < 4; k++) output[(t + k) * outputStride + r] = four[k];
+                    }
+                }
+            }
+            for (; t < tokenCount; t++)
             {
                 var activation = activations.Slice(t * activationBytes, activationBytes);
                 var outRow = output.Slice(t * outputStride);
@@ -71,6 +85,16 @@ public abstract class KQuantKernel : WeightKernel
             }
         }
     }
+
+    /// <summary>Whether <see cref="DotBlocks4"/> is implemented for <paramref name="isa"/>.</summary>
+    private protected virtual bool HasFourTokenPath(KQuantIsa isa) => false;
+
+    /// <summary>
+    /// One weight row against four consecutive activation rows (<paramref name="activationBytes"/> apart): each weight
+    /// block is unpacked once and used four times. Results equal four <see cref="DotBlocks"/> calls bit for bit.
+    /// </summary>
+    private protected virtual void DotBlocks4(ReadOnlySpan<byte> row, ReadOnlySpan<byte> activations, int activationBytes,
+        int blocks, KQuantIsa isa, Span<float> results) => throw new NotSupportedException();
 
     [DoesNotReturn]
     private protected void ThrowBadLength(int rowLength) =>

@@ -79,6 +79,76 @@ public sealed class Q6_KKernel : KQuantKernel
         }
     }
 
+    private protected override bool HasFourTokenPath(KQuantIsa isa) => isa == KQuantIsa.Avx512;
+
+    private protected override void DotBlocks4(ReadOnlySpan<byte> row, ReadOnlySpan<byte> activations, int activationBytes,
+        int blocks, KQuantIsa isa, Span<float> results)
+    {
+        ref byte x = ref MemoryMarshal.GetReference(row);
+        ref byte y0 = ref MemoryMarshal.GetReference(activations);
+        ref byte y1 = ref Unsafe.Add(ref y0, activationBytes);
+        ref byte y2 = ref Unsafe.Add(ref y1, activationBytes);
+        ref byte y3 = ref Unsafe.Add(ref y2, activationBytes);
+        var low4 = Vector512.Create((byte)0x0F);
+        var low2 = Vector512.Create((byte)0x03);
+        var idx0 = KQuantSimd.SpreadIndex16(0);
+        var idx1 = KQuantSimd.SpreadIndex16(1);
+        var idx2 = KQuantSimd.SpreadIndex16(2);
+        var idx3 = KQuantSimd.SpreadIndex16(3);
+        Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
+        for (int i = 0; i < blocks; i++)
+        {
+            ref byte xb = ref Unsafe.Add(ref x, i * BlockQ6_K.ByteLength);
+            float dx = KQuantMath.HalfToSingle(Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref xb, DOffset)));
+            var sc16 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref Unsafe.As<byte, sbyte>(ref Unsafe.Add(ref xb, ScalesOffset))));
+            var sc = sc16.ToVector512();
+            var s0 = Avx512BW.PermuteVar32x16(sc, idx0);
+            var s1 = Avx512BW.PermuteVar32x16(sc, idx1);
+            var s2 = Avx512BW.PermuteVar32x16(sc, idx2);
+            var s3 = Avx512BW.PermuteVar32x16(sc, idx3);
+            Unpack(ref xb, 0, low4, low2, out var u0, out var u1);
+            Unpack(ref xb, 1, low4, low2, out var u2, out var u3);
+            int yOffset = i * BlockQ8_K.ByteLength;
+            Token(ref Unsafe.Add(ref y0, yOffset), ref acc0, dx, sc16, u0, u1, u2, u3, s0, s1, s2, s3);
+            Token(ref Unsafe.Add(ref y1, yOffset), ref acc1, dx, sc16, u0, u1, u2, u3, s0, s1, s2, s3);
+            Token(ref Unsafe.Add(ref y2, yOffset), ref acc2, dx, sc16, u0, u1, u2, u3, s0, s1, s2, s3);
+            Token(ref Unsafe.Add(ref y3, yOffset), ref acc3, dx, sc16, u0, u1, u2, u3, s0, s1, s2, s3);
+        }
+        results[0] = Vector512.Sum(acc0);
+        results[1] = Vector512.Sum(acc1);
+        results[2] = Vector512.Sum(acc2);
+        results[3] = Vector512.Sum(acc3);
+
+        // Half h of a block as unsigned 6-bit quants: weights 128h + 0..63 and 128h + 64..127 (see DotAvx512).
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static void Unpack(ref byte xb, int h, Vector512<byte> low4, Vector512<byte> low2, out Vector512<byte> uA, out Vector512<byte> uB)
+        {
+            var ql = Vector512.LoadUnsafe(ref xb, (nuint)(64 * h));
+            var qh256 = Vector256.LoadUnsafe(ref xb, (nuint)(QhOffset + 32 * h));
+            var qh = Vector512.Create(qh256, KQuantSimd.ShiftRightMask(qh256, 2, Vector256.Create((byte)0x3F)));
+            uA = (ql & low4) | Vector512.ShiftLeft((qh & low2).AsUInt16(), 4).AsByte();
+            uB = KQuantSimd.ShiftRightMask(ql, 4, low4) | Vector512.ShiftLeft(KQuantSimd.ShiftRightMask(qh, 4, low2).AsUInt16(), 4).AsByte();
+        }
+
+        // The same operations, in the same order, as one block of DotAvx512, so results match it exactly.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static void Token(ref byte yb, ref Vector512<float> acc, float dx, Vector256<short> sc16,
+            Vector512<byte> u0, Vector512<byte> u1, Vector512<byte> u2, Vector512<byte> u3,
+            Vector512<short> s0, Vector512<short> s1, Vector512<short> s2, Vector512<short> s3)
+        {
+            float d = Unsafe.ReadUnaligned<float>(ref yb) * dx;
+            var bsums = Vector256.LoadUnsafe(ref Unsafe.As<byte, short>(ref Unsafe.Add(ref yb, BlockQ8_K.BSumsOffset)));
+            var offsetTerm = Vector256.ShiftLeft(Avx2.MultiplyAddAdjacent(sc16, bsums), 5);
+            ref sbyte q8 = ref Unsafe.As<byte, sbyte>(ref Unsafe.Add(ref yb, BlockQ8_K.QsOffset));
+            var isum = Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u0, Vector512.LoadUnsafe(ref q8, 0)), s0)
+                + Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u1, Vector512.LoadUnsafe(ref q8, 64)), s1);
+            isum += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u2, Vector512.LoadUnsafe(ref q8, 128)), s2)
+                + Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u3, Vector512.LoadUnsafe(ref q8, 192)), s3);
+            isum -= offsetTerm.ToVector512();
+            acc = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(isum), Vector512.Create(d), acc);
+        }
+    }
+
     private static float DotAvx2(ref byte x, ref byte y, int blocks)
     {
         var low4 = Vector256.Create((byte)0x0F);

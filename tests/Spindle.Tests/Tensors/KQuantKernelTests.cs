@@ -136,7 +136,7 @@ public sealed class KQuantKernelTests
         var isa = Enum.Parse<KQuantIsa>(tier);
         var rng = new Random(5 + (int)type);
         var kernel = Kernel(type);
-        const int rows = 37, tokens = 5, blocks = 3, n = blocks * 256, stride = rows + 3;
+        const int rows = 37, tokens = 9, blocks = 3, n = blocks * 256, stride = rows + 3;
         var weights = RandomBlocks(type, rows * blocks, rng);
         int rowBytes = blocks * GgmlTypeInfo.BlockByteLength(type);
         int actBytes = blocks * BlockQ8_K.ByteLength;
