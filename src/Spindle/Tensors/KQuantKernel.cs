@@ -59,13 +59,13 @@ public abstract class KQuantKernel : WeightKernel
             ThrowBadLength(rowLength);
         isa = isa <= KQuantDispatch.Best ? isa : KQuantDispatch.Best;
         int tileRows = Math.Max(1, TileByteBudget / Math.Max(1, rowBytes));
+        Span<float> four = stackalloc float[4];
         for (int r0 = 0; r0 < rowCount; r0 += tileRows)
         {
             int r1 = Math.Min(rowCount, r0 + tileRows);
             int t = 0;
             if (tokenCount >= 4 && HasFourTokenPath(isa))
             {
-                Span<float> four = stackalloc float[4];
                 for (; t + 4 <= tokenCount; t += 4)
                 {
                     var group = activations.Slice(t * activationBytes, 4 * activationBytes);
