@@ -11,6 +11,12 @@ public static class WeightKernels
     private static WeightKernel? TryGet(GgmlType type) => type switch
     {
         GgmlType.F32 => F32Kernel.Instance,
+        GgmlType.Q4_K => Q4_KKernel.Instance,
+        GgmlType.Q6_K => Q6_KKernel.Instance,
+        GgmlType.Q5_K => Q5_KKernel.Instance,
+        GgmlType.Q3_K => Q3_KKernel.Instance,
+        GgmlType.Q2_K => Q2_KKernel.Instance,
+        GgmlType.IQ4_XS => IQ4_XSKernel.Instance,
         _ => null,
     };
 }
