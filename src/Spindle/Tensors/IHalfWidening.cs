@@ -24,7 +24,7 @@ internal readonly struct F16Widening : IHalfWidening
 {
     public static GgmlType Type => GgmlType.F16;
 
-    public static float ToSingle(ushort bits) => (float)BitConverter.UInt16BitsToHalf(bits);
+    public static float ToSingle(ushort bits) => HalfBits.ToSingle(bits);
 
     // Round to nearest even, as ggml's fp32→fp16 (F16C _cvtss_sh with rounding mode 0).
     public static ushort FromSingle(float value) => BitConverter.HalfToUInt16Bits((Half)value);

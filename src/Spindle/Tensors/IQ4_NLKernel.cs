@@ -15,7 +15,7 @@ internal readonly struct IQ4_NLFormat : IQ8WeightFormat<BlockIQ4_NL>
 
     public static bool HasMinimum => false;
 
-    public static float Scale(ref readonly BlockIQ4_NL block) => (float)block.D;
+    public static float Scale(ref readonly BlockIQ4_NL block) => HalfBits.ToSingle(block.D);
 
     public static float Minimum(ref readonly BlockIQ4_NL block) => 0;
 

@@ -18,9 +18,9 @@ internal readonly struct Q4_1Format : IQ8WeightFormat<BlockQ4_1>
 
     public static bool HasMinimum => true;
 
-    public static float Scale(ref readonly BlockQ4_1 block) => (float)block.D;
+    public static float Scale(ref readonly BlockQ4_1 block) => HalfBits.ToSingle(block.D);
 
-    public static float Minimum(ref readonly BlockQ4_1 block) => (float)block.M;
+    public static float Minimum(ref readonly BlockQ4_1 block) => HalfBits.ToSingle(block.M);
 
     public static void Unpack(ref readonly BlockQ4_1 block, Span<sbyte> values)
     {

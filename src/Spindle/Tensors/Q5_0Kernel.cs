@@ -14,7 +14,7 @@ internal readonly struct Q5_0Format : IQ8WeightFormat<BlockQ5_0>
 
     public static bool HasMinimum => false;
 
-    public static float Scale(ref readonly BlockQ5_0 block) => (float)block.D;
+    public static float Scale(ref readonly BlockQ5_0 block) => HalfBits.ToSingle(block.D);
 
     public static float Minimum(ref readonly BlockQ5_0 block) => 0;
 

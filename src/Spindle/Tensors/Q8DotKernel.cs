@@ -128,11 +128,11 @@ internal abstract class Q8DotKernel<TBlock, TFormat> : WeightKernel
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float ActivationScale(ref byte activation, int b) =>
-        (float)Unsafe.ReadUnaligned<Half>(ref Unsafe.Add(ref activation, b * ActivationBlockBytes));
+        HalfBits.ToSingle(Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref activation, b * ActivationBlockBytes)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float ActivationSum(ref byte activation, int b) =>
-        (float)Unsafe.ReadUnaligned<Half>(ref Unsafe.Add(ref activation, b * ActivationBlockBytes + 2));
+        HalfBits.ToSingle(Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref activation, b * ActivationBlockBytes + 2)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<sbyte> ActivationQs(ref byte activation, int b) =>
