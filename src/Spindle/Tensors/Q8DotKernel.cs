@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -11,7 +12,7 @@ namespace Spindle.Tensors;
 /// llama.cpp's ggml_vec_dot_*_q8_0/_q8_1: per block an exact integer sum Σ w_i a_i, scaled by d_w * d_a in fp32.
 /// The ISA path is fixed at construction; every path computes the same integer sums, only the fp32 accumulation order differs.
 /// </summary>
-internal abstract class Q8DotKernel<TBlock, TFormat> : WeightKernel
+internal abstract partial class Q8DotKernel<TBlock, TFormat> : WeightKernel
     where TBlock : unmanaged
     where TFormat : struct, IQ8WeightFormat<TBlock>
 {
@@ -64,7 +65,7 @@ internal abstract class Q8DotKernel<TBlock, TFormat> : WeightKernel
         ReadOnlySpan<byte> activations, int tokenCount,
         Span<float> output, int outputStride)
     {
-        if (_isa == KernelIsa.Scalar || tokenCount < TokenGroup)
+        if (_isa == KernelIsa.Scalar)
         {
             base.MatMul(weightRows, rowCount, rowLength, activations, tokenCount, output, outputStride);
             return;
@@ -76,27 +77,52 @@ internal abstract class Q8DotKernel<TBlock, TFormat> : WeightKernel
         Debug.Assert(weightRows.Length >= rowCount * rowBytes);
         Debug.Assert(activations.Length >= tokenCount * activationBytes);
         Debug.Assert(output.Length >= (tokenCount - 1) * outputStride + rowCount);
+
+        // Activation scales (and Q8_1 sums) widened to fp32 once per call rather than once per weight row.
+        int scaleCount = tokenCount * blockCount;
+        float[] rented = ArrayPool<float>.Shared.Rent(TFormat.HasMinimum ? 2 * scaleCount : scaleCount);
         ref byte a0 = ref MemoryMarshal.GetReference(activations);
+        for (int i = 0; i < scaleCount; i++)
+        {
+            rented[i] = ActivationScale(ref a0, i);
+            if (TFormat.HasMinimum) rented[scaleCount + i] = ActivationSum(ref a0, i);
+        }
+        ref float d0 = ref MemoryArrayStart(rented);
+        ref float s0 = ref TFormat.HasMinimum ? ref Unsafe.Add(ref d0, scaleCount) : ref d0;
+
         Span<float> sums = stackalloc float[TokenGroup];
         int groupedTokens = tokenCount - tokenCount % TokenGroup;
+        ref byte w0 = ref MemoryMarshal.GetReference(weightRows);
 
         // Rows outermost: a weight row (≤ a few KiB) stays in L1 while every token group passes over it, so the
         // matrix streams from memory once per call however many tokens there are.
         for (int r = 0; r < rowCount; r++)
         {
-            var row = weightRows.Slice(r * rowBytes, rowBytes);
-            ref byte w = ref MemoryMarshal.GetReference(row);
-            for (int t = 0; t < groupedTokens; t += TokenGroup)
+            ref byte w = ref Unsafe.Add(ref w0, r * rowBytes);
+            for (int t = 0; t < tokenCount; )
             {
                 ref byte at = ref Unsafe.Add(ref a0, t * activationBytes);
-                if (_isa == KernelIsa.Avx512) Dot4Avx512(ref w, ref at, activationBytes, blockCount, sums);
-                else Dot4Avx2(ref w, ref at, activationBytes, blockCount, sums);
-                for (int k = 0; k < TokenGroup; k++) output[(t + k) * outputStride + r] = sums[k];
+                ref float dt = ref Unsafe.Add(ref d0, t * blockCount);
+                ref float st = ref Unsafe.Add(ref s0, t * blockCount);
+                if (t < groupedTokens)
+                {
+                    DotScaled(_isa, ref w, ref at, ref dt, ref st, activationBytes, blockCount, TokenGroup, sums);
+                    for (int k = 0; k < TokenGroup; k++) output[(t + k) * outputStride + r] = sums[k];
+                    t += TokenGroup;
+                }
+                else
+                {
+                    DotScaled(_isa, ref w, ref at, ref dt, ref st, activationBytes, blockCount, 1, sums);
+                    output[t * outputStride + r] = sums[0];
+                    t++;
+                }
             }
-            for (int t = groupedTokens; t < tokenCount; t++)
-                output[t * outputStride + r] = Dot(row, activations.Slice(t * activationBytes, activationBytes), rowLength);
         }
+        ArrayPool<float>.Shared.Return(rented);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ref float MemoryArrayStart(float[] array) => ref MemoryMarshal.GetArrayDataReference(array);
 
     // ---- scalar reference ----
 
@@ -185,40 +211,6 @@ internal abstract class Q8DotKernel<TBlock, TFormat> : WeightKernel
         return Vector256.Sum(acc0 + acc1) + minimumTerms;
     }
 
-    private static void Dot4Avx2(ref byte w, ref byte a, int activationBytes, int blockCount, Span<float> sums)
-    {
-        ref byte a1 = ref Unsafe.Add(ref a, activationBytes);
-        ref byte a2 = ref Unsafe.Add(ref a, 2 * activationBytes);
-        ref byte a3 = ref Unsafe.Add(ref a, 3 * activationBytes);
-        var acc0 = Vector256<float>.Zero;
-        var acc1 = Vector256<float>.Zero;
-        var acc2 = Vector256<float>.Zero;
-        var acc3 = Vector256<float>.Zero;
-        float m0 = 0, m1 = 0, m2 = 0, m3 = 0;
-        for (int b = 0; b < blockCount; b++)
-        {
-            ref TBlock x = ref BlockAt(ref w, b);
-            var values = TFormat.Unpack256(in x);
-            float dw = TFormat.Scale(in x);
-            acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(MultiplySumAvx2(values, ActivationQs(ref a, b))), Vector256.Create(dw * ActivationScale(ref a, b)), acc0);
-            acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(MultiplySumAvx2(values, ActivationQs(ref a1, b))), Vector256.Create(dw * ActivationScale(ref a1, b)), acc1);
-            acc2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(MultiplySumAvx2(values, ActivationQs(ref a2, b))), Vector256.Create(dw * ActivationScale(ref a2, b)), acc2);
-            acc3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(MultiplySumAvx2(values, ActivationQs(ref a3, b))), Vector256.Create(dw * ActivationScale(ref a3, b)), acc3);
-            if (TFormat.HasMinimum)
-            {
-                float m = TFormat.Minimum(in x);
-                m0 += m * ActivationSum(ref a, b);
-                m1 += m * ActivationSum(ref a1, b);
-                m2 += m * ActivationSum(ref a2, b);
-                m3 += m * ActivationSum(ref a3, b);
-            }
-        }
-        sums[0] = Vector256.Sum(acc0) + m0;
-        sums[1] = Vector256.Sum(acc1) + m1;
-        sums[2] = Vector256.Sum(acc2) + m2;
-        sums[3] = Vector256.Sum(acc3) + m3;
-    }
-
     // ---- AVX-512: two blocks per 512-bit step (one per 256-bit half), the odd block through AVX2 ----
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -257,56 +249,6 @@ internal abstract class Q8DotKernel<TBlock, TFormat> : WeightKernel
         if (b < blockCount)
             sum += DotAvx2(ref BlockBytes(ref w, b), ref Unsafe.Add(ref a, b * ActivationBlockBytes), blockCount - b);
         return sum;
-    }
-
-    private static void Dot4Avx512(ref byte w, ref byte a, int activationBytes, int blockCount, Span<float> sums)
-    {
-        ref byte a1 = ref Unsafe.Add(ref a, activationBytes);
-        ref byte a2 = ref Unsafe.Add(ref a, 2 * activationBytes);
-        ref byte a3 = ref Unsafe.Add(ref a, 3 * activationBytes);
-        var acc0 = Vector512<float>.Zero;
-        var acc1 = Vector512<float>.Zero;
-        var acc2 = Vector512<float>.Zero;
-        var acc3 = Vector512<float>.Zero;
-        float m0 = 0, m1 = 0, m2 = 0, m3 = 0;
-        int b = 0;
-        for (; b + 2 <= blockCount; b += 2)
-        {
-            ref TBlock x0 = ref BlockAt(ref w, b);
-            ref TBlock x1 = ref BlockAt(ref w, b + 1);
-            var values = Vector512.Create(TFormat.Unpack256(in x0), TFormat.Unpack256(in x1));
-            float d0 = TFormat.Scale(in x0), d1 = TFormat.Scale(in x1);
-            acc0 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(MultiplySumAvx512(values, ActivationQsPair(ref a, b))),
-                ScalePair(d0 * ActivationScale(ref a, b), d1 * ActivationScale(ref a, b + 1)), acc0);
-            acc1 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(MultiplySumAvx512(values, ActivationQsPair(ref a1, b))),
-                ScalePair(d0 * ActivationScale(ref a1, b), d1 * ActivationScale(ref a1, b + 1)), acc1);
-            acc2 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(MultiplySumAvx512(values, ActivationQsPair(ref a2, b))),
-                ScalePair(d0 * ActivationScale(ref a2, b), d1 * ActivationScale(ref a2, b + 1)), acc2);
-            acc3 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(MultiplySumAvx512(values, ActivationQsPair(ref a3, b))),
-                ScalePair(d0 * ActivationScale(ref a3, b), d1 * ActivationScale(ref a3, b + 1)), acc3);
-            if (TFormat.HasMinimum)
-            {
-                float mw0 = TFormat.Minimum(in x0), mw1 = TFormat.Minimum(in x1);
-                m0 += mw0 * ActivationSum(ref a, b) + mw1 * ActivationSum(ref a, b + 1);
-                m1 += mw0 * ActivationSum(ref a1, b) + mw1 * ActivationSum(ref a1, b + 1);
-                m2 += mw0 * ActivationSum(ref a2, b) + mw1 * ActivationSum(ref a2, b + 1);
-                m3 += mw0 * ActivationSum(ref a3, b) + mw1 * ActivationSum(ref a3, b + 1);
-            }
-        }
-        sums[0] = Vector512.Sum(acc0) + m0;
-        sums[1] = Vector512.Sum(acc1) + m1;
-        sums[2] = Vector512.Sum(acc2) + m2;
-        sums[3] = Vector512.Sum(acc3) + m3;
-        if (b < blockCount)
-        {
-            int tail = blockCount - b;
-            ref byte wt = ref BlockBytes(ref w, b);
-            int offset = b * ActivationBlockBytes;
-            sums[0] += DotAvx2(ref wt, ref Unsafe.Add(ref a, offset), tail);
-            sums[1] += DotAvx2(ref wt, ref Unsafe.Add(ref a1, offset), tail);
-            sums[2] += DotAvx2(ref wt, ref Unsafe.Add(ref a2, offset), tail);
-            sums[3] += DotAvx2(ref wt, ref Unsafe.Add(ref a3, offset), tail);
-        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -90,7 +90,7 @@ public class Q8DotKernelTests
         if (!KernelIsaSupport.IsSupported(isa)) return;
         var kernel = KernelTestData.Create(type, isa);
         var random = new Random(5);
-        foreach (int blocks in new[] { 1, 2, 3, 8, 17 })
+        foreach (int blocks in new[] { 1, 2, 3, 7, 8, 9, 16, 17, 49 })
         {
             int n = blocks * 32, rows = 5;
             foreach (int tokens in new[] { 1, 3, 4, 5, 8, 11 })
