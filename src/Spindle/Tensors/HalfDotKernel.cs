@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -14,7 +15,11 @@ internal abstract class HalfDotKernel<TWidening> : WeightKernel where TWidening 
 {
     private readonly KernelIsa _isa;
 
-    protected HalfDotKernel(KernelIsa isa) => _isa = KernelIsaSupport.Require(isa);
+    protected HalfDotKernel(KernelIsa isa)
+    {
+        KernelIsaSupport.Require(isa);
+        _isa = isa == KernelIsa.Avx512 && TWidening.PrefersAvx2 ? KernelIsa.Avx2 : isa;
+    }
 
     internal KernelIsa Isa => _isa;
 
@@ -45,6 +50,103 @@ internal abstract class HalfDotKernel<TWidening> : WeightKernel where TWidening 
             KernelIsa.Avx2 => DotAvx2(w, a),
             _ => DotScalar(w, a, 0, 0),
         };
+    }
+
+    public sealed override void MatMul(
+        ReadOnlySpan<byte> weightRows, int rowCount, int rowLength,
+        ReadOnlySpan<byte> activations, int tokenCount,
+        Span<float> output, int outputStride)
+    {
+        if (_isa == KernelIsa.Scalar)
+        {
+            base.MatMul(weightRows, rowCount, rowLength, activations, tokenCount, output, outputStride);
+            return;
+        }
+        Debug.Assert(weightRows.Length >= rowCount * rowLength * 2 && activations.Length >= tokenCount * rowLength * 2);
+        Debug.Assert(output.Length >= (tokenCount - 1) * outputStride + rowCount);
+
+        // Activations widen once per call (exact), so each row pass widens only the weights; four tokens share each
+        // widened weight vector.
+        float[] rented = ArrayPool<float>.Shared.Rent(tokenCount * rowLength);
+        var widened = rented.AsSpan(0, tokenCount * rowLength);
+        DequantizeRow(activations.Slice(0, tokenCount * rowLength * 2), widened);
+        var weights = MemoryMarshal.Cast<byte, ushort>(weightRows);
+        Span<float> sums = stackalloc float[4];
+        for (int r = 0; r < rowCount; r++)
+        {
+            var row = weights.Slice(r * rowLength, rowLength);
+            int t = 0;
+            for (; t + 4 <= tokenCount; t += 4)
+            {
+                DotWidened4(_isa, row, widened.Slice(t * rowLength, 4 * rowLength), sums);
+                for (int k = 0; k < 4; k++) output[(t + k) * outputStride + r] = sums[k];
+            }
+            for (; t < tokenCount; t++)
+            {
+                DotWidened4(_isa, row, widened.Slice(t * rowLength, rowLength), sums, tokens: 1);
+                output[t * outputStride + r] = sums[0];
+            }
+        }
+        ArrayPool<float>.Shared.Return(rented);
+    }
+
+    /// <summary>Dot of one 16-bit row with <paramref name="tokens"/> (1 or 4) consecutive fp32 rows of the same length.</summary>
+    private static void DotWidened4(KernelIsa isa, ReadOnlySpan<ushort> w, ReadOnlySpan<float> a, Span<float> sums, int tokens = 4)
+    {
+        int n = w.Length;
+        ref ushort wr = ref MemoryMarshal.GetReference(w);
+        ref float a0 = ref MemoryMarshal.GetReference(a);
+        ref float a1 = ref Unsafe.Add(ref a0, tokens > 1 ? n : 0);
+        ref float a2 = ref Unsafe.Add(ref a0, tokens > 1 ? 2 * n : 0);
+        ref float a3 = ref Unsafe.Add(ref a0, tokens > 1 ? 3 * n : 0);
+        int i = 0;
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        if (isa == KernelIsa.Avx512)
+        {
+            var acc0 = Vector512<float>.Zero;
+            var acc1 = Vector512<float>.Zero;
+            var acc2 = Vector512<float>.Zero;
+            var acc3 = Vector512<float>.Zero;
+            for (; i + 16 <= n; i += 16)
+            {
+                var x = Load16(ref wr, i);
+                acc0 = Avx512F.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref a0, (nuint)i), acc0);
+                if (tokens == 1) continue;
+                acc1 = Avx512F.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref a1, (nuint)i), acc1);
+                acc2 = Avx512F.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref a2, (nuint)i), acc2);
+                acc3 = Avx512F.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref a3, (nuint)i), acc3);
+            }
+            s0 = Vector512.Sum(acc0); s1 = Vector512.Sum(acc1); s2 = Vector512.Sum(acc2); s3 = Vector512.Sum(acc3);
+        }
+        else
+        {
+            var acc0 = Vector256<float>.Zero;
+            var acc1 = Vector256<float>.Zero;
+            var acc2 = Vector256<float>.Zero;
+            var acc3 = Vector256<float>.Zero;
+            for (; i + 8 <= n; i += 8)
+            {
+                var x = Load8(ref wr, i);
+                acc0 = Fma.MultiplyAdd(x, Vector256.LoadUnsafe(ref a0, (nuint)i), acc0);
+                if (tokens == 1) continue;
+                acc1 = Fma.MultiplyAdd(x, Vector256.LoadUnsafe(ref a1, (nuint)i), acc1);
+                acc2 = Fma.MultiplyAdd(x, Vector256.LoadUnsafe(ref a2, (nuint)i), acc2);
+                acc3 = Fma.MultiplyAdd(x, Vector256.LoadUnsafe(ref a3, (nuint)i), acc3);
+            }
+            s0 = Vector256.Sum(acc0); s1 = Vector256.Sum(acc1); s2 = Vector256.Sum(acc2); s3 = Vector256.Sum(acc3);
+        }
+        for (; i < n; i++)
+        {
+            float x = TWidening.ToSingle(w[i]);
+            s0 += x * Unsafe.Add(ref a0, i);
+            if (tokens == 1) continue;
+            s1 += x * Unsafe.Add(ref a1, i);
+            s2 += x * Unsafe.Add(ref a2, i);
+            s3 += x * Unsafe.Add(ref a3, i);
+        }
+        sums[0] = s0;
+        if (tokens == 1) return;
+        sums[1] = s1; sums[2] = s2; sums[3] = s3;
     }
 
     private static float DotScalar(ReadOnlySpan<ushort> w, ReadOnlySpan<ushort> a, int start, double sum)
