@@ -11,6 +11,14 @@ public static class WeightKernels
     private static WeightKernel? TryGet(GgmlType type) => type switch
     {
         GgmlType.F32 => F32Kernel.Instance,
+        GgmlType.F16 => F16Kernel.Instance,
+        GgmlType.BF16 => BF16Kernel.Instance,
+        GgmlType.Q8_0 => Q8_0Kernel.Instance,
+        GgmlType.Q4_0 => Q4_0Kernel.Instance,
+        GgmlType.Q4_1 => Q4_1Kernel.Instance,
+        GgmlType.Q5_0 => Q5_0Kernel.Instance,
+        GgmlType.Q5_1 => Q5_1Kernel.Instance,
+        GgmlType.IQ4_NL => IQ4_NLKernel.Instance,
         GgmlType.Q4_K => Q4_KKernel.Instance,
         GgmlType.Q6_K => Q6_KKernel.Instance,
         GgmlType.Q5_K => Q5_KKernel.Instance,

@@ -1,0 +1,54 @@
+using BenchmarkDotNet.Attributes;
+using Spindle.Tensors;
+
+namespace Spindle.Bench.Kernels;
+
+/// <summary>
+/// Matrix × one activation row (decode) and × 16 rows (prefill, reusing each weight block for 4 tokens at a time),
+/// single-threaded. Weights read per call = Rows × GgmlTypeInfo.ByteLength(Type, RowLength); GB/s = that / time.
+/// </summary>
+[MemoryDiagnoser]
+public class MatVecBenchmarks
+{
+    private const int PrefillTokens = 16;
+
+    private WeightKernel _kernel = null!;
+    private byte[] _weights = null!;
+    private byte[] _activations = null!;
+    private float[] _output = null!;
+    private int _rows;
+    private int _rowLength;
+
+    public static IEnumerable<GgmlType> Types() => KernelBenchParams.Types();
+
+    public static IEnumerable<KernelIsa> Isas() => KernelBenchParams.Isas();
+
+    public static IEnumerable<string> Shapes() => KernelBenchParams.Shapes();
+
+    [ParamsSource(nameof(Types))]
+    public GgmlType Type { get; set; }
+
+    [ParamsSource(nameof(Isas))]
+    public KernelIsa Isa { get; set; }
+
+    /// <summary>rows × row length.</summary>
+    [ParamsSource(nameof(Shapes))]
+    public string Shape { get; set; } = "";
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var parts = Shape.Split('x');
+        _rows = int.Parse(parts[0]);
+        _rowLength = int.Parse(parts[1]);
+        _kernel = KernelBenchParams.Create(Type, Isa);
+        (_weights, _activations) = KernelBenchParams.MakeData(_kernel, _rows, _rowLength, PrefillTokens);
+        _output = new float[PrefillTokens * _rows];
+    }
+
+    [Benchmark]
+    public void Decode() => _kernel.MatMul(_weights, _rows, _rowLength, _activations, 1, _output, _rows);
+
+    [Benchmark(OperationsPerInvoke = PrefillTokens)]
+    public void PrefillPerToken() => _kernel.MatMul(_weights, _rows, _rowLength, _activations, PrefillTokens, _output, _rows);
+}

@@ -1,0 +1,216 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Spindle.Tensors;
+
+/// <summary>
+/// The MatMul paths: activation scales arrive pre-widened (fp32, one per block per token) and weight scales are
+/// widened eight blocks at a time with vector integer ops, so a block costs its integer dot product plus one FMA.
+/// TFormat blocks start with fp16 d, and formats with a minimum keep fp16 m right after it.
+/// </summary>
+internal abstract partial class Q8DotKernel<TBlock, TFormat>
+{
+    private const int ScaleGroup = 8;
+
+    private static void DotScaled(KernelIsa isa, ref byte w, ref byte a, ref float d, ref float s,
+        int activationBytes, int blockCount, int tokens, Span<float> sums)
+    {
+        if (isa == KernelIsa.Avx512)
+        {
+            if (tokens == 4) Scaled4Avx512(ref w, ref a, ref d, ref s, activationBytes, blockCount, sums);
+            else sums[0] = Scaled1Avx512(ref w, ref a, ref d, ref s, blockCount);
+        }
+        else
+        {
+            if (tokens == 4) Scaled4Avx2(ref w, ref a, ref d, ref s, activationBytes, blockCount, sums);
+            else sums[0] = Scaled1Avx2(ref w, ref a, ref d, ref s, blockCount);
+        }
+    }
+
+    /// <summary>fp16 fields at <paramref name="offset"/> of blocks b..b+7, widened to fp32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> BlockHalves8(ref byte w, int b, int offset)
+    {
+        int size = Unsafe.SizeOf<TBlock>();
+        ref byte first = ref Unsafe.Add(ref w, b * size + offset);
+        var bits = Vector128.Create(
+            Unsafe.ReadUnaligned<ushort>(ref first),
+            Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref first, size)),
+            Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref first, 2 * size)),
+            Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref first, 3 * size)),
+            Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref first, 4 * size)),
+            Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref first, 5 * size)),
+            Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref first, 6 * size)),
+            Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref first, 7 * size)));
+        return F16Widening.ToSingle(Avx2.ConvertToVector256Int32(bits).AsUInt32());
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> BlockProducts(ref byte w, ref byte a, int b) =>
+        Avx.ConvertToVector256Single(MultiplySumAvx2(TFormat.Unpack256(in BlockAt(ref w, b)), ActivationQs(ref a, b)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> PairProducts(ref byte w, ref byte a, int b) =>
+        Avx512F.ConvertToVector512Single(MultiplySumAvx512(
+            Vector512.Create(TFormat.Unpack256(in BlockAt(ref w, b)), TFormat.Unpack256(in BlockAt(ref w, b + 1))),
+            ActivationQsPair(ref a, b)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Broadcast(Vector256<float> scales, int lane) => Avx2.PermuteVar8x32(scales, Vector256.Create(lane));
+
+    /// <summary>Lanes 0–7 = scales[lane], lanes 8–15 = scales[lane + 1].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> BroadcastPair(Vector256<float> scales, Vector512<int> index) =>
+        Avx512F.PermuteVar16x32(scales.ToVector512Unsafe(), index);
+
+    /// <summary>Σ over tail blocks [b, blockCount) with scalar scale widening.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float TailAvx2(ref byte w, ref byte a, ref float d, ref float s, int b, int blockCount)
+    {
+        var acc = Vector256<float>.Zero;
+        float minimumTerms = 0;
+        for (; b < blockCount; b++)
+        {
+            ref TBlock x = ref BlockAt(ref w, b);
+            acc = Fma.MultiplyAdd(BlockProducts(ref w, ref a, b), Vector256.Create(TFormat.Scale(in x) * Unsafe.Add(ref d, b)), acc);
+            if (TFormat.HasMinimum) minimumTerms += TFormat.Minimum(in x) * Unsafe.Add(ref s, b);
+        }
+        return Vector256.Sum(acc) + minimumTerms;
+    }
+
+    private static float Scaled1Avx2(ref byte w, ref byte a, ref float d, ref float s, int blockCount)
+    {
+        var acc0 = Vector256<float>.Zero;
+        var acc1 = Vector256<float>.Zero;
+        var minimums = Vector256<float>.Zero;
+        int b = 0;
+        for (; b + ScaleGroup <= blockCount; b += ScaleGroup)
+        {
+            var scales = BlockHalves8(ref w, b, 0) * Vector256.LoadUnsafe(ref d, (nuint)b);
+            if (TFormat.HasMinimum) minimums = Fma.MultiplyAdd(BlockHalves8(ref w, b, 2), Vector256.LoadUnsafe(ref s, (nuint)b), minimums);
+            for (int k = 0; k < ScaleGroup; k += 2)
+            {
+                acc0 = Fma.MultiplyAdd(BlockProducts(ref w, ref a, b + k), Broadcast(scales, k), acc0);
+                acc1 = Fma.MultiplyAdd(BlockProducts(ref w, ref a, b + k + 1), Broadcast(scales, k + 1), acc1);
+            }
+        }
+        return Vector256.Sum(acc0 + acc1) + Vector256.Sum(minimums) + TailAvx2(ref w, ref a, ref d, ref s, b, blockCount);
+    }
+
+    private static void Scaled4Avx2(ref byte w, ref byte a, ref float d, ref float s, int activationBytes, int blockCount, Span<float> sums)
+    {
+        ref byte a1 = ref Unsafe.Add(ref a, activationBytes);
+        ref byte a2 = ref Unsafe.Add(ref a, 2 * activationBytes);
+        ref byte a3 = ref Unsafe.Add(ref a, 3 * activationBytes);
+        nuint stride = (nuint)blockCount;
+        var acc0 = Vector256<float>.Zero;
+        var acc1 = Vector256<float>.Zero;
+        var acc2 = Vector256<float>.Zero;
+        var acc3 = Vector256<float>.Zero;
+        var min0 = Vector256<float>.Zero;
+        var min1 = Vector256<float>.Zero;
+        var min2 = Vector256<float>.Zero;
+        var min3 = Vector256<float>.Zero;
+        int b = 0;
+        for (; b + ScaleGroup <= blockCount; b += ScaleGroup)
+        {
+            var dw = BlockHalves8(ref w, b, 0);
+            var s0 = dw * Vector256.LoadUnsafe(ref d, (nuint)b);
+            var s1 = dw * Vector256.LoadUnsafe(ref d, stride + (nuint)b);
+            var s2 = dw * Vector256.LoadUnsafe(ref d, 2 * stride + (nuint)b);
+            var s3 = dw * Vector256.LoadUnsafe(ref d, 3 * stride + (nuint)b);
+            if (TFormat.HasMinimum)
+            {
+                var mw = BlockHalves8(ref w, b, 2);
+                min0 = Fma.MultiplyAdd(mw, Vector256.LoadUnsafe(ref s, (nuint)b), min0);
+                min1 = Fma.MultiplyAdd(mw, Vector256.LoadUnsafe(ref s, stride + (nuint)b), min1);
+                min2 = Fma.MultiplyAdd(mw, Vector256.LoadUnsafe(ref s, 2 * stride + (nuint)b), min2);
+                min3 = Fma.MultiplyAdd(mw, Vector256.LoadUnsafe(ref s, 3 * stride + (nuint)b), min3);
+            }
+            for (int k = 0; k < ScaleGroup; k++)
+            {
+                var values = TFormat.Unpack256(in BlockAt(ref w, b + k));
+                var lane = Vector256.Create(k);
+                acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(MultiplySumAvx2(values, ActivationQs(ref a, b + k))), Avx2.PermuteVar8x32(s0, lane), acc0);
+                acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(MultiplySumAvx2(values, ActivationQs(ref a1, b + k))), Avx2.PermuteVar8x32(s1, lane), acc1);
+                acc2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(MultiplySumAvx2(values, ActivationQs(ref a2, b + k))), Avx2.PermuteVar8x32(s2, lane), acc2);
+                acc3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(MultiplySumAvx2(values, ActivationQs(ref a3, b + k))), Avx2.PermuteVar8x32(s3, lane), acc3);
+            }
+        }
+        int ib = (int)stride;
+        sums[0] = Vector256.Sum(acc0) + Vector256.Sum(min0) + TailAvx2(ref w, ref a, ref d, ref s, b, blockCount);
+        sums[1] = Vector256.Sum(acc1) + Vector256.Sum(min1) + TailAvx2(ref w, ref a1, ref Unsafe.Add(ref d, ib), ref Unsafe.Add(ref s, ib), b, blockCount);
+        sums[2] = Vector256.Sum(acc2) + Vector256.Sum(min2) + TailAvx2(ref w, ref a2, ref Unsafe.Add(ref d, 2 * ib), ref Unsafe.Add(ref s, 2 * ib), b, blockCount);
+        sums[3] = Vector256.Sum(acc3) + Vector256.Sum(min3) + TailAvx2(ref w, ref a3, ref Unsafe.Add(ref d, 3 * ib), ref Unsafe.Add(ref s, 3 * ib), b, blockCount);
+    }
+
+    private static float Scaled1Avx512(ref byte w, ref byte a, ref float d, ref float s, int blockCount)
+    {
+        var pair0 = Vector512.Create(Vector256.Create(0), Vector256.Create(1));
+        var pair1 = Vector512.Create(Vector256.Create(2), Vector256.Create(3));
+        var pair2 = Vector512.Create(Vector256.Create(4), Vector256.Create(5));
+        var pair3 = Vector512.Create(Vector256.Create(6), Vector256.Create(7));
+        var acc0 = Vector512<float>.Zero;
+        var acc1 = Vector512<float>.Zero;
+        var minimums = Vector256<float>.Zero;
+        int b = 0;
+        for (; b + ScaleGroup <= blockCount; b += ScaleGroup)
+        {
+            var scales = BlockHalves8(ref w, b, 0) * Vector256.LoadUnsafe(ref d, (nuint)b);
+            if (TFormat.HasMinimum) minimums = Fma.MultiplyAdd(BlockHalves8(ref w, b, 2), Vector256.LoadUnsafe(ref s, (nuint)b), minimums);
+            acc0 = Avx512F.FusedMultiplyAdd(PairProducts(ref w, ref a, b), BroadcastPair(scales, pair0), acc0);
+            acc1 = Avx512F.FusedMultiplyAdd(PairProducts(ref w, ref a, b + 2), BroadcastPair(scales, pair1), acc1);
+            acc0 = Avx512F.FusedMultiplyAdd(PairProducts(ref w, ref a, b + 4), BroadcastPair(scales, pair2), acc0);
+            acc1 = Avx512F.FusedMultiplyAdd(PairProducts(ref w, ref a, b + 6), BroadcastPair(scales, pair3), acc1);
+        }
+        return Vector512.Sum(acc0 + acc1) + Vector256.Sum(minimums) + TailAvx2(ref w, ref a, ref d, ref s, b, blockCount);
+    }
+
+    private static void Scaled4Avx512(ref byte w, ref byte a, ref float d, ref float s, int activationBytes, int blockCount, Span<float> sums)
+    {
+        ref byte a1 = ref Unsafe.Add(ref a, activationBytes);
+        ref byte a2 = ref Unsafe.Add(ref a, 2 * activationBytes);
+        ref byte a3 = ref Unsafe.Add(ref a, 3 * activationBytes);
+        nuint stride = (nuint)blockCount;
+        var acc0 = Vector512<float>.Zero;
+        var acc1 = Vector512<float>.Zero;
+        var acc2 = Vector512<float>.Zero;
+        var acc3 = Vector512<float>.Zero;
+        var min0 = Vector256<float>.Zero;
+        var min1 = Vector256<float>.Zero;
+        var min2 = Vector256<float>.Zero;
+        var min3 = Vector256<float>.Zero;
+        int b = 0;
+        for (; b + ScaleGroup <= blockCount; b += ScaleGroup)
+        {
+            var dw = BlockHalves8(ref w, b, 0);
+            var s0 = dw * Vector256.LoadUnsafe(ref d, (nuint)b);
+            var s1 = dw * Vector256.LoadUnsafe(ref d, stride + (nuint)b);
+            var s2 = dw * Vector256.LoadUnsafe(ref d, 2 * stride + (nuint)b);
+            var s3 = dw * Vector256.LoadUnsafe(ref d, 3 * stride + (nuint)b);
+            if (TFormat.HasMinimum)
+            {
+                var mw = BlockHalves8(ref w, b, 2);
+                min0 = Fma.MultiplyAdd(mw, Vector256.LoadUnsafe(ref s, (nuint)b), min0);
+                min1 = Fma.MultiplyAdd(mw, Vector256.LoadUnsafe(ref s, stride + (nuint)b), min1);
+                min2 = Fma.MultiplyAdd(mw, Vector256.LoadUnsafe(ref s, 2 * stride + (nuint)b), min2);
+                min3 = Fma.MultiplyAdd(mw, Vector256.LoadUnsafe(ref s, 3 * stride + (nuint)b), min3);
+            }
+            for (int k = 0; k < ScaleGroup; k += 2)
+            {
+                var values = Vector512.Create(TFormat.Unpack256(in BlockAt(ref w, b + k)), TFormat.Unpack256(in BlockAt(ref w, b + k + 1)));
+                var pair = Vector512.Create(Vector256.Create(k), Vector256.Create(k + 1));
+                acc0 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(MultiplySumAvx512(values, ActivationQsPair(ref a, b + k))), BroadcastPair(s0, pair), acc0);
+                acc1 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(MultiplySumAvx512(values, ActivationQsPair(ref a1, b + k))), BroadcastPair(s1, pair), acc1);
+                acc2 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(MultiplySumAvx512(values, ActivationQsPair(ref a2, b + k))), BroadcastPair(s2, pair), acc2);
+                acc3 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(MultiplySumAvx512(values, ActivationQsPair(ref a3, b + k))), BroadcastPair(s3, pair), acc3);
+            }
+        }
+        int ib = (int)stride;
+        sums[0] = Vector512.Sum(acc0) + Vector256.Sum(min0) + TailAvx2(ref w, ref a, ref d, ref s, b, blockCount);
+        sums[1] = Vector512.Sum(acc1) + Vector256.Sum(min1) + TailAvx2(ref w, ref a1, ref Unsafe.Add(ref d, ib), ref Unsafe.Add(ref s, ib), b, blockCount);
+        sums[2] = Vector512.Sum(acc2) + Vector256.Sum(min2) + TailAvx2(ref w, ref a2, ref Unsafe.Add(ref d, 2 * ib), ref Unsafe.Add(ref s, 2 * ib), b, blockCount);
+        sums[3] = Vector512.Sum(acc3) + Vector256.Sum(min3) + TailAvx2(ref w, ref a3, ref Unsafe.Add(ref d, 3 * ib), ref Unsafe.Add(ref s, 3 * ib), b, blockCount);
+    }
+}

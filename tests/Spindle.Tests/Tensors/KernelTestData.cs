@@ -1,0 +1,67 @@
+using Spindle.Tensors;
+
+namespace Spindle.Tests.Tensors;
+
+/// <summary>Kernels per (type, ISA) and seeded random rows for kernel tests.</summary>
+internal static class KernelTestData
+{
+    public static readonly GgmlType[] Q8DotTypes =
+        [GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.IQ4_NL];
+
+    public static readonly GgmlType[] HalfTypes = [GgmlType.F16, GgmlType.BF16];
+
+    public static readonly KernelIsa[] VectorIsas = [KernelIsa.Avx2, KernelIsa.Avx512];
+
+    public static WeightKernel Create(GgmlType type, KernelIsa isa) => type switch
+    {
+        GgmlType.F16 => new F16Kernel(isa),
+        GgmlType.BF16 => new BF16Kernel(isa),
+        GgmlType.Q8_0 => new Q8_0Kernel(isa),
+        GgmlType.Q4_0 => new Q4_0Kernel(isa),
+        GgmlType.Q4_1 => new Q4_1Kernel(isa),
+        GgmlType.Q5_0 => new Q5_0Kernel(isa),
+        GgmlType.Q5_1 => new Q5_1Kernel(isa),
+        GgmlType.IQ4_NL => new IQ4_NLKernel(isa),
+        _ => throw new ArgumentOutOfRangeException(nameof(type)),
+    };
+
+    public static TheoryData<GgmlType, KernelIsa> Combinations(GgmlType[] types)
+    {
+        var data = new TheoryData<GgmlType, KernelIsa>();
+        foreach (var t in types)
+            foreach (var isa in VectorIsas)
+                data.Add(t, isa);
+        return data;
+    }
+
+    /// <summary>Roughly normal values with occasional outliers, like trained weights and activations.</summary>
+    public static float[] RandomFloats(Random random, int length, float scale = 1f)
+    {
+        var values = new float[length];
+        for (int i = 0; i < length; i++)
+        {
+            double u1 = 1.0 - random.NextDouble(), u2 = random.NextDouble();
+            double normal = Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
+            if (random.Next(50) == 0) normal *= 6;
+            values[i] = (float)(normal * scale);
+        }
+        return values;
+    }
+
+    public static byte[] Prepare(WeightKernel kernel, float[] source)
+    {
+        var bytes = new byte[GgmlTypeInfo.ByteLength(kernel.ActivationType, source.Length)];
+        kernel.PrepareActivation(source, bytes);
+        return bytes;
+    }
+
+    public static byte[] Quantize(GgmlType type, float[] source)
+    {
+        var bytes = new byte[GgmlTypeInfo.ByteLength(type, source.Length)];
+        if (type is GgmlType.F16 or GgmlType.BF16)
+            Create(type, KernelIsa.Scalar).PrepareActivation(source, bytes);
+        else
+            Block32Quantizer.QuantizeRow(type, source, bytes);
+        return bytes;
+    }
+}
