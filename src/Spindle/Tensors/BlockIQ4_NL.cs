@@ -15,7 +15,7 @@ public struct BlockIQ4_NL
     public Nibbles16 Qs;
 
     /// <summary>ggml kvalues_iq4nl: the 16 levels, denser near zero where weights cluster.</summary>
-    public static ReadOnlySpan<sbyte> Values => [-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113];
+    public static ReadOnlySpan<sbyte> Values => Iq4NlTable.Values;
 
     /// <summary>ggml dequantize_row_iq4_nl.</summary>
     public static void Dequantize(ReadOnlySpan<BlockIQ4_NL> blocks, Span<float> destination)
