@@ -14,7 +14,7 @@ internal sealed class CodepointText
 
     public void Load(ReadOnlySpan<char> text)
     {
-        if (Codepoints.Length < text.Length)
+        if (CharStart.Length <= text.Length)
         {
             int size = Math.Max(text.Length, 256);
             Codepoints = new int[size];
