@@ -34,37 +34,35 @@ internal sealed class BpeWordEncoder
             if (_vocabulary.TryGetId(encoded, out int whole)) return [whole];
         }
 
-        // Symbols and the rank of each adjacent pair (int.MaxValue: no merge); merging removes an element. Quadratic
-        // in the word length, which is fine for words (and these results are cached per word).
+        // A doubly linked list of symbols plus a min-heap of candidate merges ordered by (rank, left position), as in
+        // llama.cpp's work queue; an entry is stale once either side has changed, which the symbol ids reveal.
         int n = bytes.Length;
         var symbols = new int[n];
-        var ranks = new int[n];
-        var merged = new int[n];
-        for (int i = 0; i < n; i++) symbols[i] = _byteSymbols[bytes[i]];
-        for (int i = 0; i + 1 < n; i++) RankPair(symbols, ranks, merged, i);
-        if (n > 0) ranks[n - 1] = int.MaxValue;
-
-        while (n > 1)
+        var next = new int[n];
+        var prev = new int[n];
+        for (int i = 0; i < n; i++)
         {
-            int best = -1, bestRank = int.MaxValue;
-            for (int i = 0; i + 1 < n; i++)
-            {
-                if (ranks[i] < bestRank) { bestRank = ranks[i]; best = i; }
-            }
-            if (best < 0) break;
-            symbols[best] = merged[best];
-            int tail = n - best - 2;
-            Array.Copy(symbols, best + 2, symbols, best + 1, tail);
-            Array.Copy(ranks, best + 2, ranks, best + 1, tail);
-            Array.Copy(merged, best + 2, merged, best + 1, tail);
-            n--;
-            ranks[n - 1] = int.MaxValue;
-            if (best > 0) RankPair(symbols, ranks, merged, best - 1);
-            if (best + 1 < n) RankPair(symbols, ranks, merged, best);
+            symbols[i] = _byteSymbols[bytes[i]];
+            next[i] = i + 1 < n ? i + 1 : -1;
+            prev[i] = i - 1;
+        }
+        var heap = new MergeHeap(n);
+        for (int i = 0; i + 1 < n; i++) Push(ref heap, symbols, i, i + 1);
+
+        while (heap.TryPop(out MergeCandidate c))
+        {
+            if (symbols[c.Left] != c.LeftSymbol || next[c.Left] != c.Right || symbols[c.Right] != c.RightSymbol) continue;
+            symbols[c.Left] = c.Merged;
+            symbols[c.Right] = -1;
+            int after = next[c.Right];
+            next[c.Left] = after;
+            if (after >= 0) prev[after] = c.Left;
+            if (prev[c.Left] >= 0) Push(ref heap, symbols, prev[c.Left], c.Left);
+            if (after >= 0) Push(ref heap, symbols, c.Left, after);
         }
 
         var ids = new List<int>(n);
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i >= 0; i = next[i])
         {
             int symbol = symbols[i];
             if (symbol < _merges.VocabularyCount)
@@ -81,16 +79,54 @@ internal sealed class BpeWordEncoder
         return ids.ToArray();
     }
 
-    private void RankPair(int[] symbols, int[] ranks, int[] merged, int i)
+    private void Push(ref MergeHeap heap, int[] symbols, int left, int right)
     {
-        if (_merges.TryGetMerge(symbols[i], symbols[i + 1], out int rank, out int result))
+        if (_merges.TryGetMerge(symbols[left], symbols[right], out int rank, out int merged))
+            heap.Push(new MergeCandidate(rank, left, right, symbols[left], symbols[right], merged));
+    }
+
+    private readonly record struct MergeCandidate(int Rank, int Left, int Right, int LeftSymbol, int RightSymbol, int Merged)
+    {
+        public bool Before(in MergeCandidate other) => Rank < other.Rank || (Rank == other.Rank && Left < other.Left);
+    }
+
+    /// <summary>Binary min-heap of merge candidates.</summary>
+    private struct MergeHeap(int capacity)
+    {
+        private MergeCandidate[] _items = new MergeCandidate[Math.Max(capacity, 4)];
+        private int _count;
+
+        public void Push(in MergeCandidate item)
         {
-            ranks[i] = rank;
-            merged[i] = result;
+            if (_count == _items.Length) Array.Resize(ref _items, _items.Length * 2);
+            int i = _count++;
+            while (i > 0)
+            {
+                int parent = (i - 1) >> 1;
+                if (!item.Before(_items[parent])) break;
+                _items[i] = _items[parent];
+                i = parent;
+            }
+            _items[i] = item;
         }
-        else
+
+        public bool TryPop(out MergeCandidate top)
         {
-            ranks[i] = int.MaxValue;
+            if (_count == 0) { top = default; return false; }
+            top = _items[0];
+            MergeCandidate last = _items[--_count];
+            int i = 0;
+            while (true)
+            {
+                int child = 2 * i + 1;
+                if (child >= _count) break;
+                if (child + 1 < _count && _items[child + 1].Before(_items[child])) child++;
+                if (!_items[child].Before(last)) break;
+                _items[i] = _items[child];
+                i = child;
+            }
+            if (_count > 0) _items[i] = last;
+            return true;
         }
     }
 
