@@ -141,6 +141,19 @@ public class BpeTokenizerTests
     }
 
     [Fact]
+    public void UserDefinedTokens_AreSplitOutOfLongTexts()
+    {
+        // deepseek-llm has ~2,400 user-defined tokens; long texts go through the partitioner's prefilter.
+        var tokenizer = Load("deepseek-llm");
+        Assert.True(tokenizer.Vocabulary.TryGetId("[PAD100015]", out int pad));
+        Assert.True(tokenizer.Vocabulary.TryGetId("ø", out int oSlash));
+        string filler = string.Concat(Enumerable.Repeat("{\"type\": \"string\", \"pattern\": \"[A-Z]+\"}\n", 200));
+        Assert.True(filler.Length > 4096);
+        int[] ids = tokenizer.Encode(filler + "[PAD100015]" + filler + "ø" + filler);
+        Assert.Equal([.. tokenizer.Encode(filler), pad, .. tokenizer.Encode(filler), oSlash, .. tokenizer.Encode(filler)], ids);
+    }
+
+    [Fact]
     public void UnknownPreTokenizer_ListsSupportedNames()
     {
         var v = Load("gpt-2").Vocabulary;

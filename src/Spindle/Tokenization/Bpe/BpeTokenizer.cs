@@ -12,6 +12,7 @@ public sealed class BpeTokenizer : Tokenizer
 {
     // Bounds memory on adversarial input; real text has far fewer distinct words than this.
     private const int MaxCachedWords = 1 << 18;
+    private const int LargeInputChars = 1 << 20;
 
     private readonly PreTokenizer _preTokenizer;
     private readonly BpeWordEncoder _wordEncoder;
@@ -66,6 +67,8 @@ public sealed class BpeTokenizer : Tokenizer
             if (!_wordLookup.TryGetValue(word, out int[]? ids)) ids = EncodeWord(word);
             output.AddRange(ids);
         }
+        // Scratch sized for a huge input is not worth keeping alive on the thread.
+        if (text.Length > LargeInputChars) t_scratch = null;
     }
 
     private int[] EncodeWord(ReadOnlySpan<char> word)
@@ -100,7 +103,8 @@ public sealed class BpeTokenizer : Tokenizer
                 continue;
             }
             var unknown = new StringBuilder("[UNK_BYTE_0x");
-            foreach (byte u in Encoding.UTF8.GetBytes(char.ConvertFromUtf32(cp))) unknown.Append(u.ToString("x2"));
+            string character = char.IsSurrogate((char)cp) && cp <= 0xFFFF ? "\uFFFD" : char.ConvertFromUtf32(cp);
+            foreach (byte u in Encoding.UTF8.GetBytes(character)) unknown.Append(u.ToString("x2"));
             unknown.Append(text).Append(']');
             bytes.AddRange(Encoding.UTF8.GetBytes(unknown.ToString()));
         }
