@@ -13,8 +13,10 @@ internal sealed unsafe class GgufHeaderParser
 {
     public const uint Magic = 0x46554747; // "GGUF" read as little-endian u32
     public const int DefaultAlignment = 32;
-    private const int MaxArrayNesting = 8;
+    internal const int MaxArrayNesting = 8;
     private const int MaxDimensions = 4; // GGML_MAX_DIMS
+    private const int MaxKeyByteLength = 65535; // GGUF spec: "at most 2^16-1 bytes"
+    private const int MaxTensorNameByteLength = 63; // GGML_MAX_NAME (64) less the terminating NUL, as gguf.cpp checks
 
     private readonly byte* _data;
     private readonly long _length;
@@ -60,23 +62,29 @@ internal sealed unsafe class GgufHeaderParser
             throw Error(tensorCountAt, $"tensor count {tensorCount} cannot fit in the {Remaining} bytes that remain");
 
         var metadata = new GgufMetadata();
+        long alignmentAt = 0;
         for (ulong i = 0; i < kvCount; i++)
         {
+            // The key is decoded only once its value has parsed: a smashed key length would otherwise cost a string
+            // of twice that many bytes before the garbage after it is noticed.
             long keyAt = _pos;
-            string key = ReadString();
-            if (key.Length == 0) throw Error(keyAt, $"metadata entry {i} has an empty key");
+            int keyByteLength = SkipName(MaxKeyByteLength, "metadata key");
+            if (keyByteLength == 0) throw Error(keyAt, $"metadata entry {i} has an empty key");
             long typeAt = _pos;
             var type = (GgufValueType)ReadUInt32();
-            if (!GgufValueTypeInfo.IsKnown(type)) throw Error(typeAt, $"metadata key '{key}' has unknown value type {(uint)type}");
-            GgufValue value = ReadValue(type, key, depth: 0);
-            if (!metadata.TryAdd(key, value)) throw Error(keyAt, $"duplicate metadata key '{key}'");
+            if (!GgufValueTypeInfo.IsKnown(type)) throw Error(typeAt, $"metadata key {KeyText(keyAt)} has unknown value type {(uint)type}");
+            long valueAt = _pos;
+            GgufValue value = ReadValue(type, keyAt, depth: 0);
+            string key = Encoding.UTF8.GetString(_data + keyAt + 8, keyByteLength);
+            if (!metadata.TryAdd(key, value)) throw Error(keyAt, $"duplicate metadata key {KeyText(keyAt)}");
+            if (key == GgufKeys.Alignment) alignmentAt = valueAt;
         }
 
         int alignment = DefaultAlignment;
         if (metadata.TryGetValue(GgufKeys.Alignment, out var alignValue))
         {
             if (alignValue.Value is not uint a || a == 0 || (a & (a - 1)) != 0 || a > (1u << 30))
-                throw new GgufFormatException($"GGUF error: {GgufKeys.Alignment} must be a u32 power of two, got {alignValue.Type} {alignValue}");
+                throw Error(alignmentAt, $"{GgufKeys.Alignment} must be a u32 power of two, got {alignValue.Type} {alignValue}");
             alignment = (int)a;
         }
 
@@ -85,7 +93,7 @@ internal sealed unsafe class GgufHeaderParser
         for (ulong i = 0; i < tensorCount; i++)
         {
             long infoAt = _pos;
-            string name = ReadString();
+            string name = ReadName(MaxTensorNameByteLength, "tensor name");
             if (!names.Add(name)) throw Error(infoAt, $"duplicate tensor name '{name}'");
             long dimsAt = _pos;
             uint nDims = ReadUInt32();
@@ -139,8 +147,8 @@ internal sealed unsafe class GgufHeaderParser
         foreach (var t in tensors)
         {
             if (t.Offset > dataLength || t.ByteLength > dataLength - t.Offset)
-                throw Error(dataOffset + t.Offset,
-                    $"tensor '{t.Name}' data [{t.Offset}, {t.Offset + t.ByteLength}) runs past the end of the {dataLength}-byte data section");
+                throw Error(SaturatingAdd(dataOffset, t.Offset),
+                    $"tensor '{t.Name}' data [{t.Offset}, {(decimal)t.Offset + t.ByteLength}) runs past the end of the {dataLength}-byte data section");
         }
         var byOffset = (GgufTensorInfo[])tensors.Clone();
         Array.Sort(byOffset, static (a, b) => a.Offset.CompareTo(b.Offset));
@@ -153,7 +161,7 @@ internal sealed unsafe class GgufHeaderParser
         }
     }
 
-    private GgufValue ReadValue(GgufValueType type, string key, int depth)
+    private GgufValue ReadValue(GgufValueType type, long keyAt, int depth)
     {
         return type switch
         {
@@ -164,29 +172,19 @@ internal sealed unsafe class GgufHeaderParser
             GgufValueType.UInt32 => new GgufValue(type, ReadUInt32()),
             GgufValueType.Int32 => new GgufValue(type, (int)ReadUInt32()),
             GgufValueType.Float32 => new GgufValue(type, BitConverter.Int32BitsToSingle((int)ReadUInt32())),
-            GgufValueType.Bool => new GgufValue(type, ReadBool(key)),
-            GgufValueType.String => new GgufValue(type, ReadString()),
+            GgufValueType.Bool => new GgufValue(type, ReadBool(keyAt)),
+            GgufValueType.String => new GgufValue(ReadStringBytes()),
             GgufValueType.UInt64 => new GgufValue(type, ReadUInt64()),
             GgufValueType.Int64 => new GgufValue(type, (long)ReadUInt64()),
             GgufValueType.Float64 => new GgufValue(type, BitConverter.Int64BitsToDouble((long)ReadUInt64())),
-            GgufValueType.Array => new GgufValue(type, ReadArray(key, depth)),
-            _ => throw Error(_pos, $"metadata key '{key}' has unknown value type {(uint)type}"),
+            GgufValueType.Array => new GgufValue(type, ReadArray(keyAt, depth)),
+            _ => throw Error(_pos, $"metadata key {KeyText(keyAt)} has unknown value type {(uint)type}"),
         };
     }
 
-    private GgufArray ReadArray(string key, int depth)
+    private GgufArray ReadArray(long keyAt, int depth)
     {
-        long at = _pos;
-        if (depth >= MaxArrayNesting) throw Error(at, $"metadata key '{key}' nests arrays deeper than {MaxArrayNesting} levels");
-        var elementType = (GgufValueType)ReadUInt32();
-        if (!GgufValueTypeInfo.IsKnown(elementType)) throw Error(at, $"metadata key '{key}' is an array of unknown type {(uint)elementType}");
-        long countAt = _pos;
-        ulong count = ReadUInt64();
-        int minBytes = GgufValueTypeInfo.MinByteLength(elementType);
-        if (count > (ulong)(Remaining / minBytes))
-            throw Error(countAt, $"metadata key '{key}': array of {count} {elementType} values cannot fit in the {Remaining} bytes that remain");
-        if (count > (ulong)Array.MaxLength) throw Error(countAt, $"metadata key '{key}': array of {count} values is too long");
-        int n = (int)count;
+        var (elementType, n) = ReadArrayPrefix(keyAt, depth);
         switch (elementType)
         {
             case GgufValueType.UInt8: return new GgufArray(elementType, ReadBlock<byte>(n));
@@ -202,22 +200,72 @@ internal sealed unsafe class GgufHeaderParser
             case GgufValueType.Bool:
             {
                 var items = new bool[n];
-                for (int i = 0; i < n; i++) items[i] = ReadBool(key);
-                return new GgufArray(elementType, items);
-            }
-            case GgufValueType.String:
-            {
-                var items = new string[n];
-                for (int i = 0; i < n; i++) items[i] = ReadString();
+                for (int i = 0; i < n; i++) items[i] = ReadBool(keyAt);
                 return new GgufArray(elementType, items);
             }
             default:
             {
-                var items = new GgufArray[n];
-                for (int i = 0; i < n; i++) items[i] = ReadArray(key, depth + 1);
-                return new GgufArray(elementType, items);
+                // Strings and nested arrays: validate every length now, keep the bytes, decode on first use.
+                long elementsAt = _pos;
+                SkipElements(keyAt, elementType, n, depth);
+                long byteLength = _pos - elementsAt;
+                if (byteLength > Array.MaxLength)
+                    throw Error(elementsAt, $"metadata key {KeyText(keyAt)}: array of {byteLength} bytes is too large");
+                byte[] encoded = new ReadOnlySpan<byte>(_data + elementsAt, (int)byteLength).ToArray();
+                return new GgufArray(elementType, n, encoded);
             }
         }
+    }
+
+    /// <summary>Reads an array's element type and count and checks that the count can fit in what remains.</summary>
+    private (GgufValueType ElementType, int Count) ReadArrayPrefix(long keyAt, int depth)
+    {
+        long at = _pos;
+        if (depth >= MaxArrayNesting) throw Error(at, $"metadata key {KeyText(keyAt)} nests arrays deeper than {MaxArrayNesting} levels");
+        var elementType = (GgufValueType)ReadUInt32();
+        if (!GgufValueTypeInfo.IsKnown(elementType)) throw Error(at, $"metadata key {KeyText(keyAt)} is an array of unknown type {(uint)elementType}");
+        long countAt = _pos;
+        ulong count = ReadUInt64();
+        int minBytes = GgufValueTypeInfo.MinByteLength(elementType);
+        if (count > (ulong)(Remaining / minBytes))
+            throw Error(countAt, $"metadata key {KeyText(keyAt)}: array of {count} {elementType} values cannot fit in the {Remaining} bytes that remain");
+        if (count > (ulong)Array.MaxLength) throw Error(countAt, $"metadata key {KeyText(keyAt)}: array of {count} values is too long");
+        return (elementType, (int)count);
+    }
+
+    /// <summary>Validates <paramref name="count"/> stored elements and moves past them, allocating nothing.</summary>
+    private void SkipElements(long keyAt, GgufValueType type, int count, int depth)
+    {
+        switch (type)
+        {
+            case GgufValueType.String:
+                for (int i = 0; i < count; i++) SkipString();
+                break;
+            case GgufValueType.Array:
+                for (int i = 0; i < count; i++)
+                {
+                    var (innerType, innerCount) = ReadArrayPrefix(keyAt, depth + 1);
+                    SkipElements(keyAt, innerType, innerCount, depth + 1);
+                }
+                break;
+            case GgufValueType.Bool:
+                for (int i = 0; i < count; i++) ReadBool(keyAt);
+                break;
+            default:
+                long byteCount = (long)count * GgufValueTypeInfo.MinByteLength(type);
+                Need(byteCount);
+                _pos += byteCount;
+                break;
+        }
+    }
+
+    private void SkipString()
+    {
+        long at = _pos;
+        ulong length = ReadUInt64();
+        if (length > (ulong)Remaining)
+            throw Error(at, $"string length {length} runs past the end of the file ({Remaining} bytes remain)");
+        _pos += (long)length;
     }
 
     private T[] ReadBlock<T>(int count) where T : unmanaged
@@ -231,12 +279,56 @@ internal sealed unsafe class GgufHeaderParser
         return result;
     }
 
-    private bool ReadBool(string key)
+    private bool ReadBool(long keyAt)
     {
         long at = _pos;
         byte b = ReadByte();
-        if (b > 1) throw Error(at, $"metadata key '{key}': bool value {b} is neither 0 nor 1");
+        if (b > 1) throw Error(at, $"metadata key {KeyText(keyAt)}: bool value {b} is neither 0 nor 1");
         return b == 1;
+    }
+
+    private byte[] ReadStringBytes()
+    {
+        long at = _pos;
+        ulong length = ReadUInt64();
+        if (length > (ulong)Remaining)
+            throw Error(at, $"string length {length} runs past the end of the file ({Remaining} bytes remain)");
+        if (length > (ulong)Array.MaxLength) throw Error(at, $"string length {length} is too long");
+        byte[] bytes = new ReadOnlySpan<byte>(_data + _pos, (int)length).ToArray();
+        _pos += (long)length;
+        return bytes;
+    }
+
+    /// <summary>Moves past a bounded name and returns its byte length, decoding nothing.</summary>
+    private int SkipName(int maxByteLength, string what)
+    {
+        long at = _pos;
+        ulong length = ReadUInt64();
+        if (length > (ulong)maxByteLength)
+            throw Error(at, $"{what} length {length} exceeds the limit of {maxByteLength} bytes");
+        Need((long)length);
+        _pos += (long)length;
+        return (int)length;
+    }
+
+    /// <summary>The key stored at <paramref name="keyAt"/>, quoted and cut short for an error message.</summary>
+    private string KeyText(long keyAt)
+    {
+        const int maxShown = 64;
+        long length = (long)BinaryPrimitives.ReadUInt64LittleEndian(new ReadOnlySpan<byte>(_data + keyAt, 8));
+        string shown = Encoding.UTF8.GetString(_data + keyAt + 8, (int)Math.Min(length, maxShown));
+        return length > maxShown ? $"'{shown}…' ({length} bytes)" : $"'{shown}'";
+    }
+
+    /// <summary>A key or tensor name: bounded (the GGUF spec caps keys at 65,535 bytes, ggml names at 63).</summary>
+    private string ReadName(int maxByteLength, string what)
+    {
+        long at = _pos;
+        ulong length = ReadUInt64();
+        if (length > (ulong)maxByteLength)
+            throw Error(at, $"{what} length {length} exceeds the limit of {maxByteLength} bytes");
+        _pos = at;
+        return ReadString();
     }
 
     private string ReadString()
@@ -286,6 +378,8 @@ internal sealed unsafe class GgufHeaderParser
         if (byteCount > Remaining)
             throw Error(_pos, $"file is truncated: needed {byteCount} more bytes, {Remaining} remain");
     }
+
+    private static long SaturatingAdd(long a, long b) => b > long.MaxValue - a ? long.MaxValue : a + b;
 
     internal static long AlignUp(long value, int alignment) => (value + alignment - 1) / alignment * alignment;
 

@@ -45,6 +45,14 @@ public sealed class GgufMetadata
         return true;
     }
 
+    /// <summary>A copy with the same keys in the same order (values are shared: they are not changed in place).</summary>
+    public GgufMetadata Clone()
+    {
+        var copy = new GgufMetadata();
+        foreach (string key in _keys) copy.TryAdd(key, _values[key]);
+        return copy;
+    }
+
     /// <summary><c>general.architecture</c>, the prefix of the model's own keys.</summary>
     public string? Architecture => GetStringOrNull(GgufKeys.Architecture);
 

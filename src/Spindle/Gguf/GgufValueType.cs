@@ -32,4 +32,25 @@ internal static class GgufValueTypeInfo
     };
 
     public static bool IsKnown(GgufValueType type) => MinByteLength(type) != 0;
+
+    /// <summary>The GGUF type whose values a CLR array of this element type holds.</summary>
+    /// <remarks>Compares exact types: the CLR lets an int[] pass as uint[] (and sbyte[] as byte[]) in a type test.</remarks>
+    public static GgufValueType ElementTypeOf(Array items)
+    {
+        Type t = items.GetType();
+        if (t == typeof(byte[])) return GgufValueType.UInt8;
+        if (t == typeof(sbyte[])) return GgufValueType.Int8;
+        if (t == typeof(ushort[])) return GgufValueType.UInt16;
+        if (t == typeof(short[])) return GgufValueType.Int16;
+        if (t == typeof(uint[])) return GgufValueType.UInt32;
+        if (t == typeof(int[])) return GgufValueType.Int32;
+        if (t == typeof(float[])) return GgufValueType.Float32;
+        if (t == typeof(bool[])) return GgufValueType.Bool;
+        if (t == typeof(string[])) return GgufValueType.String;
+        if (t == typeof(GgufArray[])) return GgufValueType.Array;
+        if (t == typeof(ulong[])) return GgufValueType.UInt64;
+        if (t == typeof(long[])) return GgufValueType.Int64;
+        if (t == typeof(double[])) return GgufValueType.Float64;
+        throw new ArgumentException($"{t.Name} is not a GGUF array type", nameof(items));
+    }
 }

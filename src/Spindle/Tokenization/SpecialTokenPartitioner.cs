@@ -20,8 +20,9 @@ public sealed class SpecialTokenPartitioner
                 && vocabulary.Tokens[i].Length > 0)
                 ids.Add(i);
         }
+        // Longest first by UTF-8 byte length, as llama.cpp compares std::string sizes (a '▁' counts 3, not 1).
         // Stable: equal lengths keep id order, so the result never depends on sort internals.
-        _specialIds = ids.OrderByDescending(id => vocabulary.Tokens[id].Length).ThenBy(id => id).ToArray();
+        _specialIds = ids.OrderByDescending(id => System.Text.Encoding.UTF8.GetByteCount(vocabulary.Tokens[id])).ThenBy(id => id).ToArray();
     }
 
     public List<TextFragment> Partition(string text, bool parseSpecial)

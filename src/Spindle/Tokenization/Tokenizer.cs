@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using Spindle.Gguf;
 
 namespace Spindle.Tokenization;
@@ -50,6 +52,65 @@ public abstract class Tokenizer
         if (!special && (Vocabulary.Attributes[id] & (TokenAttributes.Control | TokenAttributes.Unknown)) != 0) return default;
         var pieces = _pieces ??= BuildPieces();
         return pieces[id];
+    }
+
+    /// <summary>
+    /// Turns ids back into text as llama.cpp's detokenize does: the pieces' bytes concatenated and read as UTF-8 (invalid
+    /// bytes become U+FFFD). <paramref name="removeSpecial"/> drops a leading BOS and a trailing EOS when the vocabulary adds
+    /// them; <paramref name="unparseSpecial"/> renders control tokens as their text. With add_space_prefix the space the
+    /// encoder prefixed is removed from the first piece (not when a BOS was removed: llama.cpp keeps it then).
+    /// </summary>
+    public string Decode(ReadOnlySpan<int> ids, bool removeSpecial = false, bool unparseSpecial = false)
+    {
+        var vocab = Vocabulary;
+        bool removeSpace = vocab.AddSpacePrefix;
+        if (removeSpecial && vocab.AddBos && ids.Length > 0 && ids[0] == vocab.BosId)
+        {
+            removeSpace = false;
+            ids = ids[1..];
+        }
+        if (removeSpecial && vocab.AddEos && ids.Length > 0 && ids[^1] == vocab.EosId) ids = ids[..^1];
+
+        int byteCount = 0;
+        foreach (int id in ids) byteCount += TokenToPiece(id, unparseSpecial).Length;
+        byte[] rented = ArrayPool<byte>.Shared.Rent(Math.Max(1, byteCount));
+        try
+        {
+            int written = 0;
+            foreach (int id in ids)
+            {
+                ReadOnlySpan<byte> piece = TokenToPiece(id, unparseSpecial);
+                if (removeSpace && piece.Length > 0 && piece[0] == (byte)' ') piece = piece[1..];
+                removeSpace = false;
+                piece.CopyTo(rented.AsSpan(written));
+                written += piece.Length;
+            }
+            if (CleanSpaces) written = DecodedSpaceCleaner.Clean(rented.AsSpan(0, written));
+            return Encoding.UTF8.GetString(rented, 0, written);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>
+    /// Whether <see cref="Decode"/> tidies spaces before punctuation and contractions (llama.cpp's clean_spaces, set per
+    /// pre-tokenizer). Off for SentencePiece vocabularies.
+    /// </summary>
+    protected virtual bool CleanSpaces => false;
+
+    /// <summary>The longest piece of any token, in bytes (for sizing buffers of streaming decoders).</summary>
+    public int MaxPieceByteLength => _maxPieceByteLength >= 0 ? _maxPieceByteLength : (_maxPieceByteLength = ComputeMaxPieceByteLength());
+
+    private int _maxPieceByteLength = -1;
+
+    private int ComputeMaxPieceByteLength()
+    {
+        var pieces = _pieces ??= BuildPieces();
+        int max = 0;
+        foreach (var piece in pieces) max = Math.Max(max, piece.Length);
+        return max;
     }
 
     private byte[][] BuildPieces()

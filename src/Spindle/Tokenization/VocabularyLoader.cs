@@ -122,7 +122,8 @@ internal static class VocabularyLoader
         ApplyPerModelAttributes(md, tokens, idByText, attributes);
 
         int newline = -1;
-        if (model == "llama") newline = idByText.GetValueOrDefault("<0x0A>", -1);
+        // llama.cpp's byte_to_token('\n'): the byte token, else the one-character text (vocabularies without byte tokens).
+        if (model == "llama") newline = idByText.GetValueOrDefault("<0x0A>", idByText.GetValueOrDefault("\n", -1));
         else if (model == "gpt2") newline = idByText.GetValueOrDefault("Ċ", -1);
 
         return new Vocabulary(model, pre, tokens, scores, attributes, merges)

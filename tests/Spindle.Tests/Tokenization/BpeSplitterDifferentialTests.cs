@@ -116,9 +116,9 @@ public class BpeSplitterDifferentialTests
         string inp = File.ReadAllText(SharedData.PathOf("vocab", "ggml-vocab-gpt-2.gguf.inp"), Encoding.UTF8);
         foreach (string s in inp.Split("\n__ggml_vocab_test__\n")) yield return s;
         // The random pieces minus U+10400, whose class membership RegexSplitter cannot see for deepseek-llm.
-        string[] pieces = RandomText.Pieces.Where(p => p != "𐐀").ToArray();
-        foreach (string s in RandomText.Strings(seed: 1, count: 4000, pieces)) yield return s;
-        foreach (string s in RandomText.Strings(seed: 2, count: 200, pieces)) yield return s + s + s;
+        string[] pieces = BpeRandomText.Pieces.Where(p => p != "𐐀").ToArray();
+        foreach (string s in BpeRandomText.Strings(seed: 1, count: 4000, pieces)) yield return s;
+        foreach (string s in BpeRandomText.Strings(seed: 2, count: 200, pieces)) yield return s + s + s;
     }
 
     private static List<string> SplitWith(SplitStage stage, string s)

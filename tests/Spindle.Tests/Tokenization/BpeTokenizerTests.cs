@@ -100,8 +100,8 @@ public class BpeTokenizerTests
         var tokenizer = Load(name);
         // llama.cpp drops a byte whose byte-alphabet character is not a token (falcon has no \v, for one): such text
         // cannot round-trip, so the pieces are limited to what the vocabulary can spell.
-        string[] pieces = RandomText.Pieces.Where(p => CanSpell(tokenizer.Vocabulary, p)).ToArray();
-        Assert.True(pieces.Length > RandomText.Pieces.Length * 3 / 4);
+        string[] pieces = BpeRandomText.Pieces.Where(p => CanSpell(tokenizer.Vocabulary, p)).ToArray();
+        Assert.True(pieces.Length > BpeRandomText.Pieces.Length * 3 / 4);
         Gen<string> gen = Gen.Elements(pieces).ArrayOf().Select(parts => string.Concat(parts));
         Prop.ForAll(gen.ToArbitrary(), s => Decode(tokenizer, tokenizer.Encode(s)) == s)
             .Check(Config.QuickThrowOnFailure.WithMaxTest(300));
@@ -153,6 +153,17 @@ public class BpeTokenizerTests
         Assert.Equal([.. tokenizer.Encode(filler), pad, .. tokenizer.Encode(filler), oSlash, .. tokenizer.Encode(filler)], ids);
     }
 
+    [Theory]
+    [InlineData("gpt-2", "Hello, world. It's")] // clean_spaces on for gpt-2
+    [InlineData("falcon", "Hello, world. It's")]
+    [InlineData("deepseek-llm", "Hello , world . It 's")] // llama.cpp turns clean_spaces off for deepseek
+    [InlineData("deepseek-coder", "Hello , world . It 's")]
+    public void Decode_CleansSpacesAsLlamaCppDoesPerPreTokenizer(string name, string expected)
+    {
+        var tokenizer = Load(name);
+        Assert.Equal(expected, tokenizer.Decode(tokenizer.Encode("Hello , world . It 's")));
+    }
+
     [Fact]
     public void UnknownPreTokenizer_ListsSupportedNames()
     {
@@ -194,7 +205,7 @@ public class BpeTokenizerTests
         var tokenizer = Tokenizer.FromVocabulary(new Vocabulary("gpt2", pre, v.Tokens, v.Scores, v.Attributes, v.Merges));
         foreach (var (text, _) in ReadVectors("gpt-2"))
             Assert.Equal(text, Decode(tokenizer, tokenizer.Encode(text)));
-        foreach (string s in RandomText.Strings(seed: 11, count: 200))
+        foreach (string s in BpeRandomText.Strings(seed: 11, count: 200))
             Assert.Equal(s, Decode(tokenizer, tokenizer.Encode(s)));
     }
 

@@ -29,6 +29,8 @@ public sealed class BpeTokenizer : Tokenizer
         _wordLookup = _wordCache.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
+    protected override bool CleanSpaces => PreTokenizers.CleansSpaces(Vocabulary.Pre);
+
     /// <summary>The llama.cpp pre-tokenizer type name in use ("default" when the vocabulary names none).</summary>
     public string PreTokenizerName => _preTokenizer.TypeName;
 

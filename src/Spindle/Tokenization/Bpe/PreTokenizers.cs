@@ -48,6 +48,19 @@ internal static class PreTokenizers
         "jais-2", "spark2_5", "youtu", "granite-embed-multi-97m",
     ];
 
+    // Pre names for which llama.cpp turns clean_spaces off (it is on for every other byte-level BPE vocabulary).
+    private static readonly HashSet<string> KeepSpacesNames =
+    [
+        "deepseek-llm", "deepseek-coder", "deepseek-v3", "spark2_5", "youtu", "command-r", "qwen2", "deepseek-r1-qwen",
+        "kormo", "f2llmv2", "qwen35", "poro-chat", "viking", "tekken", "smollm", "chameleon", "gpt-4o", "llama4", "kanana2",
+        "talkie", "granite-embed-multi-97m", "tiny_aya", "cohere2moe", "trillion", "granite-docling", "bailingmoe",
+        "bailingmoe2", "llada-moe", "seed-coder", "hunyuan", "hunyuan-dense", "hy_v4", "joyai-llm", "ufakzeka", "grok-2",
+        "laguna", "minimax-m2", "solar-open",
+    ];
+
+    /// <summary>llama.cpp's clean_spaces for a pre name: whether detokenizing tidies spaces before punctuation.</summary>
+    public static bool CleansSpaces(string? pre) => !KeepSpacesNames.Contains(pre ?? "");
+
     /// <summary>Every tokenizer.ggml.pre value this library accepts for a "gpt2" vocabulary.</summary>
     public static IReadOnlyList<string> SupportedNames { get; } =
         [.. Gpt2Names, .. Llama3Names, .. Llama3RegexNames, .. StarcoderNames, .. Qwen2Names, .. Deepseek3Names,

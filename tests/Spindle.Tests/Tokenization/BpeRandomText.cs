@@ -1,7 +1,7 @@
 namespace Spindle.Tests.Tokenization;
 
 /// <summary>Random text built from pieces that stress pre-tokenizers: every class their regexes tell apart.</summary>
-internal static class RandomText
+internal static class BpeRandomText
 {
     public static readonly string[] Pieces =
     [

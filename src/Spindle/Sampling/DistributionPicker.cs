@@ -1,0 +1,39 @@
+namespace Spindle.Sampling;
+
+/// <summary>Draws a token from the softmax of the remaining candidates with the request's seeded generator.</summary>
+public sealed class DistributionPicker(SamplerRng rng) : ILogitsStage
+{
+    private SamplerRng _rng = rng;
+
+    public void Apply(CandidateSet candidates)
+    {
+        if (candidates.Count == 0) throw new InvalidOperationException("no candidate token is left to pick");
+        candidates.Softmax();
+        candidates.Selected = Draw(candidates, _rng);
+    }
+
+    /// <summary>Inverse-CDF draw over the candidates' probabilities, in their current order.</summary>
+    internal static int Draw(CandidateSet candidates, SamplerRng rng)
+    {
+        var items = candidates.Items;
+        double u = rng.NextDouble();
+        double cumulative = 0;
+        for (int i = 0; i < items.Length; i++)
+        {
+            cumulative += items[i].Probability;
+            if (u < cumulative) return items[i].Id;
+        }
+        // Rounding left u above the float sum: take the last token with non-zero probability.
+        for (int i = items.Length - 1; i >= 0; i--)
+        {
+            if (items[i].Probability > 0) return items[i].Id;
+        }
+        return items[0].Id;
+    }
+
+    public void Accept(int token) { }
+
+    public void Reset() { }
+
+    public ILogitsStage Clone() => new DistributionPicker(_rng.Clone());
+}

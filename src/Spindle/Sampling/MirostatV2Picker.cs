@@ -1,0 +1,66 @@
+namespace Spindle.Sampling;
+
+/// <summary>
+/// Mirostat 2.0 (Basu et al., "Mirostat: a neural text decoding algorithm that directly controls perplexity"): drops
+/// tokens whose surprise −log2 p exceeds μ, samples from the rest, and moves μ by η × (observed surprise − τ) so the
+/// text's average surprise settles at the target τ. μ starts at 2τ.
+/// The observed surprise is measured, as in the paper, on the distribution Mirostat was given (before its own
+/// truncation); llama.cpp measures it after renormalizing, which makes the raw surprise overshoot τ.
+/// </summary>
+public sealed class MirostatV2Picker : ILogitsStage
+{
+    private SamplerRng _rng;
+
+    public MirostatV2Picker(float tau, float eta, SamplerRng rng)
+    {
+        Tau = tau;
+        Eta = eta;
+        _rng = rng;
+        Mu = 2 * tau;
+    }
+
+    public float Tau { get; }
+    public float Eta { get; }
+
+    /// <summary>The current maximum surprise allowed, in bits.</summary>
+    public float Mu { get; private set; }
+
+    public void Apply(CandidateSet candidates)
+    {
+        if (candidates.Count == 0) throw new InvalidOperationException("no candidate token is left to pick");
+        candidates.SortByLogit();
+        candidates.Softmax();
+        var items = candidates.Items;
+        // Keep the most likely token always, then every token within the surprise budget.
+        int keep = 1;
+        while (keep < items.Length && -MathF.Log2(items[keep].Probability) <= Mu) keep++;
+
+        // Sample among the kept tokens in proportion to their (renormalized) probabilities.
+        float keptMass = 0;
+        for (int i = 0; i < keep; i++) keptMass += items[i].Probability;
+        double u = _rng.NextDouble() * keptMass;
+        double cumulative = 0;
+        int chosen = keep - 1;
+        for (int i = 0; i < keep; i++)
+        {
+            cumulative += items[i].Probability;
+            if (u < cumulative)
+            {
+                chosen = i;
+                break;
+            }
+        }
+        float chosenOriginal = items[chosen].Probability;
+        candidates.Selected = items[chosen].Id;
+        float observed = -MathF.Log2(chosenOriginal);
+        Mu -= Eta * (observed - Tau);
+        candidates.Truncate(keep);
+        candidates.Renormalize();
+    }
+
+    public void Accept(int token) { }
+
+    public void Reset() => Mu = 2 * Tau;
+
+    public ILogitsStage Clone() => new MirostatV2Picker(Tau, Eta, _rng.Clone()) { Mu = Mu };
+}
