@@ -108,6 +108,26 @@ public class BpeTokenizerTests
     }
 
     [Fact]
+    public void Encode_IsThreadSafeWithASharedWordCache()
+    {
+        using var file = GgufFile.Open(SharedData.PathOf("vocab", "ggml-vocab-gpt-2.gguf"));
+        var tokenizer = Tokenizer.FromGguf(file); // fresh: the cache fills concurrently
+        var vectors = ReadVectors("gpt-2");
+        var errors = new System.Collections.Concurrent.ConcurrentBag<string>();
+        Parallel.For(0, 8, worker =>
+        {
+            for (int round = 0; round < 20; round++)
+            {
+                foreach (var (text, expected) in vectors)
+                {
+                    if (!tokenizer.Encode(text).SequenceEqual(expected)) errors.Add($"worker {worker}: '{text}'");
+                }
+            }
+        });
+        Assert.Empty(errors);
+    }
+
+    [Fact]
     public void AddSpecial_AddsBosAndEosOnlyWhenTheVocabularyAsksForThem()
     {
         var gpt2 = Load("gpt-2");
