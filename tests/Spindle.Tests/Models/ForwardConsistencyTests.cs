@@ -187,3 +187,31 @@ public sealed class ForwardConsistencyTests
         return max;
     }
 }
+
+public sealed class InferenceSessionTests
+{
+    [Fact]
+    public void SessionReproducesGreedyAndRollsBack()
+    {
+        var entry = ReferenceModels.Find("conformance/phi3.f32.gguf");
+        using var model = Model.Load(entry.GgufPath, new ModelOptions { ThreadCount = 2 });
+        var session = new InferenceSession(model);
+        var expected = ReferenceModels.ReadGreedy(entry);
+        int next = LogitsComparison.ArgMax(session.Prefill(entry.Prompt));
+        var produced = new List<int>();
+        for (int i = 0; i < 8; i++)
+        {
+            produced.Add(next);
+            next = LogitsComparison.ArgMax(session.Decode(next));
+        }
+        Assert.Equal(expected.Take(8), produced);
+        Assert.Equal(entry.Prompt.Length + 8, session.TokenCount);
+
+        // Verify the same 8 tokens as drafts in one batch after rolling back.
+        session.Rollback(entry.Prompt.Length);
+        var all = new float[8 * model.Config.VocabSize];
+        session.Evaluate(produced.ToArray(), all);
+        for (int i = 0; i < 7; i++)
+            Assert.Equal(expected[i + 1], LogitsComparison.ArgMax(all.AsSpan(i * model.Config.VocabSize, model.Config.VocabSize)));
+    }
+}
