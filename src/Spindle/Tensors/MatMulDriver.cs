@@ -10,8 +10,9 @@ namespace Spindle.Tensors;
 /// </summary>
 public sealed class MatMulDriver
 {
-    // Below this many multiply-adds a dispatch costs more than it saves.
-    private const long MinWorkForParallel = 1 << 15;
+    // Below this many multiply-adds (~50 µs on one core) waking a worker costs more than it saves, and on a busy
+    // machine a wake-up can take a whole scheduler slice.
+    private const long MinWorkForParallel = 1 << 18;
     // Row ranges are multiples of this so kernels that process rows in groups see whole groups.
     private const int RowGranule = 8;
 
