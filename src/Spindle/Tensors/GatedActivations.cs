@@ -13,6 +13,7 @@ public static class GatedActivations
     public static void SwiGlu(ReadOnlySpan<float> gate, ReadOnlySpan<float> up, Span<float> destination)
     {
         Debug.Assert(gate.Length == up.Length && destination.Length >= gate.Length);
+        if (gate.IsEmpty) return;
         var d = destination.Slice(0, gate.Length);
         TensorPrimitives.Sigmoid(gate, d);
         TensorPrimitives.Multiply(d, gate, d);
