@@ -1,3 +1,5 @@
+using Spindle.Caching;
+
 namespace Spindle.Models;
 
 /// <summary>
@@ -38,6 +40,22 @@ internal sealed class ForwardBuffers
         if (Logits.LongLength < needed) Logits = new float[needed];
     }
 
+    /// <summary>Per token: index of its sequence, and the cache slot it is written to [n].</summary>
+    public int[] TokenSequence = [];
+    public int[] TokenSlot = [];
+    /// <summary>Batch indices of the tokens whose logits are wanted, in batch order [≤ n].</summary>
+    public int[] OutputTokens = [];
+    /// <summary>Per sequence: its cache, and the end of its used slots once this batch is written.</summary>
+    public KvCache[] Caches = [];
+    public int[] SequenceSlotEnd = [];
+
+    public void EnsureSequences(int count)
+    {
+        if (Caches.Length >= count) return;
+        Caches = new KvCache[Math.Max(count, 2 * Caches.Length)];
+        SequenceSlotEnd = new int[Caches.Length];
+    }
+
     public int QkvWidth => _c.QueryWidth + _c.KeyWidth + _c.ValueWidth;
 
     public void EnsureCapacity(int tokens)
@@ -52,6 +70,9 @@ internal sealed class ForwardBuffers
         GateUp = new float[n * 2 * _c.FeedForwardLength];
         Activated = new float[n * _c.FeedForwardLength];
         RopeTables = new float[n * _c.RopeDimensionCount];
+        TokenSequence = new int[n];
+        TokenSlot = new int[n];
+        OutputTokens = new int[n];
         Capacity = n;
     }
 }

@@ -83,31 +83,102 @@ public sealed class Model : IDisposable
         Span<float> logits, LogitsSelection selection = LogitsSelection.Last,
         Span<float> hiddenStates = default, AttentionMask? mask = null)
     {
-        var c = Config;
         int n = tokens.Length;
         if (n == 0) throw new ArgumentException("a forward pass needs at least one token", nameof(tokens));
-        if (positions.Length != n) throw new ArgumentException($"{positions.Length} positions for {n} tokens", nameof(positions));
-        if (cache.LayerCount != c.LayerCount || cache.KeyWidth != c.KeyWidth || cache.ValueWidth != c.ValueWidth)
-            throw new ArgumentException("the cache was made for a different model", nameof(cache));
-        int outRows = selection switch { LogitsSelection.All => n, LogitsSelection.Last => 1, _ => 0 };
-        if (logits.Length < (long)outRows * c.VocabSize)
-            throw new ArgumentException($"logits needs {outRows} × {c.VocabSize} floats, got {logits.Length}", nameof(logits));
-        if (!hiddenStates.IsEmpty && hiddenStates.Length < outRows * c.EmbeddingLength)
-            throw new ArgumentException($"hiddenStates needs {outRows} × {c.EmbeddingLength} floats, got {hiddenStates.Length}", nameof(hiddenStates));
         if (mask is not null && (mask.MaxBatchSize < n || mask.SlotCount < cache.Count + n))
             throw new ArgumentException("the attention mask is smaller than the batch", nameof(mask));
-        cache.EnsureRoom(n);
-        int firstSlot = cache.Count;
-
+        CheckCache(cache);
         var b = _buffers;
         b.EnsureCapacity(n);
+        b.EnsureSequences(1);
+        b.Caches[0] = cache;
+        b.TokenSequence.AsSpan(0, n).Clear();
+        int outputCount = selection switch { LogitsSelection.All => n, LogitsSelection.Last => 1, _ => 0 };
+        for (int i = 0; i < outputCount; i++) b.OutputTokens[i] = n - outputCount + i;
+        try
+        {
+            Run(tokens, positions, 1, outputCount, logits, hiddenStates, mask);
+        }
+        finally
+        {
+            b.Caches[0] = null!;
+        }
+    }
+
+    /// <summary>
+    /// One forward pass over several sequences (continuous batching): token t belongs to sequence
+    /// <c>sequenceIds[t]</c>, whose cache is <c>caches[sequenceIds[t]]</c>; a sequence's tokens must appear in order and
+    /// are appended to its cache. Each token attends causally to its own sequence only. Logits (and hidden states) are
+    /// written for the tokens with <c>outputs[t]</c> set, one row each, in batch order.
+    /// </summary>
+    public void Forward(
+        ReadOnlySpan<int> tokens, ReadOnlySpan<int> positions, ReadOnlySpan<int> sequenceIds, ReadOnlySpan<KvCache> caches,
+        ReadOnlySpan<bool> outputs, Span<float> logits, Span<float> hiddenStates = default)
+    {
+        int n = tokens.Length;
+        if (n == 0) throw new ArgumentException("a forward pass needs at least one token", nameof(tokens));
+        if (sequenceIds.Length != n || outputs.Length != n)
+            throw new ArgumentException($"{tokens.Length} tokens need as many sequence ids ({sequenceIds.Length}) and output flags ({outputs.Length})");
+        if (caches.IsEmpty) throw new ArgumentException("no caches", nameof(caches));
+        for (int i = 0; i < caches.Length; i++)
+        {
+            CheckCache(caches[i]);
+            for (int j = 0; j < i; j++)
+                if (ReferenceEquals(caches[i], caches[j])) throw new ArgumentException($"caches {j} and {i} are the same object", nameof(caches));
+        }
+        var b = _buffers;
+        b.EnsureCapacity(n);
+        b.EnsureSequences(caches.Length);
+        caches.CopyTo(b.Caches);
+        int outputCount = 0;
+        for (int t = 0; t < n; t++)
+        {
+            if ((uint)sequenceIds[t] >= (uint)caches.Length)
+                throw new ArgumentOutOfRangeException(nameof(sequenceIds), $"sequence id {sequenceIds[t]} has no cache (there are {caches.Length})");
+            b.TokenSequence[t] = sequenceIds[t];
+            if (outputs[t]) b.OutputTokens[outputCount++] = t;
+        }
+        try
+        {
+            Run(tokens, positions, caches.Length, outputCount, logits, hiddenStates, mask: null);
+        }
+        finally
+        {
+            Array.Clear(b.Caches, 0, caches.Length);
+        }
+    }
+
+    private void CheckCache(KvCache cache)
+    {
+        if (cache.LayerCount != Config.LayerCount || cache.KeyWidth != Config.KeyWidth || cache.ValueWidth != Config.ValueWidth)
+            throw new ArgumentException("the cache was made for a different model", nameof(cache));
+    }
+
+    /// <summary>The pass itself; the buffers already hold each token's sequence, the caches and the output rows.</summary>
+    private void Run(ReadOnlySpan<int> tokens, ReadOnlySpan<int> positions, int sequenceCount, int outputCount,
+        Span<float> logits, Span<float> hiddenStates, AttentionMask? mask)
+    {
+        var c = Config;
+        var b = _buffers;
+        int n = tokens.Length;
+        if (positions.Length != n) throw new ArgumentException($"{positions.Length} positions for {n} tokens", nameof(positions));
+        if (logits.Length < (long)outputCount * c.VocabSize)
+            throw new ArgumentException($"logits needs {outputCount} × {c.VocabSize} floats, got {logits.Length}", nameof(logits));
+        if (!hiddenStates.IsEmpty && hiddenStates.Length < outputCount * c.EmbeddingLength)
+            throw new ArgumentException($"hiddenStates needs {outputCount} × {c.EmbeddingLength} floats, got {hiddenStates.Length}", nameof(hiddenStates));
+
+        // Assign slots in batch order, then check every cache has room before anything is written.
+        for (int s = 0; s < sequenceCount; s++) b.SequenceSlotEnd[s] = b.Caches[s].Count;
+        for (int t = 0; t < n; t++) b.TokenSlot[t] = b.SequenceSlotEnd[b.TokenSequence[t]]++;
+        for (int s = 0; s < sequenceCount; s++) b.Caches[s].EnsureRoom(b.SequenceSlotEnd[s] - b.Caches[s].Count);
+
         int e = c.EmbeddingLength;
         Embed(tokens, b.Residual);
         int ropeDims = c.RopeDimensionCount;
         for (int t = 0; t < n; t++)
         {
             Rope.BuildTable(positions[t], ropeDims, c.RopeFreqBase, b.RopeTables.AsSpan(t * ropeDims, ropeDims));
-            cache.SetPosition(firstSlot + t, positions[t]);
+            b.Caches[b.TokenSequence[t]].SetPosition(b.TokenSlot[t], positions[t]);
         }
 
         for (int layer = 0; layer < c.LayerCount; layer++)
@@ -115,8 +186,9 @@ public sealed class Model : IDisposable
             var w = Weights.Layers[layer];
             NormalizeRows(b.Residual, w.AttentionNorm.Values, b.Normed, n);
             ProjectQkv(w, n);
-            ApplyRopeAndStore(cache, layer, firstSlot, n);
-            _attention.Run(_pool, cache, layer, firstSlot, n, b.Qkv, b.QkvWidth, b.AttentionHeads, c.AttentionOutputWidth, mask);
+            ApplyRopeAndStore(layer, n);
+            _attention.Run(_pool, b.Caches, sequenceCount, layer, b.TokenSequence, b.TokenSlot, b.SequenceSlotEnd, n,
+                b.Qkv, b.QkvWidth, b.AttentionHeads, c.AttentionOutputWidth, mask);
             _matMul.Multiply(w.AttentionOutput, b.AttentionHeads, c.AttentionOutputWidth, n, b.Projection, 0, e);
             TensorPrimitives.Add(b.Residual.AsSpan(0, n * e), b.Projection.AsSpan(0, n * e), b.Residual.AsSpan(0, n * e));
 
@@ -124,17 +196,16 @@ public sealed class Model : IDisposable
             FeedForward(w, n);
             TensorPrimitives.Add(b.Residual.AsSpan(0, n * e), b.Projection.AsSpan(0, n * e), b.Residual.AsSpan(0, n * e));
         }
-        cache.Commit(n);
+        for (int s = 0; s < sequenceCount; s++) b.Caches[s].Commit(b.SequenceSlotEnd[s] - b.Caches[s].Count);
 
-        if (outRows == 0) return;
-        int firstOut = n - outRows;
+        if (outputCount == 0) return;
         var finalNorm = Weights.OutputNorm.Values;
-        for (int r = 0; r < outRows; r++)
-            RmsNorm.Apply(b.Residual.AsSpan((firstOut + r) * e, e), finalNorm, c.RmsEpsilon, b.Normed.AsSpan(r * e, e));
-        if (!hiddenStates.IsEmpty) b.Normed.AsSpan(0, outRows * e).CopyTo(hiddenStates);
-        b.EnsureLogitRows(outRows);
-        _matMul.Multiply(Weights.Output, b.Normed, e, outRows, b.Logits, 0, c.VocabSize);
-        b.Logits.AsSpan(0, outRows * c.VocabSize).CopyTo(logits);
+        for (int r = 0; r < outputCount; r++)
+            RmsNorm.Apply(b.Residual.AsSpan(b.OutputTokens[r] * e, e), finalNorm, c.RmsEpsilon, b.Normed.AsSpan(r * e, e));
+        if (!hiddenStates.IsEmpty) b.Normed.AsSpan(0, outputCount * e).CopyTo(hiddenStates);
+        b.EnsureLogitRows(outputCount);
+        _matMul.Multiply(Weights.Output, b.Normed, e, outputCount, b.Logits, 0, c.VocabSize);
+        b.Logits.AsSpan(0, outputCount * c.VocabSize).CopyTo(logits);
     }
 
     private void Embed(ReadOnlySpan<int> tokens, float[] residual)
@@ -190,7 +261,7 @@ public sealed class Model : IDisposable
         if (bias is not null) TensorPrimitives.Add(row, bias.Values, row);
     }
 
-    private void ApplyRopeAndStore(KvCache cache, int layer, int firstSlot, int n)
+    private void ApplyRopeAndStore(int layer, int n)
     {
         var c = Config;
         var b = _buffers;
@@ -204,7 +275,7 @@ public sealed class Model : IDisposable
             var keys = row.Slice(c.QueryWidth, c.KeyWidth);
             for (int h = 0; h < c.KvHeadCount; h++)
                 Rope.Apply(keys.Slice(h * kd, kd), table, ropeDims, c.RopeKind);
-            cache.Write(layer, firstSlot + t, keys, row.Slice(c.QueryWidth + c.KeyWidth, c.ValueWidth));
+            b.Caches[b.TokenSequence[t]].Write(layer, b.TokenSlot[t], keys, row.Slice(c.QueryWidth + c.KeyWidth, c.ValueWidth));
         }
     }
 

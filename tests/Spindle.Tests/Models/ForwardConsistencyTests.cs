@@ -128,6 +128,39 @@ public sealed class ForwardConsistencyTests
         Assert.True(MaxAbsDelta(tree.AsSpan(2 * v, v), expectedB2) <= 1e-4);
     }
 
+    [Theory]
+    [InlineData(KvCacheType.F16)]
+    [InlineData(KvCacheType.F32)]
+    public void SeveralSequencesInOneBatchMatchRunningThemAlone(KvCacheType type)
+    {
+        using var model = Load("conformance/phi3.f32.gguf", threads: 2);
+        int v = model.Config.VocabSize;
+        int[] promptB = [1, 403, 407, 261, 378];
+
+        // Sequence A already holds the 16-token prompt; sequence B starts empty and is prefilled inside the batch,
+        // interleaved with two decode steps of A.
+        var a = model.CreateCache(type);
+        var b = model.CreateCache(type);
+        model.Forward(Prompt, Positions(0, Prompt.Length), a, new float[v]);
+        int[] tokens = [promptB[0], 153, promptB[1], promptB[2], 93, promptB[3], promptB[4]];
+        int[] sequences = [1, 0, 1, 1, 0, 1, 1];
+        int[] positions = [0, 16, 1, 2, 17, 3, 4];
+        bool[] outputs = [false, true, false, false, true, false, true];
+        var batched = new float[3 * v];
+        model.Forward(tokens, positions, sequences, [a, b], outputs, batched);
+        Assert.Equal(18, a.Count);
+        Assert.Equal(5, b.Count);
+
+        var aloneA = model.CreateCache(type);
+        model.Forward(Prompt, Positions(0, Prompt.Length), aloneA, new float[v]);
+        var expectedA = Decode(model, aloneA, [153, 93]);
+        var expectedB = new float[v];
+        model.Forward(promptB, Positions(0, promptB.Length), model.CreateCache(type), expectedB);
+
+        Assert.True(MaxAbsDelta(batched.AsSpan(0, 2 * v), expectedA) <= 1e-4);
+        Assert.True(MaxAbsDelta(batched.AsSpan(2 * v, v), expectedB) <= 1e-4);
+    }
+
     [Fact]
     public void HiddenStatesAreTheLastRowsOfAllRows()
     {
