@@ -175,9 +175,11 @@ public sealed class Model : IDisposable
         int e = c.EmbeddingLength;
         Embed(tokens, b.Residual);
         int ropeDims = c.RopeDimensionCount;
+        var freqFactors = Weights.RopeFrequencyFactors is { } f ? f.Values : default;
         for (int t = 0; t < n; t++)
         {
-            Rope.BuildTable(positions[t], ropeDims, c.RopeFreqBase, b.RopeTables.AsSpan(t * ropeDims, ropeDims));
+            Rope.BuildTable(positions[t], ropeDims, c.RopeFreqBase, b.RopeTables.AsSpan(t * ropeDims, ropeDims),
+                c.RopeFreqScale, freqFactors);
             b.Caches[b.TokenSequence[t]].SetPosition(b.TokenSlot[t], positions[t]);
         }
 

@@ -11,7 +11,10 @@ public enum ModelArchitecture
     /// <summary>Qwen2: Llama plus Q/K/V biases, NEOX RoPE.</summary>
     Qwen2,
 
-    /// <summary>Phi-3: fused Q/K/V matrix, fused gate+up matrix, NEOX RoPE.</summary>
+    /// <summary>
+    /// Phi-3: fused Q/K/V matrix, fused gate+up matrix, NEOX RoPE. Its <c>attention.sliding_window</c> is ignored, as
+    /// llama.cpp ignores it (it disables Phi SWA because converted files do not describe the pattern reliably).
+    /// </summary>
     Phi3,
 
     /// <summary>Gemma: GELU(tanh) GeGLU, embeddings scaled by sqrt(n_embd), tied head, NEOX RoPE.</summary>

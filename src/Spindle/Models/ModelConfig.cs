@@ -21,7 +21,8 @@ public sealed record ModelConfig(
     float RmsEpsilon,
     float RopeFreqBase,
     int RopeDimensionCount,
-    RopeKind RopeKind)
+    RopeKind RopeKind,
+    float RopeFreqScale = 1.0f)
 {
     /// <summary>Width of all query heads: HeadCount × KeyHeadDim.</summary>
     public int QueryWidth => HeadCount * KeyHeadDim;
@@ -83,6 +84,24 @@ public sealed record ModelConfig(
         float eps = (float)(metadata.GetDoubleOrNull($"{arch}.{GgufKeys.LayerNormRmsEpsilon}") ?? 1e-5);
         float freqBase = (float)(metadata.GetDoubleOrNull($"{arch}.{GgufKeys.RopeFreqBase}") ?? 10000.0);
         return new ModelConfig(architecture, embd, layers, heads, kvHeads, keyDim, valueDim, ff, vocabSize, context,
-            eps, freqBase, ropeDims, architecture.RopeKind());
+            eps, freqBase, ropeDims, architecture.RopeKind(), ReadRopeFreqScale(metadata, arch));
+    }
+
+    /// <summary>
+    /// 1 / linear scaling factor (llama.cpp's rope_freq_scale). YaRN and LongRoPE change more than the angles' scale
+    /// and are refused rather than run wrongly.
+    /// </summary>
+    private static float ReadRopeFreqScale(GgufMetadata metadata, string arch)
+    {
+        string? type = metadata.GetStringOrNull($"{arch}.rope.scaling.type");
+        double? factor = metadata.GetDoubleOrNull($"{arch}.rope.scaling.factor")
+            ?? metadata.GetDoubleOrNull($"{arch}.rope.scale_linear");
+        if (type is "yarn" or "longrope")
+            throw new ModelFormatException($"rope scaling '{type}' ({arch}.rope.scaling.type) is not supported yet; supported: none, linear");
+        if (type is not (null or "none" or "linear"))
+            throw new ModelFormatException($"unknown rope scaling '{type}' ({arch}.rope.scaling.type); supported: none, linear");
+        if (type == "none" || factor is null || factor == 0) return 1.0f;
+        if (factor < 0) throw new ModelFormatException($"rope scaling factor {factor} must be positive");
+        return (float)(1.0 / factor.Value);
     }
 }

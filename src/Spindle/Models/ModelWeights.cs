@@ -11,6 +11,8 @@ public sealed class ModelWeights
     /// <summary>The LM head; the token embedding itself when the file has no <c>output.weight</c> (tied).</summary>
     public required WeightMatrix Output { get; init; }
     public required LayerWeights[] Layers { get; init; }
+    /// <summary>Per rotated pair, a divisor of the RoPE frequency (Llama 3.1+ long-context scaling), or null.</summary>
+    public WeightVector? RopeFrequencyFactors { get; init; }
 
     public bool IsOutputTied => ReferenceEquals(Output, TokenEmbedding);
 
@@ -28,6 +30,7 @@ public sealed class ModelWeights
             OutputNorm = b.Vector("output_norm.weight", e),
             Output = b.OptionalMatrix("output.weight", e, config.VocabSize) ?? embedding,
             Layers = layers,
+            RopeFrequencyFactors = b.OptionalVector("rope_freqs.weight", config.RopeDimensionCount / 2),
         };
     }
 

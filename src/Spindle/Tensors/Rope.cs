@@ -11,17 +11,22 @@ public static class Rope
     /// <summary>
     /// Fills <paramref name="cosSin"/> (ropeDimensions floats: cos, sin per pair) for <paramref name="position"/>.
     /// The angle of pair i is position · base^(-2i/d), accumulated by repeated multiplication in float as ggml does,
-    /// so that angles at long positions round the same way.
+    /// so that angles at long positions round the same way; then divided by the pair's frequency factor (Llama 3
+    /// <c>rope_freqs</c>, when given) and multiplied by <paramref name="freqScale"/> (linear scaling, 1 / factor).
     /// </summary>
-    public static void BuildTable(int position, int ropeDimensions, float freqBase, Span<float> cosSin)
+    public static void BuildTable(int position, int ropeDimensions, float freqBase, Span<float> cosSin,
+        float freqScale = 1.0f, ReadOnlySpan<float> freqFactors = default)
     {
         Debug.Assert(ropeDimensions % 2 == 0 && cosSin.Length >= ropeDimensions);
+        Debug.Assert(freqFactors.IsEmpty || freqFactors.Length >= ropeDimensions / 2);
         float thetaScale = MathF.Pow(freqBase, -2.0f / ropeDimensions);
         float theta = position;
         for (int i = 0; i < ropeDimensions; i += 2)
         {
-            cosSin[i] = MathF.Cos(theta);
-            cosSin[i + 1] = MathF.Sin(theta);
+            float angle = freqFactors.IsEmpty ? theta : theta / freqFactors[i / 2];
+            angle *= freqScale;
+            cosSin[i] = MathF.Cos(angle);
+            cosSin[i + 1] = MathF.Sin(angle);
             theta *= thetaScale;
         }
     }

@@ -91,6 +91,32 @@ public sealed class ModelLoadingTests
     }
 
     [Fact]
+    public void LinearRopeScalingSetsTheFrequencyScale()
+    {
+        var g = SyntheticGguf.TinyLlama().Set("llama.rope.scaling.type", "linear").Set("llama.rope.scaling.factor", 4f);
+        using var file = GgufFile.FromMemory(g.Build());
+        using var model = Model.Load(file);
+        Assert.Equal(0.25f, model.Config.RopeFreqScale);
+    }
+
+    [Fact]
+    public void YarnRopeScalingIsRefusedClearly()
+    {
+        var e = LoadFails(SyntheticGguf.TinyLlama().Set("llama.rope.scaling.type", "yarn").Set("llama.rope.scaling.factor", 4f));
+        Assert.Contains("rope scaling 'yarn'", e.Message);
+    }
+
+    [Fact]
+    public void RopeFrequencyFactorsAreBoundWhenPresent()
+    {
+        using var file = GgufFile.FromMemory(SyntheticGguf.TinyLlama().Tensor("rope_freqs.weight", 4).Build());
+        using var model = Model.Load(file);
+        Assert.Equal(4, model.Weights.RopeFrequencyFactors!.Length);
+        var e = LoadFails(SyntheticGguf.TinyLlama().Tensor("rope_freqs.weight", 8));
+        Assert.Equal("tensor 'rope_freqs.weight' has shape [8], expected [4]", e.Message);
+    }
+
+    [Fact]
     public void Qwen2WithoutBiasesIsRejected()
     {
         var e = LoadFails(RemoveKeyRename(SyntheticGguf.TinyLlama(), "qwen2"));

@@ -107,6 +107,25 @@ public sealed class ForwardNumericsTests
     }
 
     [Fact]
+    public void RopeFrequencyFactorsAndLinearScaleDivideTheAngles()
+    {
+        const int dims = 8, position = 1000;
+        float[] factors = [1f, 2f, 4f, 8f];
+        var plain = new float[dims];
+        var scaled = new float[dims];
+        Rope.BuildTable(position, dims, 10000f, plain);
+        Rope.BuildTable(position, dims, 10000f, scaled, freqScale: 0.5f, freqFactors: factors);
+        for (int i = 0; i < dims / 2; i++)
+        {
+            double theta = Math.Atan2(plain[2 * i + 1], plain[2 * i]);
+            double expected = position * Math.Pow(10000, -2.0 * i / dims) / factors[i] * 0.5;
+            Assert.Equal(Math.Cos(expected), scaled[2 * i], 1e-3);
+            Assert.Equal(Math.Sin(expected), scaled[2 * i + 1], 1e-3);
+            Assert.Equal(Math.Cos(position * Math.Pow(10000, -2.0 * i / dims)), Math.Cos(theta), 1e-3);
+        }
+    }
+
+    [Fact]
     public void RopeAtPositionZeroIsIdentity()
     {
         var head = RandomVector(16, 10);
