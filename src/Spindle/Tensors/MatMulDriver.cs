@@ -15,6 +15,8 @@ public sealed class MatMulDriver
     private const long MinWorkForParallel = 1 << 18;
     // Row ranges are multiples of this so kernels that process rows in groups see whole groups.
     private const int RowGranule = 8;
+    // Weight bytes per block in a batched product: well inside a 256 KiB-1 MiB L2 alongside the activations.
+    private const int L2BlockBytes = 64 * 1024;
 
     private readonly WorkerPool _pool;
     private readonly Job _job = new();
@@ -72,10 +74,18 @@ public sealed class MatMulDriver
             int start = (int)((long)granules * workerIndex / workerCount) * RowGranule;
             int end = Math.Min(rows, (int)((long)granules * (workerIndex + 1) / workerCount) * RowGranule);
             if (start >= end) return;
-            int count = end - start;
-            var output = Output.AsSpan(OutputOffset + start, (TokenCount - 1) * OutputStride + count);
-            w.Kernel.MatMul(w.Rows(start, count), count, w.RowLength,
-                Prepared.AsSpan(0, PreparedLength), TokenCount, output, OutputStride);
+            // With several tokens, walk the rows in blocks small enough to stay in L2 while every token passes over
+            // them, so a kernel that loops token by token still reads each weight row from memory once per batch.
+            int block = TokenCount == 1
+                ? end - start
+                : Math.Max(RowGranule, L2BlockBytes / w.RowByteLength / RowGranule * RowGranule);
+            var prepared = Prepared.AsSpan(0, PreparedLength);
+            for (int first = start; first < end; first += block)
+            {
+                int count = Math.Min(block, end - first);
+                var output = Output.AsSpan(OutputOffset + first, (TokenCount - 1) * OutputStride + count);
+                w.Kernel.MatMul(w.Rows(first, count), count, w.RowLength, prepared, TokenCount, output, OutputStride);
+            }
         }
     }
 }
