@@ -10,7 +10,14 @@ internal sealed class ForwardBuffers
 {
     private readonly ModelConfig _c;
 
-    public ForwardBuffers(ModelConfig config) => _c = config;
+    public ForwardBuffers(ModelConfig config)
+    {
+        _c = config;
+        QueryHalf = new Half[config.QueryWidth];
+    }
+
+    /// <summary>One token's queries rounded through half precision [QueryWidth].</summary>
+    public readonly Half[] QueryHalf;
 
     public int Capacity { get; private set; }
 

@@ -274,10 +274,19 @@ public sealed class Model : IDisposable
             var table = b.RopeTables.AsSpan(t * ropeDims, ropeDims);
             for (int h = 0; h < c.HeadCount; h++)
                 Rope.Apply(row.Slice(h * kd, kd), table, ropeDims, c.RopeKind);
+            var cache = b.Caches[b.TokenSequence[t]];
+            if (cache.Type == KvCacheType.F16)
+            {
+                // llama.cpp converts queries to the cache's type before the Q·K products; doing the same halves the
+                // distance to its logits.
+                var query = row.Slice(0, c.QueryWidth);
+                TensorPrimitives.ConvertToHalf(query, b.QueryHalf);
+                TensorPrimitives.ConvertToSingle(b.QueryHalf.AsSpan(0, c.QueryWidth), query);
+            }
             var keys = row.Slice(c.QueryWidth, c.KeyWidth);
             for (int h = 0; h < c.KvHeadCount; h++)
                 Rope.Apply(keys.Slice(h * kd, kd), table, ropeDims, c.RopeKind);
-            b.Caches[b.TokenSequence[t]].Write(layer, b.TokenSlot[t], keys, row.Slice(c.QueryWidth + c.KeyWidth, c.ValueWidth));
+            cache.Write(layer, b.TokenSlot[t], keys, row.Slice(c.QueryWidth + c.KeyWidth, c.ValueWidth));
         }
     }
 
@@ -300,7 +309,7 @@ public sealed class Model : IDisposable
             var gate = b.GateUp.AsSpan(t * stride, ff);
             var up = b.GateUp.AsSpan(t * stride + ff, ff);
             var dst = b.Activated.AsSpan(t * ff, ff);
-            if (c.Architecture == ModelArchitecture.Gemma) GatedActivations.GeGluTanh(gate, up, dst);
+            if (c.Architecture == ModelArchitecture.Gemma) GatedActivations.GeGluTanhHalfTable(gate, up, dst);
             else GatedActivations.SwiGlu(gate, up, dst);
         }
         _matMul.Multiply(w.Down, b.Activated, ff, n, b.Projection, 0, e);

@@ -83,6 +83,26 @@ public sealed class ForwardNumericsTests
     }
 
     [Theory]
+    [MemberData(nameof(Lengths))]
+    public void HalfTableGeGluRoundsLikeGgml(int n)
+    {
+        var g = RandomVector(n, 11, 30); // covers both clamps at ±10
+        var u = RandomVector(n, 12);
+        var y = new float[n];
+        GatedActivations.GeGluTanhHalfTable(g, u, y);
+        for (int i = 0; i < n; i++)
+        {
+            float x = g[i];
+            float h = (float)(Half)x;
+            float gelu = x <= -10 ? 0 : x >= 10 ? x
+                : (float)(Half)(0.5f * h * (1 + MathF.Tanh(0.7978845608f * h * (1 + 0.044715f * h * h))));
+            Assert.Equal(gelu * u[i], y[i]);
+            double exact = 0.5 * x * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * x * (1 + 0.044715 * x * x)));
+            Assert.Equal(exact * u[i], y[i], 0.01 * Math.Max(1, Math.Abs(exact)));
+        }
+    }
+
+    [Theory]
     [InlineData(RopeKind.Normal, 64, 64)]
     [InlineData(RopeKind.Neox, 64, 64)]
     [InlineData(RopeKind.Normal, 64, 32)]
