@@ -18,7 +18,14 @@ internal sealed unsafe class TensorBinder(GgufFile file)
         if (GgmlTypeInfo.BlockSize(t.Type) > 1 && rowLength % GgmlTypeInfo.BlockSize(t.Type) != 0)
             throw new ModelFormatException(
                 $"tensor '{name}': rows of {rowLength} elements are not whole {GgmlTypeInfo.Name(t.Type)} blocks of {GgmlTypeInfo.BlockSize(t.Type)}");
-        return new WeightMatrix(name, file.GetTensorPointer(t), t.ByteLength, t.Type, rowCount, rowLength);
+        try
+        {
+            return new WeightMatrix(name, file.GetTensorPointer(t), t.ByteLength, t.Type, rowCount, rowLength);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ModelFormatException(e.Message);
+        }
     }
 
     public WeightVector Vector(string name, int length) => OptionalVector(name, length) ?? throw Missing(name);
@@ -29,7 +36,14 @@ internal sealed unsafe class TensorBinder(GgufFile file)
         if (t is null) return null;
         CheckShape(t, [length]);
         if (t.Type != GgmlType.F32) CheckType(t);
-        return new WeightVector(name, file.GetTensorPointer(t), t.ByteLength, t.Type, length);
+        try
+        {
+            return new WeightVector(name, file.GetTensorPointer(t), t.ByteLength, t.Type, length);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ModelFormatException(e.Message);
+        }
     }
 
     private static ModelFormatException Missing(string name) => new($"missing tensor '{name}'");

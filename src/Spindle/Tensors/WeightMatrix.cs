@@ -20,6 +20,9 @@ public sealed unsafe class WeightMatrix
         _data = data;
         Type = type;
         Kernel = WeightKernels.For(type);
+        if (GgmlTypeInfo.ByteLength(Kernel.ActivationType, rowLength) <= 0)
+            throw new ArgumentException(
+                $"tensor '{name}': rows of {rowLength} elements cannot be paired with {GgmlTypeInfo.Name(Kernel.ActivationType)} activations");
         RowCount = rowCount;
         RowLength = rowLength;
         RowByteLength = (int)rowBytes;
