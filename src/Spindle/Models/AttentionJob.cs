@@ -79,6 +79,7 @@ internal sealed class AttentionJob : IParallelWork
         _output = output;
         _outputStride = outputStride;
         _mask = mask;
+        _nextPair = 0;
         work *= (long)tokenCount * _config.HeadCount * (_config.KeyHeadDim + _config.ValueHeadDim) / cacheCount;
         if (pool.ThreadCount == 1 || work < (1 << 17)) Execute(0, 1);
         else pool.Run(this);
@@ -113,12 +114,14 @@ internal sealed class AttentionJob : IParallelWork
         for (int i = 0; i < workers; i++) _scores[i] = new float[capacity];
     }
 
+    private int _nextPair;
+
     public void Execute(int workerIndex, int workerCount)
     {
+        // Pairs are taken one by one so a worker the OS schedules late does not hold the others at the barrier.
         int pairs = _tokenCount * _config.HeadCount;
-        int begin = (int)((long)pairs * workerIndex / workerCount);
-        int end = (int)((long)pairs * (workerIndex + 1) / workerCount);
-        for (int i = begin; i < end; i++)
+        int i;
+        while ((i = Interlocked.Increment(ref _nextPair) - 1) < pairs)
             AttendOne(i / _config.HeadCount, i % _config.HeadCount, _scores[workerIndex]);
     }
 

@@ -17,6 +17,8 @@ public sealed class MatMulDriver
     private const int RowGranule = 8;
     // Weight bytes per block in a batched product: well inside a 256 KiB-1 MiB L2 alongside the activations.
     private const int L2BlockBytes = 64 * 1024;
+    // Chunks a matrix's rows are cut into for dynamic sharing among workers.
+    private const int ChunksPerMatrix = 32;
 
     private readonly WorkerPool _pool;
     private readonly Job _job = new();
@@ -49,6 +51,7 @@ public sealed class MatMulDriver
         _job.Output = output;
         _job.OutputOffset = outputOffset;
         _job.OutputStride = outputStride;
+        _job.Plan(w.RowCount);
         long work = (long)w.RowCount * w.RowLength * tokenCount;
         if (_pool.ThreadCount == 1 || work < MinWorkForParallel) _job.Execute(0, 1);
         else _pool.Run(_job);
@@ -66,14 +69,35 @@ public sealed class MatMulDriver
         public int OutputOffset;
         public int OutputStride;
 
+        public int ChunkRows;
+        public int ChunkCount;
+        private int _nextChunk;
+
+        /// <summary>Splits the rows into chunks whose bounds depend only on the matrix, never on the thread count,
+        /// so every row is computed by the same kernel call shape however many workers share the job.</summary>
+        public void Plan(int rows)
+        {
+            int chunk = (rows + ChunksPerMatrix - 1) / ChunksPerMatrix;
+            ChunkRows = Math.Max(RowGranule, (chunk + RowGranule - 1) / RowGranule * RowGranule);
+            ChunkCount = (rows + ChunkRows - 1) / ChunkRows;
+            _nextChunk = 0;
+        }
+
         public void Execute(int workerIndex, int workerCount)
         {
+            // Workers take chunks as they come, so one that the OS schedules late (the machine is shared) leaves its
+            // share to the others instead of holding everyone at the barrier.
+            int chunk;
+            while ((chunk = Interlocked.Increment(ref _nextChunk) - 1) < ChunkCount)
+            {
+                int start = chunk * ChunkRows;
+                RunRows(start, Math.Min(Weights!.RowCount, start + ChunkRows));
+            }
+        }
+
+        private void RunRows(int start, int end)
+        {
             var w = Weights!;
-            int rows = w.RowCount;
-            int granules = (rows + RowGranule - 1) / RowGranule;
-            int start = (int)((long)granules * workerIndex / workerCount) * RowGranule;
-            int end = Math.Min(rows, (int)((long)granules * (workerIndex + 1) / workerCount) * RowGranule);
-            if (start >= end) return;
             // With several tokens, walk the rows in blocks small enough to stay in L2 while every token passes over
             // them, so a kernel that loops token by token still reads each weight row from memory once per batch.
             int block = TokenCount == 1
