@@ -31,7 +31,7 @@ public sealed class InferenceSession
     /// <summary>Logits after the last evaluated token.</summary>
     public ReadOnlySpan<float> Logits => _lastLogits;
 
-    /// <summary>Final normalized hidden state of the last evaluated token (e.g. for contrastive search).</summary>
+    /// <summary>Final normalized hidden state after the last <see cref="Prefill"/> or <see cref="Decode"/> (e.g. for contrastive search).</summary>
     public ReadOnlySpan<float> HiddenState => _hidden;
 
     /// <summary>Evaluates a run of tokens as one batch and returns the logits after the last one.</summary>
