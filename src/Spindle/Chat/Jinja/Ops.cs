@@ -1,0 +1,344 @@
+using System.Text;
+
+namespace Spindle.Chat.Jinja;
+
+/// <summary>Python semantics of the operators, subscripts, attribute lookup and iteration over template values.</summary>
+internal static class Ops
+{
+    public static JinjaRuntimeException UndefinedError(JinjaUndefined u) => new(u.Description);
+
+    public static JinjaRuntimeException TypeError(string message) => new(message);
+
+    /// <summary>Raises if <paramref name="v"/> is undefined: the point where Jinja2's Undefined fails.</summary>
+    public static JinjaValue Require(JinjaValue v) => v is JinjaUndefined u ? throw UndefinedError(u) : v;
+
+    public static bool IsNumber(JinjaValue v) => v is JinjaInt or JinjaFloat or JinjaBool;
+
+    public static double ToDouble(JinjaValue v) => v switch
+    {
+        JinjaInt i => i.Value,
+        JinjaFloat f => f.Value,
+        JinjaBool b => b.Value ? 1 : 0,
+        _ => throw TypeError($"expected a number, got '{v.TypeName}'"),
+    };
+
+    private static bool IsIntegral(JinjaValue v) => v is JinjaInt or JinjaBool;
+
+    public static long ToLong(JinjaValue v) => v switch
+    {
+        JinjaInt i => i.Value,
+        JinjaBool b => b.Value ? 1 : 0,
+        JinjaFloat f => (long)f.Value,
+        _ => throw TypeError($"'{v.TypeName}' object cannot be interpreted as an integer"),
+    };
+
+    public static JinjaValue Binary(string op, JinjaValue l, JinjaValue r)
+    {
+        Require(l);
+        Require(r);
+        switch (op)
+        {
+            case "+":
+                if (l is JinjaString ls && r is JinjaString rs)
+                {
+                    if (ls.IsMarkup == rs.IsMarkup) return new JinjaString(ls.Value + rs.Value, ls.IsMarkup);
+                    // Markup + str (either order) escapes the plain side.
+                    return new JinjaString((ls.IsMarkup ? ls.Value : HtmlEscape(ls.Value)) + (rs.IsMarkup ? rs.Value : HtmlEscape(rs.Value)), true);
+                }
+                if (l is JinjaList ll && r is JinjaList rl && ll.IsTuple == rl.IsTuple) return new JinjaList([.. ll.Items, .. rl.Items], ll.IsTuple);
+                if (IsIntegral(l) && IsIntegral(r)) return new JinjaInt(ToLong(l) + ToLong(r));
+                if (IsNumber(l) && IsNumber(r)) return new JinjaFloat(ToDouble(l) + ToDouble(r));
+                break;
+            case "-":
+                if (IsIntegral(l) && IsIntegral(r)) return new JinjaInt(ToLong(l) - ToLong(r));
+                if (IsNumber(l) && IsNumber(r)) return new JinjaFloat(ToDouble(l) - ToDouble(r));
+                break;
+            case "*":
+                if (IsIntegral(l) && IsIntegral(r)) return new JinjaInt(ToLong(l) * ToLong(r));
+                if (IsNumber(l) && IsNumber(r)) return new JinjaFloat(ToDouble(l) * ToDouble(r));
+                if (l is JinjaString s1 && IsIntegral(r)) return new JinjaString(Repeat(s1.Value, ToLong(r)));
+                if (r is JinjaString s2 && IsIntegral(l)) return new JinjaString(Repeat(s2.Value, ToLong(l)));
+                if (l is JinjaList list && IsIntegral(r))
+                {
+                    var items = new List<JinjaValue>();
+                    for (long k = 0; k < ToLong(r); k++) items.AddRange(list.Items);
+                    return new JinjaList(items, list.IsTuple);
+                }
+                break;
+            case "/":
+                if (IsNumber(l) && IsNumber(r))
+                {
+                    double d = ToDouble(r);
+                    if (d == 0) throw TypeError("division by zero");
+                    return new JinjaFloat(ToDouble(l) / d);
+                }
+                break;
+            case "//":
+                if (IsIntegral(l) && IsIntegral(r))
+                {
+                    long d = ToLong(r);
+                    if (d == 0) throw TypeError("integer division or modulo by zero");
+                    return new JinjaInt(FloorDiv(ToLong(l), d));
+                }
+                if (IsNumber(l) && IsNumber(r))
+                {
+                    double d = ToDouble(r);
+                    if (d == 0) throw TypeError("float floor division by zero");
+                    return new JinjaFloat(Math.Floor(ToDouble(l) / d));
+                }
+                break;
+            case "%":
+                if (IsIntegral(l) && IsIntegral(r))
+                {
+                    long d = ToLong(r);
+                    if (d == 0) throw TypeError("integer division or modulo by zero");
+                    long a = ToLong(l);
+                    return new JinjaInt(a - d * FloorDiv(a, d));
+                }
+                if (IsNumber(l) && IsNumber(r))
+                {
+                    double a = ToDouble(l), d = ToDouble(r);
+                    if (d == 0) throw TypeError("float modulo");
+                    return new JinjaFloat(a - d * Math.Floor(a / d));
+                }
+                if (l is JinjaString fmt) return new JinjaString(PercentFormat(fmt.Value, r));
+                break;
+            case "**":
+                if (IsIntegral(l) && IsIntegral(r) && ToLong(r) >= 0)
+                {
+                    long result = 1, b = ToLong(l);
+                    for (long e = ToLong(r); e > 0; e--) result *= b;
+                    return new JinjaInt(result);
+                }
+                if (IsNumber(l) && IsNumber(r)) return new JinjaFloat(Math.Pow(ToDouble(l), ToDouble(r)));
+                break;
+        }
+        throw TypeError($"unsupported operand type(s) for {op}: '{l.TypeName}' and '{r.TypeName}'");
+    }
+
+    /// <summary>markupsafe's escape: &amp; &lt; &gt; ' " become entities.</summary>
+    public static string HtmlEscape(string s) =>
+        s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("'", "&#39;").Replace("\"", "&#34;");
+
+    private static long FloorDiv(long a, long b)
+    {
+        long q = a / b;
+        if ((a % b != 0) && ((a < 0) != (b < 0))) q--;
+        return q;
+    }
+
+    private static string Repeat(string s, long n)
+    {
+        if (n <= 0 || s.Length == 0) return "";
+        var sb = new StringBuilder(s.Length * (int)n);
+        for (long k = 0; k < n; k++) sb.Append(s);
+        return sb.ToString();
+    }
+
+    /// <summary>printf-style <c>"%s" % x</c> for %s, %r, %d, %i, %f and %%.</summary>
+    internal static string PercentFormat(string fmt, JinjaValue args)
+    {
+        var values = args is JinjaList { IsTuple: true } t ? t.Items : [args];
+        var sb = new StringBuilder();
+        int next = 0;
+        for (int i = 0; i < fmt.Length; i++)
+        {
+            char c = fmt[i];
+            if (c != '%' || i + 1 >= fmt.Length) { sb.Append(c); continue; }
+            char spec = fmt[++i];
+            if (spec == '%') { sb.Append('%'); continue; }
+            if (next >= values.Count) throw TypeError("not enough arguments for format string");
+            var v = values[next++];
+            sb.Append(spec switch
+            {
+                's' => PyFormat.Str(v),
+                'r' => PyFormat.Repr(v),
+                'd' or 'i' => ToLong(v).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                'f' => ToDouble(v).ToString("F6", System.Globalization.CultureInfo.InvariantCulture),
+                _ => throw TypeError($"unsupported format character '{spec}'"),
+            });
+        }
+        return sb.ToString();
+    }
+
+    public static bool Compare(string op, JinjaValue l, JinjaValue r)
+    {
+        switch (op)
+        {
+            case "==": return l.Equals(r);
+            case "!=": return !l.Equals(r);
+            case "in": return Contains(r, l);
+            case "notin": return !Contains(r, l);
+        }
+        int c = Order(l, r);
+        return op switch
+        {
+            "<" => c < 0,
+            ">" => c > 0,
+            "<=" => c <= 0,
+            ">=" => c >= 0,
+            _ => throw TypeError($"unknown comparison {op}"),
+        };
+    }
+
+    /// <summary>Python ordering: numbers with numbers, strings by code point, sequences lexicographically.</summary>
+    public static int Order(JinjaValue l, JinjaValue r)
+    {
+        Require(l);
+        Require(r);
+        if (IsNumber(l) && IsNumber(r)) return ToDouble(l).CompareTo(ToDouble(r));
+        if (l is JinjaString ls && r is JinjaString rs) return string.CompareOrdinal(ls.Value, rs.Value);
+        if (l is JinjaList ll && r is JinjaList rl)
+        {
+            for (int i = 0; i < Math.Min(ll.Count, rl.Count); i++)
+            {
+                if (ll.Items[i].Equals(rl.Items[i])) continue;
+                return Order(ll.Items[i], rl.Items[i]);
+            }
+            return ll.Count.CompareTo(rl.Count);
+        }
+        throw TypeError($"'<' not supported between instances of '{l.TypeName}' and '{r.TypeName}'");
+    }
+
+    public static bool Contains(JinjaValue container, JinjaValue item)
+    {
+        switch (container)
+        {
+            case JinjaString s:
+                if (item is not JinjaString sub) throw TypeError($"'in <string>' requires string as left operand, not {item.TypeName}");
+                return s.Value.Contains(sub.Value, StringComparison.Ordinal);
+            case JinjaList l:
+                foreach (var x in l.Items)
+                    if (x.Equals(item)) return true;
+                return false;
+            case JinjaDict d:
+                return d.Items.ContainsKey(item);
+            case JinjaUndefined u:
+                throw UndefinedError(u);
+            default:
+                throw TypeError($"argument of type '{container.TypeName}' is not iterable");
+        }
+    }
+
+    /// <summary>The items a for loop or filter sees: list items, dict keys, string characters; undefined is empty.</summary>
+    public static List<JinjaValue> Iterate(JinjaValue v) => v switch
+    {
+        JinjaList l => l.Items,
+        JinjaDict d => [.. d.Items.Keys],
+        JinjaString s => Characters(s.Value),
+        JinjaUndefined => [],
+        _ => throw TypeError($"'{v.TypeName}' object is not iterable"),
+    };
+
+    private static List<JinjaValue> Characters(string s)
+    {
+        var list = new List<JinjaValue>(s.Length);
+        foreach (var rune in s.EnumerateRunes()) list.Add(new JinjaString(rune.ToString()));
+        return list;
+    }
+
+    public static int Length(JinjaValue v) => v switch
+    {
+        JinjaString s => CodePointCount(s.Value),
+        JinjaList l => l.Count,
+        JinjaDict d => d.Count,
+        JinjaUndefined => 0,
+        _ => throw TypeError($"object of type '{v.TypeName}' has no len()"),
+    };
+
+    internal static int CodePointCount(string s)
+    {
+        int n = 0;
+        foreach (var _ in s.EnumerateRunes()) n++;
+        return n;
+    }
+
+    /// <summary><c>obj.name</c>: a method of the value's type first (Python getattr), then its item (Jinja's fallback).</summary>
+    public static JinjaValue GetAttribute(JinjaValue target, string name)
+    {
+        if (target is JinjaUndefined u) throw UndefinedError(u);
+        var method = Methods.Bind(target, name);
+        if (method != null) return method;
+        if (target is JinjaDict d && d.TryGet(name, out var value)) return value;
+        return new JinjaUndefined($"'{DescribeObject(target)}' has no attribute '{name}'");
+    }
+
+    /// <summary><c>obj[key]</c>: the item first, then (for a string key) an attribute, as Jinja2's getitem does.</summary>
+    public static JinjaValue GetItem(JinjaValue target, JinjaValue key)
+    {
+        switch (target)
+        {
+            case JinjaUndefined u:
+                throw UndefinedError(u);
+            case JinjaDict d:
+                if (d.Items.TryGetValue(key, out var v)) return v;
+                break;
+            case JinjaList l when IsIntegral(key):
+            {
+                long i = ToLong(key);
+                if (i < 0) i += l.Count;
+                if (i >= 0 && i < l.Count) return l.Items[(int)i];
+                return new JinjaUndefined($"{l.TypeName} object has no element {ToLong(key)}");
+            }
+            case JinjaString s when IsIntegral(key):
+            {
+                var chars = Characters(s.Value);
+                long i = ToLong(key);
+                if (i < 0) i += chars.Count;
+                if (i >= 0 && i < chars.Count) return chars[(int)i];
+                return new JinjaUndefined($"str object has no element {ToLong(key)}");
+            }
+        }
+        if (key is JinjaString name)
+        {
+            var method = Methods.Bind(target, name.Value);
+            if (method != null) return method;
+            return new JinjaUndefined($"'{DescribeObject(target)}' has no attribute '{name.Value}'");
+        }
+        return new JinjaUndefined($"'{DescribeObject(target)}' has no attribute {PyFormat.Repr(key)}");
+    }
+
+    private static string DescribeObject(JinjaValue v) => $"{v.TypeName} object";
+
+    public static JinjaValue Slice(JinjaValue target, JinjaValue? start, JinjaValue? stop, JinjaValue? step)
+    {
+        Require(target);
+        long st = step is null or JinjaNone ? 1 : ToLong(Require(step));
+        if (st == 0) throw TypeError("slice step cannot be zero");
+        List<JinjaValue> items = target switch
+        {
+            JinjaList l => l.Items,
+            JinjaString s => Characters(s.Value),
+            _ => throw TypeError($"'{target.TypeName}' object is not subscriptable"),
+        };
+        int n = items.Count;
+        long lo, hi;
+        if (st > 0)
+        {
+            lo = start is null or JinjaNone ? 0 : Clamp(ToLong(Require(start)), n, 0, n);
+            hi = stop is null or JinjaNone ? n : Clamp(ToLong(Require(stop)), n, 0, n);
+        }
+        else
+        {
+            lo = start is null or JinjaNone ? n - 1 : Clamp(ToLong(Require(start)), n, -1, n - 1);
+            hi = stop is null or JinjaNone ? -1 : Clamp(ToLong(Require(stop)), n, -1, n - 1);
+        }
+        var result = new List<JinjaValue>();
+        if (st > 0) for (long i = lo; i < hi; i += st) result.Add(items[(int)i]);
+        else for (long i = lo; i > hi; i += st) result.Add(items[(int)i]);
+        if (target is JinjaString)
+        {
+            var sb = new StringBuilder();
+            foreach (var c in result) sb.Append(((JinjaString)c).Value);
+            return new JinjaString(sb.ToString());
+        }
+        return new JinjaList(result, ((JinjaList)target).IsTuple);
+    }
+
+    // Python's slice index normalisation: negative counts from the end, then clamp into [min, max].
+    private static long Clamp(long index, int length, long min, long max)
+    {
+        if (index < 0) index += length;
+        return Math.Clamp(index, min, max);
+    }
+}
