@@ -229,6 +229,8 @@ internal static class Filters
     {
         int precision = (int)Ops.ToLong(a.Get(0, "precision", new JinjaInt(0)));
         string method = PyFormat.Str(a.Get(1, "method", new JinjaString("common")));
+        // Python's round(int, n) stays an int; everything else becomes a float.
+        if (method == "common" && v is JinjaInt && precision >= 0) return v;
         double x = Ops.ToDouble(Ops.Require(v));
         double scale = Math.Pow(10, precision);
         double r = method switch
