@@ -79,6 +79,8 @@ public class JinjaInterpreterTests
             { "{%- for m in msgs %}{{ loop.previtem.role if loop.previtem is defined else \"-\" }}>{{ m.role }} {% endfor %}", "->user user>assistant " },
             { "{{ \"ÄÖ café 😀\" | length }} {{ \"😀x\"[1] }} {{ \"ÄÖ\" | tojson }} {{ [\"é\"] }} {{ \"a\\u00e9\" }}", "9 x \"ÄÖ\" ['é'] aé" },
             { "{{ {\"a\": 1}.a }} {{ {\"items\": 5}[\"items\"] }} {{ xs.0 }} {{ msgs.1.role }}", "1 5 3 assistant" },
+            { "{% set g = xs | select %}{{ g | list }}{{ g | list }}", "[3, 1, 2][]" },
+            { "{% if [] | select %}generator-truthy{% endif %}{% if [] %}never{% endif %} {{ xs | map(\"string\") | join(\"-\") }} {{ xs | select(\"odd\") | list | length }} {{ xs | reverse | first }}", "generator-truthy 3-1-2 2 2" },
         };
 
     [Theory]
@@ -103,6 +105,13 @@ public class JinjaInterpreterTests
         Assert.Equal("|False", Render("{{ msgs[0].nope }}|{{ msgs[0].nope is defined }}"));
         Assert.Throws<JinjaRuntimeException>(() => Render("{{ msgs[0].nope.deeper }}"));
         Assert.Throws<JinjaRuntimeException>(() => Render("{{ msgs[0].nope + 1 }}"));
+    }
+
+    [Fact]
+    public void GeneratorsHaveNoLengthAndAreNotJson()
+    {
+        Assert.Equal("object of type 'generator' has no len()", Assert.Throws<JinjaRuntimeException>(() => Render("{{ xs | map('string') | length }}")).Message);
+        Assert.Throws<JinjaRuntimeException>(() => Render("{{ xs | select | tojson }}"));
     }
 
     [Fact]

@@ -69,18 +69,18 @@ internal static class Filters
             case "items":
                 return v switch
                 {
-                    JinjaUndefined => new JinjaList(),
-                    JinjaDict d => Methods.Items(d),
+                    JinjaUndefined => JinjaList.Generator([]),
+                    JinjaDict d => JinjaList.Generator(Methods.Items(d).Items),
                     _ => throw Ops.TypeError($"Can only get item pairs from a mapping, not {v.TypeName}"),
                 };
             case "dictsort": return DictSort(v, a);
             // Jinja2's select/reject/map begin with `if value:`, so none or an empty value yields nothing.
-            case "selectattr": return v.IsTruthy ? SelectAttr(v, a, true) : new JinjaList();
-            case "rejectattr": return v.IsTruthy ? SelectAttr(v, a, false) : new JinjaList();
-            case "select": return v.IsTruthy ? Select(v, a, true) : new JinjaList();
-            case "reject": return v.IsTruthy ? Select(v, a, false) : new JinjaList();
-            case "map": return v.IsTruthy ? Map(v, a) : new JinjaList();
-            case "unique": return Unique(v, a);
+            case "selectattr": return JinjaList.Generator(v.IsTruthy ? SelectAttr(v, a, true).Items : []);
+            case "rejectattr": return JinjaList.Generator(v.IsTruthy ? SelectAttr(v, a, false).Items : []);
+            case "select": return JinjaList.Generator(v.IsTruthy ? Select(v, a, true).Items : []);
+            case "reject": return JinjaList.Generator(v.IsTruthy ? Select(v, a, false).Items : []);
+            case "map": return JinjaList.Generator(v.IsTruthy ? Map(v, a).Items : []);
+            case "unique": return JinjaList.Generator(Unique(v, a).Items);
             case "sort": return Sort(v, a);
             case "reverse":
                 if (v is JinjaString rs)
@@ -89,9 +89,11 @@ internal static class Filters
                     chars.Reverse();
                     return new JinjaString(string.Concat(chars.Select(PyFormat.Str)));
                 }
+                // reversed() of a list is an iterator; a generator is first turned into a (real) list.
+                bool fromSequence = v is JinjaList { IsGenerator: false };
                 var rev = new List<JinjaValue>(Ops.Iterate(v));
                 rev.Reverse();
-                return new JinjaList(rev);
+                return new JinjaList(rev, isGenerator: fromSequence);
             case "indent": return Indent(v, a);
             case "wordcount": return new JinjaInt(WordCount(PyFormat.Str(v)));
             case "batch": return Batch(v, a);

@@ -103,17 +103,26 @@ public sealed class JinjaNone : JinjaValue
     public override int GetHashCode() => 0x4E6F6E65;
 }
 
-/// <summary>A list, or a tuple when <see cref="IsTuple"/> (only the repr differs: parentheses).</summary>
-public sealed class JinjaList(List<JinjaValue> items, bool isTuple = false) : JinjaValue
+/// <summary>
+/// A list, a tuple when <see cref="IsTuple"/> (only the repr differs: parentheses), or the one-shot generator that
+/// Jinja2's map/select/reject/selectattr/rejectattr/unique/reverse/items filters return when
+/// <see cref="IsGenerator"/>: always truthy, no length, not JSON-serialisable, and empty once iterated.
+/// </summary>
+public sealed class JinjaList(List<JinjaValue> items, bool isTuple = false, bool isGenerator = false) : JinjaValue
 {
     public JinjaList() : this([]) { }
     public List<JinjaValue> Items { get; } = items;
     public bool IsTuple { get; } = isTuple;
+    public bool IsGenerator { get; } = isGenerator;
     public int Count => Items.Count;
-    public override bool IsTruthy => Items.Count != 0;
-    public override string TypeName => IsTuple ? "tuple" : "list";
+    public override bool IsTruthy => IsGenerator || Items.Count != 0;
+    public override string TypeName => IsGenerator ? "generator" : IsTuple ? "tuple" : "list";
+
+    public static JinjaList Generator(List<JinjaValue> items) => new(items, isGenerator: true);
+
     public override bool Equals(JinjaValue? other)
     {
+        if (IsGenerator || other is JinjaList { IsGenerator: true }) return ReferenceEquals(this, other);
         if (other is not JinjaList l || l.Items.Count != Items.Count) return false;
         for (int i = 0; i < Items.Count; i++)
             if (!Items[i].Equals(l.Items[i])) return false;

@@ -12,7 +12,7 @@ internal static class Methods
     {
         JinjaString s => BindString(s.Value, name),
         JinjaDict { IsNamespace: false } d => BindDict(d, name),
-        JinjaList l => BindList(l, name),
+        JinjaList { IsGenerator: false } l => BindList(l, name),
         _ => null,
     };
 

@@ -45,7 +45,7 @@ internal static class Ops
                     // Markup + str (either order) escapes the plain side.
                     return new JinjaString((ls.IsMarkup ? ls.Value : HtmlEscape(ls.Value)) + (rs.IsMarkup ? rs.Value : HtmlEscape(rs.Value)), true);
                 }
-                if (l is JinjaList ll && r is JinjaList rl && ll.IsTuple == rl.IsTuple) return new JinjaList([.. ll.Items, .. rl.Items], ll.IsTuple);
+                if (l is JinjaList { IsGenerator: false } ll && r is JinjaList { IsGenerator: false } rl && ll.IsTuple == rl.IsTuple) return new JinjaList([.. ll.Items, .. rl.Items], ll.IsTuple);
                 if (IsIntegral(l) && IsIntegral(r)) return new JinjaInt(ToLong(l) + ToLong(r));
                 if (IsNumber(l) && IsNumber(r)) return new JinjaFloat(ToDouble(l) + ToDouble(r));
                 break;
@@ -208,7 +208,7 @@ internal static class Ops
                 if (item is not JinjaString sub) throw TypeError($"'in <string>' requires string as left operand, not {item.TypeName}");
                 return s.Value.Contains(sub.Value, StringComparison.Ordinal);
             case JinjaList l:
-                foreach (var x in l.Items)
+                foreach (var x in Iterate(l))
                     if (x.Equals(item)) return true;
                 return false;
             case JinjaDict d:
@@ -223,12 +223,20 @@ internal static class Ops
     /// <summary>The items a for loop or filter sees: list items, dict keys, string characters; undefined is empty.</summary>
     public static List<JinjaValue> Iterate(JinjaValue v) => v switch
     {
+        JinjaList { IsGenerator: true } g => Drain(g),
         JinjaList l => l.Items,
         JinjaDict d => [.. d.Items.Keys],
         JinjaString s => Characters(s.Value),
         JinjaUndefined => [],
         _ => throw TypeError($"'{v.TypeName}' object is not iterable"),
     };
+
+    private static List<JinjaValue> Drain(JinjaList generator)
+    {
+        var items = new List<JinjaValue>(generator.Items);
+        generator.Items.Clear();
+        return items;
+    }
 
     private static List<JinjaValue> Characters(string s)
     {
@@ -239,6 +247,7 @@ internal static class Ops
 
     public static int Length(JinjaValue v) => v switch
     {
+        JinjaList { IsGenerator: true } => throw TypeError("object of type 'generator' has no len()"),
         JinjaString s => CodePointCount(s.Value),
         JinjaList l => l.Count,
         JinjaDict d => d.Count,
@@ -272,6 +281,8 @@ internal static class Ops
                 throw UndefinedError(u);
             case JinjaDict d:
                 if (d.Items.TryGetValue(key, out var v)) return v;
+                break;
+            case JinjaList { IsGenerator: true }:
                 break;
             case JinjaList l when IsIntegral(key):
             {
@@ -307,6 +318,7 @@ internal static class Ops
         if (st == 0) throw TypeError("slice step cannot be zero");
         List<JinjaValue> items = target switch
         {
+            JinjaList { IsGenerator: true } => throw TypeError("'generator' object is not subscriptable"),
             JinjaList l => l.Items,
             JinjaString s => Characters(s.Value),
             _ => throw TypeError($"'{target.TypeName}' object is not subscriptable"),

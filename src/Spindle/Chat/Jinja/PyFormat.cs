@@ -34,6 +34,9 @@ public static class PyFormat
             case JinjaBool b: sb.Append(b.Value ? "True" : "False"); break;
             case JinjaNone: sb.Append("None"); break;
             case JinjaUndefined: break;
+            case JinjaList { IsGenerator: true }:
+                sb.Append("<generator object>");
+                break;
             case JinjaList l:
                 sb.Append(l.IsTuple ? '(' : '[');
                 for (int k = 0; k < l.Items.Count; k++)

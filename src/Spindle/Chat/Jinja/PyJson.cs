@@ -34,6 +34,8 @@ internal static class PyJson
             case JinjaInt i: sb.Append(i.Value.ToString(CultureInfo.InvariantCulture)); break;
             case JinjaFloat f: sb.Append(FloatJson(f.Value)); break;
             case JinjaString s: WriteString(sb, s.Value, o.EnsureAscii); break;
+            case JinjaList { IsGenerator: true }:
+                throw Ops.TypeError("Object of type generator is not JSON serializable");
             case JinjaList l:
                 if (l.Count == 0) { sb.Append("[]"); break; }
                 sb.Append('[');
