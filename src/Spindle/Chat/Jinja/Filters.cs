@@ -97,14 +97,7 @@ internal static class Filters
             case "indent": return Indent(v, a);
             case "wordcount": return new JinjaInt(WordCount(PyFormat.Str(v)));
             case "batch": return Batch(v, a);
-            case "center":
-            {
-                string s = PyFormat.Str(v);
-                int width = (int)Ops.ToLong(a.Get(0, "width", new JinjaInt(80)));
-                if (s.Length >= width) return new JinjaString(s);
-                int total = width - s.Length, left = total / 2 + (total & width & 1);
-                return new JinjaString(new string(' ', left) + s + new string(' ', total - left));
-            }
+            case "center": return new JinjaString(Methods.Center(PyFormat.Str(v), (int)Ops.ToLong(a.Get(0, "width", new JinjaInt(80)))));
             case "sum":
             {
                 var attribute = a.GetOrNull(0, "attribute");

@@ -95,6 +95,7 @@ internal static class Methods
             return new JinjaString(sb.ToString());
         }),
         "format" => Make(name, a => new JinjaString(Format(s, a))),
+        "center" => Make(name, a => new JinjaString(Center(s, (int)Ops.ToLong(a.Get(0, "width", new JinjaInt(0))), PyFormat.Str(a.Get(1, "fillchar", new JinjaString(" ")))))),
         "isdigit" => Make(name, _ => JinjaValue.FromBool(s.Length > 0 && s.All(char.IsDigit))),
         "isalpha" => Make(name, _ => JinjaValue.FromBool(s.Length > 0 && s.All(char.IsLetter))),
         "isspace" => Make(name, _ => JinjaValue.FromBool(s.Length > 0 && s.All(char.IsWhiteSpace))),
@@ -124,6 +125,14 @@ internal static class Methods
             previousCased = cased;
         }
         return sb.ToString();
+    }
+
+    /// <summary>str.center: the odd padding character goes left only when the width is odd (CPython's rule).</summary>
+    internal static string Center(string s, int width, string fill = " ")
+    {
+        if (s.Length >= width) return s;
+        int total = width - s.Length, left = total / 2 + (total & width & 1);
+        return string.Concat(Enumerable.Repeat(fill, left)) + s + string.Concat(Enumerable.Repeat(fill, total - left));
     }
 
     internal static string Capitalize(string s) =>

@@ -135,30 +135,79 @@ internal static class Ops
         return sb.ToString();
     }
 
-    /// <summary>printf-style <c>"%s" % x</c> for %s, %r, %d, %i, %f and %%.</summary>
+    /// <summary>
+    /// printf-style <c>"%s" % x</c>: conversions s r d i f F e E g G x X o c with flags - 0 + space, width and precision.
+    /// </summary>
     internal static string PercentFormat(string fmt, JinjaValue args)
     {
         var values = args is JinjaList { IsTuple: true } t ? t.Items : [args];
         var sb = new StringBuilder();
         int next = 0;
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
         for (int i = 0; i < fmt.Length; i++)
         {
             char c = fmt[i];
             if (c != '%' || i + 1 >= fmt.Length) { sb.Append(c); continue; }
-            char spec = fmt[++i];
+            i++;
+            bool left = false, zero = false, plus = false, space = false;
+            for (; i < fmt.Length && fmt[i] is '-' or '0' or '+' or ' ' or '#'; i++)
+            {
+                if (fmt[i] == '-') left = true;
+                else if (fmt[i] == '0') zero = true;
+                else if (fmt[i] == '+') plus = true;
+                else if (fmt[i] == ' ') space = true;
+            }
+            int width = 0;
+            for (; i < fmt.Length && char.IsAsciiDigit(fmt[i]); i++) width = width * 10 + (fmt[i] - '0');
+            int precision = -1;
+            if (i < fmt.Length && fmt[i] == '.')
+            {
+                precision = 0;
+                for (i++; i < fmt.Length && char.IsAsciiDigit(fmt[i]); i++) precision = precision * 10 + (fmt[i] - '0');
+            }
+            if (i >= fmt.Length) throw TypeError("incomplete format");
+            char spec = fmt[i];
             if (spec == '%') { sb.Append('%'); continue; }
             if (next >= values.Count) throw TypeError("not enough arguments for format string");
             var v = values[next++];
-            sb.Append(spec switch
+            bool numeric = spec is not ('s' or 'r' or 'c');
+            string body = spec switch
             {
-                's' => PyFormat.Str(v),
+                's' => precision >= 0 ? PyFormat.Str(v)[..Math.Min(precision, PyFormat.Str(v).Length)] : PyFormat.Str(v),
                 'r' => PyFormat.Repr(v),
-                'd' or 'i' => ToLong(v).ToString(System.Globalization.CultureInfo.InvariantCulture),
-                'f' => ToDouble(v).ToString("F6", System.Globalization.CultureInfo.InvariantCulture),
+                'c' => v is JinjaString cs ? cs.Value : char.ConvertFromUtf32((int)ToLong(v)),
+                'd' or 'i' or 'u' => Math.Abs(ToLong(v)).ToString(inv),
+                'x' => Math.Abs(ToLong(v)).ToString("x", inv),
+                'X' => Math.Abs(ToLong(v)).ToString("X", inv),
+                'o' => Convert.ToString(Math.Abs(ToLong(v)), 8),
+                'f' or 'F' => Math.Abs(ToDouble(v)).ToString("F" + (precision < 0 ? 6 : precision), inv),
+                'e' or 'E' => PyExponent(Math.Abs(ToDouble(v)), precision < 0 ? 6 : precision, spec),
+                'g' or 'G' => PyFormat.FloatRepr(Math.Abs(ToDouble(v))),
                 _ => throw TypeError($"unsupported format character '{spec}'"),
-            });
+            };
+            string sign = "";
+            if (numeric)
+            {
+                bool negative = spec is 'f' or 'F' or 'e' or 'E' or 'g' or 'G' ? ToDouble(v) < 0 : ToLong(v) < 0;
+                sign = negative ? "-" : plus ? "+" : space ? " " : "";
+            }
+            int pad = width - sign.Length - body.Length;
+            if (pad <= 0) sb.Append(sign).Append(body);
+            else if (left) sb.Append(sign).Append(body).Append(' ', pad);
+            else if (zero && numeric) sb.Append(sign).Append('0', pad).Append(body);
+            else sb.Append(' ', pad).Append(sign).Append(body);
         }
+        if (next < values.Count && args is JinjaList { IsTuple: true }) throw TypeError("not all arguments converted during string formatting");
         return sb.ToString();
+    }
+
+    // Python's %e: mantissa with `precision` decimals, exponent signed and at least two digits.
+    private static string PyExponent(double v, int precision, char spec)
+    {
+        string s = v.ToString((spec == 'E' ? "E" : "e") + precision, System.Globalization.CultureInfo.InvariantCulture);
+        int e = s.IndexOfAny(['e', 'E']);
+        int exp = int.Parse(s[(e + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        return s[..(e + 1)] + (exp < 0 ? "-" : "+") + Math.Abs(exp).ToString("00", System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public static bool Compare(string op, JinjaValue l, JinjaValue r)
