@@ -100,6 +100,7 @@ public class JinjaInterpreterTests
             { "{{ msgs | selectattr(\"content\") | map(attribute=\"role\") | first }} {{ msgs | map(attribute=\"nope\", default=\"dflt\") | list }}", "user ['dflt', 'dflt']" },
             { "{{ [3, 1, 2] | sort | first }} {{ [\"b\", \"A\", \"c\"] | sort }} {{ [\"b\", \"A\", \"c\"] | sort(case_sensitive=true) }} {{ msgs | sort(attribute=\"role\", reverse=true) | map(attribute=\"role\") | list }}", "1 ['A', 'b', 'c'] ['A', 'b', 'c'] ['user', 'assistant']" },
             { "{{ \"  a  b  \".split() }} {{ \"a  b\".split(\" \") }} {{ \"a,b,c\".split(\",\", 1) }} {{ \"ab\".center(6) }}|{{ \"x\" | center(5) }}|", "['a', 'b'] ['a', '', 'b'] ['a', 'b,c']   ab  |  x  |" },
+            { "{{ 1 in missing }} {{ missing | upper }}|{{ missing ~ \"x\" }} {{ missing | first }}|{{ missing is iterable }} {{ missing | string }}|{{ n.x }}|{{ n[0] }}|{{ [1][5] }}|{{ missing | items | list }} {{ missing | length }} {{ missing | join(\",\") }}|{{ missing | selectattr(\"x\") | list }} {{ missing | sort }} {{ missing | trim }}|{{ loop }}|", "False |x |True ||||[] 0 |[] [] ||" },
         };
 
     [Theory]
@@ -132,6 +133,18 @@ public class JinjaInterpreterTests
         Assert.Equal("object of type 'generator' has no len()", Assert.Throws<JinjaRuntimeException>(() => Render("{{ xs | map('string') | length }}")).Message);
         Assert.Throws<JinjaRuntimeException>(() => Render("{{ xs | select | tojson }}"));
     }
+
+    [Theory]
+    [InlineData("{{ missing[0] }}")]
+    [InlineData("{{ missing() }}")]
+    [InlineData("{{ missing < 1 }}")]
+    [InlineData("{{ -missing }}")]
+    [InlineData("{{ missing | int }}")]
+    [InlineData("{{ missing | tojson }}")]
+    [InlineData("{{ {}.x.y }}")]
+    [InlineData("{{ 'a' + none }}")]
+    public void UsingUndefinedOrMismatchedValuesFails(string template) =>
+        Assert.Throws<JinjaRuntimeException>(() => Render(template));
 
     [Fact]
     public void TypeErrorsSurface() => Assert.Throws<JinjaRuntimeException>(() => Render("{{ xs + 1 }}"));

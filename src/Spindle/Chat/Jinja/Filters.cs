@@ -52,8 +52,8 @@ internal static class Filters
             }
             case "list": return new JinjaList([.. Ops.Iterate(v)]);
             case "string": return v is JinjaString ? v : new JinjaString(PyFormat.Str(v));
-            case "int": return ToInt(v, a);
-            case "float": return ToFloat(v, a);
+            case "int": return ToInt(Ops.Require(v), a);
+            case "float": return ToFloat(Ops.Require(v), a);
             case "abs":
                 return v switch
                 {

@@ -262,8 +262,8 @@ internal static class Ops
                 return false;
             case JinjaDict d:
                 return d.Items.ContainsKey(item);
-            case JinjaUndefined u:
-                throw UndefinedError(u);
+            case JinjaUndefined:
+                return false; // Undefined iterates as empty, so `x in undefined` is False
             default:
                 throw TypeError($"argument of type '{container.TypeName}' is not iterable");
         }

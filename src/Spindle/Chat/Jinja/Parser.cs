@@ -215,20 +215,23 @@ internal sealed class Parser
 
     private List<(string, CallArgs, int)> ParseFilterChain()
     {
-        var filters = new List<(string, CallArgs, int)>();
-        do
-        {
-            var nameToken = Expect(TokenKind.Name);
-            string name = nameToken.Text;
-            while (Current.IsOperator(".") && Peek().Kind == TokenKind.Name)
-            {
-                _pos++;
-                name += "." + ExpectName();
-            }
-            var args = Current.IsOperator("(") ? ParseCallArgs() : new CallArgs([], []);
-            filters.Add((name, args, nameToken.Line));
-        } while (SkipOperator("|"));
+        var filters = new List<(string, CallArgs, int)> { ParseOneFilter() };
+        while (SkipOperator("|")) filters.Add(ParseOneFilter());
         return filters;
+    }
+
+    /// <summary>A filter name (dotted names allowed, as Jinja2 does) and its optional argument list.</summary>
+    private (string Name, CallArgs Args, int Line) ParseOneFilter()
+    {
+        var nameToken = Expect(TokenKind.Name);
+        string name = nameToken.Text;
+        while (Current.IsOperator(".") && Peek().Kind == TokenKind.Name)
+        {
+            _pos++;
+            name += "." + ExpectName();
+        }
+        var args = Current.IsOperator("(") ? ParseCallArgs() : new CallArgs([], []);
+        return (name, args, nameToken.Line);
     }
 
     private List<(string, Expr?)> ParseSignature()
@@ -566,8 +569,8 @@ internal sealed class Parser
             if (t.IsOperator("|"))
             {
                 _pos++;
-                foreach (var (name, args, line) in ParseFilterChainSingle())
-                    node = new FilterExpr(node, name, args, line);
+                var (name, args, line) = ParseOneFilter();
+                node = new FilterExpr(node, name, args, line);
             }
             else if (t.IsName("is"))
             {
@@ -597,16 +600,4 @@ internal sealed class Parser
         }
     }
 
-    private IEnumerable<(string, CallArgs, int)> ParseFilterChainSingle()
-    {
-        var nameToken = Expect(TokenKind.Name);
-        string name = nameToken.Text;
-        while (Current.IsOperator(".") && Peek().Kind == TokenKind.Name)
-        {
-            _pos++;
-            name += "." + ExpectName();
-        }
-        var args = Current.IsOperator("(") ? ParseCallArgs() : new CallArgs([], []);
-        yield return (name, args, nameToken.Line);
-    }
 }
