@@ -290,7 +290,10 @@ internal sealed class Lexer
         return char.ConvertFromUtf32(cp);
     }
 
-    /// <summary><c>{% raw %}...{% endraw %}</c>: everything between is text.</summary>
+    /// <summary>
+    /// <c>{% raw %}...{% endraw %}</c>: everything between is text. As in Jinja2, trim_blocks does not apply after
+    /// <c>raw %}</c> (only <c>-%}</c> strips), while <c>{% endraw %}</c> gets the usual lstrip/trim/sign handling.
+    /// </summary>
     private bool TryLexRaw(int tag, int after, out bool lineStarting)
     {
         lineStarting = false;
@@ -299,29 +302,40 @@ internal sealed class Lexer
         if (string.CompareOrdinal(_src, p, "raw", 0, 3) != 0) return false;
         p += 3;
         while (p < _src.Length && char.IsWhiteSpace(_src[p])) p++;
-        bool stripAfterOpen = p < _src.Length && _src[p] == '-';
-        if (stripAfterOpen) p++;
-        if (string.CompareOrdinal(_src, p, "%}", 0, 2) != 0) return false;
-        int bodyStart = ConsumeTagEnd(p, 2, stripAfterOpen, out _);
-        int search = bodyStart;
-        while (true)
+        int bodyStart;
+        bool bodyLineStarting;
+        if (string.CompareOrdinal(_src, p, "-%}", 0, 3) == 0) bodyStart = ConsumeTagEnd(p + 1, 2, true, out bodyLineStarting);
+        else if (string.CompareOrdinal(_src, p, "%}", 0, 2) == 0) { bodyStart = p + 2; bodyLineStarting = false; }
+        else return false;
+
+        for (int search = bodyStart; ; )
         {
             int open = _src.IndexOf("{%", search, StringComparison.Ordinal);
-            if (open < 0) throw Error("missing endraw", tag);
+            if (open < 0) throw Error("Missing end of raw directive", tag);
+            search = open + 2;
             int q = open + 2;
-            bool stripBefore = q < _src.Length && _src[q] == '-';
-            if (stripBefore) q++;
+            char sign = q < _src.Length && _src[q] is '-' or '+' ? _src[q++] : '\0';
             while (q < _src.Length && char.IsWhiteSpace(_src[q])) q++;
-            if (string.CompareOrdinal(_src, q, "endraw", 0, 6) != 0) { search = open + 2; continue; }
+            if (string.CompareOrdinal(_src, q, "endraw", 0, 6) != 0) continue;
             q += 6;
             while (q < _src.Length && char.IsWhiteSpace(_src[q])) q++;
-            bool stripAfter = q < _src.Length && _src[q] == '-';
-            if (stripAfter) q++;
-            if (string.CompareOrdinal(_src, q, "%}", 0, 2) != 0) { search = open + 2; continue; }
+            char endSign = q < _src.Length && _src[q] is '-' or '+' ? _src[q++] : '\0';
+            if (string.CompareOrdinal(_src, q, "%}", 0, 2) != 0) continue;
+
             string body = _src[bodyStart..open];
-            if (stripBefore) body = body.TrimEnd();
+            if (sign == '-') body = body.TrimEnd();
+            else if (sign != '+')
+            {
+                int lpos = body.LastIndexOf('\n') + 1;
+                if ((lpos > 0 || bodyLineStarting) && lpos < body.Length && IsAllWhitespace(body, lpos)) body = body[..lpos];
+            }
             if (body.Length > 0) Add(TokenKind.Text, body, bodyStart);
-            _pos = ConsumeTagEnd(q, 2, stripAfter, out lineStarting);
+            if (endSign == '+')
+            {
+                _pos = q + 2;
+                lineStarting = false;
+            }
+            else _pos = ConsumeTagEnd(q, 2, endSign == '-', out lineStarting);
             return true;
         }
     }
