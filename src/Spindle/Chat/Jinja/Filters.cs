@@ -225,7 +225,7 @@ internal static class Filters
         int precision = (int)Ops.ToLong(a.Get(0, "precision", new JinjaInt(0)));
         string method = PyFormat.Str(a.Get(1, "method", new JinjaString("common")));
         // Python's round(int, n) stays an int; everything else becomes a float.
-        if (method == "common" && v is JinjaInt && precision >= 0) return v;
+        if (method == "common" && v is JinjaInt or JinjaBool && precision >= 0) return new JinjaInt(Ops.ToLong(v));
         double x = Ops.ToDouble(Ops.Require(v));
         double scale = Math.Pow(10, precision);
         double r = method switch
@@ -315,7 +315,11 @@ internal static class Filters
         var seen = new HashSet<JinjaValue>();
         var result = new List<JinjaValue>();
         foreach (var item in Ops.Iterate(v))
-            if (seen.Add(SortKey(item, attribute, caseSensitive))) result.Add(item);
+        {
+            var key = SortKey(item, attribute, caseSensitive);
+            if (key is JinjaList { IsTuple: false } or JinjaDict) throw Ops.TypeError($"unhashable type: '{key.TypeName}'");
+            if (seen.Add(key)) result.Add(item);
+        }
         return new JinjaList(result);
     }
 
@@ -324,12 +328,9 @@ internal static class Filters
         bool reverse = a.Get(0, "reverse", JinjaValue.False).IsTruthy;
         bool caseSensitive = a.Get(1, "case_sensitive", JinjaValue.False).IsTruthy;
         var attribute = a.GetOrNull(2, "attribute");
-        var keyed = Ops.Iterate(v).Select(item => (Key: SortKey(item, attribute, caseSensitive), Item: item)).ToList();
-        // Python's sort is stable; reverse=True keeps equal items in their original order too.
-        var sorted = reverse
-            ? keyed.OrderByDescending(p => p.Key, Comparer<JinjaValue>.Create(Ops.Order)).ToList()
-            : keyed.OrderBy(p => p.Key, Comparer<JinjaValue>.Create(Ops.Order)).ToList();
-        return new JinjaList(sorted.ConvertAll(p => p.Item));
+        var items = Ops.Iterate(v);
+        var keys = items.ConvertAll(item => SortKey(item, attribute, caseSensitive));
+        return new JinjaList(StableSort(items, keys, reverse));
     }
 
     private static JinjaList DictSort(JinjaValue v, JinjaArguments a)
@@ -340,16 +341,49 @@ internal static class Filters
         bool reverse = a.Get(2, "reverse", JinjaValue.False).IsTruthy;
         int index = by == "key" ? 0 : by == "value" ? 1 : throw Ops.TypeError("You can only sort by either \"key\" or \"value\"");
         var pairs = Methods.Items(d).Items;
-        var cmp = Comparer<JinjaValue>.Create(Ops.Order);
-        var sorted = (reverse
-            ? pairs.OrderByDescending(p => SortKey(((JinjaList)p).Items[index], null, caseSensitive), cmp)
-            : pairs.OrderBy(p => SortKey(((JinjaList)p).Items[index], null, caseSensitive), cmp)).ToList();
-        return new JinjaList(sorted);
+        var keys = pairs.ConvertAll(p => SortKey(((JinjaList)p).Items[index], null, caseSensitive));
+        return new JinjaList(StableSort(pairs, keys, reverse));
+    }
+
+    /// <summary>
+    /// Python's sorted(): stable (reverse=True keeps equal items in input order) and raising the comparison's own
+    /// TypeError for incomparable keys. A merge sort, because List.Sort is unstable and wraps comparer exceptions.
+    /// </summary>
+    private static List<JinjaValue> StableSort(List<JinjaValue> items, List<JinjaValue> keys, bool reverse)
+    {
+        var order = new int[items.Count];
+        for (int i = 0; i < order.Length; i++) order[i] = i;
+        var scratch = new int[order.Length];
+        MergeSort(order, scratch, 0, order.Length, keys, reverse);
+        var result = new List<JinjaValue>(items.Count);
+        foreach (int i in order) result.Add(items[i]);
+        return result;
+    }
+
+    private static void MergeSort(int[] a, int[] tmp, int lo, int hi, List<JinjaValue> keys, bool reverse)
+    {
+        if (hi - lo < 2) return;
+        int mid = (lo + hi) / 2;
+        MergeSort(a, tmp, lo, mid, keys, reverse);
+        MergeSort(a, tmp, mid, hi, keys, reverse);
+        int i = lo, j = mid, k = lo;
+        while (i < mid && j < hi)
+        {
+            int c = Ops.Order(keys[a[j]], keys[a[i]]);
+            // Take from the right run only when strictly before the left item, which keeps the sort stable.
+            bool takeRight = reverse ? c > 0 : c < 0;
+            tmp[k++] = takeRight ? a[j++] : a[i++];
+        }
+        while (i < mid) tmp[k++] = a[i++];
+        while (j < hi) tmp[k++] = a[j++];
+        Array.Copy(tmp, lo, a, lo, hi - lo);
     }
 
     /// <summary>Jinja2's indent: lines after the first get the prefix (blank ones only when blank=True).</summary>
     private static JinjaString Indent(JinjaValue v, JinjaArguments a)
     {
+        // Jinja2 3.1 starts with `s += "\n"`, which only a string survives.
+        if (v is not JinjaString) throw v is JinjaUndefined u ? Ops.UndefinedError(u) : Ops.TypeError($"unsupported operand type(s) for +=: '{v.TypeName}' and 'str'");
         var width = a.Get(0, "width", new JinjaInt(4));
         string indentation = width is JinjaString ws ? ws.Value : new string(' ', (int)Math.Max(0, Ops.ToLong(width)));
         bool first = a.Get(1, "first", JinjaValue.False).IsTruthy;

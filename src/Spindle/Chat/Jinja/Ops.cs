@@ -34,6 +34,8 @@ internal static class Ops
 
     public static JinjaValue Binary(string op, JinjaValue l, JinjaValue r)
     {
+        // str % Undefined: Python treats the Undefined (it has __getitem__) as a mapping argument.
+        if (op == "%" && l is JinjaString fmtString && r is JinjaUndefined) return new JinjaString(PercentFormat(fmtString.Value, r));
         Require(l);
         Require(r);
         switch (op)
@@ -58,10 +60,12 @@ internal static class Ops
                 if (IsNumber(l) && IsNumber(r)) return new JinjaFloat(ToDouble(l) * ToDouble(r));
                 if (l is JinjaString s1 && IsIntegral(r)) return new JinjaString(Repeat(s1.Value, ToLong(r)));
                 if (r is JinjaString s2 && IsIntegral(l)) return new JinjaString(Repeat(s2.Value, ToLong(l)));
-                if (l is JinjaList list && IsIntegral(r))
+                var (list, count) = l is JinjaList ? (l as JinjaList, r) : (r as JinjaList, l);
+                if (list is { IsGenerator: false } && IsIntegral(count))
                 {
+                    long times = ToLong(count);
                     var items = new List<JinjaValue>();
-                    for (long k = 0; k < ToLong(r); k++) items.AddRange(list.Items);
+                    for (long k = 0; k < times; k++) items.AddRange(list.Items);
                     return new JinjaList(items, list.IsTuple);
                 }
                 break;
@@ -84,7 +88,7 @@ internal static class Ops
                 {
                     double d = ToDouble(r);
                     if (d == 0) throw TypeError("float floor division by zero");
-                    return new JinjaFloat(Math.Floor(ToDouble(l) / d));
+                    return new JinjaFloat(PyFloorDiv(ToDouble(l), d));
                 }
                 break;
             case "%":
@@ -99,7 +103,7 @@ internal static class Ops
                 {
                     double a = ToDouble(l), d = ToDouble(r);
                     if (d == 0) throw TypeError("float modulo");
-                    return new JinjaFloat(a - d * Math.Floor(a / d));
+                    return new JinjaFloat(PyFloatMod(a, d));
                 }
                 if (l is JinjaString fmt) return new JinjaString(PercentFormat(fmt.Value, r));
                 break;
@@ -110,7 +114,11 @@ internal static class Ops
                     for (long e = ToLong(r); e > 0; e--) result *= b;
                     return new JinjaInt(result);
                 }
-                if (IsNumber(l) && IsNumber(r)) return new JinjaFloat(Math.Pow(ToDouble(l), ToDouble(r)));
+                if (IsNumber(l) && IsNumber(r))
+                {
+                    if (ToDouble(l) == 0 && ToDouble(r) < 0) throw TypeError("0.0 cannot be raised to a negative power");
+                    return new JinjaFloat(Math.Pow(ToDouble(l), ToDouble(r)));
+                }
                 break;
         }
         throw TypeError($"unsupported operand type(s) for {op}: '{l.TypeName}' and '{r.TypeName}'");
@@ -119,6 +127,27 @@ internal static class Ops
     /// <summary>markupsafe's escape: &amp; &lt; &gt; ' " become entities.</summary>
     public static string HtmlEscape(string s) =>
         s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("'", "&#39;").Replace("\"", "&#34;");
+
+    // CPython's float_rem: fmod, then moved to the divisor's sign.
+    private static double PyFloatMod(double a, double d)
+    {
+        double mod = a % d;
+        if (mod != 0) { if ((d < 0) != (mod < 0)) mod += d; }
+        else mod = Math.CopySign(0, d);
+        return mod;
+    }
+
+    // CPython's float_floor_div, which derives the quotient from fmod so that a == q*d + (a % d) holds exactly.
+    private static double PyFloorDiv(double a, double d)
+    {
+        double mod = a % d;
+        double div = (a - mod) / d;
+        if (mod != 0 && (d < 0) != (mod < 0)) div -= 1.0;
+        if (div == 0) return Math.CopySign(0, a / d);
+        double floor = Math.Floor(div);
+        if (div - floor > 0.5) floor += 1.0;
+        return floor;
+    }
 
     private static long FloorDiv(long a, long b)
     {
@@ -197,7 +226,8 @@ internal static class Ops
             else if (zero && numeric) sb.Append(sign).Append('0', pad).Append(body);
             else sb.Append(' ', pad).Append(sign).Append(body);
         }
-        if (next < values.Count && args is JinjaList { IsTuple: true }) throw TypeError("not all arguments converted during string formatting");
+        // Anything with __getitem__ (dict, list, Undefined) counts as a mapping and may go unused; surplus values may not.
+        if (next < values.Count && args is not (JinjaDict or JinjaUndefined or JinjaList { IsTuple: false, IsGenerator: false })) throw TypeError("not all arguments converted during string formatting");
         return sb.ToString();
     }
 
@@ -261,6 +291,7 @@ internal static class Ops
                     if (x.Equals(item)) return true;
                 return false;
             case JinjaDict d:
+                if (item is JinjaList { IsTuple: false } or JinjaDict) throw TypeError($"unhashable type: '{item.TypeName}'");
                 return d.Items.ContainsKey(item);
             case JinjaUndefined:
                 return false; // Undefined iterates as empty, so `x in undefined` is False

@@ -28,12 +28,17 @@ public static class PyFormat
     {
         switch (value)
         {
+            case JinjaString { IsMarkup: true } m:
+                sb.Append("Markup(");
+                AppendStringRepr(sb, m.Value);
+                sb.Append(')');
+                break;
             case JinjaString s: AppendStringRepr(sb, s.Value); break;
             case JinjaInt i: sb.Append(i.Value.ToString(CultureInfo.InvariantCulture)); break;
             case JinjaFloat f: sb.Append(FloatRepr(f.Value)); break;
             case JinjaBool b: sb.Append(b.Value ? "True" : "False"); break;
             case JinjaNone: sb.Append("None"); break;
-            case JinjaUndefined: break;
+            case JinjaUndefined: sb.Append("Undefined"); break;
             case JinjaList { IsGenerator: true }:
                 sb.Append("<generator object>");
                 break;

@@ -21,13 +21,10 @@ internal static class Tests
             case "iterable": return v is JinjaString or JinjaList or JinjaDict { IsNamespace: false } or JinjaUndefined;
             case "sequence": return v is JinjaString or JinjaList or JinjaDict { IsNamespace: false } or JinjaUndefined;
             case "callable": return v is JinjaCallable;
-            case "odd": return Ops.ToLong(Ops.Require(v)) % 2 != 0;
-            case "even": return Ops.ToLong(Ops.Require(v)) % 2 == 0;
-            case "divisibleby":
-            {
-                long d = Ops.ToLong(Arg(a, 0, "num"));
-                return d != 0 ? Ops.ToLong(Ops.Require(v)) % d == 0 : throw Ops.TypeError("integer division or modulo by zero");
-            }
+            // value % n == 0 with Python's arithmetic, so 2.5 is neither odd nor even.
+            case "odd": return Ops.Binary("%", v, new JinjaInt(2)).Equals(new JinjaInt(1));
+            case "even": return Ops.Binary("%", v, new JinjaInt(2)).Equals(new JinjaInt(0));
+            case "divisibleby": return Ops.Binary("%", v, Arg(a, 0, "num")).Equals(new JinjaInt(0));
             case "eq" or "equalto" or "==": return v.Equals(Arg(a, 0, "other"));
             case "ne" or "!=": return !v.Equals(Arg(a, 0, "other"));
             case "lt" or "lessthan" or "<": return Ops.Order(v, Arg(a, 0, "other")) < 0;
@@ -36,8 +33,9 @@ internal static class Tests
             case "ge" or ">=": return Ops.Order(v, Arg(a, 0, "other")) >= 0;
             case "in": return Ops.Contains(Arg(a, 0, "seq"), v);
             case "sameas": return SameAs(v, Arg(a, 0, "other"));
-            case "lower": return v is JinjaString ls && ls.Value == ls.Value.ToLowerInvariant();
-            case "upper": return v is JinjaString us && us.Value == us.Value.ToUpperInvariant();
+            // str(value).islower(): at least one cased character and none of the other case.
+            case "lower": return HasCaseOnly(PyFormat.Str(v), upper: false);
+            case "upper": return HasCaseOnly(PyFormat.Str(v), upper: true);
             case "escaped": return false;
             case "filter": return Arg(a, 0, "value") is JinjaString f && Filters.Exists(f.Value);
             case "test": return Arg(a, 0, "value") is JinjaString t && Exists(t.Value);
@@ -54,6 +52,17 @@ internal static class Tests
     ];
 
     public static bool Exists(string name) => Names.Contains(name);
+
+    private static bool HasCaseOnly(string s, bool upper)
+    {
+        bool cased = false;
+        foreach (char c in s)
+        {
+            if (char.IsUpper(c)) { if (!upper) return false; cased = true; }
+            else if (char.IsLower(c)) { if (upper) return false; cased = true; }
+        }
+        return cased;
+    }
 
     private static JinjaValue Arg(JinjaArguments a, int i, string name) =>
         a.GetOrNull(i, name) ?? throw Ops.TypeError($"test is missing its argument '{name}'");
