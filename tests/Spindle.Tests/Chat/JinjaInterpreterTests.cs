@@ -101,6 +101,12 @@ public class JinjaInterpreterTests
             { "{{ [3, 1, 2] | sort | first }} {{ [\"b\", \"A\", \"c\"] | sort }} {{ [\"b\", \"A\", \"c\"] | sort(case_sensitive=true) }} {{ msgs | sort(attribute=\"role\", reverse=true) | map(attribute=\"role\") | list }}", "1 ['A', 'b', 'c'] ['A', 'b', 'c'] ['user', 'assistant']" },
             { "{{ \"  a  b  \".split() }} {{ \"a  b\".split(\" \") }} {{ \"a,b,c\".split(\",\", 1) }} {{ \"ab\".center(6) }}|{{ \"x\" | center(5) }}|", "['a', 'b'] ['a', '', 'b'] ['a', 'b,c']   ab  |  x  |" },
             { "{{ 1 in missing }} {{ missing | upper }}|{{ missing ~ \"x\" }} {{ missing | first }}|{{ missing is iterable }} {{ missing | string }}|{{ n.x }}|{{ n[0] }}|{{ [1][5] }}|{{ missing | items | list }} {{ missing | length }} {{ missing | join(\",\") }}|{{ missing | selectattr(\"x\") | list }} {{ missing | sort }} {{ missing | trim }}|{{ loop }}|", "False |x |True ||||[] 0 |[] [] ||" },
+            { "{% set x = 0 %}{% for i in xs %}{{ x }}{% set x = i %}{{ x }},{% endfor %}{{ x }}", "03,01,02,0" },
+            { "{% macro item(m) %}{{ loop.index if loop is defined else \"no-loop\" }}{{ m }}{% endmacro %}{% for i in xs %}{{ item(i) }} {% endfor %}", "no-loop3 no-loop1 no-loop2 " },
+            { "{% for i in xs %}{% set ns = namespace(c=0) %}{% for j in xs %}{% if j < i %}{% set ns.c = ns.c + 1 %}{% endif %}{% endfor %}{{ ns.c }}{% endfor %}", "201" },
+            { "{% macro rec(n) %}{% if n > 0 %}{{ n }}{{ rec(n - 1) }}{% endif %}{% endmacro %}{{ rec(3) }}", "321" },
+            { "{% if true %}{% set y = \"set-in-if\" %}{% endif %}{{ y }}", "set-in-if" },
+            { "{% for i in xs %}{% if loop.first %}{% set first = i %}{% endif %}{{ first }}{% endfor %}", "3" },
         };
 
     [Theory]

@@ -121,15 +121,15 @@ internal sealed class Interpreter
     {
         var iterable = Eval(f.Iterable, scope);
         var source = Ops.Iterate(iterable);
-        var loopScope = new Scope(scope);
         List<JinjaValue> items;
         if (f.Filter != null)
         {
             items = [];
+            var filterScope = new Scope(scope);
             foreach (var item in source)
             {
-                Bind(f, item, loopScope);
-                if (Eval(f.Filter, loopScope).IsTruthy) items.Add(item);
+                Bind(f, item, filterScope);
+                if (Eval(f.Filter, filterScope).IsTruthy) items.Add(item);
             }
         }
         else items = [.. source]; // a snapshot: the body may rebind the name the list came from
@@ -157,9 +157,11 @@ internal sealed class Interpreter
             int index = i;
             loop.Set("cycle", new JinjaCallable("cycle", a =>
                 a.Positional.Count == 0 ? throw new JinjaRuntimeException("no items for cycling given") : a.Positional[index % a.Positional.Count]));
-            loopScope.Set("loop", loop);
-            Bind(f, items[i], loopScope);
-            if (Execute(f.Body, loopScope, output) == Flow.Break) break;
+            // Each iteration starts from the enclosing values: a `set` in one pass is gone in the next (Jinja2 3.x).
+            var iterationScope = new Scope(scope);
+            iterationScope.Set("loop", loop);
+            Bind(f, items[i], iterationScope);
+            if (Execute(f.Body, iterationScope, output) == Flow.Break) break;
         }
     }
 

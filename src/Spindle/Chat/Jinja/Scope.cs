@@ -1,8 +1,9 @@
 namespace Spindle.Chat.Jinja;
 
 /// <summary>
-/// A variable frame. Jinja2 gives a new frame to each for loop and each macro call (so <c>set</c> inside them does
-/// not leak out, which is why templates use <c>namespace()</c>); <c>if</c> and other blocks share their parent's.
+/// A variable frame. Jinja2 gives a new frame to each for-loop iteration and each macro call (so <c>set</c> inside
+/// them neither leaks out nor survives into the next iteration, which is why templates use <c>namespace()</c>);
+/// <c>if</c> and other blocks share their parent's.
 /// </summary>
 internal sealed class Scope(Scope? parent)
 {
