@@ -1,0 +1,124 @@
+using Spindle.Chat.Jinja;
+
+namespace Spindle.Chat;
+
+/// <summary>
+/// A model's chat template (the Jinja2 source in GGUF <c>tokenizer.chat_template</c> or tokenizer_config.json),
+/// rendered as transformers' <c>apply_chat_template</c> renders it: variables <c>messages</c>, <c>tools</c>,
+/// <c>add_generation_prompt</c>, <c>bos_token</c>, <c>eos_token</c>, plus the globals <c>raise_exception</c> and
+/// <c>strftime_now</c>.
+/// </summary>
+public sealed class ChatTemplate
+{
+    /// <summary>
+    /// The template used for models that ship none: ChatML, which llama.cpp also falls back to and the format
+    /// transformers once used as its default. Each message renders as
+    /// <c>&lt;|im_start|&gt;{role}\n{content}&lt;|im_end|&gt;\n</c> (missing content as empty), and
+    /// <c>add_generation_prompt</c> appends <c>&lt;|im_start|&gt;assistant\n</c>. No BOS is written.
+    /// </summary>
+    public const string ChatMLSource =
+        "{%- for message in messages -%}" +
+        "{{ '<|im_start|>' + message['role'] + '\\n' }}{{ message['content'] if message['content'] is string else '' }}{{ '<|im_end|>\\n' }}" +
+        "{%- endfor -%}" +
+        "{%- if add_generation_prompt -%}{{ '<|im_start|>assistant\\n' }}{%- endif -%}";
+
+    private static readonly Lazy<ChatTemplate> ChatMLInstance = new(() => Parse(ChatMLSource));
+
+    private readonly JinjaTemplate _template;
+
+    private ChatTemplate(JinjaTemplate template, string source)
+    {
+        _template = template;
+        Source = source;
+    }
+
+    public string Source { get; }
+
+    /// <summary>The ChatML fallback (<see cref="ChatMLSource"/>).</summary>
+    public static ChatTemplate ChatML => ChatMLInstance.Value;
+
+    /// <summary>Parses <paramref name="source"/>, or returns <see cref="ChatML"/> when it is null or empty.</summary>
+    public static ChatTemplate ParseOrDefault(string? source) => string.IsNullOrEmpty(source) ? ChatML : Parse(source);
+
+    /// <exception cref="ChatTemplateException">a syntax error, with its line and column.</exception>
+    public static ChatTemplate Parse(string source)
+    {
+        try
+        {
+            return new ChatTemplate(JinjaTemplate.Parse(source), source);
+        }
+        catch (JinjaSyntaxException e)
+        {
+            throw new ChatTemplateException(e.Reason, e.Line, e.Column, e);
+        }
+    }
+
+    /// <exception cref="ChatTemplateException">the template raised (message is the template's own) or failed.</exception>
+    public string Render(IReadOnlyList<ChatMessage> messages, ChatTemplateOptions? options = null)
+    {
+        options ??= new ChatTemplateOptions();
+        var variables = new Dictionary<string, JinjaValue>(StringComparer.Ordinal)
+        {
+            ["messages"] = MessagesValue(messages),
+            ["add_generation_prompt"] = JinjaValue.FromBool(options.AddGenerationPrompt),
+            ["bos_token"] = new JinjaString(options.BosToken),
+            ["eos_token"] = new JinjaString(options.EosToken),
+        };
+        if (options.Tools != null) variables["tools"] = ToolsValue(options.Tools);
+        var now = options.Now ?? (() => DateTime.Now);
+        variables["strftime_now"] = new JinjaCallable("strftime_now",
+            a => new JinjaString(PyStrftime.Format(now(), PyFormat.Str(a.Get(0, "format", JinjaString.Empty)))));
+        if (options.ExtraVariables != null)
+            foreach (var (name, value) in options.ExtraVariables) variables[name] = JinjaJson.ToValue(value);
+        try
+        {
+            return _template.Render(variables);
+        }
+        catch (JinjaRuntimeException e)
+        {
+            throw new ChatTemplateException(e.Message, e.RaisedByTemplate, e);
+        }
+    }
+
+    private static JinjaList ToolsValue(IReadOnlyList<System.Text.Json.Nodes.JsonNode?> tools)
+    {
+        var items = new List<JinjaValue>(tools.Count);
+        foreach (var t in tools) items.Add(JinjaJson.ToValue(t));
+        return new JinjaList(items);
+    }
+
+    private static JinjaList MessagesValue(IReadOnlyList<ChatMessage> messages)
+    {
+        var items = new List<JinjaValue>(messages.Count);
+        foreach (var m in messages) items.Add(MessageValue(m));
+        return new JinjaList(items);
+    }
+
+    private static JinjaDict MessageValue(ChatMessage m)
+    {
+        var d = new JinjaDict();
+        d.Set("role", new JinjaString(m.Role));
+        d.Set("content", m.Content is null ? JinjaValue.None : new JinjaString(m.Content));
+        if (m.ToolCalls != null)
+        {
+            var calls = new List<JinjaValue>(m.ToolCalls.Count);
+            foreach (var call in m.ToolCalls)
+            {
+                var c = new JinjaDict();
+                if (call.Id != null) c.Set("id", new JinjaString(call.Id));
+                c.Set("type", new JinjaString(call.Type));
+                var function = new JinjaDict();
+                function.Set("name", new JinjaString(call.Name));
+                function.Set("arguments", JinjaJson.ToValue(call.Arguments));
+                c.Set("function", function);
+                calls.Add(c);
+            }
+            d.Set("tool_calls", new JinjaList(calls));
+        }
+        if (m.ToolCallId != null) d.Set("tool_call_id", new JinjaString(m.ToolCallId));
+        if (m.Name != null) d.Set("name", new JinjaString(m.Name));
+        if (m.Extra != null)
+            foreach (var (k, v) in m.Extra) d.Set(k, JinjaJson.ToValue(v));
+        return d;
+    }
+}

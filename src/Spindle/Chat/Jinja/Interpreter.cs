@@ -1,0 +1,299 @@
+using System.Text;
+
+namespace Spindle.Chat.Jinja;
+
+/// <summary>Walks the syntax tree, writing output to a <see cref="StringBuilder"/>.</summary>
+internal sealed class Interpreter
+{
+    private enum Flow { Normal, Break, Continue }
+
+    private const int MaxCallDepth = 500;
+    private int _depth;
+
+    public void Render(List<Stmt> body, Scope scope, StringBuilder output)
+    {
+        var flow = Execute(body, scope, output);
+        if (flow != Flow.Normal) throw new JinjaRuntimeException("'break' or 'continue' outside of a loop");
+    }
+
+    private Flow Execute(List<Stmt> body, Scope scope, StringBuilder output)
+    {
+        foreach (var stmt in body)
+        {
+            var flow = Execute(stmt, scope, output);
+            if (flow != Flow.Normal) return flow;
+        }
+        return Flow.Normal;
+    }
+
+    private Flow Execute(Stmt stmt, Scope scope, StringBuilder output)
+    {
+        switch (stmt)
+        {
+            case TextStmt t:
+                output.Append(t.Text);
+                return Flow.Normal;
+            case OutputStmt o:
+                output.Append(PyFormat.Str(Eval(o.Value, scope)));
+                return Flow.Normal;
+            case IfStmt i:
+                return Execute(Eval(i.Condition, scope).IsTruthy ? i.Then : i.Else, scope, output);
+            case ForStmt f:
+                ExecuteFor(f, scope, output);
+                return Flow.Normal;
+            case SetStmt s:
+                ExecuteSet(s, scope);
+                return Flow.Normal;
+            case SetBlockStmt sb:
+            {
+                var buffer = new StringBuilder();
+                Render(sb.Body, scope, buffer);
+                scope.Set(sb.Target, ApplyFilterChain(new JinjaString(buffer.ToString()), sb.Filters, scope));
+                return Flow.Normal;
+            }
+            case FilterBlockStmt fb:
+            {
+                var buffer = new StringBuilder();
+                var flow = Execute(fb.Body, scope, buffer);
+                output.Append(PyFormat.Str(ApplyFilterChain(new JinjaString(buffer.ToString()), fb.Filters, scope)));
+                return flow;
+            }
+            case MacroStmt m:
+                scope.Set(m.Name, MakeMacro(m.Name, m.Parameters, m.Body, scope, null));
+                return Flow.Normal;
+            case CallBlockStmt c:
+            {
+                var caller = MakeMacro("caller", c.CallerParameters, c.Body, scope, null);
+                var callee = Eval(c.Call.Callee, scope);
+                var args = EvalArgs(c.Call.Args, scope);
+                args.Keyword.Add(new("caller", caller));
+                output.Append(PyFormat.Str(Invoke(callee, args)));
+                return Flow.Normal;
+            }
+            case BreakStmt: return Flow.Break;
+            case ContinueStmt: return Flow.Continue;
+            case BlockStmt b: return Execute(b.Body, scope, output);
+            default: throw new JinjaRuntimeException($"unsupported statement {stmt.GetType().Name}");
+        }
+    }
+
+    private JinjaValue ApplyFilterChain(JinjaValue value, List<(string Name, CallArgs Args, int Line)> filters, Scope scope)
+    {
+        foreach (var (name, args, _) in filters) value = Filters.Apply(name, value, EvalArgs(args, scope));
+        return value;
+    }
+
+    private void ExecuteSet(SetStmt s, Scope scope)
+    {
+        var value = Eval(s.Value, scope);
+        if (s.Attribute != null)
+        {
+            if (!scope.TryLookup(s.Targets[0], out var target) || target is not JinjaDict { IsNamespace: true } ns)
+                throw new JinjaRuntimeException("cannot assign attribute on non-namespace object");
+            ns.Set(s.Attribute, value);
+            return;
+        }
+        if (!s.UnpackTargets)
+        {
+            scope.Set(s.Targets[0], value);
+            return;
+        }
+        Unpack(s.Targets, value, scope);
+    }
+
+    private static void Unpack(List<string> targets, JinjaValue value, Scope scope)
+    {
+        var items = Ops.Iterate(value);
+        if (items.Count != targets.Count)
+            throw new JinjaRuntimeException(items.Count < targets.Count
+                ? $"not enough values to unpack (expected {targets.Count}, got {items.Count})"
+                : $"too many values to unpack (expected {targets.Count})");
+        for (int i = 0; i < targets.Count; i++) scope.Set(targets[i], items[i]);
+    }
+
+    private void Bind(ForStmt f, JinjaValue item, Scope scope)
+    {
+        if (f.UnpackTargets) Unpack(f.Targets, item, scope);
+        else scope.Set(f.Targets[0], item);
+    }
+
+    private void ExecuteFor(ForStmt f, Scope scope, StringBuilder output)
+    {
+        var iterable = Eval(f.Iterable, scope);
+        var source = Ops.Iterate(iterable);
+        List<JinjaValue> items;
+        if (f.Filter != null)
+        {
+            items = [];
+            var filterScope = new Scope(scope);
+            foreach (var item in source)
+            {
+                Bind(f, item, filterScope);
+                if (Eval(f.Filter, filterScope).IsTruthy) items.Add(item);
+            }
+        }
+        else items = [.. source]; // a snapshot: the body may rebind the name the list came from
+
+        if (items.Count == 0)
+        {
+            Execute(f.Else, scope, output);
+            return;
+        }
+        int n = items.Count;
+        for (int i = 0; i < n; i++)
+        {
+            var loop = new JinjaDict();
+            loop.Set("index", new JinjaInt(i + 1));
+            loop.Set("index0", new JinjaInt(i));
+            loop.Set("revindex", new JinjaInt(n - i));
+            loop.Set("revindex0", new JinjaInt(n - i - 1));
+            loop.Set("first", JinjaValue.FromBool(i == 0));
+            loop.Set("last", JinjaValue.FromBool(i == n - 1));
+            loop.Set("length", new JinjaInt(n));
+            loop.Set("depth", new JinjaInt(1));
+            loop.Set("depth0", new JinjaInt(0));
+            loop.Set("previtem", i > 0 ? items[i - 1] : new JinjaUndefined("there is no previous item"));
+            loop.Set("nextitem", i < n - 1 ? items[i + 1] : new JinjaUndefined("there is no next item"));
+            int index = i;
+            loop.Set("cycle", new JinjaCallable("cycle", a =>
+                a.Positional.Count == 0 ? throw new JinjaRuntimeException("no items for cycling given") : a.Positional[index % a.Positional.Count]));
+            // Each iteration starts from the enclosing values: a `set` in one pass is gone in the next (Jinja2 3.x).
+            var iterationScope = new Scope(scope);
+            iterationScope.Set("loop", loop);
+            Bind(f, items[i], iterationScope);
+            if (Execute(f.Body, iterationScope, output) == Flow.Break) break;
+        }
+    }
+
+    private JinjaCallable MakeMacro(string name, List<(string Name, Expr? Default)> parameters, List<Stmt> body, Scope defining, JinjaCallable? caller) =>
+        new(name, args =>
+        {
+            if (++_depth > MaxCallDepth) throw new JinjaRuntimeException("maximum macro recursion depth exceeded");
+            try
+            {
+                var frame = new Scope(defining);
+                var varargs = new List<JinjaValue>();
+                for (int i = 0; i < args.Positional.Count; i++)
+                {
+                    if (i < parameters.Count) frame.Set(parameters[i].Name, args.Positional[i]);
+                    else varargs.Add(args.Positional[i]);
+                }
+                var kwargs = new JinjaDict();
+                foreach (var (key, value) in args.Keyword)
+                {
+                    if (key == "caller") { frame.Set("caller", value); continue; }
+                    if (parameters.FindIndex(p => p.Name == key) >= 0) frame.Set(key, value);
+                    else kwargs.Set(key, value);
+                }
+                for (int i = args.Positional.Count; i < parameters.Count; i++)
+                {
+                    var (pname, def) = parameters[i];
+                    if (frame.TryLookupLocal(pname)) continue;
+                    frame.Set(pname, def != null ? Eval(def, frame) : new JinjaUndefined($"parameter '{pname}' was not provided"));
+                }
+                frame.Set("varargs", new JinjaList(varargs, isTuple: true));
+                frame.Set("kwargs", kwargs);
+                var buffer = new StringBuilder();
+                Render(body, frame, buffer);
+                return new JinjaString(buffer.ToString());
+            }
+            finally { _depth--; }
+        });
+
+    private static JinjaValue Invoke(JinjaValue callee, JinjaArguments args) => callee switch
+    {
+        JinjaCallable c => c.Invoke(args),
+        JinjaUndefined u => throw Ops.UndefinedError(u),
+        _ => throw Ops.TypeError($"'{callee.TypeName}' object is not callable"),
+    };
+
+    private JinjaArguments EvalArgs(CallArgs args, Scope scope)
+    {
+        var positional = new List<JinjaValue>(args.Positional.Count);
+        foreach (var e in args.Positional) positional.Add(Eval(e, scope));
+        var keyword = new List<KeyValuePair<string, JinjaValue>>(args.Keyword.Count);
+        foreach (var (name, e) in args.Keyword) keyword.Add(new(name, Eval(e, scope)));
+        return new JinjaArguments(positional, keyword);
+    }
+
+    public JinjaValue Eval(Expr expr, Scope scope)
+    {
+        switch (expr)
+        {
+            case LiteralExpr l:
+                return l.Value;
+            case NameExpr n:
+                return scope.TryLookup(n.Name, out var v) ? v : new JinjaUndefined($"'{n.Name}' is undefined");
+            case ListExpr l:
+            {
+                var items = new List<JinjaValue>(l.Items.Count);
+                foreach (var e in l.Items) items.Add(Eval(e, scope));
+                return new JinjaList(items, l.IsTuple);
+            }
+            case DictExpr d:
+            {
+                var dict = new JinjaDict();
+                foreach (var (k, e) in d.Pairs) dict.Items[Eval(k, scope)] = Eval(e, scope);
+                return dict;
+            }
+            case AttributeExpr a:
+                return Ops.GetAttribute(Eval(a.Target, scope), a.Name);
+            case ItemExpr i:
+                return Ops.GetItem(Eval(i.Target, scope), Eval(i.Index, scope));
+            case SliceExpr s:
+                return Ops.Slice(Eval(s.Target, scope),
+                    s.Start is null ? null : Eval(s.Start, scope),
+                    s.Stop is null ? null : Eval(s.Stop, scope),
+                    s.Step is null ? null : Eval(s.Step, scope));
+            case CallExpr c:
+                return Invoke(Eval(c.Callee, scope), EvalArgs(c.Args, scope));
+            case FilterExpr f:
+                return Filters.Apply(f.Name, Eval(f.Operand, scope), EvalArgs(f.Args, scope));
+            case TestExpr t:
+                return JinjaValue.FromBool(Tests.Apply(t.Name, Eval(t.Operand, scope), EvalArgs(t.Args, scope)) != t.Negated);
+            case UnaryExpr u:
+            {
+                var operand = Eval(u.Operand, scope);
+                return u.Op switch
+                {
+                    "not" => JinjaValue.FromBool(!operand.IsTruthy),
+                    "-" => Ops.Require(operand) switch
+                    {
+                        JinjaInt i => new JinjaInt(-i.Value),
+                        JinjaFloat f => new JinjaFloat(-f.Value),
+                        JinjaBool b => new JinjaInt(b.Value ? -1 : 0),
+                        _ => throw Ops.TypeError($"bad operand type for unary -: '{operand.TypeName}'"),
+                    },
+                    _ => Ops.IsNumber(Ops.Require(operand)) ? operand : throw Ops.TypeError($"bad operand type for unary +: '{operand.TypeName}'"),
+                };
+            }
+            case BinaryExpr b:
+            {
+                var left = Eval(b.Left, scope);
+                switch (b.Op)
+                {
+                    case "and": return left.IsTruthy ? Eval(b.Right, scope) : left;
+                    case "or": return left.IsTruthy ? left : Eval(b.Right, scope);
+                    case "~": return new JinjaString(PyFormat.Str(left) + PyFormat.Str(Eval(b.Right, scope)));
+                    default: return Ops.Binary(b.Op, left, Eval(b.Right, scope));
+                }
+            }
+            case CompareExpr c:
+            {
+                var left = Eval(c.First, scope);
+                foreach (var (op, operandExpr) in c.Rest)
+                {
+                    var right = Eval(operandExpr, scope);
+                    if (!Ops.Compare(op, left, right)) return JinjaValue.False;
+                    left = right;
+                }
+                return JinjaValue.True;
+            }
+            case ConditionalExpr c:
+                if (Eval(c.Condition, scope).IsTruthy) return Eval(c.Then, scope);
+                return c.Else is null ? new JinjaUndefined("the inline if-expression evaluated to false and no else section was defined") : Eval(c.Else, scope);
+            default:
+                throw new JinjaRuntimeException($"unsupported expression {expr.GetType().Name}");
+        }
+    }
+}
