@@ -5,6 +5,7 @@ namespace Spindle.Bench.Kernels;
 
 /// <summary>One weight row · one prepared activation row, per type, ISA and row length.</summary>
 [MemoryDiagnoser]
+[MinColumn]
 public class DotBenchmarks
 {
     private WeightKernel _kernel = null!;

@@ -8,6 +8,7 @@ namespace Spindle.Bench.Kernels;
 /// single-threaded. Weights read per call = Rows × GgmlTypeInfo.ByteLength(Type, RowLength); GB/s = that / time.
 /// </summary>
 [MemoryDiagnoser]
+[MinColumn]
 public class MatVecBenchmarks
 {
     private const int PrefillTokens = 16;

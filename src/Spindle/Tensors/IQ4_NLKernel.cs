@@ -6,7 +6,7 @@ namespace Spindle.Tensors;
 /// <summary>IQ4_NL weights × Q8_0 activations (ggml_vec_dot_iq4_nl_q8_0): w = kvalues_iq4nl[nibble], looked up with vpshufb.</summary>
 internal sealed class IQ4_NLKernel(KernelIsa isa) : Q8DotKernel<BlockIQ4_NL, IQ4_NLFormat>(isa)
 {
-    public static readonly IQ4_NLKernel Instance = new(KernelIsaSupport.Best);
+    public static readonly IQ4_NLKernel Instance = new(KernelIsaSupport.BestForInt8Dot);
 }
 
 internal readonly struct IQ4_NLFormat : IQ8WeightFormat<BlockIQ4_NL>

@@ -18,6 +18,13 @@ internal static class KernelIsaSupport
     public static KernelIsa Best { get; } =
         IsSupported(KernelIsa.Avx512) ? KernelIsa.Avx512 : IsSupported(KernelIsa.Avx2) ? KernelIsa.Avx2 : KernelIsa.Scalar;
 
+    /// <summary>
+    /// For the Q8-activation integer kernels: AVX2 when available. On this Zen 4 (512-bit ops issued as two 256-bit
+    /// halves) the AVX-512 path measured 10–20% slower in matvec, because pairing two unpacked blocks into one zmm
+    /// costs more than the wider multiply-add saves (see bench/Spindle.Bench/Kernels/RESULTS.md).
+    /// </summary>
+    public static KernelIsa BestForInt8Dot { get; } = IsSupported(KernelIsa.Avx2) ? KernelIsa.Avx2 : KernelIsa.Scalar;
+
     public static bool IsSupported(KernelIsa isa) => isa switch
     {
         KernelIsa.Scalar => true,

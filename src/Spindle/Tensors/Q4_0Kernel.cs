@@ -5,7 +5,7 @@ namespace Spindle.Tensors;
 /// <summary>Q4_0 weights × Q8_0 activations (ggml_vec_dot_q4_0_q8_0): w = nibble - 8.</summary>
 internal sealed class Q4_0Kernel(KernelIsa isa) : Q8DotKernel<BlockQ4_0, Q4_0Format>(isa)
 {
-    public static readonly Q4_0Kernel Instance = new(KernelIsaSupport.Best);
+    public static readonly Q4_0Kernel Instance = new(KernelIsaSupport.BestForInt8Dot);
 }
 
 internal readonly struct Q4_0Format : IQ8WeightFormat<BlockQ4_0>

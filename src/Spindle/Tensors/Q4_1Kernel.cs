@@ -9,7 +9,7 @@ namespace Spindle.Tensors;
 /// </summary>
 internal sealed class Q4_1Kernel(KernelIsa isa) : Q8DotKernel<BlockQ4_1, Q4_1Format>(isa)
 {
-    public static readonly Q4_1Kernel Instance = new(KernelIsaSupport.Best);
+    public static readonly Q4_1Kernel Instance = new(KernelIsaSupport.BestForInt8Dot);
 }
 
 internal readonly struct Q4_1Format : IQ8WeightFormat<BlockQ4_1>

@@ -5,7 +5,7 @@ namespace Spindle.Tensors;
 /// <summary>Q5_0 weights × Q8_0 activations (ggml_vec_dot_q5_0_q8_0): w = (nibble | fifth bit << 4) - 16.</summary>
 internal sealed class Q5_0Kernel(KernelIsa isa) : Q8DotKernel<BlockQ5_0, Q5_0Format>(isa)
 {
-    public static readonly Q5_0Kernel Instance = new(KernelIsaSupport.Best);
+    public static readonly Q5_0Kernel Instance = new(KernelIsaSupport.BestForInt8Dot);
 }
 
 internal readonly struct Q5_0Format : IQ8WeightFormat<BlockQ5_0>

@@ -5,7 +5,7 @@ namespace Spindle.Tensors;
 /// <summary>Q5_1 weights × Q8_1 activations (ggml_vec_dot_q5_1_q8_1): w = nibble | fifth bit << 4, plus m * S_a per block (see <see cref="Q4_1Kernel"/>).</summary>
 internal sealed class Q5_1Kernel(KernelIsa isa) : Q8DotKernel<BlockQ5_1, Q5_1Format>(isa)
 {
-    public static readonly Q5_1Kernel Instance = new(KernelIsaSupport.Best);
+    public static readonly Q5_1Kernel Instance = new(KernelIsaSupport.BestForInt8Dot);
 }
 
 internal readonly struct Q5_1Format : IQ8WeightFormat<BlockQ5_1>

@@ -81,21 +81,27 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
 
     private static float Scaled1Avx2(ref byte w, ref byte a, ref float d, ref float s, int blockCount)
     {
+        // Four accumulators: one FMA chain per block pair would leave the loop latency-bound.
         var acc0 = Vector256<float>.Zero;
         var acc1 = Vector256<float>.Zero;
+        var acc2 = Vector256<float>.Zero;
+        var acc3 = Vector256<float>.Zero;
         var minimums = Vector256<float>.Zero;
         int b = 0;
         for (; b + ScaleGroup <= blockCount; b += ScaleGroup)
         {
             var scales = BlockHalves8(ref w, b, 0) * Vector256.LoadUnsafe(ref d, (nuint)b);
             if (TFormat.HasMinimum) minimums = Fma.MultiplyAdd(BlockHalves8(ref w, b, 2), Vector256.LoadUnsafe(ref s, (nuint)b), minimums);
-            for (int k = 0; k < ScaleGroup; k += 2)
-            {
-                acc0 = Fma.MultiplyAdd(BlockProducts(ref w, ref a, b + k), Broadcast(scales, k), acc0);
-                acc1 = Fma.MultiplyAdd(BlockProducts(ref w, ref a, b + k + 1), Broadcast(scales, k + 1), acc1);
-            }
+            acc0 = Fma.MultiplyAdd(BlockProducts(ref w, ref a, b), Broadcast(scales, 0), acc0);
+            acc1 = Fma.MultiplyAdd(BlockProducts(ref w, ref a, b + 1), Broadcast(scales, 1), acc1);
+            acc2 = Fma.MultiplyAdd(BlockProducts(ref w, ref a, b + 2), Broadcast(scales, 2), acc2);
+            acc3 = Fma.MultiplyAdd(BlockProducts(ref w, ref a, b + 3), Broadcast(scales, 3), acc3);
+            acc0 = Fma.MultiplyAdd(BlockProducts(ref w, ref a, b + 4), Broadcast(scales, 4), acc0);
+            acc1 = Fma.MultiplyAdd(BlockProducts(ref w, ref a, b + 5), Broadcast(scales, 5), acc1);
+            acc2 = Fma.MultiplyAdd(BlockProducts(ref w, ref a, b + 6), Broadcast(scales, 6), acc2);
+            acc3 = Fma.MultiplyAdd(BlockProducts(ref w, ref a, b + 7), Broadcast(scales, 7), acc3);
         }
-        return Vector256.Sum(acc0 + acc1) + Vector256.Sum(minimums) + TailAvx2(ref w, ref a, ref d, ref s, b, blockCount);
+        return Vector256.Sum((acc0 + acc1) + (acc2 + acc3)) + Vector256.Sum(minimums) + TailAvx2(ref w, ref a, ref d, ref s, b, blockCount);
     }
 
     private static void Scaled4Avx2(ref byte w, ref byte a, ref float d, ref float s, int activationBytes, int blockCount, Span<float> sums)
@@ -153,6 +159,8 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
         var pair3 = Vector512.Create(Vector256.Create(6), Vector256.Create(7));
         var acc0 = Vector512<float>.Zero;
         var acc1 = Vector512<float>.Zero;
+        var acc2 = Vector512<float>.Zero;
+        var acc3 = Vector512<float>.Zero;
         var minimums = Vector256<float>.Zero;
         int b = 0;
         for (; b + ScaleGroup <= blockCount; b += ScaleGroup)
@@ -161,10 +169,10 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
             if (TFormat.HasMinimum) minimums = Fma.MultiplyAdd(BlockHalves8(ref w, b, 2), Vector256.LoadUnsafe(ref s, (nuint)b), minimums);
             acc0 = Avx512F.FusedMultiplyAdd(PairProducts(ref w, ref a, b), BroadcastPair(scales, pair0), acc0);
             acc1 = Avx512F.FusedMultiplyAdd(PairProducts(ref w, ref a, b + 2), BroadcastPair(scales, pair1), acc1);
-            acc0 = Avx512F.FusedMultiplyAdd(PairProducts(ref w, ref a, b + 4), BroadcastPair(scales, pair2), acc0);
-            acc1 = Avx512F.FusedMultiplyAdd(PairProducts(ref w, ref a, b + 6), BroadcastPair(scales, pair3), acc1);
+            acc2 = Avx512F.FusedMultiplyAdd(PairProducts(ref w, ref a, b + 4), BroadcastPair(scales, pair2), acc2);
+            acc3 = Avx512F.FusedMultiplyAdd(PairProducts(ref w, ref a, b + 6), BroadcastPair(scales, pair3), acc3);
         }
-        return Vector512.Sum(acc0 + acc1) + Vector256.Sum(minimums) + TailAvx2(ref w, ref a, ref d, ref s, b, blockCount);
+        return Vector512.Sum((acc0 + acc1) + (acc2 + acc3)) + Vector256.Sum(minimums) + TailAvx2(ref w, ref a, ref d, ref s, b, blockCount);
     }
 
     private static void Scaled4Avx512(ref byte w, ref byte a, ref float d, ref float s, int activationBytes, int blockCount, Span<float> sums)

@@ -6,7 +6,7 @@ namespace Spindle.Tensors;
 /// <summary>Q8_0 weights × Q8_0 activations (ggml_vec_dot_q8_0_q8_0): w is the stored quant.</summary>
 internal sealed class Q8_0Kernel(KernelIsa isa) : Q8DotKernel<BlockQ8_0, Q8_0Format>(isa)
 {
-    public static readonly Q8_0Kernel Instance = new(KernelIsaSupport.Best);
+    public static readonly Q8_0Kernel Instance = new(KernelIsaSupport.BestForInt8Dot);
 }
 
 internal readonly struct Q8_0Format : IQ8WeightFormat<BlockQ8_0>
