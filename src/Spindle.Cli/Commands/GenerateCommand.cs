@@ -1,0 +1,142 @@
+using System.CommandLine;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Spindle.Generation;
+using Spindle.Gguf;
+
+namespace Spindle.Cli.Commands;
+
+/// <summary>
+/// `spindle generate`: continues a prompt, streaming the generated text (not the prompt) to stdout as it is produced and
+/// a tokens/s summary to stderr; --json prints one object with the text, each token with its raw logprob, and the stats.
+/// Sampling defaults are llama.cpp's (temperature 0.8, top-k 40, top-p 0.95, min-p 0.05); --temp 0 is greedy.
+/// Ctrl-C stops generation between tokens; what was generated stays printed.
+/// </summary>
+internal static class GenerateCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var model = ModelOption();
+        var prompt = new Option<string>("--prompt", "-p") { Description = "Text to continue", Required = true };
+        var maxTokens = new Option<int>("--n-predict", "-n") { Description = "Most tokens to generate (−1: until end of generation or a full context)", DefaultValueFactory = _ => -1 };
+        var stop = new Option<string[]>("--stop") { Description = "Stop before this string (repeatable); it is not printed", AllowMultipleArgumentsPerToken = false };
+        var threads = ThreadsOption();
+        var context_ = ContextOption();
+        var json = new Option<bool>("--json") { Description = "Print one JSON object {text, tokens:[{id, text, logprob}], stats} instead of streaming" };
+        var sampling = new SamplingFlags();
+
+        var command = new Command("generate", "Generate a continuation of a prompt (default model: $SPINDLE_MODEL, else ../shared's tinystories-656K)");
+        foreach (var o in new Option[] { model, prompt, maxTokens, stop, threads, context_, json }) command.Options.Add(o);
+        foreach (var o in sampling.All) command.Options.Add(o);
+        command.SetAction(parse =>
+        {
+            int n = parse.GetValue(maxTokens);
+            if (n < -1) throw new CliException($"-n must be ≥ −1, not {n}");
+            var options = new GenerationOptions
+            {
+                MaxTokens = n < 0 ? int.MaxValue : n,
+                Sampling = sampling.Parse(parse),
+                StopStrings = parse.GetValue(stop) ?? [],
+            };
+            using var spindle = Load(parse.GetValue(model), parse.GetValue(threads), parse.GetValue(context_));
+            using var cancel = new ConsoleCancellation(context);
+            var chunks = spindle.GenerateAsync(parse.GetRequiredValue(prompt), options, cancel.Token).ToBlockingEnumerable();
+            return parse.GetValue(json) ? WriteJson(context, spindle, chunks) : Stream(context, chunks);
+        });
+        return command;
+    }
+
+    internal static Option<string?> ModelOption() =>
+        new("--model", "-m") { Description = $"GGUF model file (default: ${ModelPathResolver.EnvironmentVariable}, else {ModelPathResolver.DefaultRelativePath})" };
+
+    internal static Option<int> ThreadsOption() =>
+        new("--threads", "-t") { Description = "Threads for the forward pass (default: all cores)", DefaultValueFactory = _ => Environment.ProcessorCount };
+
+    internal static Option<int?> ContextOption() =>
+        new("--ctx-size", "-c") { Description = "Context length in tokens (default: the model's)" };
+
+    internal static SpindleModel Load(string? modelPath, int threads, int? contextLength = null)
+    {
+        if (threads < 1) throw new CliException($"--threads must be ≥ 1, not {threads}");
+        if (contextLength is < 1) throw new CliException($"--ctx-size must be ≥ 1, not {contextLength}");
+        string path = ModelPathResolver.Resolve(modelPath);
+        if (Directory.Exists(path)) throw new CliException($"model path is a directory, not a GGUF file: {path}");
+        if (!File.Exists(path)) throw new FileNotFoundException($"model file not found: {path}", path);
+        try
+        {
+            return SpindleModel.Load(path, new SpindleModelOptions { ThreadCount = threads, ContextLength = contextLength });
+        }
+        catch (GgufFormatException ex)
+        {
+            throw new GgufFormatException($"{path}: {ex.Message}");
+        }
+    }
+
+    private static int Stream(CliContext context, IEnumerable<GenerationChunk> chunks)
+    {
+        GenerationChunk? last = null;
+        foreach (var chunk in chunks)
+        {
+            if (chunk.Text.Length > 0)
+            {
+                context.Out.Write(chunk.Text);
+                context.Out.Flush();
+            }
+            last = chunk;
+        }
+        context.Out.WriteLine();
+        context.Out.Flush();
+        if (last?.Usage is { } u) context.Error.WriteLine(Summary(u, last.FinishReason));
+        return 0;
+    }
+
+    internal static string Summary(GenerationUsage u, FinishReason? reason) =>
+        $"prompt: {u.PromptTokens} tokens, {u.PrefillTokensPerSecond:F1} tokens/s; " +
+        $"generated: {u.GeneratedTokens} tokens, {u.DecodeTokensPerSecond:F1} tokens/s; finish: {ReasonText(reason)}";
+
+    internal static string ReasonText(FinishReason? reason) => reason switch
+    {
+        FinishReason.EndOfGeneration => "end_of_generation",
+        FinishReason.StopString => "stop_string",
+        FinishReason.Length => "length",
+        FinishReason.Cancelled => "cancelled",
+        _ => "none",
+    };
+
+    private static int WriteJson(CliContext context, SpindleModel spindle, IEnumerable<GenerationChunk> chunks)
+    {
+        var text = new StringBuilder();
+        var buffer = new MemoryStream();
+        GenerationChunk? last = null;
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("tokens");
+            foreach (var chunk in chunks)
+            {
+                text.Append(chunk.Text);
+                last = chunk;
+                if (chunk.TokenId < 0) continue;
+                w.WriteStartObject();
+                w.WriteNumber("id", chunk.TokenId);
+                w.WriteString("text", Encoding.UTF8.GetString(spindle.Tokenizer.TokenToPiece(chunk.TokenId, special: true)));
+                w.WriteNumber("logprob", chunk.Logprob);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteString("text", text.ToString());
+            var u = last?.Usage;
+            w.WriteStartObject("stats");
+            w.WriteNumber("prompt_tokens", u?.PromptTokens ?? 0);
+            w.WriteNumber("generated_tokens", u?.GeneratedTokens ?? 0);
+            w.WriteNumber("prefill_tokens_per_s", Math.Round(u?.PrefillTokensPerSecond ?? 0, 2));
+            w.WriteNumber("decode_tokens_per_s", Math.Round(u?.DecodeTokensPerSecond ?? 0, 2));
+            w.WriteString("finish_reason", ReasonText(last?.FinishReason));
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        context.Out.WriteLine(Encoding.UTF8.GetString(buffer.ToArray()));
+        return 0;
+    }
+}

@@ -1,0 +1,39 @@
+using Spindle.Sampling;
+
+namespace Spindle.Generation;
+
+/// <summary>What to generate and when to stop.</summary>
+public sealed record GenerationOptions
+{
+    /// <summary>Most tokens to generate (an end-of-generation token counts).</summary>
+    public int MaxTokens { get; init; } = 256;
+
+    /// <summary>The sampler chain's options (llama.cpp's defaults: temperature 0.8, top-k 40, top-p 0.95, min-p 0.05).</summary>
+    public SamplingOptions Sampling { get; init; } = new();
+
+    /// <summary>Overrides <see cref="SamplingOptions.Seed"/> when set.</summary>
+    public ulong? Seed { get; init; }
+
+    /// <summary>Generation stops before any of these strings; they are matched across token boundaries and never emitted.</summary>
+    public IReadOnlyList<string> StopStrings { get; init; } = [];
+
+    /// <summary>How many of the most likely tokens each chunk lists with their log-probabilities (0: none).</summary>
+    public int TopLogprobs { get; init; }
+
+    /// <summary>
+    /// Add BOS/EOS as the vocabulary asks when tokenizing a plain prompt. Null: yes for plain prompts; for chat messages,
+    /// only when the rendered template does not already begin with the BOS token's text.
+    /// </summary>
+    public bool? AddSpecial { get; init; }
+
+    /// <summary>Turn control-token text in the prompt (e.g. "&lt;|im_start|&gt;") into those tokens. Null: no for plain prompts, yes for chat.</summary>
+    public bool? ParseSpecial { get; init; }
+
+    /// <summary>
+    /// How the next token is chosen. Null: the sampler chain <see cref="Sampling"/> describes. The seam for other
+    /// per-token strategies (a search decoder can drive <see cref="SpindleModel"/>'s session itself).
+    /// </summary>
+    public Func<SpindleModel, GenerationOptions, ITokenSelector>? SelectorFactory { get; init; }
+
+    internal SamplingOptions EffectiveSampling => Seed is { } s ? Sampling with { Seed = s } : Sampling;
+}

@@ -1,0 +1,259 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Spindle.Chat;
+using Spindle.Models;
+using Spindle.Sampling;
+using Spindle.Tokenization;
+
+namespace Spindle.Generation;
+
+/// <summary>
+/// A loaded model ready to generate text: the weights, the tokenizer and the chat template of one GGUF file, and one
+/// inference session whose KV cache is kept between calls, so a prompt that extends the previous one (the next turn of
+/// a chat) only evaluates its new tokens.
+/// <para>
+/// Threading: <see cref="GenerateAsync(IReadOnlyList{int}, GenerationOptions?, CancellationToken)"/> runs the forward
+/// passes synchronously inside the iterator's MoveNextAsync, on the caller's thread: each MoveNextAsync evaluates the
+/// previous token and samples the next. No background thread exists, so nothing outlives the enumeration, the consumer
+/// sets the pace, and cancellation is observed before every forward pass (prompt to within one token). Callers that
+/// must not block (UI, request threads) enumerate inside <see cref="Task.Run(Action)"/>. One generation runs at a time;
+/// concurrent calls wait for the previous one to finish.
+/// </para>
+/// </summary>
+public sealed class SpindleModel : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly List<int> _cachedTokens = [];
+    private readonly Lazy<ChatTemplate> _chatTemplate;
+    private readonly RawLogprobs _logprobs;
+
+    private SpindleModel(Model model, Tokenizer tokenizer, SpindleModelOptions options)
+    {
+        Model = model;
+        Tokenizer = tokenizer;
+        Options = options;
+        _session = new InferenceSession(model, options.CacheType, options.ContextLength);
+        _logprobs = new RawLogprobs(model.Config.VocabSize);
+        string? source = options.ChatTemplate ?? model.File.Metadata.GetStringOrNull(ChatTemplateKey);
+        _chatTemplate = new Lazy<ChatTemplate>(() => ChatTemplate.ParseOrDefault(source));
+    }
+
+    public const string ChatTemplateKey = "tokenizer.chat_template";
+
+    public Model Model { get; }
+
+    public Tokenizer Tokenizer { get; }
+
+    public Vocabulary Vocabulary => Tokenizer.Vocabulary;
+
+    public SpindleModelOptions Options { get; }
+
+    /// <summary>The file's <c>tokenizer.chat_template</c>, or ChatML when it has none.</summary>
+    public ChatTemplate ChatTemplate => _chatTemplate.Value;
+
+    /// <summary>Tokens the context (KV cache) holds.</summary>
+    public int ContextLength => _session.Cache.Capacity;
+
+    /// <summary>The session whose cache <see cref="GenerateAsync(IReadOnlyList{int}, GenerationOptions?, CancellationToken)"/> reuses.</summary>
+    public InferenceSession Session => _session;
+
+    public static SpindleModel Load(string path, SpindleModelOptions? options = null)
+    {
+        options ??= new SpindleModelOptions();
+        var model = Model.Load(path, new ModelOptions { ThreadCount = options.ThreadCount });
+        try
+        {
+            return new SpindleModel(model, Tokenizer.FromGguf(model.File), options);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Renders <paramref name="messages"/> with the chat template, ending with the assistant's generation prompt.</summary>
+    public string RenderChat(IReadOnlyList<ChatMessage> messages) =>
+        ChatTemplate.Render(messages, new ChatTemplateOptions
+        {
+            AddGenerationPrompt = true,
+            BosToken = TokenText(Vocabulary.BosId),
+            EosToken = TokenText(Vocabulary.EosId),
+        });
+
+    /// <summary>The prompt tokens for a plain-text prompt (BOS added as the vocabulary asks unless options say otherwise).</summary>
+    public int[] EncodePrompt(string prompt, GenerationOptions? options = null) =>
+        Tokenizer.Encode(prompt, options?.AddSpecial ?? true, options?.ParseSpecial ?? false);
+
+    /// <summary>
+    /// The prompt tokens for a conversation: the rendered template with control-token text parsed, and BOS added only when
+    /// the template did not already write it.
+    /// </summary>
+    public int[] EncodeChat(IReadOnlyList<ChatMessage> messages, GenerationOptions? options = null)
+    {
+        string text = RenderChat(messages);
+        string bos = TokenText(Vocabulary.BosId);
+        bool addSpecial = options?.AddSpecial ?? !(bos.Length > 0 && text.StartsWith(bos, StringComparison.Ordinal));
+        return Tokenizer.Encode(text, addSpecial, options?.ParseSpecial ?? true);
+    }
+
+    public IAsyncEnumerable<GenerationChunk> GenerateAsync(string prompt, GenerationOptions? options = null, CancellationToken cancellationToken = default) =>
+        GenerateAsync(EncodePrompt(prompt, options), options, cancellationToken);
+
+    public IAsyncEnumerable<GenerationChunk> GenerateAsync(IReadOnlyList<ChatMessage> messages, GenerationOptions? options = null, CancellationToken cancellationToken = default) =>
+        GenerateAsync(EncodeChat(messages, options), options, cancellationToken);
+
+    /// <summary>The sampler chain <paramref name="options"/> describe, for this model's vocabulary and context.</summary>
+    public SamplerChain CreateSamplerChain(GenerationOptions options) =>
+        SamplerChainBuilder.Build(options.EffectiveSampling, Model.Config.VocabSize, ContextLength,
+            id => Encoding.UTF8.GetString(Tokenizer.TokenToPiece(id, special: true)));
+
+    /// <summary>Generates a continuation of <paramref name="promptTokens"/>; the last chunk carries the finish reason and usage.</summary>
+    public async IAsyncEnumerable<GenerationChunk> GenerateAsync(
+        IReadOnlyList<int> promptTokens, GenerationOptions? options = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        options ??= new GenerationOptions();
+        if (promptTokens.Count == 0) throw new ArgumentException("the prompt has no tokens", nameof(promptTokens));
+        if (promptTokens.Count >= ContextLength)
+            throw new ArgumentException($"the prompt has {promptTokens.Count} tokens; the context holds {ContextLength}", nameof(promptTokens));
+        if (options.MaxTokens < 0) throw new ArgumentOutOfRangeException(nameof(options), "MaxTokens must be ≥ 0");
+        if (options.TopLogprobs < 0) throw new ArgumentOutOfRangeException(nameof(options), "TopLogprobs must be ≥ 0");
+
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var selector = options.SelectorFactory?.Invoke(this, options) ?? new SamplerChainSelector(CreateSamplerChain(options));
+            for (int i = 0; i < promptTokens.Count; i++) selector.Accept(promptTokens[i]);
+
+            var clock = Stopwatch.StartNew();
+            int cached = Prefill(promptTokens);
+            var prefillTime = clock.Elapsed;
+            var samplingTicks = 0L;
+
+            var decoder = new TokenStreamDecoder(Tokenizer);
+            var stops = new StopStringMatcher(options.StopStrings);
+            var vocabulary = Vocabulary;
+            int generated = 0;
+            int pending = -1; // sampled and delivered, not yet evaluated
+            GenerationUsage Usage() => new(promptTokens.Count, cached, generated, prefillTime, clock.Elapsed - prefillTime,
+                TimeSpan.FromTicks(samplingTicks * TimeSpan.TicksPerSecond / Stopwatch.Frequency));
+
+            if (options.MaxTokens == 0)
+            {
+                yield return new GenerationChunk { TokenId = -1, FinishReason = FinishReason.Length, Usage = Usage() };
+                yield break;
+            }
+            while (true)
+            {
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    yield return Closing(-1, "", 0, [], FinishReason.Cancelled, decoder, stops, Usage());
+                    yield break;
+                }
+                if (pending >= 0)
+                {
+                    _session.Decode(pending);
+                    _cachedTokens.Add(pending);
+                    pending = -1;
+                    if (cancellationToken.IsCancellationRequested) continue;
+                }
+
+                long start = Stopwatch.GetTimestamp();
+                var logits = _session.Logits;
+                int token = selector.Select(logits);
+                _logprobs.Compute(logits);
+                float logprob = _logprobs.Of(logits, token);
+                TokenLogprob[] top = [];
+                if (options.TopLogprobs > 0)
+                {
+                    top = new TokenLogprob[Math.Min(options.TopLogprobs, logits.Length)];
+                    _logprobs.Top(logits, top);
+                }
+                selector.Accept(token);
+                samplingTicks += Stopwatch.GetTimestamp() - start;
+                generated++;
+
+                if (vocabulary.IsEndOfGeneration(token))
+                {
+                    yield return Closing(token, "", logprob, top, FinishReason.EndOfGeneration, decoder, stops, Usage());
+                    yield break;
+                }
+                if (stops.Append(decoder.Append(token), out string released))
+                {
+                    yield return new GenerationChunk
+                    {
+                        TokenId = token, Text = released, Logprob = logprob, TopLogprobs = top,
+                        FinishReason = FinishReason.StopString, Usage = Usage(),
+                    };
+                    yield break;
+                }
+                if (generated >= options.MaxTokens || _session.TokenCount >= ContextLength)
+                {
+                    yield return Closing(token, released, logprob, top, FinishReason.Length, decoder, stops, Usage());
+                    yield break;
+                }
+                yield return new GenerationChunk { TokenId = token, Text = released, Logprob = logprob, TopLogprobs = top };
+                pending = token;
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Forgets the cached tokens, so the next call evaluates its whole prompt.</summary>
+    public void ResetCache()
+    {
+        _session.Reset();
+        _cachedTokens.Clear();
+    }
+
+    /// <summary>Evaluates the part of the prompt the cache does not already hold; returns how many tokens were reused.</summary>
+    private int Prefill(IReadOnlyList<int> prompt)
+    {
+        int common = 0;
+        while (common < prompt.Count && common < _cachedTokens.Count && prompt[common] == _cachedTokens[common]) common++;
+        // At least one token is evaluated so the session holds the logits that follow the prompt.
+        if (common == prompt.Count) common--;
+        _session.Rollback(common);
+        _cachedTokens.RemoveRange(common, _cachedTokens.Count - common);
+        var rest = new int[prompt.Count - common];
+        for (int i = 0; i < rest.Length; i++) rest[i] = prompt[common + i];
+        try
+        {
+            _session.Prefill(rest);
+        }
+        catch
+        {
+            ResetCache();
+            throw;
+        }
+        _cachedTokens.AddRange(rest);
+        return common;
+    }
+
+    /// <summary>The last chunk: its own text, then whatever the UTF-8 decoder and the stop matcher still held.</summary>
+    private static GenerationChunk Closing(int token, string text, float logprob, TokenLogprob[] top, FinishReason reason,
+        TokenStreamDecoder decoder, StopStringMatcher stops, GenerationUsage usage)
+    {
+        if (stops.Append(decoder.Flush(), out string tail))
+            return new GenerationChunk { TokenId = token, Text = text + tail, Logprob = logprob, TopLogprobs = top, FinishReason = FinishReason.StopString, Usage = usage };
+        return new GenerationChunk
+        {
+            TokenId = token, Text = text + tail + stops.Flush(), Logprob = logprob, TopLogprobs = top,
+            FinishReason = reason, Usage = usage,
+        };
+    }
+
+    private string TokenText(int id) => Vocabulary.IsValid(id) ? Vocabulary.Tokens[id] : "";
+
+    public void Dispose()
+    {
+        Model.Dispose();
+        _gate.Dispose();
+    }
+}
