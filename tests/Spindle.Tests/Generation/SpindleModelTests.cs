@@ -79,7 +79,7 @@ public sealed class SpindleModelTests
         foreach (var c in chunks)
         {
             delivered += c.Text;
-            Assert.True(expected.StartsWith(delivered, StringComparison.Ordinal));
+            Assert.StartsWith(delivered, expected, StringComparison.Ordinal);
         }
     }
 
