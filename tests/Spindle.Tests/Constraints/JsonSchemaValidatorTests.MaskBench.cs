@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Spindle.Constraints.JsonSchema.Validation;
+
+namespace Spindle.Tests.Constraints;
+
+public sealed partial class JsonSchemaValidatorTests
+{
+    /// <summary>
+    /// Every MaskBench schema (shared/jsonschema/maskbench): how many compile, and how many of their labelled
+    /// instances get the labelled verdict, with format as annotation and as assertion. Real-world schemas include
+    /// draft-3 leftovers and unresolvable refs, so thresholds sit just under the measured numbers and guard
+    /// against regressions.
+    /// </summary>
+    [Fact]
+    public void MaskBench_SchemasCompileAndInstancesAgree()
+    {
+        var files = Directory.GetFiles(SharedData.PathOf("jsonschema", "maskbench"), "*.json");
+        Array.Sort(files, StringComparer.Ordinal);
+        var annotate = new JsonSchemaValidatorOptions();
+        var assert = new JsonSchemaValidatorOptions { AssertFormat = true };
+        int compiled = 0, instances = 0, agreeAnnotate = 0, agreeAssert = 0, validationErrors = 0;
+        var compileFailures = new Dictionary<string, string>(StringComparer.Ordinal);
+        var disagreements = new List<string>();
+        var sw = Stopwatch.StartNew();
+        foreach (var file in files)
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(file));
+            var schema = doc.RootElement.GetProperty("schema");
+            JsonSchemaValidator a, b;
+            try
+            {
+                a = JsonSchemaValidator.Compile(schema, annotate);
+                b = JsonSchemaValidator.Compile(schema, assert);
+            }
+            catch (JsonSchemaException ex)
+            {
+                compileFailures[Path.GetFileName(file)] = ex.Message;
+                continue;
+            }
+            compiled++;
+            if (!doc.RootElement.TryGetProperty("tests", out var tests)) continue;
+            foreach (var test in tests.EnumerateArray())
+            {
+                instances++;
+                bool expected = test.GetProperty("valid").GetBoolean();
+                var data = test.GetProperty("data");
+                try
+                {
+                    if (a.IsValid(data) == expected) agreeAnnotate++;
+                    bool asserted = b.IsValid(data);
+                    if (asserted == expected) agreeAssert++;
+                    else if (disagreements.Count < 40)
+                        disagreements.Add($"{Path.GetFileName(file)} / {test.GetProperty("description").GetString()}: expected {expected}");
+                }
+                catch (JsonSchemaException)
+                {
+                    validationErrors++;
+                }
+            }
+        }
+        _output.WriteLine($"maskbench: {files.Length} schemas, {compiled} compile; {instances} instances; " +
+                          $"agree (format annotation) {agreeAnnotate}, agree (format assertion) {agreeAssert}; " +
+                          $"evaluation errors {validationErrors}; {sw.Elapsed.TotalSeconds:F1} s");
+        foreach (var (name, reason) in compileFailures) _output.WriteLine($"  compile failure {name}: {reason}");
+        foreach (var d in disagreements) _output.WriteLine("  disagree (assert): " + d);
+        Assert.True(compiled >= files.Length * 99 / 100, $"only {compiled}/{files.Length} MaskBench schemas compile");
+        Assert.True(agreeAssert >= instances * 99 / 100, $"only {agreeAssert}/{instances} MaskBench instances agree (format asserted)");
+    }
+}
