@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Spindle.Constraints.JsonSchema.Validation;
@@ -23,17 +24,31 @@ internal sealed class EvaluationContext
 
     public List<ValidationError> Errors => _errors;
 
-    public int ErrorCount => _errors.Count;
+    /// <summary>In IsValid mode errors are only counted: no message formatting, no pointer building.</summary>
+    private int _countedErrors;
+
+    public int ErrorCount => StopAtFirstError ? _countedErrors : _errors.Count;
 
     /// <summary>Drops errors recorded by a subschema whose failure did not decide the outcome (a failed anyOf branch
     /// of a passing anyOf, the 'if' of if/then/else, the subschema of a passing 'not').</summary>
     public void TruncateErrors(int count)
     {
-        if (_errors.Count > count) _errors.RemoveRange(count, _errors.Count - count);
+        if (StopAtFirstError) _countedErrors = Math.Min(_countedErrors, count);
+        else if (_errors.Count > count) _errors.RemoveRange(count, _errors.Count - count);
     }
 
-    public void AddError(string keywordLocation, string message) =>
-        _errors.Add(new ValidationError(InstancePointer(), keywordLocation, message));
+    public void AddError(string keywordLocation, string message)
+    {
+        if (StopAtFirstError) _countedErrors++;
+        else _errors.Add(new ValidationError(InstancePointer(), keywordLocation, message));
+    }
+
+    /// <summary>Interpolated messages are only formatted when errors are being collected.</summary>
+    public void AddError(string keywordLocation, [InterpolatedStringHandlerArgument("")] ErrorMessageHandler message)
+    {
+        if (StopAtFirstError) _countedErrors++;
+        else _errors.Add(new ValidationError(InstancePointer(), keywordLocation, message.ToStringAndClear()));
+    }
 
     public void PushProperty(string name) => _instancePath.Add(new PathSegment(name, 0));
     public void PushIndex(int index) => _instancePath.Add(new PathSegment(null, index));
@@ -74,4 +89,24 @@ internal sealed class EvaluationContext
     }
 
     private readonly record struct PathSegment(string? Name, int Index);
+}
+
+/// <summary>Skips formatting an error message in IsValid mode, where nobody reads it: anyOf/oneOf over many
+/// branches would otherwise format a message for every failing branch.</summary>
+[InterpolatedStringHandler]
+internal ref struct ErrorMessageHandler
+{
+    private DefaultInterpolatedStringHandler _inner;
+    private readonly bool _enabled;
+
+    public ErrorMessageHandler(int literalLength, int formattedCount, EvaluationContext context, out bool shouldAppend)
+    {
+        _enabled = shouldAppend = !context.StopAtFirstError;
+        _inner = _enabled ? new DefaultInterpolatedStringHandler(literalLength, formattedCount) : default;
+    }
+
+    public void AppendLiteral(string value) => _inner.AppendLiteral(value);
+    public void AppendFormatted<T>(T value) => _inner.AppendFormatted(value);
+    public void AppendFormatted(string? value) => _inner.AppendFormatted(value);
+    public string ToStringAndClear() => _enabled ? _inner.ToStringAndClear() : "";
 }

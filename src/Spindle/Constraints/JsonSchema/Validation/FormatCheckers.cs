@@ -270,7 +270,7 @@ internal static class FormatCheckers
         return rest == "#" || IsJsonPointer(rest);
     }
 
-    /// <summary>RFC 6570 level 4: literals (no space, quote, angle brackets...), and expressions
+    /// <summary>RFC 6570 level 4: literals (no controls, space, double quote, angle brackets...), and expressions
     /// "{" [operator] varspec *("," varspec) "}" where varspec = varname [":" 1-4 digits (no leading 0) / "*"].</summary>
     public static bool IsUriTemplate(string s)
     {
@@ -280,7 +280,7 @@ internal static class FormatCheckers
             char c = s[i];
             if (c != '{')
             {
-                if (c is '}' or ' ' or '"' or '\'' or '<' or '>' or '\\' or '^' or '`' or '|' || c < 0x20) return false;
+                if (c is '}' or ' ' or '"' or '<' or '>' or '\\' or '^' or '`' or '|' or '\x7f' || c < 0x20) return false;
                 if (c == '%' && (i + 2 >= s.Length || !char.IsAsciiHexDigit(s[i + 1]) || !char.IsAsciiHexDigit(s[i + 2]))) return false;
                 i++;
                 continue;

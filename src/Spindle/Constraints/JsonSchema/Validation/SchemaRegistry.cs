@@ -56,14 +56,27 @@ internal sealed class SchemaRegistry
         }
         if (string.IsNullOrEmpty(fragment)) return resourceKey;
         if (fragment[0] == '/' || fragment.StartsWith("%2F", StringComparison.OrdinalIgnoreCase))
-            return ResolvePointer(_infos[resourceKey], UriReferences.ParsePointerFragment(fragment), reference, from);
+        {
+            var tokens = UriReferences.ParsePointerFragment(fragment);
+            var resource = _infos[resourceKey];
+            if (TryResolvePointer(resource, tokens, reference, from, out var key, out var error)) return key;
+            // Real schemas (Heroku-style draft-4 "id": "schema/app") often write "#/definitions/..." meaning the
+            // document root even inside a subschema with its own id. The spec says the pointer is relative to
+            // that subschema, and that is tried first; the document root is only a fallback when it fails.
+            if (resource.Pointer.Length > 0 && TryResolvePointer(_infos[Key(resource.Document, "")], tokens, reference, from, out key, out _))
+                return key;
+            throw new JsonSchemaException(error!);
+        }
         string name = Uri.UnescapeDataString(fragment);
         if (_anchors.TryGetValue(uri + "#" + name, out var anchorKey)) return anchorKey;
         throw new JsonSchemaException($"$ref '{reference}' at '{from.Location}': no anchor '{name}' in '{uri}'");
     }
 
-    private string ResolvePointer(SchemaInfo resource, List<string> tokens, string reference, SchemaInfo from)
+    private bool TryResolvePointer(SchemaInfo resource, List<string> tokens, string reference, SchemaInfo from,
+        out string key, out string? error)
     {
+        key = "";
+        error = null;
         var element = resource.Element;
         string pointer = resource.Pointer;
         foreach (var token in tokens)
@@ -73,18 +86,21 @@ internal sealed class SchemaRegistry
             else if (element.ValueKind == JsonValueKind.Array && int.TryParse(token, System.Globalization.NumberStyles.None, null, out int index) && index < element.GetArrayLength())
                 element = element[index];
             else
-                throw new JsonSchemaException($"$ref '{reference}' at '{from.Location}': JSON Pointer token '{token}' not found");
+            {
+                error = $"$ref '{reference}' at '{from.Location}': JSON Pointer token '{token}' not found";
+                return false;
+            }
             pointer = UriReferences.Append(pointer, token);
         }
-        string key = Key(resource.Document, pointer);
-        if (_infos.ContainsKey(key)) return key;
+        key = Key(resource.Document, pointer);
+        if (_infos.ContainsKey(key)) return true;
         // A pointer into a place the index did not visit (e.g. under an unknown keyword): treat it as a schema
         // in the resource it was reached through.
         if (element.ValueKind is not (JsonValueKind.Object or JsonValueKind.True or JsonValueKind.False))
             throw new JsonSchemaException($"$ref '{reference}' at '{from.Location}' points at a {element.ValueKind}, not a schema");
         var res = resource.Resource;
         Index(resource.Document, element, pointer, resource.BaseUri, res, resource.ResourcePointer, resource.Draft, 0, isResourceRoot: false);
-        return key;
+        return true;
     }
 
     private bool TryLoadRemote(string uri)
