@@ -5,8 +5,7 @@ namespace Spindle.Constraints.JsonSchema.Validation;
 /// <summary>
 /// Checks for the <c>format</c> values the spec defines, used only when format is asserted. Each follows the
 /// RFC the spec cites (3339 dates/times and durations, 5321/5322 email, 1123 hostnames, 2673/4291 IP addresses,
-/// 3986/3987 URIs, 4122 UUIDs, 6901 JSON Pointers). idn-hostname is not checked (no IDNA2008 tables here),
-/// so it always passes, as unknown formats do.
+/// 3986/3987 URIs, 4122 UUIDs, 6901 JSON Pointers, 5890-5893 IDNA via <see cref="IdnHostname"/>).
 /// </summary>
 internal static class FormatCheckers
 {
@@ -19,6 +18,7 @@ internal static class FormatCheckers
         "email" => s => IsEmail(s, false),
         "idn-email" => s => IsEmail(s, true),
         "hostname" => IsHostname,
+        "idn-hostname" => IdnHostname.IsValid,
         "ipv4" => IsIPv4,
         "ipv6" => IsIPv6,
         "uri" => s => UriSyntax.IsUri(s, requireScheme: true, allowUnicode: false),
@@ -195,7 +195,11 @@ internal static class FormatCheckers
             if (label.Length is 0 or > 63 || label[0] == '-' || label[^1] == '-') return false;
             foreach (char c in label)
                 if (!(char.IsAsciiLetterOrDigit(c) || c == '-')) return false;
-            if (label.Length >= 4 && label[2] == '-' && label[3] == '-' && !label.StartsWith("xn--", StringComparison.OrdinalIgnoreCase)) return false;
+            if (label.Length >= 4 && label[2] == '-' && label[3] == '-')
+            {
+                // Only "xn--" may use hyphens in positions 3-4, and then it must be a valid A-label.
+                if (!label.StartsWith("xn--", StringComparison.OrdinalIgnoreCase) || !IdnHostname.TryLabel(label, out _, out _)) return false;
+            }
         }
         return true;
     }
