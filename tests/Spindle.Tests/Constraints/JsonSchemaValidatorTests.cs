@@ -167,4 +167,37 @@ public sealed partial class JsonSchemaValidatorTests
         using (var doc = JsonDocument.Parse("""{"required": ["a"]}""")) v = JsonSchemaValidator.Compile(doc.RootElement);
         Assert.False(v.IsValid(Json("{}")));
     }
+
+    [Fact]
+    public void Draft201909_RecursiveRefExtendsTree()
+    {
+        var remotes = new Dictionary<string, JsonElement>
+        {
+            ["http://example.com/tree"] = Json("""
+                {"$schema": "https://json-schema.org/draft/2019-09/schema", "$id": "http://example.com/tree",
+                 "$recursiveAnchor": true, "type": "object",
+                 "properties": {"data": true, "children": {"type": "array", "items": {"$recursiveRef": "#"}}}}
+                """),
+        };
+        var options = new JsonSchemaValidatorOptions { RemoteDocuments = remotes };
+        var tree = JsonSchemaValidator.Compile(remotes["http://example.com/tree"], options);
+        var strict = Compile("""
+            {"$schema": "https://json-schema.org/draft/2019-09/schema", "$id": "http://example.com/strict-tree",
+             "$recursiveAnchor": true, "$ref": "tree", "unevaluatedProperties": false}
+            """, options);
+        var typo = Json("""{"children": [{"daat": 1}]}""");
+        Assert.Equal(SchemaDraft.Draft201909, strict.Draft);
+        Assert.True(tree.IsValid(typo));
+        Assert.False(strict.IsValid(typo)); // the nested node is checked against strict-tree, not tree
+        Assert.True(strict.IsValid(Json("""{"children": [{"data": 1}]}""")));
+    }
+
+    [Fact]
+    public void Draft201909_TupleItemsWithAdditionalItems()
+    {
+        var v = Compile("""{"$schema": "https://json-schema.org/draft/2019-09/schema", "items": [{"type": "integer"}], "additionalItems": {"type": "string"}}""");
+        Assert.True(v.IsValid(Json("""[1, "a", "b"]""")));
+        Assert.False(v.IsValid(Json("""[1, 2]""")));
+        Assert.False(v.IsValid(Json("""["a"]""")));
+    }
 }

@@ -9,9 +9,11 @@ namespace Spindle.Constraints.JsonSchema.Validation;
 /// </summary>
 /// <remarks>
 /// Not supported (also listed in JsonSchemaValidatorTests): $vocabulary (every vocabulary is treated as enabled),
-/// fetching meta-schemas (a $ref to a json-schema.org meta-schema fails unless it is supplied as a remote document),
-/// per-resource dialect switching inside one document beyond $schema on embedded resources, and idn-hostname
-/// format checks.
+/// bundled meta-schemas (a $ref to a json-schema.org meta-schema fails unless it is supplied as a remote document),
+/// content* as assertions (annotation only), and IDNA code point validity beyond general categories.
+/// Leniencies for real-world schemas: the array form of items is a tuple in every draft; "dependencies" works in
+/// every draft; a JSON Pointer fragment that fails inside a subschema with its own id is retried from the document
+/// root; draft-3 boolean "required" and type "any" are accepted.
 /// </remarks>
 public sealed class JsonSchemaValidator
 {
