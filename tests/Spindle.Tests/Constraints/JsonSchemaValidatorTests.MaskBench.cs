@@ -9,8 +9,9 @@ public sealed partial class JsonSchemaValidatorTests
     /// <summary>
     /// Every MaskBench schema (shared/jsonschema/maskbench): how many compile, and how many of their labelled
     /// instances get the labelled verdict, with format as annotation and as assertion. Real-world schemas include
-    /// draft-3 leftovers and unresolvable refs, so thresholds sit just under the measured numbers and guard
-    /// against regressions.
+    /// draft-3 leftovers and refs to meta-schemas, so thresholds sit just under the measured numbers and guard
+    /// against regressions. MaskBench's labels follow format assertion: with format as annotation ~720 invalid
+    /// instances (bad dates, emails, URIs...) are accepted.
     /// </summary>
     [Fact]
     public void MaskBench_SchemasCompileAndInstancesAgree()
@@ -73,7 +74,8 @@ public sealed partial class JsonSchemaValidatorTests
                           $"IsValid {validateWatch.Elapsed.TotalMilliseconds * 1000 / Math.Max(instances, 1):F1} µs/instance");
         foreach (var (name, reason) in compileFailures) _output.WriteLine($"  compile failure {name}: {reason}");
         foreach (var d in disagreements) _output.WriteLine("  disagree (assert): " + d);
-        Assert.True(compiled >= files.Length * 99 / 100, $"only {compiled}/{files.Length} MaskBench schemas compile");
-        Assert.True(agreeAssert >= instances * 99 / 100, $"only {agreeAssert}/{instances} MaskBench instances agree (format asserted)");
+        // Measured 2026-11: 7648/7649 compile (swagger-2.0 refs the draft-04 meta-schema), 25823/25823 agree.
+        Assert.True(compiled * 1000L >= files.Length * 999L, $"only {compiled}/{files.Length} MaskBench schemas compile");
+        Assert.True(agreeAssert * 1000L >= instances * 999L, $"only {agreeAssert}/{instances} MaskBench instances agree (format asserted)");
     }
 }

@@ -200,4 +200,20 @@ public sealed partial class JsonSchemaValidatorTests
         Assert.False(v.IsValid(Json("""[1, 2]""")));
         Assert.False(v.IsValid(Json("""["a"]""")));
     }
+
+    [Fact]
+    public void LongRefChain_CompilesWithoutDeepRecursion_AndEvaluationDepthIsBounded()
+    {
+        var defs = new System.Text.StringBuilder();
+        const int n = 5000;
+        for (int i = 0; i < n; i++)
+            defs.Append($"\"d{i}\": {{\"$ref\": \"#/$defs/d{i + 1}\"}}, ");
+        defs.Append($"\"d{n}\": {{\"type\": \"integer\"}}");
+        var v = Compile("{\"$ref\": \"#/$defs/d0\", \"$defs\": {" + defs + "}}");
+        var ex = Assert.Throws<JsonSchemaException>(() => v.IsValid(Json("1")));
+        Assert.Contains("deeper than 512", ex.Message);
+        var shallow = Compile(
+            "{\"$ref\": \"#/$defs/d0\", \"$defs\": {\"d0\": {\"$ref\": \"#/$defs/d1\"}, \"d1\": {\"type\": \"integer\"}}}");
+        Assert.False(shallow.IsValid(Json("\"x\"")));
+    }
 }

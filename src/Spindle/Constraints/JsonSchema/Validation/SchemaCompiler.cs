@@ -19,39 +19,58 @@ internal sealed class SchemaCompiler
         _options = options;
     }
 
-    /// <summary>Compiles the node for an info key (memoised; cycles resolve to the node already under construction),
-    /// then binds every dynamic anchor seen so far to its resource.</summary>
+    /// <summary>Nodes created but whose keywords are not compiled yet. Compiling breadth-first from this queue
+    /// instead of recursing keeps the stack flat however long a chain of $refs or definitions is.</summary>
+    private readonly Queue<(SchemaInfo Info, SchemaNode Node)> _pending = new();
+
+    /// <summary>Compiles everything reachable from an info key, then binds every dynamic anchor seen (compiling may
+    /// load remote documents, which can add anchors and more nodes).</summary>
     public SchemaNode CompileRoot(string key)
     {
         var root = Compile(key);
         var anchors = _registry.DynamicAnchors;
-        for (int i = 0; i < anchors.Count; i++) // compiling may load remotes and append more
+        int next = 0;
+        while (true)
         {
-            var (resource, name, infoKey) = anchors[i];
+            while (_pending.Count > 0)
+            {
+                var (info, node) = _pending.Dequeue();
+                node.SetKeywords(CompileKeywords(info));
+            }
+            if (next >= anchors.Count) break;
+            var (resource, name, infoKey) = anchors[next++];
             resource.DynamicAnchors.TryAdd(name, Compile(infoKey));
         }
         return root;
     }
 
+    /// <summary>The node for an info key: memoised, so a cycle resolves to the node already created; its keywords
+    /// are filled in later from <see cref="_pending"/>.</summary>
     private SchemaNode Compile(string key)
     {
         if (_nodes.TryGetValue(key, out var existing)) return existing;
         var info = _registry.Info(key);
         var e = info.Element;
-        string loc = info.Location;
-        var resourceRoot = info.Resource;
+        SchemaNode node;
         if (e.ValueKind is JsonValueKind.True or JsonValueKind.False)
         {
-            var b = new SchemaNode(loc, e.ValueKind == JsonValueKind.True, resourceRoot, false);
-            _nodes[key] = b;
-            return b;
+            node = new SchemaNode(info.Location, e.ValueKind == JsonValueKind.True, info.Resource, false);
         }
-        var draft = info.Draft;
-        bool hasUnevaluated = !draft.IsLegacy() && (e.TryGetProperty("unevaluatedProperties", out _) || e.TryGetProperty("unevaluatedItems", out _));
-        var node = new SchemaNode(loc, null, resourceRoot, hasUnevaluated);
+        else
+        {
+            bool hasUnevaluated = !info.Draft.IsLegacy() && (e.TryGetProperty("unevaluatedProperties", out _) || e.TryGetProperty("unevaluatedItems", out _));
+            node = new SchemaNode(info.Location, null, info.Resource, hasUnevaluated);
+            _pending.Enqueue((info, node));
+        }
         _nodes[key] = node;
+        return node;
+    }
+
+    private Keyword[] CompileKeywords(SchemaInfo info)
+    {
+        var e = info.Element;
         var keywords = new List<Keyword>();
-        if (draft.IsLegacy() && e.TryGetProperty("$ref", out var legacyRef))
+        if (info.Draft.IsLegacy() && e.TryGetProperty("$ref", out var legacyRef))
         {
             // Drafts ≤ 7: "All other properties in a $ref object MUST be ignored."
             keywords.Add(CompileRef(info, legacyRef, "$ref"));
@@ -64,8 +83,7 @@ internal sealed class SchemaCompiler
         var ordered = new List<Keyword>(keywords.Count);
         foreach (var k in keywords) if (!k.RunsLast) ordered.Add(k);
         foreach (var k in keywords) if (k.RunsLast) ordered.Add(k);
-        node.SetKeywords([.. ordered]);
-        return node;
+        return [.. ordered];
     }
 
     private SchemaNode Child(SchemaInfo parent, params object[] path)
