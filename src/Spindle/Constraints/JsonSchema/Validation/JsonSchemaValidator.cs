@@ -8,7 +8,8 @@ namespace Spindle.Constraints.JsonSchema.Validation;
 /// per-call state lives in a per-call context.
 /// </summary>
 /// <remarks>
-/// Not supported (also listed in JsonSchemaValidatorTests): $vocabulary (every vocabulary is treated as enabled),
+/// Not supported (also listed in JsonSchemaValidatorTests): $vocabulary beyond switching the validation and
+/// format-assertion vocabularies of the root's custom meta-schema,
 /// bundled meta-schemas (a $ref to a json-schema.org meta-schema fails unless it is supplied as a remote document),
 /// content* as assertions (annotation only), and IDNA code point validity beyond general categories.
 /// Leniencies for real-world schemas: the array form of items is a tuple in every draft; "dependencies" works in
@@ -40,8 +41,9 @@ public sealed class JsonSchemaValidator
         var root = schema.Clone();
         var registry = new SchemaRegistry(options.RemoteDocuments);
         var draft = options.ForceDraft ?? registry.DraftOf(root, options.DefaultDraft ?? SchemaDraft.Draft202012);
+        var vocabularies = Vocabularies.For(root, options, ref draft);
         string key = registry.AddDocument(root, UriReferences.DefaultBase, draft);
-        var compiler = new SchemaCompiler(registry, options);
+        var compiler = new SchemaCompiler(registry, options, vocabularies);
         return new JsonSchemaValidator(compiler.CompileRoot(key), draft, options.MaxEvaluationDepth);
     }
 

@@ -13,10 +13,13 @@ internal sealed class SchemaCompiler
     private readonly Dictionary<string, SchemaNode> _nodes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Regex> _regexes = new(StringComparer.Ordinal);
 
-    public SchemaCompiler(SchemaRegistry registry, JsonSchemaValidatorOptions options)
+    private readonly Vocabularies _vocabularies;
+
+    public SchemaCompiler(SchemaRegistry registry, JsonSchemaValidatorOptions options, Vocabularies vocabularies)
     {
         _registry = registry;
         _options = options;
+        _vocabularies = vocabularies;
     }
 
     /// <summary>Nodes created but whose keywords are not compiled yet. Compiling breadth-first from this queue
@@ -126,6 +129,26 @@ internal sealed class SchemaCompiler
             keywords.Add(new DynamicRefKeyword(at + "$recursiveRef", Compile(KeyOf(target)), target.DynamicAnchor == "" ? "" : null));
         }
 
+        if (_vocabularies.Validation)
+            AddValidationVocabulary(e, draft, at, keywords);
+        AddFormat(e, at, keywords);
+        AddArray(info, e, draft, at, keywords);
+        AddObject(info, e, draft, at, keywords);
+        AddCombinators(info, e, at, keywords);
+
+        if (!draft.IsLegacy())
+        {
+            if (e.TryGetProperty("unevaluatedProperties", out _))
+                keywords.Add(new UnevaluatedPropertiesKeyword(at + "unevaluatedProperties", Child(info, "unevaluatedProperties")));
+            if (e.TryGetProperty("unevaluatedItems", out _))
+                keywords.Add(new UnevaluatedItemsKeyword(at + "unevaluatedItems", Child(info, "unevaluatedItems")));
+        }
+    }
+
+    /// <summary>Keywords of the validation vocabulary that need no subschemas; the count/required keywords of
+    /// arrays and objects are added by AddArray/AddObject under the same switch.</summary>
+    private void AddValidationVocabulary(JsonElement e, SchemaDraft draft, string at, List<Keyword> keywords)
+    {
         if (e.TryGetProperty("type", out var type)) keywords.Add(CompileType(type, at + "type", draft == SchemaDraft.Draft4));
         if (e.TryGetProperty("enum", out var en))
         {
@@ -139,17 +162,6 @@ internal sealed class SchemaCompiler
 
         AddNumeric(e, draft, at, keywords);
         AddString(e, at, keywords);
-        AddArray(info, e, draft, at, keywords);
-        AddObject(info, e, draft, at, keywords);
-        AddCombinators(info, e, at, keywords);
-
-        if (!draft.IsLegacy())
-        {
-            if (e.TryGetProperty("unevaluatedProperties", out _))
-                keywords.Add(new UnevaluatedPropertiesKeyword(at + "unevaluatedProperties", Child(info, "unevaluatedProperties")));
-            if (e.TryGetProperty("unevaluatedItems", out _))
-                keywords.Add(new UnevaluatedItemsKeyword(at + "unevaluatedItems", Child(info, "unevaluatedItems")));
-        }
     }
 
     private static string KeyOf(SchemaInfo info) => info.Document.ToString(System.Globalization.CultureInfo.InvariantCulture) + "#" + info.Pointer;
@@ -229,7 +241,11 @@ internal sealed class SchemaCompiler
             string p = pat.GetString()!;
             keywords.Add(new PatternKeyword(at + "pattern", p, Regex(p, at + "pattern")));
         }
-        if (_options.AssertFormat && e.TryGetProperty("format", out var fmt) && fmt.ValueKind == JsonValueKind.String)
+    }
+
+    private void AddFormat(JsonElement e, string at, List<Keyword> keywords)
+    {
+        if (_vocabularies.AssertFormat && e.TryGetProperty("format", out var fmt) && fmt.ValueKind == JsonValueKind.String)
         {
             string name = fmt.GetString()!;
             var check = FormatCheckers.Get(name);
@@ -289,6 +305,7 @@ internal sealed class SchemaCompiler
             }
             keywords.Add(new ContainsKeyword(at + "contains", Child(info, "contains"), minC, maxC, draft == SchemaDraft.Draft202012));
         }
+        if (!_vocabularies.Validation) return;
         if (e.TryGetProperty("maxItems", out var maxI)) keywords.Add(new ItemCountKeyword(at + "maxItems", Count(maxI, at + "maxItems"), true));
         if (e.TryGetProperty("minItems", out var minI)) keywords.Add(new ItemCountKeyword(at + "minItems", Count(minI, at + "minItems"), false));
         if (e.TryGetProperty("uniqueItems", out var ui))
@@ -318,14 +335,15 @@ internal sealed class SchemaCompiler
         if (props != null || patterns.Count > 0 || additional != null)
             keywords.Add(new PropertiesKeyword(at + "properties", props, [.. patterns], additional, at + "additionalProperties"));
 
-        if (e.TryGetProperty("required", out var req))
+        bool validation = _vocabularies.Validation;
+        if (validation && e.TryGetProperty("required", out var req))
         {
             // Draft 3's boolean "required" still appears in real schemas; it has no meaning at the object level.
             if (req.ValueKind == JsonValueKind.Array) keywords.Add(new RequiredKeyword(at + "required", Strings(req, at + "required")));
             else if (req.ValueKind is not (JsonValueKind.True or JsonValueKind.False)) throw new JsonSchemaException($"{at}required: must be an array of strings");
         }
-        if (e.TryGetProperty("maxProperties", out var maxP)) keywords.Add(new PropertyCountKeyword(at + "maxProperties", Count(maxP, at + "maxProperties"), true));
-        if (e.TryGetProperty("minProperties", out var minP)) keywords.Add(new PropertyCountKeyword(at + "minProperties", Count(minP, at + "minProperties"), false));
+        if (validation && e.TryGetProperty("maxProperties", out var maxP)) keywords.Add(new PropertyCountKeyword(at + "maxProperties", Count(maxP, at + "maxProperties"), true));
+        if (validation && e.TryGetProperty("minProperties", out var minP)) keywords.Add(new PropertyCountKeyword(at + "minProperties", Count(minP, at + "minProperties"), false));
         if (draft != SchemaDraft.Draft4 && e.TryGetProperty("propertyNames", out _))
             keywords.Add(new PropertyNamesKeyword(at + "propertyNames", Child(info, "propertyNames")));
 
@@ -354,7 +372,7 @@ internal sealed class SchemaCompiler
                 foreach (var d in dsch.EnumerateObject()) depSchemas.Add((d.Name, Child(info, "dependentSchemas", d.Name)));
             }
         }
-        if (depRequired.Count > 0) keywords.Add(new DependentRequiredKeyword(at + (draft.IsLegacy() ? "dependencies" : "dependentRequired"), [.. depRequired]));
+        if (validation && depRequired.Count > 0) keywords.Add(new DependentRequiredKeyword(at + (draft.IsLegacy() ? "dependencies" : "dependentRequired"), [.. depRequired]));
         if (depSchemas.Count > 0) keywords.Add(new DependentSchemasKeyword(at + (draft.IsLegacy() ? "dependencies" : "dependentSchemas"), [.. depSchemas]));
     }
 
