@@ -6,10 +6,11 @@ namespace Spindle.Tests.Constraints;
 /// <summary>
 /// JSON Schema validator: API behaviour here; the official test suite in JsonSchemaValidatorTests.Suite.cs /
 /// .Optional.cs and MaskBench in .MaskBench.cs.
-/// Known gaps (each failing suite case is listed with its reason in KnownFailures):
-/// meta-schemas are not bundled ($ref to json-schema.org/draft-07/schema or draft/2020-12/schema fails to compile);
-/// $vocabulary is ignored (all vocabularies on); content* is annotation only; idn-hostname and IDNA checks of
-/// punycode hostnames are not done; regex translation limits are documented on EcmaRegex.
+/// Known gaps (each failing suite case is listed with its reason in KnownFailures): meta-schemas are not bundled,
+/// so a $ref to json-schema.org/draft-07/schema or draft/2020-12/schema fails to compile (4 required cases per
+/// draft); content* is annotation only (4 optional draft-7 cases); $vocabulary is read only from the root's custom
+/// meta-schema and only for the validation and format-assertion vocabularies; IDNA code point validity is
+/// approximated by general category; regex translation limits are documented on EcmaRegex.
 /// </summary>
 public sealed partial class JsonSchemaValidatorTests
 {
