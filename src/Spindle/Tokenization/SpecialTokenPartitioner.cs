@@ -30,11 +30,13 @@ public sealed class SpecialTokenPartitioner
         var fragments = new List<TextFragment>();
         if (text.Length == 0) return fragments;
         fragments.Add(TextFragment.Text(0, text.Length));
+        var prefilter = SpecialTokenPrefilter.Pays(text.Length, _specialIds.Length) ? new SpecialTokenPrefilter(text) : null;
         foreach (int id in _specialIds)
         {
             var attr = _vocabulary.Attributes[id];
             if (!parseSpecial && (attr & (TokenAttributes.Control | TokenAttributes.Unknown)) != 0) continue;
             string special = _vocabulary.Tokens[id];
+            if (prefilter != null && !prefilter.MayContain(special)) continue;
             for (int f = 0; f < fragments.Count; f++)
             {
                 var fragment = fragments[f];

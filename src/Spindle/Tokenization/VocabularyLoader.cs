@@ -17,6 +17,11 @@ internal static class VocabularyLoader
         "<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<EOT>", "_<EOT>", "<|end▁of▁sentence|>",
     ];
 
+    private static readonly string[] PreTokenizersAddingBos =
+    [
+        "llama3", "llama-v3", "llama-bpe", "falcon3", "falcon-h1", "pixtral", "midm-2.0", "lfm2", "tekken", "chameleon",
+    ];
+
     public static Vocabulary Load(GgufMetadata md)
     {
         string model = md.GetStringOrNull(GgufKeys.TokenizerModel)
@@ -81,6 +86,12 @@ internal static class VocabularyLoader
             case "t5":
                 eos = 1; unk = 2; pad = 0; addEos = true;
                 break;
+        }
+        // Some pre-tokenizer families change the defaults before the keys are read (llama.cpp llama_vocab::load).
+        if (model == "gpt2" && pre is not null)
+        {
+            if (Array.IndexOf(PreTokenizersAddingBos, pre) >= 0) addBos = true;
+            else if (pre == "chatglm-bpe") bos = -1;
         }
         bos = Id(GgufKeys.BosTokenId, bos);
         eos = Id(GgufKeys.EosTokenId, eos);

@@ -1,0 +1,85 @@
+using Spindle.Caching;
+
+namespace Spindle.Models;
+
+/// <summary>
+/// Activations of one forward pass, row-major with one row per batch token. Sized for the largest batch seen so far
+/// and reused: decoding token after token allocates nothing.
+/// </summary>
+internal sealed class ForwardBuffers
+{
+    private readonly ModelConfig _c;
+
+    public ForwardBuffers(ModelConfig config)
+    {
+        _c = config;
+        QueryHalf = new Half[config.QueryWidth];
+    }
+
+    /// <summary>One token's queries rounded through half precision [QueryWidth].</summary>
+    public readonly Half[] QueryHalf;
+
+    public int Capacity { get; private set; }
+
+    /// <summary>Residual stream [n × n_embd].</summary>
+    public float[] Residual = [];
+    /// <summary>Normalized residual [n × n_embd].</summary>
+    public float[] Normed = [];
+    /// <summary>Query | key | value per token [n × QkvWidth].</summary>
+    public float[] Qkv = [];
+    /// <summary>Concatenated head outputs [n × AttentionOutputWidth].</summary>
+    public float[] AttentionHeads = [];
+    /// <summary>Projection back to the residual width [n × n_embd].</summary>
+    public float[] Projection = [];
+    /// <summary>Gate | up per token [n × 2 n_ff].</summary>
+    public float[] GateUp = [];
+    /// <summary>Gated activation [n × n_ff].</summary>
+    public float[] Activated = [];
+    /// <summary>RoPE (cos, sin) tables per token [n × rope dims].</summary>
+    public float[] RopeTables = [];
+    /// <summary>Logits of the selected rows [n × n_vocab].</summary>
+    public float[] Logits = [];
+
+    /// <summary>Makes room for <paramref name="rows"/> rows of logits; grows separately because a vocabulary-wide row is large.</summary>
+    public void EnsureLogitRows(int rows)
+    {
+        long needed = (long)rows * _c.VocabSize;
+        if (Logits.LongLength < needed) Logits = new float[needed];
+    }
+
+    /// <summary>Per token: index of its sequence, and the cache slot it is written to [n].</summary>
+    public int[] TokenSequence = [];
+    public int[] TokenSlot = [];
+    /// <summary>Batch indices of the tokens whose logits are wanted, in batch order [≤ n].</summary>
+    public int[] OutputTokens = [];
+    /// <summary>Per sequence: its cache, and the end of its used slots once this batch is written.</summary>
+    public KvCache[] Caches = [];
+    public int[] SequenceSlotEnd = [];
+
+    public void EnsureSequences(int count)
+    {
+        if (Caches.Length >= count) return;
+        Caches = new KvCache[Math.Max(count, 2 * Caches.Length)];
+        SequenceSlotEnd = new int[Caches.Length];
+    }
+
+    public int QkvWidth => _c.QueryWidth + _c.KeyWidth + _c.ValueWidth;
+
+    public void EnsureCapacity(int tokens)
+    {
+        if (tokens <= Capacity) return;
+        int n = Math.Max(tokens, Capacity * 2);
+        Residual = new float[n * _c.EmbeddingLength];
+        Normed = new float[n * _c.EmbeddingLength];
+        Qkv = new float[n * QkvWidth];
+        AttentionHeads = new float[n * _c.AttentionOutputWidth];
+        Projection = new float[n * _c.EmbeddingLength];
+        GateUp = new float[n * 2 * _c.FeedForwardLength];
+        Activated = new float[n * _c.FeedForwardLength];
+        RopeTables = new float[n * _c.RopeDimensionCount];
+        TokenSequence = new int[n];
+        TokenSlot = new int[n];
+        OutputTokens = new int[n];
+        Capacity = n;
+    }
+}

@@ -1,0 +1,250 @@
+using Spindle.Caching;
+using Spindle.Models;
+
+namespace Spindle.Tests.Models;
+
+/// <summary>The forward pass agrees with itself across batching, threading, rollback and masking.</summary>
+public sealed class ForwardConsistencyTests
+{
+    private static readonly int[] Prompt = ReferenceModels.ConformancePrompt;
+
+    public static TheoryData<string> ConformanceFiles() =>
+        ["conformance/llama.f32.gguf", "conformance/qwen2.f32.gguf", "conformance/phi3.f32.gguf", "conformance/gemma.f32.gguf"];
+
+    private static Model Load(string file, int threads = 1) =>
+        Model.Load(ReferenceModels.Find(file).GgufPath, new ModelOptions { ThreadCount = threads });
+
+    [Theory]
+    [MemberData(nameof(ConformanceFiles))]
+    public void BatchedPrefillMatchesTokenByTokenDecode(string file)
+    {
+        using var model = Load(file);
+        int v = model.Config.VocabSize, n = Prompt.Length;
+        var batched = new float[n * v];
+        model.Forward(Prompt, Positions(0, n), model.CreateCache(), batched, LogitsSelection.All);
+
+        var cache = model.CreateCache();
+        var stepwise = new float[n * v];
+        for (int i = 0; i < n; i++)
+            model.Forward(Prompt.AsSpan(i, 1), [i], cache, stepwise.AsSpan(i * v, v));
+
+        Assert.Equal(n, cache.Count);
+        Assert.True(MaxAbsDelta(batched, stepwise) <= 1e-4, $"max |Δ| {MaxAbsDelta(batched, stepwise)}");
+    }
+
+    [Theory]
+    [MemberData(nameof(ConformanceFiles))]
+    public void OneAndTwoThreadsGiveIdenticalResults(string file)
+    {
+        using var one = Load(file, 1);
+        using var two = Load(file, 2);
+        Assert.Equal(RunPrefillAndDecode(one), RunPrefillAndDecode(two));
+    }
+
+    private static float[] RunPrefillAndDecode(Model model)
+    {
+        int v = model.Config.VocabSize, n = Prompt.Length;
+        var result = new float[(n + 4) * v];
+        var cache = model.CreateCache();
+        model.Forward(Prompt, Positions(0, n), cache, result, LogitsSelection.All);
+        for (int i = 0; i < 4; i++)
+        {
+            int next = LogitsComparison.ArgMax(result.AsSpan((n + i - 1) * v, v));
+            model.Forward([next], [cache.Count], cache, result.AsSpan((n + i) * v, v));
+        }
+        return result;
+    }
+
+    [Theory]
+    [InlineData(KvCacheType.F16)]
+    [InlineData(KvCacheType.F32)]
+    public void TruncateThenRedecodeReproducesLogits(KvCacheType type)
+    {
+        using var model = Load("conformance/llama.f32.gguf");
+        int v = model.Config.VocabSize, n = Prompt.Length;
+        int[] continuation = [300, 301, 302, 303];
+        var cache = model.CreateCache(type);
+        var scratch = new float[v];
+        model.Forward(Prompt, Positions(0, n), cache, scratch);
+
+        var first = Decode(model, cache, continuation);
+        cache.Truncate(n);
+        Decode(model, cache, [10, 20, 30]); // a rejected draft
+        cache.Truncate(n);
+        Assert.Equal(n, cache.Count);
+        var second = Decode(model, cache, continuation);
+        Assert.Equal(first, second);
+    }
+
+    private static float[] Decode(Model model, KvCache cache, int[] tokens)
+    {
+        int v = model.Config.VocabSize;
+        var logits = new float[tokens.Length * v];
+        for (int i = 0; i < tokens.Length; i++)
+            model.Forward([tokens[i]], [cache.Count], cache, logits.AsSpan(i * v, v));
+        return logits;
+    }
+
+    [Fact]
+    public void VerifyingDraftsInOneBatchMatchesDecodingThem()
+    {
+        using var model = Load("conformance/qwen2.f32.gguf");
+        int v = model.Config.VocabSize, n = Prompt.Length;
+        int[] drafts = [153, 93, 408, 78];
+        var cache = model.CreateCache();
+        var scratch = new float[v];
+        model.Forward(Prompt, Positions(0, n), cache, scratch);
+        var verified = new float[drafts.Length * v];
+        model.Forward(drafts, Positions(n, drafts.Length), cache, verified, LogitsSelection.All);
+        cache.Truncate(n);
+        var decoded = Decode(model, cache, drafts);
+        Assert.True(MaxAbsDelta(verified, decoded) <= 1e-4);
+    }
+
+    [Fact]
+    public void TreeMaskLetsSiblingBranchesShareOneBatch()
+    {
+        using var model = Load("conformance/llama.f32.gguf");
+        int v = model.Config.VocabSize, n = Prompt.Length;
+        var scratch = new float[v];
+
+        // Batch: a, then two alternative next tokens b1 and b2, both at position n + 1; b2 must not see b1.
+        int a = 153, b1 = 93, b2 = 408;
+        var cache = model.CreateCache();
+        model.Forward(Prompt, Positions(0, n), cache, scratch);
+        var mask = new AttentionMask(3, cache.Capacity);
+        mask.AllowPrefix(0, n + 1);
+        mask.AllowPrefix(1, n + 2);
+        mask.AllowPrefix(2, n + 1);
+        mask.Allow(2, n + 2);
+        var tree = new float[3 * v];
+        model.Forward([a, b1, b2], [n, n + 1, n + 1], cache, tree, LogitsSelection.All, mask: mask);
+
+        var linear = model.CreateCache();
+        model.Forward(Prompt, Positions(0, n), linear, scratch);
+        var expectedB2 = new float[v];
+        model.Forward([a], [n], linear, scratch);
+        model.Forward([b2], [n + 1], linear, expectedB2);
+        Assert.True(MaxAbsDelta(tree.AsSpan(2 * v, v), expectedB2) <= 1e-4);
+    }
+
+    [Theory]
+    [InlineData(KvCacheType.F16)]
+    [InlineData(KvCacheType.F32)]
+    public void SeveralSequencesInOneBatchMatchRunningThemAlone(KvCacheType type)
+    {
+        using var model = Load("conformance/phi3.f32.gguf", threads: 2);
+        int v = model.Config.VocabSize;
+        int[] promptB = [1, 403, 407, 261, 378];
+
+        // Sequence A already holds the 16-token prompt; sequence B starts empty and is prefilled inside the batch,
+        // interleaved with two decode steps of A.
+        var a = model.CreateCache(type);
+        var b = model.CreateCache(type);
+        model.Forward(Prompt, Positions(0, Prompt.Length), a, new float[v]);
+        int[] tokens = [promptB[0], 153, promptB[1], promptB[2], 93, promptB[3], promptB[4]];
+        int[] sequences = [1, 0, 1, 1, 0, 1, 1];
+        int[] positions = [0, 16, 1, 2, 17, 3, 4];
+        bool[] outputs = [false, true, false, false, true, false, true];
+        var batched = new float[3 * v];
+        model.Forward(tokens, positions, sequences, [a, b], outputs, batched);
+        Assert.Equal(18, a.Count);
+        Assert.Equal(5, b.Count);
+
+        var aloneA = model.CreateCache(type);
+        model.Forward(Prompt, Positions(0, Prompt.Length), aloneA, new float[v]);
+        var expectedA = Decode(model, aloneA, [153, 93]);
+        var expectedB = new float[v];
+        model.Forward(promptB, Positions(0, promptB.Length), model.CreateCache(type), expectedB);
+
+        Assert.True(MaxAbsDelta(batched.AsSpan(0, 2 * v), expectedA) <= 1e-4);
+        Assert.True(MaxAbsDelta(batched.AsSpan(2 * v, v), expectedB) <= 1e-4);
+    }
+
+    [Fact]
+    public void HiddenStatesAreTheLastRowsOfAllRows()
+    {
+        using var model = Load("conformance/gemma.f32.gguf");
+        int v = model.Config.VocabSize, e = model.Config.EmbeddingLength, n = Prompt.Length;
+        var allHidden = new float[n * e];
+        model.Forward(Prompt, Positions(0, n), model.CreateCache(), new float[n * v], LogitsSelection.All, allHidden);
+        var lastHidden = new float[e];
+        model.Forward(Prompt, Positions(0, n), model.CreateCache(), new float[v], LogitsSelection.Last, lastHidden);
+        Assert.Equal(allHidden.AsSpan((n - 1) * e, e).ToArray(), lastHidden);
+        Assert.Contains(lastHidden, h => h != 0);
+    }
+
+    [Fact]
+    public void FullContextIsAClearErrorAndLeavesTheCacheIntact()
+    {
+        using var model = Load("conformance/llama.f32.gguf");
+        var cache = model.CreateCache(capacity: 20);
+        var logits = new float[model.Config.VocabSize];
+        model.Forward(Prompt, Positions(0, Prompt.Length), cache, logits);
+        var e = Assert.Throws<KvCacheFullException>(() => model.Forward([1, 2, 3, 4, 5], Positions(16, 5), cache, logits));
+        Assert.Contains("context length of 20", e.Message);
+        Assert.Equal(16, cache.Count);
+        model.Forward([1, 2, 3, 4], Positions(16, 4), cache, logits);
+        Assert.Equal(20, cache.Count);
+    }
+
+    [Fact]
+    public void DecodingAllocatesNothing()
+    {
+        using var model = Load("conformance/llama.f32.gguf");
+        var cache = model.CreateCache();
+        var logits = new float[model.Config.VocabSize];
+        int[] token = [5];
+        int[] position = [0];
+        for (int i = 0; i < 4; i++)
+        {
+            position[0] = cache.Count;
+            model.Forward(token, position, cache, logits);
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 16; i++)
+        {
+            position[0] = cache.Count;
+            model.Forward(token, position, cache, logits);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    internal static int[] Positions(int start, int count) => Enumerable.Range(start, count).ToArray();
+
+    internal static double MaxAbsDelta(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        Assert.Equal(a.Length, b.Length);
+        double max = 0;
+        for (int i = 0; i < a.Length; i++) max = Math.Max(max, Math.Abs(a[i] - b[i]));
+        return max;
+    }
+}
+
+public sealed class InferenceSessionTests
+{
+    [Fact]
+    public void SessionReproducesGreedyAndRollsBack()
+    {
+        var entry = ReferenceModels.Find("conformance/phi3.f32.gguf");
+        using var model = Model.Load(entry.GgufPath, new ModelOptions { ThreadCount = 2 });
+        var session = new InferenceSession(model);
+        var expected = ReferenceModels.ReadGreedy(entry);
+        int next = LogitsComparison.ArgMax(session.Prefill(entry.Prompt));
+        var produced = new List<int>();
+        for (int i = 0; i < 8; i++)
+        {
+            produced.Add(next);
+            next = LogitsComparison.ArgMax(session.Decode(next));
+        }
+        Assert.Equal(expected.Take(8), produced);
+        Assert.Equal(entry.Prompt.Length + 8, session.TokenCount);
+
+        // Verify the same 8 tokens as drafts in one batch after rolling back.
+        session.Rollback(entry.Prompt.Length);
+        var all = new float[8 * model.Config.VocabSize];
+        session.Evaluate(produced.ToArray(), all);
+        for (int i = 0; i < 7; i++)
+            Assert.Equal(expected[i + 1], LogitsComparison.ArgMax(all.AsSpan(i * model.Config.VocabSize, model.Config.VocabSize)));
+    }
+}
