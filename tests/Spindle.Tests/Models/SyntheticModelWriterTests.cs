@@ -1,4 +1,5 @@
 using Spindle.Gguf;
+using Spindle.Models;
 using Spindle.Models.Quantization;
 using Spindle.Models.Synthetic;
 using Spindle.Tensors;
@@ -67,7 +68,16 @@ public sealed class SyntheticModelWriterTests : IDisposable
 
         var tokenizer = Tokenizer.FromGguf(model);
         Assert.Equal(nVocab, tokenizer.Vocabulary.Count);
-        Assert.NotEmpty(tokenizer.Encode("Once upon a time"));
+        int[] prompt = tokenizer.Encode("Once upon a time", addSpecial: true);
+        Assert.NotEmpty(prompt);
+
+        // Every layer's activations stay finite: the logits of a whole prompt are finite and not all equal.
+        using var loaded = Model.Load(output, new ModelOptions { ThreadCount = 2 });
+        var session = new InferenceSession(loaded);
+        var logits = new float[prompt.Length * nVocab];
+        session.Evaluate(prompt, logits);
+        Assert.All(logits, v => Assert.True(float.IsFinite(v)));
+        Assert.True(logits.Max() > logits.Min());
     }
 
     [Fact]
