@@ -27,15 +27,22 @@ internal static class ModelWriteProgress
         });
         console.Progress()
             .AutoClear(false)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
-                new ElapsedTimeColumn(), new RemainingTimeColumn())
-            .Start(ctx => work(new BarObserver(ctx.AddTask(Markup.Escape(description), maxValue: 1), description)));
+            // Sized for an 80-column terminal: the description holds the current tensor, the bar the whole file.
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn { Width = 24 },
+                new PercentageColumn(), new RemainingTimeColumn())
+            .Start(ctx => work(new BarObserver(ctx.AddTask(Markup.Escape(description), maxValue: 1))));
     }
 
-    private sealed class BarObserver(ProgressTask task, string description) : IModelWriteObserver
+    private sealed class BarObserver(ProgressTask task) : IModelWriteObserver
     {
-        public void TensorStarted(int index, int count, GgufTensorDescriptor target, GgmlType sourceType) =>
-            task.Description = Markup.Escape($"{description} [{index + 1}/{count}] {target.Name} → {GgmlTypeInfo.Name(target.Type)}");
+        private const int NameWidth = 26;
+
+        public void TensorStarted(int index, int count, GgufTensorDescriptor target, GgmlType sourceType)
+        {
+            string name = target.Name.Length > NameWidth ? target.Name[..(NameWidth - 1)] + "…" : target.Name.PadRight(NameWidth);
+            string position = $"{index + 1}/{count}".PadLeft(2 * count.ToString().Length + 1);
+            task.Description = Markup.Escape($"{position} {name} {GgmlTypeInfo.Name(target.Type),-6}");
+        }
 
         public void Progressed(long elementsDone, long totalElements)
         {
