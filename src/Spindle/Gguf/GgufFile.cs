@@ -98,14 +98,6 @@ public sealed unsafe class GgufFile : IDisposable
         return new ReadOnlySpan<byte>(GetTensorPointer(tensor), (int)tensor.ByteLength);
     }
 
-    /// <summary>A slice of a tensor's bytes (e.g. some of its rows), for tensors of any size.</summary>
-    public ReadOnlySpan<byte> GetTensorBytes(GgufTensorInfo tensor, long offset, int length)
-    {
-        if (offset < 0 || length < 0 || offset + length > tensor.ByteLength)
-            throw new ArgumentOutOfRangeException(nameof(offset), $"bytes [{offset}, {offset + length}) are outside tensor '{tensor.Name}' ({tensor.ByteLength} bytes)");
-        return new ReadOnlySpan<byte>(GetTensorPointer(tensor) + offset, length);
-    }
-
     /// <summary>Pointer to the tensor's first byte inside the mapping; valid until <see cref="Dispose"/>.</summary>
     public byte* GetTensorPointer(GgufTensorInfo tensor)
     {

@@ -7,7 +7,7 @@ namespace Spindle.Models.Quantization;
 /// Quantizes a GGUF model the way llama-quantize does without an importance matrix: the same per-tensor types
 /// (<see cref="QuantizationPlan"/>), the same reference quantizers, tensors in the same order, the metadata copied with
 /// <c>general.quantization_version</c> and <c>general.file_type</c> re-set (llama.cpp removes and appends them, so they
-/// end the key list). Tensor data streams from the input's mapping to the output a chunk of rows at a time.
+/// end the key list). Tensor data streams from the input to the output a chunk of rows at a time.
 /// </summary>
 public static class ModelQuantizer
 {
@@ -25,6 +25,7 @@ public static class ModelQuantizer
         LlamaFileTypes.DefaultType(fileType); // unsupported file types fail before anything is written
 
         using var input = GgufFile.Open(inputPath);
+        using var reader = new TensorFileReader(inputPath, input);
         var tensors = Plan(input, fileType);
         var metadata = input.Metadata.Clone();
         SetQuantizationKeys(metadata, fileType);
@@ -40,12 +41,12 @@ public static class ModelQuantizer
                 observer?.TensorStarted(i, tensors.Count, target, source.Type);
                 if (target.Type == source.Type)
                 {
-                    GgufTensorSource.FromFile(input, source).WriteData(writer);
+                    reader.Copy(source, writer);
                 }
                 else
                 {
                     long before = done;
-                    RowChunkWriter.Write(writer, target.Type, source.RowLength, source.RowCount, RowsAsFloats(input, source), threads,
+                    RowChunkWriter.Write(writer, target.Type, source.RowLength, source.RowCount, RowsAsFloats(reader, source), threads,
                         rows => observer?.Progressed(before + rows * source.RowLength, total));
                 }
                 done += source.ElementCount;
@@ -113,11 +114,9 @@ public static class ModelQuantizer
             throw new DirectoryNotFoundException($"output directory does not exist: {directory}");
     }
 
-    // F32 rows are copied out of the mapping; F16/BF16 rows are widened exactly, as llama.cpp dequantizes them first.
-    private static RowChunkWriter.RowSource RowsAsFloats(GgufFile input, GgufTensorInfo tensor)
+    private static RowChunkWriter.RowSource RowsAsFloats(TensorFileReader reader, GgufTensorInfo tensor)
     {
-        int rowBytes = checked((int)GgmlTypeInfo.ByteLength(tensor.Type, tensor.RowLength));
         var kernel = WeightKernels.For(tensor.Type);
-        return (row, destination) => kernel.DequantizeRow(input.GetTensorBytes(tensor, row * rowBytes, rowBytes), destination);
+        return (row, destination) => reader.ReadRowAsFloats(tensor, kernel, row, destination);
     }
 }
