@@ -40,6 +40,9 @@ public sealed class ContrastiveSearchTests
         int[] prompt = DecodingModels.Prompt(model, 1);
         var result = ContrastiveSearch.Run(model, prompt, new ContrastiveSearchOptions { Alpha = 0.5f, TopK = 5, MaxNewTokens = 30 });
         Assert.Equal(30, result.Tokens.Length);
+        // Parting from greedy means some step kept a candidate other than the first, whose cache slot had to move.
+        var greedy = GreedySearch.Run(model, prompt, new GreedySearchOptions { MaxNewTokens = 30 });
+        Assert.NotEqual(greedy.Tokens, result.Tokens);
         Assert.Equal(SearchAssertions.TeacherForcedLogProb(model, prompt, result.Tokens), result.SumLogProb, 1e-3);
     }
 
