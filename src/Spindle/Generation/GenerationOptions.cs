@@ -1,3 +1,4 @@
+using Spindle.Decoding;
 using Spindle.Sampling;
 
 namespace Spindle.Generation;
@@ -34,6 +35,15 @@ public sealed record GenerationOptions
     /// per-token strategies (a search decoder can drive <see cref="SpindleModel"/>'s session itself).
     /// </summary>
     public Func<SpindleModel, GenerationOptions, ITokenSelector>? SelectorFactory { get; init; }
+
+    /// <summary>
+    /// Beam search (or diverse beam search with <see cref="DiverseBeamSearchOptions"/>) instead of sampling; the best
+    /// hypothesis is delivered. Its MaxNewTokens and StopTokens are taken from these options and the vocabulary.
+    /// </summary>
+    public BeamSearchOptions? Beam { get; init; }
+
+    /// <summary>Contrastive search instead of sampling; MaxNewTokens and StopTokens as for <see cref="Beam"/>.</summary>
+    public ContrastiveSearchOptions? Contrastive { get; init; }
 
     internal SamplingOptions EffectiveSampling => Seed is { } s ? Sampling with { Seed = s } : Sampling;
 }

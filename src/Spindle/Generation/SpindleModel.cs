@@ -122,9 +122,17 @@ public sealed class SpindleModel : IDisposable
         if (options.MaxTokens < 0) throw new ArgumentOutOfRangeException(nameof(options), "MaxTokens must be ≥ 0");
         if (options.TopLogprobs < 0) throw new ArgumentOutOfRangeException(nameof(options), "TopLogprobs must be ≥ 0");
 
+        if (options.Beam is not null && options.Contrastive is not null)
+            throw new ArgumentException("choose beam search or contrastive search, not both", nameof(options));
+
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (options.Beam is not null || options.Contrastive is not null)
+            {
+                foreach (var chunk in SearchGeneration.Run(this, promptTokens, options, cancellationToken)) yield return chunk;
+                yield break;
+            }
             var selector = options.SelectorFactory?.Invoke(this, options) ?? new SamplerChainSelector(CreateSamplerChain(options));
             for (int i = 0; i < promptTokens.Count; i++) selector.Accept(promptTokens[i]);
 
