@@ -21,6 +21,18 @@ internal static class BenchCommand
         var generate = new Option<int>("--n-gen", "-n") { Description = "Tokens generated one at a time (0 skips the tg test)", DefaultValueFactory = _ => 64 };
         var repetitions = new Option<int>("--repetitions", "-r") { Description = "Timed repetitions of each test (after one warm-up)", DefaultValueFactory = _ => 5 };
         var seed = new Option<int>("--seed") { Description = "Seed of the random prompt and first token", DefaultValueFactory = _ => 1234 };
+        var warmup = new Option<double>("--max-warmup") { Description = "After one warm-up run, keep warming up until the JIT has settled, for at most this many seconds (0: one run, as llama-bench)", DefaultValueFactory = _ => 20.0 };
+        warmup.Validators.Add(r =>
+        {
+            try
+            {
+                if (!(r.GetValueOrDefault<double>() >= 0)) r.AddError("--max-warmup must not be negative");
+            }
+            catch (InvalidOperationException)
+            {
+                // not a number: the parser reports that itself
+            }
+        });
         var threads = ModelCommandOptions.Threads();
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table" };
         ModelCommandOptions.AtLeast(prompt, 0);
@@ -28,7 +40,7 @@ internal static class BenchCommand
         ModelCommandOptions.AtLeast(repetitions, 1);
 
         var command = new Command("bench", "Measure prompt-processing and generation speed (tokens/s) and memory, like llama-bench");
-        foreach (var o in new Option[] { model, prompt, generate, threads, repetitions, seed, json }) command.Options.Add(o);
+        foreach (var o in new Option[] { model, prompt, generate, threads, repetitions, warmup, seed, json }) command.Options.Add(o);
         command.SetAction(parse =>
         {
             var options = new ModelBenchmarkOptions
@@ -37,6 +49,7 @@ internal static class BenchCommand
                 GenerateTokens = parse.GetValue(generate),
                 Repetitions = parse.GetValue(repetitions),
                 Seed = parse.GetValue(seed),
+                MaximumWarmupTime = TimeSpan.FromSeconds(parse.GetValue(warmup)),
             };
             if (options.PromptTokens == 0 && options.GenerateTokens == 0) throw new CliException("-p 0 and -n 0 leave nothing to measure");
             string path = ModelPathResolver.Resolve(parse.GetValue(model));
@@ -44,13 +57,13 @@ internal static class BenchCommand
             using var loaded = ModelCommandOptions.Load(path, parse.GetValue(threads));
             var result = ModelBenchmark.Run(loaded, options, before);
             if (parse.GetValue(json)) context.Out.WriteLine(ToJson(path, result));
-            else WriteTable(context.CreateConsole(), path, result);
+            else WriteTable(context.CreateConsole(), path, result, options.MaximumWarmupTime.TotalSeconds);
             return 0;
         });
         return command;
     }
 
-    private static void WriteTable(IAnsiConsole console, string path, ModelBenchmarkResult r)
+    private static void WriteTable(IAnsiConsole console, string path, ModelBenchmarkResult r, double warmupSeconds)
     {
         var table = new Table().Border(TableBorder.Markdown);
         table.AddColumn("model");
@@ -77,7 +90,8 @@ internal static class BenchCommand
             mix.Append(mix.Length == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"{share.Type} {share.TensorCount} tensors {Size(share.ByteLength)}");
         console.WriteLine($"model: {path}");
         console.WriteLine($"types: {mix}");
-        console.WriteLine($"repetitions: {r.Repetitions} (median; one warm-up run excluded)");
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"repetitions: {r.Repetitions} per test, median reported; warm-up excluded (≥ 1 run, then until the JIT settles, ≤ {warmupSeconds:0.##} s)"));
         if (r.PeakResidentBytes is long peak)
         {
             string phase = r.PeakPhase == "tg" ? "decode" : "prompt processing";

@@ -10,7 +10,7 @@ public class BenchCommandTests
     [InlineData("conformance/llama.q4_k_m.gguf")]
     public void Json_reports_positive_throughput_and_memory(string model)
     {
-        var r = CliRunner.Run("bench", "-m", SharedData.PathOf(model.Split('/')), "-p", "8", "-n", "4", "-r", "2", "-t", "2", "--json");
+        var r = CliRunner.Run("bench", "-m", SharedData.PathOf(model.Split('/')), "-p", "8", "-n", "4", "-r", "2", "-t", "2", "--max-warmup", "1", "--json");
         Assert.True(r.ExitCode == 0, r.Error);
         using var json = JsonDocument.Parse(r.Out);
         var root = json.RootElement;
@@ -36,7 +36,7 @@ public class BenchCommandTests
     [Fact]
     public void Q4_K_M_type_mix_lists_both_k_quants()
     {
-        var r = CliRunner.Run("bench", "-m", SharedData.PathOf("conformance", "llama.q4_k_m.gguf"), "-p", "4", "-n", "0", "-r", "1", "--json");
+        var r = CliRunner.Run("bench", "-m", SharedData.PathOf("conformance", "llama.q4_k_m.gguf"), "-p", "4", "-n", "0", "-r", "1", "--max-warmup", "0", "--json");
         Assert.True(r.ExitCode == 0, r.Error);
         using var json = JsonDocument.Parse(r.Out);
         var types = json.RootElement.GetProperty("type_mix").EnumerateArray().Select(e => e.GetProperty("type").GetString()).ToList();
@@ -47,7 +47,7 @@ public class BenchCommandTests
     [Fact]
     public void Zero_skips_a_test()
     {
-        var r = CliRunner.Run("bench", "-m", SharedData.PathOf("models", "stories260K", "stories260K.q8_0.gguf"), "-p", "0", "-n", "3", "-r", "1", "--json");
+        var r = CliRunner.Run("bench", "-m", SharedData.PathOf("models", "stories260K", "stories260K.q8_0.gguf"), "-p", "0", "-n", "3", "-r", "1", "--max-warmup", "0", "--json");
         Assert.True(r.ExitCode == 0, r.Error);
         using var json = JsonDocument.Parse(r.Out);
         Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("pp_tokens_per_s").ValueKind);
@@ -57,7 +57,7 @@ public class BenchCommandTests
     [Fact]
     public void Table_names_model_threads_and_tests()
     {
-        var r = CliRunner.Run("bench", "-m", SharedData.PathOf("models", "stories260K", "stories260K.q8_0.gguf"), "-p", "4", "-n", "2", "-r", "1", "-t", "1");
+        var r = CliRunner.Run("bench", "-m", SharedData.PathOf("models", "stories260K", "stories260K.q8_0.gguf"), "-p", "4", "-n", "2", "-r", "1", "-t", "1", "--max-warmup", "0");
         Assert.True(r.ExitCode == 0, r.Error);
         Assert.Contains("pp4", r.Out);
         Assert.Contains("tg2", r.Out);
@@ -72,6 +72,7 @@ public class BenchCommandTests
     [InlineData("-r", "0", "--repetitions must be at least 1")]
     [InlineData("-t", "0", "--threads must be at least 1")]
     [InlineData("-p", "many", "many")]
+    [InlineData("--max-warmup", "-1", "--max-warmup must not be negative")]
     public void Bad_arguments_are_usage_errors(string option, string value, string message)
     {
         var r = CliRunner.Run("bench", "-m", SharedData.PathOf("models", "stories260K", "stories260K.f32.gguf"), option + "=" + value);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
+using System.Runtime;
 using Spindle.Caching;
 
 namespace Spindle.Models.Benchmarking;
@@ -88,7 +89,7 @@ public static class ModelBenchmark
 
     private static ThroughputSummary Measure(ModelBenchmarkOptions options, int tokenCount, Action run)
     {
-        for (int i = 0; i < options.WarmupRuns; i++) run();
+        Warmup(options, run);
         var seconds = new double[options.Repetitions];
         for (int r = 0; r < seconds.Length; r++)
         {
@@ -97,6 +98,28 @@ public static class ModelBenchmark
             seconds[r] = Stopwatch.GetElapsedTime(begin).TotalSeconds;
         }
         return ThroughputSummary.FromSeconds(tokenCount, seconds);
+    }
+
+    /// <summary>The fixed warm-up runs, then more while the JIT is still replacing code (see <see cref="ModelBenchmarkOptions.MaximumWarmupTime"/>).</summary>
+    private static void Warmup(ModelBenchmarkOptions options, Action run)
+    {
+        long start = Stopwatch.GetTimestamp(), quietSince = start;
+        long compiled = JitInfo.GetCompiledMethodCount();
+        for (int i = 0; ; i++)
+        {
+            if (i >= options.WarmupRuns)
+            {
+                if (i == 0 || Stopwatch.GetElapsedTime(start) >= options.MaximumWarmupTime) return;
+                if (Stopwatch.GetElapsedTime(quietSince) >= options.JitQuietTime) return;
+            }
+            run();
+            long now = JitInfo.GetCompiledMethodCount();
+            if (now != compiled)
+            {
+                compiled = now;
+                quietSince = Stopwatch.GetTimestamp();
+            }
+        }
     }
 
     private static long CountParameters(Model model)
