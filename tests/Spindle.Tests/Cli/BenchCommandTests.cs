@@ -99,4 +99,16 @@ public class BenchCommandTests
         Assert.Single(r.ErrorLines);
         Assert.Contains(vocab, r.Error);
     }
+
+    [Fact]
+    public void Help_lists_logits_and_bench()
+    {
+        var r = CliRunner.Run("--help");
+        Assert.Contains("logits", r.Out);
+        Assert.Contains("bench", r.Out);
+        var bench = CliRunner.Run("bench", "--help");
+        Assert.Equal(0, bench.ExitCode);
+        foreach (string option in new[] { "--n-prompt", "--n-gen", "--threads", "--repetitions", "--json", "--model" })
+            Assert.Contains(option, bench.Out);
+    }
 }
