@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Spindle.Cli.Commands;
 using Spindle.Models;
 
 namespace Spindle.Cli;
@@ -11,15 +12,8 @@ internal static class ModelCommandOptions
         Description = $"Path to a GGUF model (default: ${ModelPathResolver.EnvironmentVariable}, else the TinyStories 656K q8_0 model beside the repository)",
     };
 
-    public static Option<int> Threads(params string[] aliases)
-    {
-        var option = new Option<int>("--threads", aliases.Length == 0 ? ["-t"] : aliases)
-        {
-            Description = "Worker threads (default: the number of cores)",
-            DefaultValueFactory = _ => Environment.ProcessorCount,
-        };
-        return AtLeast(option, 1);
-    }
+    /// <summary>The shared --threads/-t option (default: the core count), checked at parse time.</summary>
+    public static Option<int> Threads() => AtLeast(CommandOptions.Threads(), 1);
 
     /// <summary>Adds a check that the option's value is at least <paramref name="minimum"/>.</summary>
     public static Option<int> AtLeast(Option<int> option, int minimum)

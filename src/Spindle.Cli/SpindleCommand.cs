@@ -24,6 +24,8 @@ public static class SpindleCommand
         root.Subcommands.Add(DetokenizeCommand.Create(context));
         root.Subcommands.Add(LogitsCommand.Create(context));
         root.Subcommands.Add(BenchCommand.Create(context));
+        root.Subcommands.Add(QuantizeCommand.Create(context));
+        root.Subcommands.Add(SynthCommand.Create(context));
 
         ParseResult parsed = root.Parse(args);
         bool wantsVerbose = parsed.GetValue(verbose);

@@ -29,14 +29,14 @@ public class KQuantMatVecBenchmarks
     private byte[] _weights = null!;
     private byte[] _activation = null!;
     private float[] _output = null!;
-    private KQuantIsa _isa;
+    private KernelIsa _isa;
 
     [GlobalSetup]
     public void Setup()
     {
         var rng = new Random(1);
         _kernel = (KQuantKernel)WeightKernels.For(Type);
-        _isa = Enum.Parse<KQuantIsa>(Tier);
+        _isa = Enum.Parse<KernelIsa>(Tier);
         var x = new float[Rows * RowLength];
         for (int i = 0; i < x.Length; i++) x[i] = rng.NextSingle() * 2 - 1;
         _weights = new byte[GgmlTypeInfo.ByteLength(Type, x.Length)];

@@ -78,6 +78,76 @@ public sealed class KvCache
 
     public void Clear() => Count = 0;
 
+    /// <summary>
+    /// Makes <paramref name="destination"/> hold this cache's slots: slots before <paramref name="fromSlot"/> are kept as
+    /// they are (the caller knows they already match, e.g. a shared prompt), slots [fromSlot, Count) are copied and the
+    /// destination's count becomes <see cref="Count"/>. Cost: (Count − fromSlot) × layers × (key + value width) elements,
+    /// which is why beam search passes the length of the prefix two beams share.
+    /// </summary>
+    public void CopyTo(KvCache destination, int fromSlot = 0)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        if (ReferenceEquals(destination, this)) throw new ArgumentException("a cache cannot be copied onto itself", nameof(destination));
+        if (destination.LayerCount != LayerCount || destination.KeyWidth != KeyWidth || destination.ValueWidth != ValueWidth
+            || destination.Type != Type)
+            throw new ArgumentException("the destination cache has a different shape or type", nameof(destination));
+        ArgumentOutOfRangeException.ThrowIfNegative(fromSlot);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(fromSlot, Math.Min(Count, destination.Count), nameof(fromSlot));
+        if (Count > destination.Capacity)
+            throw new KvCacheFullException($"cannot copy {Count} slots into a cache of {destination.Capacity}");
+        int slots = Count - fromSlot;
+        for (int l = 0; l < LayerCount; l++)
+        {
+            if (_keysF16 != null)
+            {
+                _keysF16[l].AsSpan(fromSlot * KeyWidth, slots * KeyWidth).CopyTo(destination._keysF16![l].AsSpan(fromSlot * KeyWidth));
+                _valuesF16![l].AsSpan(fromSlot * ValueWidth, slots * ValueWidth).CopyTo(destination._valuesF16![l].AsSpan(fromSlot * ValueWidth));
+            }
+            else
+            {
+                _keysF32![l].AsSpan(fromSlot * KeyWidth, slots * KeyWidth).CopyTo(destination._keysF32![l].AsSpan(fromSlot * KeyWidth));
+                _valuesF32![l].AsSpan(fromSlot * ValueWidth, slots * ValueWidth).CopyTo(destination._valuesF32![l].AsSpan(fromSlot * ValueWidth));
+            }
+        }
+        _positions.AsSpan(fromSlot, slots).CopyTo(destination._positions.AsSpan(fromSlot));
+        destination.Count = Count;
+    }
+
+    /// <summary>A new cache (of <paramref name="capacity"/> slots, this one's by default) holding a copy of this one's slots.</summary>
+    public KvCache Fork(int? capacity = null)
+    {
+        var fork = new KvCache(LayerCount, capacity ?? Capacity, KeyWidth, ValueWidth, Type);
+        CopyTo(fork);
+        return fork;
+    }
+
+    /// <summary>
+    /// Overwrites used slot <paramref name="destination"/> with slot <paramref name="source"/> (key, value and position),
+    /// e.g. to keep the chosen one of several candidates evaluated side by side before truncating the rest.
+    /// </summary>
+    public void CopySlot(int source, int destination)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(source);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(source, Count);
+        ArgumentOutOfRangeException.ThrowIfNegative(destination);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(destination, Count);
+        if (source == destination) return;
+        for (int l = 0; l < LayerCount; l++)
+        {
+            if (_keysF16 != null)
+            {
+                _keysF16[l].AsSpan(source * KeyWidth, KeyWidth).CopyTo(_keysF16[l].AsSpan(destination * KeyWidth));
+                _valuesF16![l].AsSpan(source * ValueWidth, ValueWidth).CopyTo(_valuesF16[l].AsSpan(destination * ValueWidth));
+            }
+            else
+            {
+                _keysF32![l].AsSpan(source * KeyWidth, KeyWidth).CopyTo(_keysF32[l].AsSpan(destination * KeyWidth));
+                _valuesF32![l].AsSpan(source * ValueWidth, ValueWidth).CopyTo(_valuesF32[l].AsSpan(destination * ValueWidth));
+            }
+        }
+        _positions[destination] = _positions[source];
+    }
+
     /// <summary>Throws unless <paramref name="additional"/> more slots fit.</summary>
     public void EnsureRoom(int additional)
     {

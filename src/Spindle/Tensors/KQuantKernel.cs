@@ -27,7 +27,7 @@ public abstract class KQuantKernel : WeightKernel
         Dot(row, activation, rowLength, KQuantDispatch.Current);
 
     /// <summary><see cref="Dot(ReadOnlySpan{byte}, ReadOnlySpan{byte}, int)"/> on a chosen tier (tests run every tier).</summary>
-    internal float Dot(ReadOnlySpan<byte> row, ReadOnlySpan<byte> activation, int rowLength, KQuantIsa isa)
+    internal float Dot(ReadOnlySpan<byte> row, ReadOnlySpan<byte> activation, int rowLength, KernelIsa isa)
     {
         int blocks = rowLength / KQuantMath.QK_K;
         if (rowLength % KQuantMath.QK_K != 0 || row.Length < blocks * BlockBytes || activation.Length < blocks * BlockQ8_K.ByteLength)
@@ -37,7 +37,7 @@ public abstract class KQuantKernel : WeightKernel
     }
 
     /// <summary>Dot product of <paramref name="blocks"/> weight blocks with as many Q8_K blocks, lengths already checked.</summary>
-    private protected abstract float DotBlocks(ReadOnlySpan<byte> row, ReadOnlySpan<byte> activation, int blocks, KQuantIsa isa);
+    private protected abstract float DotBlocks(ReadOnlySpan<byte> row, ReadOnlySpan<byte> activation, int blocks, KernelIsa isa);
 
     public sealed override void MatMul(
         ReadOnlySpan<byte> weightRows, int rowCount, int rowLength,
@@ -48,7 +48,7 @@ public abstract class KQuantKernel : WeightKernel
     internal void MatMul(
         ReadOnlySpan<byte> weightRows, int rowCount, int rowLength,
         ReadOnlySpan<byte> activations, int tokenCount,
-        Span<float> output, int outputStride, KQuantIsa isa)
+        Span<float> output, int outputStride, KernelIsa isa)
     {
         int blocks = rowLength / KQuantMath.QK_K;
         int rowBytes = blocks * BlockBytes;
@@ -87,14 +87,14 @@ public abstract class KQuantKernel : WeightKernel
     }
 
     /// <summary>Whether <see cref="DotBlocks4"/> is implemented for <paramref name="isa"/>.</summary>
-    private protected virtual bool HasFourTokenPath(KQuantIsa isa) => false;
+    private protected virtual bool HasFourTokenPath(KernelIsa isa) => false;
 
     /// <summary>
     /// One weight row against four consecutive activation rows (<paramref name="activationBytes"/> apart): each weight
     /// block is unpacked once and used four times. Results equal four <see cref="DotBlocks"/> calls bit for bit.
     /// </summary>
     private protected virtual void DotBlocks4(ReadOnlySpan<byte> row, ReadOnlySpan<byte> activations, int activationBytes,
-        int blocks, KQuantIsa isa, Span<float> results) => throw new NotSupportedException();
+        int blocks, KernelIsa isa, Span<float> results) => throw new NotSupportedException();
 
     [DoesNotReturn]
     private protected void ThrowBadLength(int rowLength) =>

@@ -21,10 +21,10 @@ public sealed class Q3_KKernel : KQuantKernel
 
     public override void DequantizeRow(ReadOnlySpan<byte> row, Span<float> destination) => Q3_KReference.Dequantize(row, destination);
 
-    private protected override float DotBlocks(ReadOnlySpan<byte> row, ReadOnlySpan<byte> activation, int blocks, KQuantIsa isa) => isa switch
+    private protected override float DotBlocks(ReadOnlySpan<byte> row, ReadOnlySpan<byte> activation, int blocks, KernelIsa isa) => isa switch
     {
-        KQuantIsa.Avx512 => DotAvx512(ref MemoryMarshal.GetReference(row), ref MemoryMarshal.GetReference(activation), blocks),
-        KQuantIsa.Avx2 => DotAvx2(ref MemoryMarshal.GetReference(row), ref MemoryMarshal.GetReference(activation), blocks),
+        KernelIsa.Avx512 => DotAvx512(ref MemoryMarshal.GetReference(row), ref MemoryMarshal.GetReference(activation), blocks),
+        KernelIsa.Avx2 => DotAvx2(ref MemoryMarshal.GetReference(row), ref MemoryMarshal.GetReference(activation), blocks),
         _ => Q3_KReference.Dot(row, activation),
     };
 

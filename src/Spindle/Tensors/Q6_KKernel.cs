@@ -21,10 +21,10 @@ public sealed class Q6_KKernel : KQuantKernel
 
     public override void DequantizeRow(ReadOnlySpan<byte> row, Span<float> destination) => Q6_KReference.Dequantize(row, destination);
 
-    private protected override float DotBlocks(ReadOnlySpan<byte> row, ReadOnlySpan<byte> activation, int blocks, KQuantIsa isa) => isa switch
+    private protected override float DotBlocks(ReadOnlySpan<byte> row, ReadOnlySpan<byte> activation, int blocks, KernelIsa isa) => isa switch
     {
-        KQuantIsa.Avx512 => DotAvx512(ref MemoryMarshal.GetReference(row), ref MemoryMarshal.GetReference(activation), blocks),
-        KQuantIsa.Avx2 => DotAvx2(ref MemoryMarshal.GetReference(row), ref MemoryMarshal.GetReference(activation), blocks),
+        KernelIsa.Avx512 => DotAvx512(ref MemoryMarshal.GetReference(row), ref MemoryMarshal.GetReference(activation), blocks),
+        KernelIsa.Avx2 => DotAvx2(ref MemoryMarshal.GetReference(row), ref MemoryMarshal.GetReference(activation), blocks),
         _ => Q6_KReference.Dot(row, activation),
     };
 
@@ -79,10 +79,10 @@ public sealed class Q6_KKernel : KQuantKernel
         }
     }
 
-    private protected override bool HasFourTokenPath(KQuantIsa isa) => isa == KQuantIsa.Avx512;
+    private protected override bool HasFourTokenPath(KernelIsa isa) => isa == KernelIsa.Avx512;
 
     private protected override void DotBlocks4(ReadOnlySpan<byte> row, ReadOnlySpan<byte> activations, int activationBytes,
-        int blocks, KQuantIsa isa, Span<float> results)
+        int blocks, KernelIsa isa, Span<float> results)
     {
         ref byte x = ref MemoryMarshal.GetReference(row);
         ref byte y0 = ref MemoryMarshal.GetReference(activations);

@@ -13,7 +13,7 @@ public sealed class KQuantKernelTests
     {
         var data = new TheoryData<GgmlType, string>();
         foreach (var t in KQuantReferences.WeightTypes)
-            foreach (var isa in new[] { KQuantIsa.Scalar, KQuantIsa.Avx2, KQuantIsa.Avx512 })
+            foreach (var isa in new[] { KernelIsa.Scalar, KernelIsa.Avx2, KernelIsa.Avx512 })
                 data.Add(t, isa.ToString());
         return data;
     }
@@ -72,7 +72,7 @@ public sealed class KQuantKernelTests
     [MemberData(nameof(TypesAndTiers))]
     public void TierMatchesScalarReferenceOnRandomBlocks(GgmlType type, string tier)
     {
-        var isa = Enum.Parse<KQuantIsa>(tier);
+        var isa = Enum.Parse<KernelIsa>(tier);
         var rng = new Random(1234 + (int)type);
         var kernel = Kernel(type);
         for (int blocks = 1; blocks <= 13; blocks++)
@@ -91,7 +91,7 @@ public sealed class KQuantKernelTests
     [MemberData(nameof(TypesAndTiers))]
     public void TierMatchesScalarReferenceOnQuantizedWeights(GgmlType type, string tier)
     {
-        var isa = Enum.Parse<KQuantIsa>(tier);
+        var isa = Enum.Parse<KernelIsa>(tier);
         var rng = new Random(99 + (int)type);
         var kernel = Kernel(type);
         for (int blocks = 1; blocks <= 13; blocks++)
@@ -133,7 +133,7 @@ public sealed class KQuantKernelTests
     [MemberData(nameof(TypesAndTiers))]
     public void MatMulEqualsRowByRowDots(GgmlType type, string tier)
     {
-        var isa = Enum.Parse<KQuantIsa>(tier);
+        var isa = Enum.Parse<KernelIsa>(tier);
         var rng = new Random(5 + (int)type);
         var kernel = Kernel(type);
         const int rows = 37, tokens = 9, blocks = 3, n = blocks * 256, stride = rows + 3;

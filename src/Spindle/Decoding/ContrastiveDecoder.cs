@@ -1,0 +1,154 @@
+using System.Numerics.Tensors;
+using Spindle.Caching;
+using Spindle.Models;
+
+namespace Spindle.Decoding;
+
+/// <summary>
+/// The state of one contrastive search. Each step evaluates the k most probable next tokens in one forward pass, side by
+/// side after the context: they occupy cache slots [L, L + k) at the same position L, and a tree
+/// <see cref="AttentionMask"/> lets candidate i see the context and itself only. The chosen candidate's key and value
+/// are then moved to slot L and the others dropped, so the cache never holds more than one context.
+/// </summary>
+internal sealed class ContrastiveDecoder
+{
+    // Prompt rows are evaluated in chunks so the all-rows logits buffer stays chunk × n_vocab, not prompt × n_vocab.
+    private const int PrefillChunk = 32;
+
+    private readonly Model _model;
+    private readonly float _alpha;
+    private readonly int _maxNewTokens;
+    private readonly int[] _stops;
+    private readonly KvCache _cache;
+    private readonly AttentionMask _mask;
+    private readonly int _vocab;
+    private readonly int _embedding;
+    private readonly float[] _logits;
+    private readonly float[] _probabilities;
+    private readonly float[] _candidateLogits;
+    private readonly float[] _candidateHidden;
+    private readonly float[] _context;          // unit-length final hidden states of every token so far, rows of n_embd
+    private readonly int[] _candidates;
+    private readonly int[] _candidatePositions;
+    private int _contextCount;
+    private int _generated;
+
+    public ContrastiveDecoder(Model model, ReadOnlySpan<int> prompt, ContrastiveSearchOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (prompt.IsEmpty) throw new ArgumentException("contrastive search needs a prompt of at least one token", nameof(prompt));
+        _model = model;
+        _alpha = options.Alpha;
+        _maxNewTokens = options.MaxNewTokens;
+        _stops = [.. options.StopTokens];
+        _vocab = model.Config.VocabSize;
+        _embedding = model.Config.EmbeddingLength;
+        int k = Math.Min(options.TopK, _vocab);
+        int contextCapacity = prompt.Length + _maxNewTokens;
+        _cache = model.CreateCache(options.CacheType, contextCapacity + k);
+        _mask = new AttentionMask(k, contextCapacity + k);
+        _logits = new float[_vocab];
+        _probabilities = new float[_vocab];
+        _candidates = new int[k];
+        _candidatePositions = new int[k];
+        _candidateLogits = new float[Math.Max(k, PrefillChunk) * _vocab];
+        _candidateHidden = new float[Math.Max(k, PrefillChunk) * _embedding];
+        _context = new float[contextCapacity * _embedding];
+        Prefill(prompt);
+    }
+
+    public bool Finished { get; private set; }
+
+    private void Prefill(ReadOnlySpan<int> prompt)
+    {
+        Span<int> positions = stackalloc int[PrefillChunk];
+        for (int start = 0; start < prompt.Length; start += PrefillChunk)
+        {
+            int n = Math.Min(PrefillChunk, prompt.Length - start);
+            for (int i = 0; i < n; i++) positions[i] = start + i;
+            _model.Forward(prompt.Slice(start, n), positions.Slice(0, n), _cache, _candidateLogits, LogitsSelection.All, _candidateHidden);
+            for (int i = 0; i < n; i++) AppendContext(_candidateHidden.AsSpan(i * _embedding, _embedding));
+            if (start + n == prompt.Length) _candidateLogits.AsSpan((n - 1) * _vocab, _vocab).CopyTo(_logits);
+        }
+    }
+
+    /// <summary>Chooses, evaluates and keeps the next token.</summary>
+    public ContrastiveToken Step()
+    {
+        if (Finished) throw new InvalidOperationException("the search has finished");
+        int k = TopTokens.Select(_logits, _candidates);
+        Softmax(_logits, _probabilities);
+
+        int contextLength = _cache.Count;
+        _mask.Reset();
+        for (int i = 0; i < k; i++)
+        {
+            _mask.AllowPrefix(i, contextLength);
+            _mask.Allow(i, contextLength + i);
+            _candidatePositions[i] = contextLength;
+        }
+        _model.Forward(_candidates.AsSpan(0, k), _candidatePositions.AsSpan(0, k), _cache, _candidateLogits,
+            LogitsSelection.All, _candidateHidden, _mask);
+
+        int best = 0;
+        float bestScore = float.NegativeInfinity, bestPenalty = 0f;
+        for (int i = 0; i < k; i++)
+        {
+            var hidden = _candidateHidden.AsSpan(i * _embedding, _embedding);
+            Normalize(hidden);
+            float penalty = DegenerationPenalty(hidden);
+            float score = (1f - _alpha) * _probabilities[_candidates[i]] - _alpha * penalty;
+            if (i == 0 || score > bestScore)
+            {
+                best = i;
+                bestScore = score;
+                bestPenalty = penalty;
+            }
+        }
+
+        // Keep the winner's key/value at slot L, drop the other candidates.
+        _cache.CopySlot(contextLength + best, contextLength);
+        _cache.Truncate(contextLength + 1);
+        AppendContext(_candidateHidden.AsSpan(best * _embedding, _embedding));
+        _candidateLogits.AsSpan(best * _vocab, _vocab).CopyTo(_logits);
+
+        int token = _candidates[best];
+        bool isStop = Array.IndexOf(_stops, token) >= 0;
+        _generated++;
+        if (isStop || _generated == _maxNewTokens) Finished = true;
+        return new ContrastiveToken(token, _probabilities[token], bestPenalty, isStop);
+    }
+
+    /// <summary>max_j cos(h, h_j) over the context; <paramref name="unitHidden"/> is already unit length.</summary>
+    private float DegenerationPenalty(ReadOnlySpan<float> unitHidden)
+    {
+        float max = float.NegativeInfinity;
+        for (int j = 0; j < _contextCount; j++)
+            max = MathF.Max(max, TensorPrimitives.Dot(_context.AsSpan(j * _embedding, _embedding), unitHidden));
+        return max;
+    }
+
+    private void AppendContext(ReadOnlySpan<float> hidden)
+    {
+        var row = _context.AsSpan(_contextCount++ * _embedding, _embedding);
+        hidden.CopyTo(row);
+        Normalize(row);
+    }
+
+    private static void Normalize(Span<float> row)
+    {
+        // A zero state has no direction; leaving it zero gives it cosine 0 with everything.
+        float norm = TensorPrimitives.Norm(row);
+        if (norm > 0f) TensorPrimitives.Divide(row, norm, row);
+    }
+
+    private static void Softmax(ReadOnlySpan<float> logits, Span<float> probabilities)
+    {
+        float max = TensorPrimitives.Max(logits);
+        TensorPrimitives.Subtract(logits, max, probabilities);
+        TensorPrimitives.Exp(probabilities, probabilities);
+        TensorPrimitives.Divide(probabilities, TensorPrimitives.Sum(probabilities), probabilities);
+    }
+}
