@@ -1,29 +1,47 @@
 namespace Spindle.Cli;
 
 /// <summary>
-/// Which model a command runs when --model is not given: $SPINDLE_MODEL, else the small TinyStories model in the
-/// reference data beside the repository (../shared/…), looked up from the working directory and then from the
-/// repository that holds the executable, so `spindle generate --prompt …` works from a clone.
+/// Which model a command runs when --model is optional: the option, else the SPINDLE_MODEL environment variable, else
+/// the small TinyStories model beside a clone (../shared/models/... relative to the folder holding Spindle.slnx, found by
+/// walking up from the executable, then from the working directory). Every model-running command resolves its path
+/// here so they all agree, and `spindle generate --prompt …` works straight from a clone.
 /// </summary>
 internal static class ModelPathResolver
 {
     public const string EnvironmentVariable = "SPINDLE_MODEL";
+
+    /// <summary>The default model, relative to the repository root.</summary>
     public const string DefaultRelativePath = "../shared/models/tinystories-656K/tinystories-656K.q8_0.gguf";
 
-    public static string Resolve(string? explicitPath)
+    public static string Resolve(string? explicitPath) =>
+        Resolve(explicitPath, Environment.GetEnvironmentVariable(EnvironmentVariable), AppContext.BaseDirectory);
+
+    /// <summary>The resolution itself, with the environment and the starting folder passed in (tests vary them).</summary>
+    public static string Resolve(string? explicitPath, string? environmentValue, string startDirectory)
     {
-        if (!string.IsNullOrEmpty(explicitPath)) return explicitPath;
-        string? env = Environment.GetEnvironmentVariable(EnvironmentVariable);
-        if (!string.IsNullOrEmpty(env)) return env;
-        string fromWorkingDirectory = Path.GetFullPath(DefaultRelativePath);
-        if (File.Exists(fromWorkingDirectory)) return fromWorkingDirectory;
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
+        if (!string.IsNullOrWhiteSpace(explicitPath)) return explicitPath;
+        if (!string.IsNullOrWhiteSpace(environmentValue))
         {
-            if (!File.Exists(Path.Combine(dir.FullName, "Spindle.slnx"))) continue;
-            string candidate = Path.GetFullPath(Path.Combine(dir.FullName, DefaultRelativePath));
-            if (File.Exists(candidate)) return candidate;
-            break;
+            // A variable naming a missing file is a mistake to report, not a reason to fall back silently.
+            if (!File.Exists(environmentValue))
+                throw new FileNotFoundException($"model file not found: {environmentValue} (from {EnvironmentVariable})", environmentValue);
+            return environmentValue;
         }
-        throw new CliException($"no model given: pass --model PATH or set {EnvironmentVariable} (the default {DefaultRelativePath} was not found)");
+        string? root = FindRepositoryRoot(startDirectory) ?? FindRepositoryRoot(Directory.GetCurrentDirectory());
+        string tried = $"--model not given, {EnvironmentVariable} not set";
+        if (root is null)
+            throw new CliException($"no model: {tried}, and no repository root (a folder with Spindle.slnx) above {startDirectory} to find the default model in; pass --model PATH");
+        string fallback = Path.GetFullPath(Path.Combine(root, DefaultRelativePath));
+        if (!File.Exists(fallback))
+            throw new CliException($"no model: {tried}, and the default {fallback} does not exist; pass --model PATH");
+        return fallback;
+    }
+
+    /// <summary>The nearest folder at or above <paramref name="startDirectory"/> that holds Spindle.slnx.</summary>
+    public static string? FindRepositoryRoot(string startDirectory)
+    {
+        for (var dir = new DirectoryInfo(startDirectory); dir != null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Spindle.slnx"))) return dir.FullName;
+        return null;
     }
 }

@@ -22,6 +22,8 @@ public static class SpindleCommand
         root.Subcommands.Add(InspectCommand.Create(context));
         root.Subcommands.Add(TokenizeCommand.Create(context));
         root.Subcommands.Add(DetokenizeCommand.Create(context));
+        root.Subcommands.Add(LogitsCommand.Create(context));
+        root.Subcommands.Add(BenchCommand.Create(context));
         root.Subcommands.Add(QuantizeCommand.Create(context));
         root.Subcommands.Add(SynthCommand.Create(context));
         root.Subcommands.Add(GenerateCommand.Create(context));

@@ -1,0 +1,179 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Spectre.Console;
+using Spindle.Models.Benchmarking;
+
+namespace Spindle.Cli.Commands;
+
+/// <summary>
+/// `spindle bench [-m MODEL] [-p 128] [-n 64] [-t N] [-r 5] [--json]`: prompt-processing and generation speed as
+/// llama-bench reports them (median of r repetitions after one warm-up), plus peak resident memory while decoding
+/// compared with file size + KV cache.
+/// </summary>
+internal static class BenchCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var model = ModelCommandOptions.Model();
+        var prompt = new Option<int>("--n-prompt", "-p") { Description = "Prompt tokens processed in one batch (0 skips the pp test)", DefaultValueFactory = _ => 128 };
+        var generate = new Option<int>("--n-gen", "-n") { Description = "Tokens generated one at a time (0 skips the tg test)", DefaultValueFactory = _ => 64 };
+        var repetitions = new Option<int>("--repetitions", "-r") { Description = "Timed repetitions of each test (after one warm-up)", DefaultValueFactory = _ => 5 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the random prompt and first token", DefaultValueFactory = _ => 1234 };
+        var warmup = new Option<double>("--max-warmup") { Description = "After one warm-up run, keep warming up until the JIT has settled, for at most this many seconds (0: one run, as llama-bench)", DefaultValueFactory = _ => 20.0 };
+        warmup.Validators.Add(r =>
+        {
+            try
+            {
+                if (!(r.GetValueOrDefault<double>() >= 0)) r.AddError("--max-warmup must not be negative");
+            }
+            catch (InvalidOperationException)
+            {
+                // not a number: the parser reports that itself
+            }
+        });
+        var threads = ModelCommandOptions.Threads();
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table" };
+        ModelCommandOptions.AtLeast(prompt, 0);
+        ModelCommandOptions.AtLeast(generate, 0);
+        ModelCommandOptions.AtLeast(repetitions, 1);
+
+        var command = new Command("bench", "Measure prompt-processing and generation speed (tokens/s) and memory, like llama-bench");
+        foreach (var o in new Option[] { model, prompt, generate, threads, repetitions, warmup, seed, json }) command.Options.Add(o);
+        command.SetAction(parse =>
+        {
+            var options = new ModelBenchmarkOptions
+            {
+                PromptTokens = parse.GetValue(prompt),
+                GenerateTokens = parse.GetValue(generate),
+                Repetitions = parse.GetValue(repetitions),
+                Seed = parse.GetValue(seed),
+                MaximumWarmupTime = TimeSpan.FromSeconds(parse.GetValue(warmup)),
+            };
+            if (options.PromptTokens == 0 && options.GenerateTokens == 0) throw new CliException("-p 0 and -n 0 leave nothing to measure");
+            string path = ModelPathResolver.Resolve(parse.GetValue(model));
+            long? before = ProcessMemory.ResidentBytes();
+            using var loaded = ModelCommandOptions.Load(path, parse.GetValue(threads));
+            var result = ModelBenchmark.Run(loaded, options, before);
+            if (parse.GetValue(json)) context.Out.WriteLine(ToJson(path, result));
+            else WriteTable(context.CreateConsole(), path, result, options.MaximumWarmupTime.TotalSeconds);
+            return 0;
+        });
+        return command;
+    }
+
+    private static void WriteTable(IAnsiConsole console, string path, ModelBenchmarkResult r, double warmupSeconds)
+    {
+        var table = new Table().Border(TableBorder.Markdown);
+        table.AddColumn("model");
+        table.AddColumn(new TableColumn("size").RightAligned());
+        table.AddColumn(new TableColumn("params").RightAligned());
+        table.AddColumn(new TableColumn("threads").RightAligned());
+        table.AddColumn(new TableColumn("test").RightAligned());
+        table.AddColumn(new TableColumn("t/s (median)").RightAligned());
+        table.AddColumn(new TableColumn("± stddev").RightAligned());
+        table.AddColumn(new TableColumn("min … max").RightAligned());
+        string name = $"{r.Architecture} {r.DominantType}";
+        void Row(string test, ThroughputSummary? s)
+        {
+            if (s is null) return;
+            table.AddRow(Markup.Escape(name), Size(r.FileByteLength), Parameters(r.ParameterCount), r.ThreadCount.ToString(CultureInfo.InvariantCulture),
+                test, Rate(s.Median), Rate(s.StandardDeviation), $"{Rate(s.Min)} … {Rate(s.Max)}");
+        }
+        Row($"pp{r.Prompt?.TokenCount}", r.Prompt);
+        Row($"tg{r.Generation?.TokenCount}", r.Generation);
+        console.Write(table);
+
+        var mix = new StringBuilder();
+        foreach (var share in r.TypeMix)
+            mix.Append(mix.Length == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"{share.Type} {share.TensorCount} tensors {Size(share.ByteLength)}");
+        console.WriteLine($"model: {path}");
+        console.WriteLine($"types: {mix}");
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"repetitions: {r.Repetitions} per test, median reported; warm-up excluded (≥ 1 run, then until the JIT settles, ≤ {warmupSeconds:0.##} s)"));
+        if (r.PeakResidentBytes is long peak)
+        {
+            string phase = r.PeakPhase == "tg" ? "decode" : "prompt processing";
+            string scope = r.PeakCoversOnlyMeasuredPhase ? "" : " (process lifetime: the peak could not be reset)";
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"peak resident during {phase}: {Size(peak)} = {r.ResidentRatio:0.00} × (file {Size(r.FileByteLength)} + KV cache {Size(r.KvCacheByteLength)}){scope}; goal ≤ 1.15"));
+            if (r.ResidentBeforeLoadBytes is long before)
+                console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  of which the runtime before loading: {Size(before)}; the rest is {r.ModelResidentRatio:0.00} × (file + KV cache)"));
+        }
+    }
+
+    private static string ToJson(string path, ModelBenchmarkResult r)
+    {
+        var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("model", path);
+            w.WriteString("architecture", r.Architecture);
+            w.WriteString("model_type", r.DominantType);
+            w.WriteNumber("model_size_bytes", r.FileByteLength);
+            w.WriteNumber("model_parameters", r.ParameterCount);
+            w.WriteStartArray("type_mix");
+            foreach (var share in r.TypeMix)
+            {
+                w.WriteStartObject();
+                w.WriteString("type", share.Type.ToString());
+                w.WriteNumber("tensors", share.TensorCount);
+                w.WriteNumber("bytes", share.ByteLength);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteNumber("threads", r.ThreadCount);
+            w.WriteNumber("repetitions", r.Repetitions);
+            WriteTest(w, "pp", r.Prompt);
+            WriteTest(w, "tg", r.Generation);
+            w.WriteNumber("kv_cache_bytes", r.KvCacheByteLength);
+            WriteNullable(w, "peak_rss_bytes", r.PeakResidentBytes);
+            if (r.PeakPhase is null) w.WriteNull("peak_rss_phase");
+            else w.WriteString("peak_rss_phase", r.PeakPhase);
+            w.WriteBoolean("peak_rss_reset", r.PeakCoversOnlyMeasuredPhase);
+            if (r.ResidentRatio is double ratio) w.WriteNumber("rss_to_file_plus_kv_ratio", Math.Round(ratio, 4));
+            else w.WriteNull("rss_to_file_plus_kv_ratio");
+            WriteNullable(w, "rss_before_load_bytes", r.ResidentBeforeLoadBytes);
+            if (r.ModelResidentRatio is double modelRatio) w.WriteNumber("rss_above_baseline_to_file_plus_kv_ratio", Math.Round(modelRatio, 4));
+            else w.WriteNull("rss_above_baseline_to_file_plus_kv_ratio");
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static void WriteTest(Utf8JsonWriter w, string prefix, ThroughputSummary? s)
+    {
+        w.WriteNumber($"{prefix}_tokens", s?.TokenCount ?? 0);
+        if (s is null)
+        {
+            w.WriteNull($"{prefix}_tokens_per_s");
+            return;
+        }
+        w.WriteNumber($"{prefix}_tokens_per_s", Math.Round(s.Median, 3));
+        w.WriteNumber($"{prefix}_min_tokens_per_s", Math.Round(s.Min, 3));
+        w.WriteNumber($"{prefix}_max_tokens_per_s", Math.Round(s.Max, 3));
+        w.WriteNumber($"{prefix}_stddev_tokens_per_s", Math.Round(s.StandardDeviation, 3));
+        w.WriteStartArray($"{prefix}_samples_tokens_per_s");
+        foreach (double v in s.TokensPerSecond) w.WriteNumberValue(Math.Round(v, 3));
+        w.WriteEndArray();
+    }
+
+    private static void WriteNullable(Utf8JsonWriter w, string name, long? value)
+    {
+        if (value is long v) w.WriteNumber(name, v);
+        else w.WriteNull(name);
+    }
+
+    private static string Rate(double v) => v.ToString("0.00", CultureInfo.InvariantCulture);
+
+    private static string Size(long bytes) => bytes >= 1L << 30
+        ? (bytes / (double)(1L << 30)).ToString("0.00 'GiB'", CultureInfo.InvariantCulture)
+        : (bytes / (double)(1L << 20)).ToString("0.00 'MiB'", CultureInfo.InvariantCulture);
+
+    private static string Parameters(long count) => count >= 1_000_000_000
+        ? (count / 1e9).ToString("0.00 'B'", CultureInfo.InvariantCulture)
+        : (count / 1e6).ToString("0.00 'M'", CultureInfo.InvariantCulture);
+}

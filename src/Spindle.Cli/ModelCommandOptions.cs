@@ -1,0 +1,58 @@
+using System.CommandLine;
+using Spindle.Cli.Commands;
+using Spindle.Models;
+
+namespace Spindle.Cli;
+
+/// <summary>The options every model-running command shares (--model, --threads) and loading a model from them.</summary>
+internal static class ModelCommandOptions
+{
+    public static Option<string?> Model() => new("--model", "-m")
+    {
+        Description = $"Path to a GGUF model (default: ${ModelPathResolver.EnvironmentVariable}, else the TinyStories 656K q8_0 model beside the repository)",
+    };
+
+    /// <summary>The shared --threads/-t option (default: the core count), checked at parse time.</summary>
+    public static Option<int> Threads() => AtLeast(CommandOptions.Threads(), 1);
+
+    /// <summary>Adds a check that the option's value is at least <paramref name="minimum"/>.</summary>
+    public static Option<int> AtLeast(Option<int> option, int minimum)
+    {
+        option.Validators.Add(result =>
+        {
+            int value;
+            try
+            {
+                value = result.GetValueOrDefault<int>();
+            }
+            catch (InvalidOperationException)
+            {
+                return; // not a number: the parser reports that itself
+            }
+            if (value < minimum)
+                result.AddError(minimum == 0 ? $"{option.Name} must not be negative" : $"{option.Name} must be at least {minimum}");
+        });
+        return option;
+    }
+
+    /// <summary>Loads the resolved model; a file the loader rejects is reported with its path.</summary>
+    public static Model Load(string? modelOption, int threads)
+    {
+        string path = ModelPathResolver.Resolve(modelOption);
+        var file = ModelFiles.Open(path);
+        try
+        {
+            return Models.Model.Load(file, new ModelOptions { ThreadCount = threads }, ownsFile: true);
+        }
+        catch (ModelFormatException ex)
+        {
+            file.Dispose();
+            throw new NotSupportedException($"{path}: cannot run this model: {ex.Message}", ex);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+}
