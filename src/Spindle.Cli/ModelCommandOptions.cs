@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Spindle.Cli.Commands;
+using Spindle.Generation;
+using Spindle.Gguf;
 using Spindle.Models;
 
 namespace Spindle.Cli;
@@ -33,6 +35,26 @@ internal static class ModelCommandOptions
                 result.AddError(minimum == 0 ? $"{option.Name} must not be negative" : $"{option.Name} must be at least {minimum}");
         });
         return option;
+    }
+
+    public static Option<int?> ContextSize() =>
+        new("--ctx-size", "-c") { Description = "Context length in tokens (default: the model's)" };
+
+    /// <summary>Loads the resolved model with its tokenizer and chat template, for the generating commands.</summary>
+    public static SpindleModel LoadSpindle(string? modelPath, int threads, int? contextLength = null)
+    {
+        if (contextLength is < 1) throw new CliException($"--ctx-size must be ≥ 1, not {contextLength}");
+        string path = ModelPathResolver.Resolve(modelPath);
+        if (Directory.Exists(path)) throw new CliException($"model path is a directory, not a GGUF file: {path}");
+        if (!File.Exists(path)) throw new FileNotFoundException($"model file not found: {path}", path);
+        try
+        {
+            return SpindleModel.Load(path, new SpindleModelOptions { ThreadCount = threads, ContextLength = contextLength });
+        }
+        catch (GgufFormatException ex)
+        {
+            throw new GgufFormatException($"{path}: {ex.Message}");
+        }
     }
 
     /// <summary>Loads the resolved model; a file the loader rejects is reported with its path.</summary>

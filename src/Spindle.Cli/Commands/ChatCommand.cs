@@ -17,11 +17,11 @@ internal static class ChatCommand
 
     public static Command Create(CliContext context)
     {
-        var model = GenerateCommand.ModelOption();
+        var model = ModelCommandOptions.Model();
         var maxTokens = new Option<int>("--n-predict", "-n") { Description = "Most tokens per reply (−1: until end of generation or a full context)", DefaultValueFactory = _ => -1 };
         var system = new Option<string?>("--system") { Description = "System prompt to start with" };
-        var threads = GenerateCommand.ThreadsOption();
-        var contextSize = GenerateCommand.ContextOption();
+        var threads = ModelCommandOptions.Threads();
+        var contextSize = ModelCommandOptions.ContextSize();
         var stats = new Option<bool>("--stats") { Description = "Print tokens/s and reused cache tokens after each reply (stderr)" };
         var sampling = new SamplingFlags();
 
@@ -33,7 +33,7 @@ internal static class ChatCommand
             int n = parse.GetValue(maxTokens);
             if (n < -1) throw new CliException($"-n must be ≥ −1, not {n}");
             var options = new GenerationOptions { MaxTokens = n < 0 ? int.MaxValue : n, Sampling = sampling.Parse(parse) };
-            using var spindle = GenerateCommand.Load(parse.GetValue(model), parse.GetValue(threads), parse.GetValue(contextSize));
+            using var spindle = ModelCommandOptions.LoadSpindle(parse.GetValue(model), parse.GetValue(threads), parse.GetValue(contextSize));
             var session = new ChatSession(context, spindle, options, parse.GetValue(system), parse.GetValue(stats));
             return session.Run();
         });

@@ -11,24 +11,27 @@ namespace Spindle.Cli.Commands;
 /// `spindle generate`: continues a prompt, streaming the generated text (not the prompt) to stdout as it is produced and
 /// a tokens/s summary to stderr; --json prints one object with the text, each token with its raw logprob, and the stats.
 /// Sampling defaults are llama.cpp's (temperature 0.8, top-k 40, top-p 0.95, min-p 0.05); --temp 0 is greedy.
-/// Ctrl-C stops generation between tokens; what was generated stays printed.
+/// Ctrl-C stops generation between tokens; what was generated stays printed. --beams / --contrastive-alpha replace
+/// sampling by beam (or diverse beam) search or contrastive search; their text is printed when the search ends.
 /// </summary>
 internal static class GenerateCommand
 {
     public static Command Create(CliContext context)
     {
-        var model = ModelOption();
+        var model = ModelCommandOptions.Model();
         var prompt = new Option<string>("--prompt", "-p") { Description = "Text to continue", Required = true };
         var maxTokens = new Option<int>("--n-predict", "-n") { Description = "Most tokens to generate (−1: until end of generation or a full context)", DefaultValueFactory = _ => -1 };
         var stop = new Option<string[]>("--stop") { Description = "Stop before this string (repeatable); it is not printed", AllowMultipleArgumentsPerToken = false };
-        var threads = ThreadsOption();
-        var context_ = ContextOption();
+        var threads = ModelCommandOptions.Threads();
+        var context_ = ModelCommandOptions.ContextSize();
         var json = new Option<bool>("--json") { Description = "Print one JSON object {text, tokens:[{id, text, logprob}], stats} instead of streaming" };
         var sampling = new SamplingFlags();
+        var search = new SearchFlags();
 
         var command = new Command("generate", "Generate a continuation of a prompt (default model: $SPINDLE_MODEL, else ../shared's tinystories-656K)");
         foreach (var o in new Option[] { model, prompt, maxTokens, stop, threads, context_, json }) command.Options.Add(o);
         foreach (var o in sampling.All) command.Options.Add(o);
+        foreach (var o in search.All) command.Options.Add(o);
         command.SetAction(parse =>
         {
             int n = parse.GetValue(maxTokens);
@@ -38,39 +41,15 @@ internal static class GenerateCommand
                 MaxTokens = n < 0 ? int.MaxValue : n,
                 Sampling = sampling.Parse(parse),
                 StopStrings = parse.GetValue(stop) ?? [],
+                Beam = search.Beam(parse),
+                Contrastive = search.Contrastive(parse),
             };
-            using var spindle = Load(parse.GetValue(model), parse.GetValue(threads), parse.GetValue(context_));
+            using var spindle = ModelCommandOptions.LoadSpindle(parse.GetValue(model), parse.GetValue(threads), parse.GetValue(context_));
             using var cancel = new ConsoleCancellation(context);
             var chunks = spindle.GenerateAsync(parse.GetRequiredValue(prompt), options, cancel.Token).ToBlockingEnumerable();
             return parse.GetValue(json) ? WriteJson(context, spindle, chunks) : Stream(context, chunks);
         });
         return command;
-    }
-
-    internal static Option<string?> ModelOption() =>
-        new("--model", "-m") { Description = $"GGUF model file (default: ${ModelPathResolver.EnvironmentVariable}, else {ModelPathResolver.DefaultRelativePath})" };
-
-    internal static Option<int> ThreadsOption() =>
-        new("--threads", "-t") { Description = "Threads for the forward pass (default: all cores)", DefaultValueFactory = _ => Environment.ProcessorCount };
-
-    internal static Option<int?> ContextOption() =>
-        new("--ctx-size", "-c") { Description = "Context length in tokens (default: the model's)" };
-
-    internal static SpindleModel Load(string? modelPath, int threads, int? contextLength = null)
-    {
-        if (threads < 1) throw new CliException($"--threads must be ≥ 1, not {threads}");
-        if (contextLength is < 1) throw new CliException($"--ctx-size must be ≥ 1, not {contextLength}");
-        string path = ModelPathResolver.Resolve(modelPath);
-        if (Directory.Exists(path)) throw new CliException($"model path is a directory, not a GGUF file: {path}");
-        if (!File.Exists(path)) throw new FileNotFoundException($"model file not found: {path}", path);
-        try
-        {
-            return SpindleModel.Load(path, new SpindleModelOptions { ThreadCount = threads, ContextLength = contextLength });
-        }
-        catch (GgufFormatException ex)
-        {
-            throw new GgufFormatException($"{path}: {ex.Message}");
-        }
     }
 
     private static int Stream(CliContext context, IEnumerable<GenerationChunk> chunks)
@@ -92,7 +71,8 @@ internal static class GenerateCommand
     }
 
     internal static string Summary(GenerationUsage u, FinishReason? reason) =>
-        $"prompt: {u.PromptTokens} tokens, {u.PrefillTokensPerSecond:F1} tokens/s; " +
+        // A search strategy evaluates the prompt inside its own timing, so it has no separate prefill rate.
+        (u.PrefillTime > TimeSpan.Zero ? $"prompt: {u.PromptTokens} tokens, {u.PrefillTokensPerSecond:F1} tokens/s; " : $"prompt: {u.PromptTokens} tokens; ") +
         $"generated: {u.GeneratedTokens} tokens, {u.DecodeTokensPerSecond:F1} tokens/s; finish: {ReasonText(reason)}";
 
     internal static string ReasonText(FinishReason? reason) => reason switch
