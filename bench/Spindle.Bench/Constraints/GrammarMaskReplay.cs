@@ -53,6 +53,7 @@ internal static class GrammarMaskReplay
         double firstMaskMs = Stopwatch.GetElapsedTime(c0).TotalMilliseconds;
 
         var times = new List<double>(100_000);
+        var slowest = new List<(double Us, string Context, int Allowed)>();
         var firstMaskPerDoc = new List<double>();
         long allowedTotal = 0;
         int skipped = 0;
@@ -67,6 +68,8 @@ internal static class GrammarMaskReplay
                 m.ComputeMask(mask);
                 double us = Stopwatch.GetElapsedTime(s).TotalMicroseconds;
                 times.Add(us);
+                if (us > 2000 && slowest.Count < 12)
+                    slowest.Add((us, tokenizer.Decode(ids.AsSpan(Math.Max(0, i - 8), Math.Min(i, 8))) + " ⟂ " + (i < ids.Length ? tokenizer.Decode(ids.AsSpan(i, 1)) : "EOS"), mask.Count()));
                 if (i == 0) firstMaskPerDoc.Add(us);
                 allowedTotal += mask.Count();
                 if (i < ids.Length) ok = mask[ids[i]] && m.TryAccept(ids[i]);
@@ -74,6 +77,8 @@ internal static class GrammarMaskReplay
             if (!ok || !m.IsAccepting) skipped++;
         }
         times.Sort();
+        if (Environment.GetEnvironmentVariable("SPINDLE_MASK_SLOW") == "1")
+            foreach (var (us, context, allowed) in slowest) Console.WriteLine($"  slow mask {us:F0} µs, {allowed} allowed, at …{context}");
         double avg = times.Average();
         Console.WriteLine($"vocab {Path.GetFileName(vocabPath)}: {vocabulary.TokenCount} tokens, trie {trie.NodeCount:N0} nodes built in {trieMs:F1} ms");
         Console.WriteLine($"grammar: {grammar.Grammar.Lexemes.Count} lexemes, {grammar.Grammar.Rules.Count} rules; lexer DFA states after replay: {grammar.Lexer.StateCount}");

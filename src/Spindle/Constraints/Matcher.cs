@@ -28,6 +28,7 @@ public sealed class Matcher
     private readonly TokenTrie _trie;
     private readonly IConstraintVocabulary _vocabulary;
     private readonly EarleyParser _parser;
+    private readonly LexerTokenCache _tokenCache;
     private int _lexState;
     private bool _finished;
 
@@ -50,6 +51,7 @@ public sealed class Matcher
         _trie = trie;
         _vocabulary = trie.Vocabulary;
         _parser = new EarleyParser(grammar);
+        _tokenCache = grammar.TokenCacheFor(trie);
         _lexState = _parser.TopLexerStart;
         _walkLex = new int[trie.MaxDepth + 1];
         _walkSets = new int[trie.MaxDepth + 1];
@@ -62,6 +64,7 @@ public sealed class Matcher
         _trie = other._trie;
         _vocabulary = other._vocabulary;
         _parser = other._parser.Clone();
+        _tokenCache = other._tokenCache;
         _lexState = other._lexState;
         _finished = other._finished;
         _historySets = (int[])other._historySets.Clone();
@@ -94,7 +97,19 @@ public sealed class Matcher
             throw new ArgumentException($"mask has {destination.TokenCount} tokens, vocabulary {_vocabulary.TokenCount}", nameof(destination));
         destination.Clear();
         if (_finished) return;
-        WalkTrie(destination.Words);
+        var words = destination.Words;
+        if (UseTokenCache && _tokenCache.Get(_lexState) is { } entry)
+        {
+            entry.Mask.CopyTo(words);
+            var depths = _trie.NodeDepths;
+            var frontier = entry.FrontierNodes;
+            for (int i = 0; i < frontier.Length; i++)
+            {
+                int node = frontier[i];
+                WalkTrie(words, node, _trie.SubtreeEnds[node], depths[node] - 1, entry.FrontierLex[i]);
+            }
+        }
+        else WalkTrie(words, 1, _trie.NodeCount, 0, _lexState);
         if (CanEnd())
             foreach (int id in _vocabulary.EndOfGenerationIds) destination.Set(id);
     }
@@ -103,7 +118,12 @@ public sealed class Matcher
     /// Depth-first walk over the token trie: each node pushes one byte through lexer (and parser at lexeme ends); a dead
     /// byte skips the node's whole subtree. State per depth lives in two int stacks, so nothing is allocated.
     /// </summary>
-    private void WalkTrie(Span<ulong> words)
+    /// <summary>Whether masks use the shared <see cref="LexerTokenCache"/> (off only to test it against the plain walk).</summary>
+    public bool UseTokenCache { get; set; } = true;
+
+    /// <param name="firstNode">First trie node to visit; its subtree range ends at <paramref name="endNode"/>.</param>
+    /// <param name="baseDepth">Depth of <paramref name="firstNode"/>'s parent, whose lexer state is <paramref name="baseLex"/>.</param>
+    private void WalkTrie(Span<ulong> words, int firstNode, int endNode, int baseDepth, int baseLex)
     {
         var nodeBytes = _trie.NodeBytes;
         var depths = _trie.NodeDepths;
@@ -111,10 +131,9 @@ public sealed class Matcher
         var tokenStarts = _trie.TokenStarts;
         var tokens = _trie.Tokens;
         int[] walkLex = _walkLex, walkSets = _walkSets;
-        walkLex[0] = _lexState;
-        walkSets[0] = _parser.SetCount;
-        int nodeCount = nodeBytes.Length;
-        for (int node = 1; node < nodeCount;)
+        walkLex[baseDepth] = baseLex;
+        walkSets[baseDepth] = _parser.SetCount;
+        for (int node = firstNode; node < endNode;)
         {
             int parentDepth = depths[node] - 1;
             int lex = walkLex[parentDepth];
@@ -134,7 +153,7 @@ public sealed class Matcher
             }
             node++;
         }
-        _parser.TruncateTo(walkSets[0]);
+        _parser.TruncateTo(walkSets[baseDepth]);
     }
 
     /// <summary>
@@ -144,19 +163,22 @@ public sealed class Matcher
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool StepByte(ref int lex, byte value)
     {
-        int next = _lexer.Step(lex, value);
-        if (next == LexerDfa.Dead)
+        int next = _lexer.StepEncoded(lex, value);
+        if (next < 0)
         {
-            if (!_lexer.IsAccepting(lex) || !_parser.Scan(_lexer.AcceptedLexemes(lex))) return false;
-            next = _lexer.Step(_parser.TopLexerStart, value);
-            if (next == LexerDfa.Dead) return false;
+            if (!_lexer.IsAccepting(lex) || !_parser.ScanCompleted(lex, _lexer.AcceptedLexemes(lex))) return false;
+            next = _lexer.StepEncoded(_parser.TopLexerStart, value);
+            if (next < 0) return false;
         }
-        if (!_lexer.CanExtend(next) && _lexer.IsAccepting(next))
+        if ((next & (LexerDfa.FlagAccepting | LexerDfa.FlagCanExtend)) == LexerDfa.FlagAccepting)
         {
-            if (!_parser.Scan(_lexer.AcceptedLexemes(next))) return false;
-            next = _parser.TopLexerStart;
+            // Matched and nothing can extend it: the lexeme ends here, so the state stays canonical.
+            int state = next >> LexerDfa.FlagBits;
+            if (!_parser.ScanCompleted(state, _lexer.AcceptedLexemes(state))) return false;
+            lex = _parser.TopLexerStart;
+            return true;
         }
-        lex = next;
+        lex = next >> LexerDfa.FlagBits;
         return true;
     }
 

@@ -50,8 +50,20 @@ public sealed class LexerDfa
     public int StateCount => Volatile.Read(ref _stateCount);
 
     /// <summary>The next state after <paramref name="value"/>, or <see cref="Dead"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Step(int state, byte value)
+    {
+        int encoded = StepEncoded(state, value);
+        return encoded < 0 ? Dead : encoded >> FlagBits;
+    }
+
+    internal const int FlagBits = 2;
+
+    /// <summary>
+    /// The next state as (id &lt;&lt; <see cref="FlagBits"/>) | flags (<see cref="FlagAccepting"/>,
+    /// <see cref="FlagCanExtend"/>), or a negative value when dead: one table load gives the walk all it needs.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal int StepEncoded(int state, byte value)
     {
         int[] table = Volatile.Read(ref _table);
         int next = Volatile.Read(ref table[state * _classCount + _classes[value]]);
@@ -93,7 +105,12 @@ public sealed class LexerDfa
             var kind = _nfa.Kind;
             foreach (int s in _sets[state])
                 if (kind[s] == LexemeNfa.KindRange && value >= _nfa.Low[s] && value <= _nfa.High[s]) Close(_nfa.Next[s]);
-            int next = _members.Count == 0 ? Dead : Intern(isStart: false);
+            int next = Dead;
+            if (_members.Count > 0)
+            {
+                int id = Intern(isStart: false);
+                next = id << FlagBits | _flags[id];
+            }
             Volatile.Write(ref _table[index], next);
             return next;
         }

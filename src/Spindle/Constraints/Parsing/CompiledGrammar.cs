@@ -94,6 +94,22 @@ public sealed class CompiledGrammar
         return nullable;
     }
 
+    private readonly Lock _tokenCacheLock = new();
+    private readonly List<LexerTokenCache> _tokenCaches = [];
+
+    /// <summary>The shared parser-independent mask cache for this grammar on <paramref name="trie"/>.</summary>
+    public LexerTokenCache TokenCacheFor(Spindle.Constraints.Vocabulary.TokenTrie trie)
+    {
+        lock (_tokenCacheLock)
+        {
+            foreach (var cache in _tokenCaches)
+                if (cache.Trie == trie) return cache;
+            var created = new LexerTokenCache(Lexer, trie);
+            _tokenCaches.Add(created);
+            return created;
+        }
+    }
+
     /// <summary>The lexer start state for a sorted set of allowed lexemes, cached per distinct set (no allocation on a hit).</summary>
     internal int LexerStartState(ReadOnlySpan<int> lexemes)
     {

@@ -23,6 +23,14 @@ internal sealed class EarleyParser
     private bool[] _setAccepting = new bool[64];
     private int _setCount;
 
+    // Memo of how each set slot was last built: from which lexer state's lexemes, on top of which version of the set
+    // below. A walk that scans the same lexeme on the same parent again (the common case in the token-trie walk: every
+    // token that closes the current string) re-pushes the intact set instead of rebuilding it.
+    private int[] _setVersion = new int[64];
+    private int[] _setBuiltFromLex = new int[64];
+    private int[] _setBuiltOnVersion = new int[64];
+    private int _versionCounter;
+
     // Per-position / per-rule stamps that deduplicate items and predictions while building one set.
     private readonly int[] _positionStamp;
     private readonly int[] _predictStamp;
@@ -37,6 +45,7 @@ internal sealed class EarleyParser
         _predictStamp = new int[grammar.RuleCount];
         _lexemeStamp = new int[Math.Max(1, grammar.Grammar.Lexemes.Count)];
         _setStart[0] = 0;
+        Array.Fill(_setBuiltFromLex, -1);
         BeginSet();
         for (int p = _g.RuleProductionStart[0]; p < _g.RuleProductionStart[1]; p++) AddItem(_g.ProductionStarts[p], 0);
         FinishSet();
@@ -54,6 +63,11 @@ internal sealed class EarleyParser
         _setLexerStart = (int[])other._setLexerStart.Clone();
         _setAccepting = (bool[])other._setAccepting.Clone();
         _setCount = other._setCount;
+        _setVersion = (int[])other._setVersion.Clone();
+        _setBuiltOnVersion = (int[])other._setBuiltOnVersion.Clone();
+        _setBuiltFromLex = new int[other._setBuiltFromLex.Length];
+        Array.Fill(_setBuiltFromLex, -1);
+        _versionCounter = other._versionCounter;
         _positionStamp = new int[other._positionStamp.Length];
         _predictStamp = new int[other._predictStamp.Length];
         _lexemeStamp = new int[other._lexemeStamp.Length];
@@ -88,7 +102,26 @@ internal sealed class EarleyParser
     /// Consumes one lexeme that matched as any of <paramref name="lexemes"/> (several when the same bytes match several
     /// lexeme regexes). Returns false and leaves the parser unchanged when the grammar allows none of them here.
     /// </summary>
-    public bool Scan(ReadOnlySpan<int> lexemes)
+    public bool Scan(ReadOnlySpan<int> lexemes) => ScanCore(lexemes, -1);
+
+    /// <summary>
+    /// <see cref="Scan"/> of the lexemes lexer state <paramref name="lexerState"/> accepts, reusing the set built by the
+    /// same scan on the same parent if it is still intact above the top.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool ScanCompleted(int lexerState, ReadOnlySpan<int> lexemes)
+    {
+        int k = _setCount;
+        if (_setBuiltFromLex[k] == lexerState && _setBuiltOnVersion[k] == _setVersion[k - 1])
+        {
+            _setCount = k + 1;
+            _itemCount = _setStart[k + 1];
+            return true;
+        }
+        return ScanCore(lexemes, lexerState);
+    }
+
+    private bool ScanCore(ReadOnlySpan<int> lexemes, int lexerState)
     {
         int from = _setCount - 1;
         int begin = _setStart[from], end = _setStart[from + 1];
@@ -106,7 +139,10 @@ internal sealed class EarleyParser
             _itemCount = _setStart[_setCount];
             return false;
         }
+        int k = _setCount;
         FinishSet();
+        _setBuiltFromLex[k] = lexerState;
+        _setBuiltOnVersion[k] = _setVersion[k - 1];
         return true;
     }
 
@@ -118,7 +154,15 @@ internal sealed class EarleyParser
             Array.Resize(ref _setStart, n);
             Array.Resize(ref _setLexerStart, n);
             Array.Resize(ref _setAccepting, n);
+            Array.Resize(ref _setVersion, n);
+            Array.Resize(ref _setBuiltOnVersion, n);
+            int old = _setBuiltFromLex.Length;
+            Array.Resize(ref _setBuiltFromLex, n);
+            Array.Fill(_setBuiltFromLex, -1, old, n - old);
         }
+        // Any rebuild of this slot invalidates memos of the slots above it (they were built on the old version).
+        _setVersion[_setCount] = ++_versionCounter;
+        _setBuiltFromLex[_setCount] = -1;
         _setStart[_setCount] = _itemCount;
         if (++_stamp == int.MaxValue)
         {

@@ -125,6 +125,37 @@ public class MaskSoundnessTests
         Assert.True(compared >= 10);
     }
 
+    /// <summary>The per-lexer-state cache (copy + frontier walk) gives exactly the full trie walk's mask at every step.</summary>
+    [Theory]
+    [MemberData(nameof(Vocabularies))]
+    public void CachedMasksEqualFullWalk(string vocabFile)
+    {
+        var vocab = RealVocabulary.Get(vocabFile);
+        var rng = new Random(21);
+        var cached = new TokenMask(vocab.Vocabulary.TokenCount);
+        var walked = new TokenMask(vocab.Vocabulary.TokenCount);
+        int steps = 0;
+        for (int d = 0; d < 25; d++)
+        {
+            string doc = RandomJson.Document(rng);
+            string text = vocab.Tokenizer.Vocabulary.AddSpacePrefix ? " " + doc : doc;
+            int[]? ids = vocab.TokenizeExactly(doc, Encoding.UTF8.GetBytes(text));
+            if (ids == null) continue;
+            var m = new Matcher(TestGrammars.JsonCompiled.Value, vocab.Trie);
+            for (int i = 0; i <= ids.Length; i++)
+            {
+                m.UseTokenCache = true;
+                m.ComputeMask(cached);
+                m.UseTokenCache = false;
+                m.ComputeMask(walked);
+                Assert.True(cached.Words.SequenceEqual(walked.Words), $"step {i} of {doc}");
+                steps++;
+                if (i < ids.Length) Assert.True(m.TryAccept(ids[i]));
+            }
+        }
+        Assert.True(steps > 200);
+    }
+
     [Fact]
     public void SpecialTokensAreNeverAllowed()
     {
