@@ -18,6 +18,9 @@ public static class GbnfGrammar
 {
     public const string RootRule = "root";
 
+    /// <summary>Deepest chain of rule references inlined into one lexeme regex.</summary>
+    public const int MaxInlineDepth = 32;
+
     public static Grammar Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -77,10 +80,14 @@ public static class GbnfGrammar
             return _builder.Build(start);
         }
 
-        /// <summary>A rule is regular if it is on no reference cycle and references only regular rules.</summary>
+        /// <summary>
+        /// A rule is regular if it is on no reference cycle and references only regular rules. Chains of regular rules
+        /// deeper than <see cref="MaxInlineDepth"/> stay grammar rules, which bounds regex depth (and recursion).
+        /// </summary>
         private bool ComputeRegular(string name, HashSet<string> visiting)
         {
             if (_regular.TryGetValue(name, out bool known)) return known;
+            if (visiting.Count >= MaxInlineDepth) return false;
             if (!visiting.Add(name)) return false; // a cycle: the caller marks every rule on it non-regular
             bool regular = true;
             foreach (var reference in References(bodies[name]))

@@ -12,8 +12,10 @@ namespace Spindle.Constraints.Parsing;
 /// </summary>
 public sealed class LexerTokenCache
 {
-    /// <summary>States cached at most (each entry holds one bit per token).</summary>
-    public const int MaxEntries = 4096;
+    /// <summary>Memory for cached masks (one bit per token per state); states past it fall back to the full walk.</summary>
+    public const long MaxMaskBytes = 32L << 20;
+
+    private readonly int _maxEntries;
 
     internal sealed class Entry(ulong[] mask, int[] frontierNodes, int[] frontierLex)
     {
@@ -32,6 +34,7 @@ public sealed class LexerTokenCache
     {
         _lexer = lexer;
         _trie = trie;
+        _maxEntries = (int)Math.Clamp(MaxMaskBytes / Math.Max(8, (trie.Vocabulary.TokenCount + 7) / 8), 16, 1 << 20);
     }
 
     public int Count => Volatile.Read(ref _count);
@@ -43,7 +46,7 @@ public sealed class LexerTokenCache
     {
         var entries = Volatile.Read(ref _entries);
         if (lexState < entries.Length && Volatile.Read(ref entries[lexState]) is { } hit) return hit;
-        if (Volatile.Read(ref _count) >= MaxEntries) return null;
+        if (Volatile.Read(ref _count) >= _maxEntries) return null;
         var entry = Build(lexState);
         lock (_lock)
         {

@@ -199,3 +199,17 @@ public class GrammarParserTests
         Assert.Equal(2, cache.Count);
     }
 }
+
+public class GbnfLimitsTests
+{
+    [Fact]
+    public void LongRuleChainsCompileWithoutDeepRecursion()
+    {
+        var sb = new System.Text.StringBuilder("root ::= r0 \"!\"\n");
+        for (int i = 0; i < 5000; i++) sb.Append($"r{i} ::= \"a\" r{i + 1}\n");
+        sb.Append("r5000 ::= \"z\"\n");
+        var g = new CompiledGrammar(GbnfGrammar.Parse(sb.ToString()));
+        Assert.True(TestGrammars.Accepts(g, new string('a', 5000) + "z!"));
+        Assert.False(TestGrammars.Accepts(g, new string('a', 4999) + "z!"));
+    }
+}

@@ -171,3 +171,35 @@ public class MaskSoundnessTests
         Assert.False(m.TryAccept(vocab.Tokenizer.Vocabulary.BosId));
     }
 }
+
+public class MaskAllocationTests
+{
+    /// <summary>Once the lazy caches are warm, computing masks and accepting tokens allocates nothing.</summary>
+    [Fact]
+    public void WarmMaskComputationDoesNotAllocate()
+    {
+        var vocab = RealVocabulary.Get("ggml-vocab-llama-spm.gguf");
+        string doc = "{\"name\": \"Ada Lovelace\", \"tags\": [1, 2.5, true, null], \"nested\": {\"k\": \"v\"}}";
+        int[] ids = vocab.TokenizeExactly(doc, Encoding.UTF8.GetBytes(" " + doc))!;
+        var mask = new TokenMask(vocab.Vocabulary.TokenCount);
+        foreach (bool useCache in new[] { true, false })
+        {
+            var warm = new Matcher(TestGrammars.JsonCompiled.Value, vocab.Trie) { UseTokenCache = useCache };
+            foreach (int id in ids) { warm.ComputeMask(mask); warm.TryAccept(id); }
+            warm.Rollback(ids.Length);
+            long maskBytes = 0, acceptBytes = 0;
+            foreach (int id in ids)
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                warm.ComputeMask(mask);
+                long middle = GC.GetAllocatedBytesForCurrentThread();
+                bool accepted = warm.TryAccept(id);
+                long after = GC.GetAllocatedBytesForCurrentThread();
+                maskBytes += middle - before;
+                acceptBytes += after - middle;
+                Assert.True(accepted);
+            }
+            Assert.Equal((useCache, 0L, 0L), (useCache, maskBytes, acceptBytes));
+        }
+    }
+}
