@@ -98,18 +98,27 @@ public sealed class Matcher
         destination.Clear();
         if (_finished) return;
         var words = destination.Words;
-        if (UseTokenCache && _tokenCache.Get(_lexState) is { } entry)
+        int sets = _parser.SetCount;
+        try
         {
-            entry.Mask.CopyTo(words);
-            var depths = _trie.NodeDepths;
-            var frontier = entry.FrontierNodes;
-            for (int i = 0; i < frontier.Length; i++)
+            if (UseTokenCache && _tokenCache.Get(_lexState) is { } entry)
             {
-                int node = frontier[i];
-                WalkTrie(words, node, _trie.SubtreeEnds[node], depths[node] - 1, entry.FrontierLex[i]);
+                entry.Mask.CopyTo(words);
+                var depths = _trie.NodeDepths;
+                var frontier = entry.FrontierNodes;
+                for (int i = 0; i < frontier.Length; i++)
+                {
+                    int node = frontier[i];
+                    WalkTrie(words, node, _trie.SubtreeEnds[node], depths[node] - 1, entry.FrontierLex[i]);
+                }
             }
+            else WalkTrie(words, 1, _trie.NodeCount, 0, _lexState);
         }
-        else WalkTrie(words, 1, _trie.NodeCount, 0, _lexState);
+        finally
+        {
+            // Only a lexer-size GrammarException gets here early; the sequence stays usable at its last token.
+            _parser.TruncateTo(sets);
+        }
         if (CanEnd())
             foreach (int id in _vocabulary.EndOfGenerationIds) destination.Set(id);
     }

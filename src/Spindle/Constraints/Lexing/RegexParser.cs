@@ -34,7 +34,6 @@ public sealed class RegexParser
     {
         ArgumentNullException.ThrowIfNull(pattern);
         var parser = new RegexParser(pattern);
-        if (parser.Peek('^')) parser._pos++;
         var node = parser.ParseAlternation(topLevel: true);
         if (parser._pos < pattern.Length) throw parser.Error("unmatched ')'");
         return node;
@@ -59,6 +58,7 @@ public sealed class RegexParser
     private RegexNode ParseConcat(bool topLevel)
     {
         var items = new List<RegexNode>();
+        if (topLevel && Peek('^')) _pos++; // a lexeme is anchored anyway
         while (!AtEnd && !Peek('|') && !Peek(')'))
         {
             if (Peek('$') && topLevel && (_pos + 1 == _pattern.Length || _pattern[_pos + 1] == '|'))
