@@ -12,7 +12,7 @@ using Spindle.Tokenization;
 namespace Spindle.Bench.Constraints;
 
 /// <summary>
-/// `dotnet run -c Release --project bench/Spindle.Bench -- grammar-mask [DOCS] [VOCAB.gguf]`: replays the valid test
+/// `dotnet run -c Release --project bench/Spindle.Bench -- grammar-mask [DOCS] [VOCAB.gguf] [per-char]`: replays the valid test
 /// documents of the first DOCS (default 300) shared/jsonschema/maskbench files (ordinal file-name order), each
 /// serialized as Python's json.dumps would (", " and ": " separators, UTF-8 kept) and tokenized with the vocabulary
 /// (default llama-spm; its encoder prefixes a space, so the grammar allows leading whitespace), through a JSON GBNF grammar; times ComputeMask at every step, single thread. Reports time to
@@ -47,14 +47,15 @@ internal static class GrammarMaskReplay
         var mask = new TokenMask(vocabulary.TokenCount);
 
         long c0 = Stopwatch.GetTimestamp();
-        var grammar = new CompiledGrammar(GbnfGrammar.Parse(JsonGbnf));
+        bool perCharacter = args.Length > 2 && args[2] == "per-char";
+        var grammar = new CompiledGrammar(GbnfGrammar.Parse(JsonGbnf, perCharacter));
         var first = new Matcher(grammar, trie);
         first.ComputeMask(mask);
         double firstMaskMs = Stopwatch.GetElapsedTime(c0).TotalMilliseconds;
 
         // Same again with the JIT warm: what a new grammar costs a server that is already running.
         long w0 = Stopwatch.GetTimestamp();
-        var fresh = new CompiledGrammar(GbnfGrammar.Parse(JsonGbnf));
+        var fresh = new CompiledGrammar(GbnfGrammar.Parse(JsonGbnf, perCharacter));
         new Matcher(fresh, trie).ComputeMask(mask);
         double warmFirstMaskMs = Stopwatch.GetElapsedTime(w0).TotalMilliseconds;
 

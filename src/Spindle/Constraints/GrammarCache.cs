@@ -12,6 +12,8 @@ public enum GrammarSyntax
 {
     Regex,
     Gbnf,
+    /// <summary>GBNF with one lexeme per character: exact llama.cpp semantics, slower masks.</summary>
+    GbnfPerCharacter,
     /// <summary>Choices separated by '\n'.</summary>
     Choice,
 }
@@ -53,6 +55,7 @@ public sealed class GrammarCache
     {
         GrammarSyntax.Regex => RegexGrammar.Parse(source),
         GrammarSyntax.Gbnf => GbnfGrammar.Parse(source),
+        GrammarSyntax.GbnfPerCharacter => GbnfGrammar.Parse(source, perCharacterLexemes: true),
         GrammarSyntax.Choice => ChoiceGrammar.Create(source.Split('\n')),
         _ => throw new ArgumentOutOfRangeException(nameof(syntax)),
     };

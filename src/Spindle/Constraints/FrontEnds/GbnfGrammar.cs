@@ -21,7 +21,12 @@ public static class GbnfGrammar
     /// <summary>Deepest chain of rule references inlined into one lexeme regex.</summary>
     public const int MaxInlineDepth = 32;
 
-    public static Grammar Parse(string text)
+    /// <summary>
+    /// Parses GBNF. With <paramref name="perCharacterLexemes"/> every character of a literal and every class is its own
+    /// one-character lexeme and no rule is inlined: slower masks (the parser runs at every character), but exactly
+    /// llama.cpp's per-character semantics, for grammars where greedy lexemes would differ (see remarks).
+    /// </summary>
+    public static Grammar Parse(string text, bool perCharacterLexemes = false)
     {
         ArgumentNullException.ThrowIfNull(text);
         var rules = GbnfParser.Parse(text);
@@ -36,7 +41,7 @@ public static class GbnfGrammar
         }
         foreach (var (_, _, body) in rules) CheckReferences(body, bodies, text);
         if (!bodies.ContainsKey(RootRule)) throw new GrammarException($"GBNF: grammar has no '{RootRule}' rule");
-        return new Lowering(bodies).Lower();
+        return new Lowering(bodies, perCharacterLexemes).Lower();
     }
 
     private static void CheckReferences(GbnfExpression e, Dictionary<string, GbnfExpression> bodies, string text)
@@ -57,7 +62,7 @@ public static class GbnfGrammar
         }
     }
 
-    private sealed class Lowering(Dictionary<string, GbnfExpression> bodies)
+    private sealed class Lowering(Dictionary<string, GbnfExpression> bodies, bool perCharacter)
     {
         private readonly GrammarBuilder _builder = new();
         private readonly Dictionary<string, bool> _regular = new(StringComparer.Ordinal);
@@ -87,6 +92,11 @@ public static class GbnfGrammar
         private bool ComputeRegular(string name, HashSet<string> visiting)
         {
             if (_regular.TryGetValue(name, out bool known)) return known;
+            if (perCharacter)
+            {
+                _regular[name] = false;
+                return false;
+            }
             if (visiting.Count >= MaxInlineDepth) return false;
             if (!visiting.Add(name)) return false; // a cycle: the caller marks every rule on it non-regular
             bool regular = true;
@@ -114,7 +124,7 @@ public static class GbnfGrammar
             }
         }
 
-        private bool IsRegular(GbnfExpression e) => e switch
+        private bool IsRegular(GbnfExpression e) => perCharacter ? false : e switch
         {
             GbnfTerminal => true,
             GbnfRuleReference r => _regular[r.Name],
@@ -173,6 +183,14 @@ public static class GbnfGrammar
             if (IsRegular(e)) return _builder.Lexeme(RegexOf(e), e is GbnfRuleReference r0 ? r0.Name : null);
             switch (e)
             {
+                case GbnfTerminal t:
+                {
+                    // Per-character mode: one lexeme per character, so no lexeme can ever take a following character.
+                    if (t.Regex is not RegexConcat chars) return _builder.Lexeme(t.Regex);
+                    var items = new GrammarSymbol[chars.Items.Length];
+                    for (int i = 0; i < items.Length; i++) items[i] = _builder.Lexeme(chars.Items[i]);
+                    return _builder.Sequence(items);
+                }
                 case GbnfRuleReference r:
                     if (_loweredRules.Add(r.Name)) _pendingRules.Enqueue(r.Name);
                     return _builder.Rule(r.Name);

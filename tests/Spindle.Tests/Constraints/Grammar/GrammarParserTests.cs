@@ -187,6 +187,36 @@ public class GrammarParserTests
         Assert.True(TestGrammars.Accepts(h, "a bbc"));
     }
 
+    /// <summary>llama.cpp's arithmetic.gbnf shape: num's trailing ws could take the "\n" that must follow.</summary>
+    [Fact]
+    public void PerCharacterModeKeepsGbnfSemanticsWhereGreedyLexemesDiffer()
+    {
+        const string gbnf = """
+            root  ::= (expr "=" ws term "\n")+
+            expr  ::= term ([-+*/] term)*
+            term  ::= ident | num | "(" ws expr ")" ws
+            ident ::= [a-z] [a-z0-9_]* ws
+            num   ::= [0-9]+ ws
+            ws    ::= [ \t\n]*
+            """;
+        var greedy = new CompiledGrammar(GbnfGrammar.Parse(gbnf));
+        var exact = new CompiledGrammar(GbnfGrammar.Parse(gbnf, perCharacterLexemes: true));
+        Assert.False(TestGrammars.Accepts(greedy, "1+2=3\n")); // greedy: "3\n" is one num lexeme, no "\n" left
+        Assert.True(TestGrammars.Accepts(exact, "1+2=3\n"));
+        Assert.True(TestGrammars.Accepts(exact, "(a +b_1) *2 = x\ny=4 \n"));
+        Assert.False(TestGrammars.Accepts(exact, "1+2=3"));
+        Assert.False(TestGrammars.Accepts(exact, "1+=3\n"));
+        var rng = new Random(4);
+        // Per-character JSON accepts exactly what the merged-lexeme JSON grammar accepts on these documents.
+        var exactJson = new CompiledGrammar(GbnfGrammar.Parse(TestGrammars.Json, perCharacterLexemes: true));
+        for (int i = 0; i < 100; i++)
+        {
+            string doc = RandomJson.Document(rng, maxDepth: 3);
+            Assert.True(TestGrammars.Accepts(exactJson, doc), doc);
+            Assert.False(TestGrammars.Accepts(exactJson, doc + ","), doc);
+        }
+    }
+
     [Fact]
     public void GrammarCacheSharesCompiledGrammars()
     {
