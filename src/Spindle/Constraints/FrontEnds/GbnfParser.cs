@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Spindle.Constraints.Lexing;
 
 namespace Spindle.Constraints.FrontEnds;

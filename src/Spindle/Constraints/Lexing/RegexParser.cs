@@ -177,13 +177,10 @@ public sealed class RegexParser
         bool negate = Peek('^');
         if (negate) _pos++;
         var ranges = new List<(int, int)>();
-        bool first = true;
         while (true)
         {
             if (AtEnd) throw Error("missing ']'");
-            if (Peek(']') && !first) { _pos++; break; }
-            if (Peek(']')) { _pos++; break; } // "[]" is the empty class, "[^]" any char (ECMAScript)
-            first = false;
+            if (Peek(']')) { _pos++; break; } // so "[]" is the empty class and "[^]" any character, as in ECMAScript
             var lowSet = ParseClassAtom(out int low);
             if (lowSet == null && Peek('-') && _pos + 1 < _pattern.Length && _pattern[_pos + 1] != ']')
             {
