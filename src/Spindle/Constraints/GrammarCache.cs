@@ -1,0 +1,68 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using Spindle.Constraints.FrontEnds;
+using Spindle.Constraints.Grammars;
+using Spindle.Constraints.Parsing;
+
+namespace Spindle.Constraints;
+
+/// <summary>The source languages a <see cref="GrammarCache"/> compiles.</summary>
+public enum GrammarSyntax
+{
+    Regex,
+    Gbnf,
+    /// <summary>GBNF with one lexeme per character: exact llama.cpp semantics, slower masks.</summary>
+    GbnfPerCharacter,
+    /// <summary>Choices separated by '\n'.</summary>
+    Choice,
+}
+
+/// <summary>
+/// Compiled grammars keyed by a SHA-256 of (syntax, source), so sequences with the same constraint share one
+/// <see cref="CompiledGrammar"/> and its lazily built lexer DFA. Thread-safe; each source compiles once.
+/// </summary>
+public sealed class GrammarCache
+{
+    private readonly ConcurrentDictionary<string, Lazy<CompiledGrammar>> _entries = new(StringComparer.Ordinal);
+
+    public int Count => _entries.Count;
+
+    public CompiledGrammar GetOrCompile(GrammarSyntax syntax, string source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        string key = ContentKey(syntax.ToString(), source);
+        var lazy = _entries.GetOrAdd(key, _ => new Lazy<CompiledGrammar>(() => new CompiledGrammar(Parse(syntax, source))));
+        try
+        {
+            return lazy.Value;
+        }
+        catch
+        {
+            _entries.TryRemove(key, out _); // a failed compile is not cached
+            throw;
+        }
+    }
+
+    /// <summary>For grammars built in code (e.g. from JSON Schema): keyed by the grammar's canonical text.</summary>
+    public CompiledGrammar GetOrCompile(Grammar grammar)
+    {
+        string key = ContentKey("ir", grammar.ToCanonicalString());
+        return _entries.GetOrAdd(key, _ => new Lazy<CompiledGrammar>(() => new CompiledGrammar(grammar))).Value;
+    }
+
+    public static Grammar Parse(GrammarSyntax syntax, string source) => syntax switch
+    {
+        GrammarSyntax.Regex => RegexGrammar.Parse(source),
+        GrammarSyntax.Gbnf => GbnfGrammar.Parse(source),
+        GrammarSyntax.GbnfPerCharacter => GbnfGrammar.Parse(source, perCharacterLexemes: true),
+        GrammarSyntax.Choice => ChoiceGrammar.Create(source.Split('\n')),
+        _ => throw new ArgumentOutOfRangeException(nameof(syntax)),
+    };
+
+    private static string ContentKey(string kind, string source)
+    {
+        byte[] bytes = Encoding.UTF8.GetBytes(kind + "\0" + source);
+        return Convert.ToHexString(SHA256.HashData(bytes));
+    }
+}

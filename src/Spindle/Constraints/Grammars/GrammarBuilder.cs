@@ -1,0 +1,172 @@
+using Spindle.Constraints.Lexing;
+
+namespace Spindle.Constraints.Grammars;
+
+/// <summary>
+/// Builds a <see cref="Grammar"/>: declare rules, add alternatives, and use the helpers for literals, regex lexemes and
+/// optional / star / plus / bounded repetition (which become fresh rules). Lexemes are deduplicated by regex.
+/// </summary>
+public sealed class GrammarBuilder
+{
+    /// <summary>Bound on the number of rules (guards pathological repetition expansion).</summary>
+    public const int MaxRules = 200_000;
+
+    private readonly List<Lexeme> _lexemes = [];
+    private readonly Dictionary<string, int> _lexemeByKey = new(StringComparer.Ordinal);
+    private readonly List<string> _ruleNames = [];
+    private readonly List<List<GrammarSymbol[]>> _alternatives = [];
+    private readonly Dictionary<string, int> _ruleByName = new(StringComparer.Ordinal);
+    private readonly Dictionary<GrammarSymbol, GrammarSymbol> _optionalOf = new();
+    private readonly Dictionary<GrammarSymbol, GrammarSymbol> _starOf = new();
+    private readonly Dictionary<GrammarSymbol, GrammarSymbol> _plusOf = new();
+
+    /// <summary>The rule named <paramref name="name"/>, created (with no alternatives yet) on first use.</summary>
+    public GrammarSymbol Rule(string name)
+    {
+        if (_ruleByName.TryGetValue(name, out int id)) return GrammarSymbol.Rule(id);
+        return NewRule(name);
+    }
+
+    public bool HasRule(string name) => _ruleByName.ContainsKey(name);
+
+    /// <summary>A fresh rule with a unique name derived from <paramref name="hint"/>.</summary>
+    public GrammarSymbol NewRule(string hint)
+    {
+        if (_ruleNames.Count >= MaxRules) throw new GrammarException($"grammar exceeds {MaxRules:N0} rules");
+        string name = hint;
+        for (int n = 1; _ruleByName.ContainsKey(name); n++) name = $"{hint}#{n}";
+        _ruleByName[name] = _ruleNames.Count;
+        _ruleNames.Add(name);
+        _alternatives.Add([]);
+        return GrammarSymbol.Rule(_ruleNames.Count - 1);
+    }
+
+    public void AddAlternative(GrammarSymbol rule, params GrammarSymbol[] sequence)
+    {
+        if (rule.IsLexeme) throw new ArgumentException("alternatives belong to rules, not lexemes", nameof(rule));
+        _alternatives[rule.Index].Add(sequence);
+    }
+
+    public int RuleAlternativeCount(GrammarSymbol rule) => _alternatives[rule.Index].Count;
+
+    /// <summary>
+    /// A terminal matching <paramref name="regex"/>. Lexemes never match "" (the lexer needs progress), so a nullable regex
+    /// yields an optional rule around the lexeme of its non-empty part.
+    /// </summary>
+    public GrammarSymbol Lexeme(RegexNode regex, string? name = null)
+    {
+        var lexeme = LexemeSymbol(regex, name);
+        return regex.IsNullable ? Optional(lexeme) : lexeme;
+    }
+
+    private GrammarSymbol LexemeSymbol(RegexNode regex, string? name)
+    {
+        if (_lexemeByKey.TryGetValue(regex.Key, out int id)) return GrammarSymbol.Lexeme(id);
+        _lexemes.Add(new Lexeme(name ?? $"lexeme{_lexemes.Count}", regex));
+        _lexemeByKey[regex.Key] = _lexemes.Count - 1;
+        return GrammarSymbol.Lexeme(_lexemes.Count - 1);
+    }
+
+    public GrammarSymbol Literal(string text) => Lexeme(RegexNode.Literal(text), text);
+
+    public GrammarSymbol Regex(string pattern) => Lexeme(RegexParser.Parse(pattern), pattern);
+
+    public GrammarSymbol Optional(GrammarSymbol symbol)
+    {
+        if (_optionalOf.TryGetValue(symbol, out var existing)) return existing;
+        var rule = NewRule($"{NameOf(symbol)}?");
+        AddAlternative(rule);
+        AddAlternative(rule, symbol);
+        return _optionalOf[symbol] = rule;
+    }
+
+    /// <summary>Zero or more, as a left-recursive rule (Earley handles left recursion in constant item count).</summary>
+    public GrammarSymbol Star(GrammarSymbol symbol)
+    {
+        if (_starOf.TryGetValue(symbol, out var existing)) return existing;
+        var rule = NewRule($"{NameOf(symbol)}*");
+        AddAlternative(rule);
+        AddAlternative(rule, rule, symbol);
+        return _starOf[symbol] = rule;
+    }
+
+    public GrammarSymbol Plus(GrammarSymbol symbol)
+    {
+        if (_plusOf.TryGetValue(symbol, out var existing)) return existing;
+        var rule = NewRule($"{NameOf(symbol)}+");
+        AddAlternative(rule, symbol);
+        AddAlternative(rule, rule, symbol);
+        return _plusOf[symbol] = rule;
+    }
+
+    /// <summary><paramref name="min"/> to <paramref name="max"/> copies (max -1: unbounded), in O(max) rules.</summary>
+    public GrammarSymbol Repeat(GrammarSymbol symbol, int min, int max)
+    {
+        if (min < 0 || (max >= 0 && max < min)) throw new GrammarException($"bad repetition {{{min},{max}}}");
+        if (Math.Max(min, max) > MaxRules / 2) throw new GrammarException($"repetition count {Math.Max(min, max)} is too large");
+        if (min == 0 && max == 1) return Optional(symbol);
+        if (min == 0 && max < 0) return Star(symbol);
+        if (min == 1 && max < 0) return Plus(symbol);
+        if (min == 1 && max == 1) return symbol;
+        var tail = max < 0 ? Star(symbol) : Sequence();
+        // Optional tail "(x (x (...)?)?)?" nests max-min levels so no extra copies are needed.
+        for (int i = 0; max >= 0 && i < max - min; i++)
+        {
+            var level = NewRule($"{NameOf(symbol)}{{opt}}");
+            AddAlternative(level);
+            AddAlternative(level, symbol, tail);
+            tail = level;
+        }
+        var items = new GrammarSymbol[min + 1];
+        for (int i = 0; i < min; i++) items[i] = symbol;
+        items[min] = tail;
+        return Sequence(items);
+    }
+
+    /// <summary>A rule with the single alternative <paramref name="items"/> (a plain symbol when there is one item).</summary>
+    public GrammarSymbol Sequence(params GrammarSymbol[] items)
+    {
+        if (items.Length == 1) return items[0];
+        var rule = NewRule("seq");
+        AddAlternative(rule, items);
+        return rule;
+    }
+
+    public GrammarSymbol Choice(params GrammarSymbol[][] alternatives)
+    {
+        var rule = NewRule("choice");
+        foreach (var alt in alternatives) AddAlternative(rule, alt);
+        return rule;
+    }
+
+    private string NameOf(GrammarSymbol s) => s.IsLexeme ? _lexemes[s.Index].Name : _ruleNames[s.Index];
+
+    /// <summary>Finishes the grammar. Every rule reachable from <paramref name="start"/> must have an alternative.</summary>
+    public Grammar Build(GrammarSymbol start)
+    {
+        if (start.IsLexeme) start = Sequence(start, Sequence());
+        foreach (var (name, id) in _ruleByName)
+            if (_alternatives[id].Count == 0 && IsReachable(start.Index, id))
+                throw new GrammarException($"rule '{name}' is used but never defined");
+        var rules = new GrammarRule[_ruleNames.Count];
+        for (int i = 0; i < rules.Length; i++) rules[i] = new GrammarRule(_ruleNames[i], _alternatives[i].ToArray());
+        return new Grammar(_lexemes.ToArray(), rules, start.Index);
+    }
+
+    private bool IsReachable(int from, int target)
+    {
+        var seen = new bool[_ruleNames.Count];
+        var stack = new Stack<int>();
+        stack.Push(from);
+        seen[from] = true;
+        while (stack.Count > 0)
+        {
+            int r = stack.Pop();
+            if (r == target) return true;
+            foreach (var alt in _alternatives[r])
+                foreach (var s in alt)
+                    if (!s.IsLexeme && !seen[s.Index]) { seen[s.Index] = true; stack.Push(s.Index); }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,92 @@
+namespace Spindle.Constraints.Vocabulary;
+
+/// <summary>
+/// All non-special tokens' byte strings as a trie laid out in depth-first pre-order in flat arrays (no node objects).
+/// Node 0 is the root (depth 0, no byte). A node's subtree is the index range [node, SubtreeEnd(node)), so a walk skips a
+/// rejected prefix with one jump, and the node at index i+1 (if inside the subtree) is i's first child. Built once per
+/// vocabulary; immutable and shared by every sequence and grammar.
+/// </summary>
+public sealed class TokenTrie
+{
+    private readonly byte[] _byte;
+    private readonly ushort[] _depth;
+    private readonly int[] _subtreeEnd;
+    private readonly int[] _tokenStart; // node i's tokens are _tokens[_tokenStart[i] .. _tokenStart[i + 1])
+    private readonly int[] _tokens;
+
+    public TokenTrie(IConstraintVocabulary vocabulary)
+    {
+        ArgumentNullException.ThrowIfNull(vocabulary);
+        Vocabulary = vocabulary;
+        var ids = new List<int>(vocabulary.TokenCount);
+        var endOfGeneration = new HashSet<int>(vocabulary.EndOfGenerationIds.ToArray());
+        for (int id = 0; id < vocabulary.TokenCount; id++)
+            if (!vocabulary.IsSpecial(id) && !endOfGeneration.Contains(id) && vocabulary.TokenBytes(id).Length > 0) ids.Add(id);
+        ids.Sort((a, b) =>
+        {
+            int c = vocabulary.TokenBytes(a).SequenceCompareTo(vocabulary.TokenBytes(b));
+            return c != 0 ? c : a.CompareTo(b);
+        });
+
+        var bytes = new List<byte> { 0 };
+        var depth = new List<ushort> { 0 };
+        var subtreeEnd = new List<int> { 0 };
+        var tokenNode = new List<int>(ids.Count);
+        var path = new List<int> { 0 }; // node index at each depth of the current path
+        byte[] previous = [];
+        int maxDepth = 0;
+        foreach (int id in ids)
+        {
+            ReadOnlySpan<byte> t = vocabulary.TokenBytes(id);
+            if (t.Length > ushort.MaxValue) throw new ArgumentException($"token {id} is longer than {ushort.MaxValue} bytes");
+            int common = t.CommonPrefixLength(previous);
+            for (int d = path.Count - 1; d > common; d--) subtreeEnd[path[d]] = bytes.Count;
+            path.RemoveRange(common + 1, path.Count - common - 1);
+            for (int d = common; d < t.Length; d++)
+            {
+                path.Add(bytes.Count);
+                bytes.Add(t[d]);
+                depth.Add((ushort)(d + 1));
+                subtreeEnd.Add(0);
+            }
+            tokenNode.Add(path[t.Length]);
+            maxDepth = Math.Max(maxDepth, t.Length);
+            previous = t.ToArray();
+        }
+        for (int d = path.Count - 1; d >= 0; d--) subtreeEnd[path[d]] = bytes.Count;
+
+        _byte = [.. bytes];
+        _depth = [.. depth];
+        _subtreeEnd = [.. subtreeEnd];
+        _tokens = [.. ids];
+        _tokenStart = new int[_byte.Length + 1];
+        foreach (int node in tokenNode) _tokenStart[node + 1]++;
+        for (int i = 0; i < _byte.Length; i++) _tokenStart[i + 1] += _tokenStart[i];
+        MaxDepth = maxDepth;
+    }
+
+    public IConstraintVocabulary Vocabulary { get; }
+
+    public int NodeCount => _byte.Length;
+
+    /// <summary>The longest token, in bytes.</summary>
+    public int MaxDepth { get; }
+
+    internal ReadOnlySpan<byte> NodeBytes => _byte;
+    internal ReadOnlySpan<ushort> NodeDepths => _depth;
+    internal ReadOnlySpan<int> SubtreeEnds => _subtreeEnd;
+    internal ReadOnlySpan<int> TokenStarts => _tokenStart;
+    internal ReadOnlySpan<int> Tokens => _tokens;
+
+    /// <summary>Tokens whose bytes end exactly at <paramref name="node"/>.</summary>
+    public ReadOnlySpan<int> TokensAt(int node) => _tokens.AsSpan(_tokenStart[node], _tokenStart[node + 1] - _tokenStart[node]);
+
+    /// <summary>The child of <paramref name="node"/> labelled <paramref name="value"/>, or -1.</summary>
+    public int Child(int node, byte value)
+    {
+        int end = _subtreeEnd[node];
+        for (int c = node + 1; c < end; c = _subtreeEnd[c])
+            if (_byte[c] == value) return c;
+        return -1;
+    }
+}
