@@ -8,7 +8,8 @@ namespace Spindle.Models;
 
 /// <summary>
 /// Grouped-query attention of a batch against the cache of one layer, split over (token, head) pairs across workers.
-/// Scores and softmax are in F32. An F16 cache is widened to F32 once per layer and call (one vectorized pass over the
+/// Scores and softmax are in F32; with an F16 cache the probabilities are then rounded to F16, as llama.cpp's
+/// non-flash attention does before its probabilities × values product. An F16 cache is widened to F32 once per layer and call (one vectorized pass over the
 /// used slots) rather than per head and slot, where the per-call overhead would dominate at small head sizes.
 /// Each worker owns its score row, so a pair's result does not depend on which worker ran it.
 /// </summary>
@@ -21,6 +22,7 @@ internal sealed class AttentionJob : IParallelWork
     private float[][] _valuesWidened = [];
     private float[][] _keys = [];
     private float[][] _values = [];
+    private bool[] _halfCache = [];
 
     // Per-call inputs, set by Run.
     private int[] _tokenSequence = [];
@@ -56,6 +58,7 @@ internal sealed class AttentionJob : IParallelWork
         {
             var cache = caches[i];
             int slots = sequenceSlotEnd[i];
+            _halfCache[i] = cache.Type == KvCacheType.F16;
             if (cache.Type == KvCacheType.F16)
             {
                 TensorPrimitives.ConvertToSingle(cache.KeysF16(layer).AsSpan(0, slots * cache.KeyWidth), _keysWidened[i]);
@@ -97,6 +100,7 @@ internal sealed class AttentionJob : IParallelWork
             Array.Resize(ref _valuesWidened, n);
             _keys = new float[n][];
             _values = new float[n][];
+            _halfCache = new bool[n];
         }
         int capacity = 0;
         for (int i = 0; i < cacheCount; i++)
@@ -149,6 +153,10 @@ internal sealed class AttentionJob : IParallelWork
             scores[s] = HeadVectors.Dot(ref q, ref Unsafe.Add(ref keys, s * kw + kOffset), kd) * _scale;
         }
         Softmax.InPlace(scores);
+        // llama.cpp (without flash attention) multiplies the probabilities by the cached values in the cache's type:
+        // with an F16 cache they are rounded to F16 first. Doing the same cuts the mean KL to its logits ten- to
+        // a hundredfold and keeps greedy continuations on its side of near-ties.
+        if (_halfCache[sequence]) HalfRounding.RoundInPlace(ref MemoryMarshal.GetReference(scores), scores.Length);
 
         var output = _output.AsSpan(t * _outputStride + head * vd, vd);
         output.Clear();

@@ -71,6 +71,16 @@ internal abstract class HalfDotKernel<TWidening> : WeightKernel where TWidening 
         var widened = rented.AsSpan(0, tokenCount * rowLength);
         DequantizeRow(activations.Slice(0, tokenCount * rowLength * 2), widened);
         var weights = MemoryMarshal.Cast<byte, ushort>(weightRows);
+        if (TWidening.Type == GgmlType.F16 && rowLength % 8 != 0)
+        {
+            // llama.cpp's tiled F16 GEMM takes only rows that fill whole vectors; other lengths go through
+            // ggml_vec_dot_f16, whose summation order this follows so near-ties fall the same way.
+            for (int r = 0; r < rowCount; r++)
+                for (int t = 0; t < tokenCount; t++)
+                    output[t * outputStride + r] = DotInGgmlOrder(weights.Slice(r * rowLength, rowLength), widened.Slice(t * rowLength, rowLength));
+            ArrayPool<float>.Shared.Return(rented);
+            return;
+        }
         Span<float> sums = stackalloc float[4];
         for (int r = 0; r < rowCount; r++)
         {
@@ -147,6 +157,26 @@ internal abstract class HalfDotKernel<TWidening> : WeightKernel where TWidening 
         sums[0] = s0;
         if (tokens == 1) return;
         sums[1] = s1; sums[2] = s2; sums[3] = s3;
+    }
+
+    /// <summary>
+    /// ggml_vec_dot_f16 built for AVX2: four 8-lane accumulators over 32-element steps, reduced (a0 + a2) + (a1 + a3),
+    /// then 8 → 4 lanes (low + high half) and two horizontal adds; the tail is added in double.
+    /// </summary>
+    private static float DotInGgmlOrder(ReadOnlySpan<ushort> w, ReadOnlySpan<float> a)
+    {
+        int steps = w.Length & ~31;
+        Span<float> lanes = stackalloc float[32];
+        lanes.Clear();
+        for (int i = 0; i < steps; i += 32)
+            for (int k = 0; k < 32; k++)
+                lanes[k] = MathF.FusedMultiplyAdd(TWidening.ToSingle(w[i + k]), a[i + k], lanes[k]);
+        Span<float> v = stackalloc float[8];
+        for (int l = 0; l < 8; l++) v[l] = (lanes[l] + lanes[16 + l]) + (lanes[8 + l] + lanes[24 + l]);
+        float q0 = v[0] + v[4], q1 = v[1] + v[5], q2 = v[2] + v[6], q3 = v[3] + v[7];
+        double sum = (q0 + q1) + (q2 + q3);
+        for (int i = steps; i < w.Length; i++) sum += TWidening.ToSingle(w[i]) * a[i];
+        return (float)sum;
     }
 
     private static float DotScalar(ReadOnlySpan<ushort> w, ReadOnlySpan<ushort> a, int start, double sum)
