@@ -152,7 +152,8 @@ internal sealed class AttentionJob : IParallelWork
             }
             scores[s] = HeadVectors.Dot(ref q, ref Unsafe.Add(ref keys, s * kw + kOffset), kd) * _scale;
         }
-        Softmax.InPlace(scores);
+        // ggml's own exp and summation: an ulp here can move a probability across an F16 rounding boundary below.
+        GgmlSoftmax.InPlace(scores);
         // llama.cpp (without flash attention) multiplies the probabilities by the cached values in the cache's type:
         // with an F16 cache they are rounded to F16 first. Doing the same cuts the mean KL to its logits ten- to
         // a hundredfold and keeps greedy continuations on its side of near-ties.
