@@ -23,6 +23,7 @@ internal sealed class AttentionJob : IParallelWork
     private float[][] _keys = [];
     private float[][] _values = [];
     private bool[] _halfCache = [];
+    private float[][] _partials = [];
 
     // Per-call inputs, set by Run.
     private int[] _tokenSequence = [];
@@ -115,7 +116,12 @@ internal sealed class AttentionJob : IParallelWork
         }
         if (_scores.Length >= workers && _scores[0].Length >= capacity) return;
         _scores = new float[workers][];
-        for (int i = 0; i < workers; i++) _scores[i] = new float[capacity];
+        _partials = new float[workers][];
+        for (int i = 0; i < workers; i++)
+        {
+            _scores[i] = new float[capacity];
+            _partials[i] = new float[HalfValueProduct.Lanes * _config.ValueHeadDim];
+        }
     }
 
     private int _nextPair;
@@ -126,10 +132,10 @@ internal sealed class AttentionJob : IParallelWork
         int pairs = _tokenCount * _config.HeadCount;
         int i;
         while ((i = Interlocked.Increment(ref _nextPair) - 1) < pairs)
-            AttendOne(i / _config.HeadCount, i % _config.HeadCount, _scores[workerIndex]);
+            AttendOne(i / _config.HeadCount, i % _config.HeadCount, _scores[workerIndex], workerIndex);
     }
 
-    private void AttendOne(int t, int head, float[] scoreBuffer)
+    private void AttendOne(int t, int head, float[] scoreBuffer, int worker)
     {
         var c = _config;
         int kd = c.KeyHeadDim, vd = c.ValueHeadDim;
@@ -164,6 +170,11 @@ internal sealed class AttentionJob : IParallelWork
         ref float o = ref MemoryMarshal.GetReference(output);
         ref float values = ref MemoryMarshal.GetArrayDataReference(_values[sequence]);
         int vw = _config.ValueWidth, vOffset = kvHead * vd;
+        if (_halfCache[sequence] && _sequenceSlotEnd[sequence] % HalfValueProduct.Lanes == 0)
+        {
+            HalfValueProduct.ComputeTiled(scores, ref Unsafe.Add(ref values, vOffset), vw, vd, _partials[worker], output);
+            return;
+        }
         for (int s = 0; s < slotEnd; s++)
         {
             float p = scores[s];
