@@ -1,4 +1,6 @@
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Spindle.Tensors;
@@ -15,28 +17,42 @@ public static class GgmlSoftmax
     public static void InPlace(Span<float> values)
     {
         if (values.IsEmpty) return;
-        float max = float.NegativeInfinity;
-        foreach (float v in values) max = MathF.Max(max, v);
-        var maxVector = Vector256.Create(max);
-        Span<float> chunk = stackalloc float[16];
+        var maxVector = Vector256.Create(TensorPrimitives.Max(values));
+        ref float x = ref MemoryMarshal.GetReference(values);
         double sum = 0;
-        for (int i = 0; i < values.Length; i += 16)
+        int i = 0;
+        for (; i + 16 <= values.Length; i += 16)
         {
-            int count = Math.Min(16, values.Length - i);
-            // ggml's rows are padded with masked (-inf) slots, whose exp is 0: a short tail chunk is padded the same way.
+            var low = Exp(Vector256.LoadUnsafe(ref x, (nuint)i) - maxVector);
+            var high = Exp(Vector256.LoadUnsafe(ref x, (nuint)(i + 8)) - maxVector);
+            low.StoreUnsafe(ref x, (nuint)i);
+            high.StoreUnsafe(ref x, (nuint)(i + 8));
+            sum += ReduceAdd16(low, high);
+        }
+        if (i < values.Length)
+        {
+            // ggml's rows are padded with masked (-inf) slots, whose exp is 0: the tail chunk is padded the same way.
+            Span<float> chunk = stackalloc float[16];
             chunk.Fill(float.NegativeInfinity);
-            values.Slice(i, count).CopyTo(chunk);
+            var tail = values.Slice(i);
+            tail.CopyTo(chunk);
             var low = Exp(Vector256.Create<float>(chunk) - maxVector);
             var high = Exp(Vector256.Create<float>(chunk.Slice(8)) - maxVector);
-            var eight = low + high;
-            var four = eight.GetLower() + eight.GetUpper();
-            sum += (four.GetElement(0) + four.GetElement(2)) + (four.GetElement(1) + four.GetElement(3));
+            sum += ReduceAdd16(low, high);
             low.CopyTo(chunk);
             high.CopyTo(chunk.Slice(8));
-            chunk.Slice(0, count).CopyTo(values.Slice(i, count));
+            chunk.Slice(0, tail.Length).CopyTo(tail);
         }
-        float scale = (float)(1.0 / sum);
-        for (int i = 0; i < values.Length; i++) values[i] *= scale;
+        TensorPrimitives.Multiply(values, (float)(1.0 / sum), values);
+    }
+
+    /// <summary>_mm512_reduce_add_ps of 16 lanes held as (low, high): halves added pairwise, 16 → 8 → 4 → 2 → 1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float ReduceAdd16(Vector256<float> low, Vector256<float> high)
+    {
+        var eight = low + high;
+        var four = eight.GetLower() + eight.GetUpper();
+        return (four.GetElement(0) + four.GetElement(2)) + (four.GetElement(1) + four.GetElement(3));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
