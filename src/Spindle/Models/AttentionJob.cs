@@ -8,7 +8,8 @@ namespace Spindle.Models;
 
 /// <summary>
 /// Grouped-query attention of a batch against the cache of one layer, split over (token, head) pairs across workers.
-/// Scores and softmax are in F32. An F16 cache is widened to F32 once per layer and call (one vectorized pass over the
+/// Scores and softmax are in F32; with an F16 cache the probabilities are then rounded to F16, as llama.cpp's
+/// non-flash attention does before its probabilities × values product. An F16 cache is widened to F32 once per layer and call (one vectorized pass over the
 /// used slots) rather than per head and slot, where the per-call overhead would dominate at small head sizes.
 /// Each worker owns its score row, so a pair's result does not depend on which worker ran it.
 /// </summary>
@@ -21,6 +22,8 @@ internal sealed class AttentionJob : IParallelWork
     private float[][] _valuesWidened = [];
     private float[][] _keys = [];
     private float[][] _values = [];
+    private bool[] _halfCache = [];
+    private float[][] _partials = [];
 
     // Per-call inputs, set by Run.
     private int[] _tokenSequence = [];
@@ -56,6 +59,7 @@ internal sealed class AttentionJob : IParallelWork
         {
             var cache = caches[i];
             int slots = sequenceSlotEnd[i];
+            _halfCache[i] = cache.Type == KvCacheType.F16;
             if (cache.Type == KvCacheType.F16)
             {
                 TensorPrimitives.ConvertToSingle(cache.KeysF16(layer).AsSpan(0, slots * cache.KeyWidth), _keysWidened[i]);
@@ -97,6 +101,7 @@ internal sealed class AttentionJob : IParallelWork
             Array.Resize(ref _valuesWidened, n);
             _keys = new float[n][];
             _values = new float[n][];
+            _halfCache = new bool[n];
         }
         int capacity = 0;
         for (int i = 0; i < cacheCount; i++)
@@ -111,7 +116,12 @@ internal sealed class AttentionJob : IParallelWork
         }
         if (_scores.Length >= workers && _scores[0].Length >= capacity) return;
         _scores = new float[workers][];
-        for (int i = 0; i < workers; i++) _scores[i] = new float[capacity];
+        _partials = new float[workers][];
+        for (int i = 0; i < workers; i++)
+        {
+            _scores[i] = new float[capacity];
+            _partials[i] = new float[HalfValueProduct.Lanes * _config.ValueHeadDim];
+        }
     }
 
     private int _nextPair;
@@ -122,10 +132,10 @@ internal sealed class AttentionJob : IParallelWork
         int pairs = _tokenCount * _config.HeadCount;
         int i;
         while ((i = Interlocked.Increment(ref _nextPair) - 1) < pairs)
-            AttendOne(i / _config.HeadCount, i % _config.HeadCount, _scores[workerIndex]);
+            AttendOne(i / _config.HeadCount, i % _config.HeadCount, _scores[workerIndex], workerIndex);
     }
 
-    private void AttendOne(int t, int head, float[] scoreBuffer)
+    private void AttendOne(int t, int head, float[] scoreBuffer, int worker)
     {
         var c = _config;
         int kd = c.KeyHeadDim, vd = c.ValueHeadDim;
@@ -148,13 +158,23 @@ internal sealed class AttentionJob : IParallelWork
             }
             scores[s] = HeadVectors.Dot(ref q, ref Unsafe.Add(ref keys, s * kw + kOffset), kd) * _scale;
         }
-        Softmax.InPlace(scores);
+        // ggml's own exp and summation: an ulp here can move a probability across an F16 rounding boundary below.
+        GgmlSoftmax.InPlace(scores);
+        // llama.cpp (without flash attention) multiplies the probabilities by the cached values in the cache's type:
+        // with an F16 cache they are rounded to F16 first. Doing the same cuts the mean KL to its logits ten- to
+        // a hundredfold and keeps greedy continuations on its side of near-ties.
+        if (_halfCache[sequence]) HalfRounding.RoundInPlace(ref MemoryMarshal.GetReference(scores), scores.Length);
 
         var output = _output.AsSpan(t * _outputStride + head * vd, vd);
         output.Clear();
         ref float o = ref MemoryMarshal.GetReference(output);
         ref float values = ref MemoryMarshal.GetArrayDataReference(_values[sequence]);
         int vw = _config.ValueWidth, vOffset = kvHead * vd;
+        if (_halfCache[sequence] && _sequenceSlotEnd[sequence] % HalfValueProduct.Lanes == 0)
+        {
+            HalfValueProduct.ComputeTiled(scores, ref Unsafe.Add(ref values, vOffset), vw, vd, _partials[worker], output);
+            return;
+        }
         for (int s = 0; s < slotEnd; s++)
         {
             float p = scores[s];

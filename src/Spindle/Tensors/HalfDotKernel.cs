@@ -71,6 +71,36 @@ internal abstract class HalfDotKernel<TWidening> : WeightKernel where TWidening 
         var widened = rented.AsSpan(0, tokenCount * rowLength);
         DequantizeRow(activations.Slice(0, tokenCount * rowLength * 2), widened);
         var weights = MemoryMarshal.Cast<byte, ushort>(weightRows);
+        if (TWidening.Type == GgmlType.F16)
+        {
+            // llama.cpp's summation order, so the ulp-level differences that an F16 KV cache amplifies (a value on
+            // the other side of an F16 rounding boundary) do not arise: its AVX-512 tiled GEMM (llamafile sgemm) when
+            // rows fill whole 16-lane vectors, ggml_vec_dot_f16 otherwise.
+            bool tiled = rowLength % 16 == 0;
+            Span<float> f16Sums = stackalloc float[4];
+            for (int r = 0; r < rowCount; r++)
+            {
+                var row = weights.Slice(r * rowLength, rowLength);
+                int t = 0;
+                if (tiled)
+                {
+                    for (; t + 4 <= tokenCount; t += 4)
+                    {
+                        DotInTiledGemmOrder(row, widened.Slice(t * rowLength, 4 * rowLength), f16Sums, 4);
+                        for (int k = 0; k < 4; k++) output[(t + k) * outputStride + r] = f16Sums[k];
+                    }
+                }
+                for (; t < tokenCount; t++)
+                {
+                    var activation = widened.Slice(t * rowLength, rowLength);
+                    if (tiled) DotInTiledGemmOrder(row, activation, f16Sums, 1);
+                    else f16Sums[0] = DotInVecDotOrder(row, activation);
+                    output[t * outputStride + r] = f16Sums[0];
+                }
+            }
+            ArrayPool<float>.Shared.Return(rented);
+            return;
+        }
         Span<float> sums = stackalloc float[4];
         for (int r = 0; r < rowCount; r++)
         {
@@ -147,6 +177,83 @@ internal abstract class HalfDotKernel<TWidening> : WeightKernel where TWidening 
         sums[0] = s0;
         if (tokens == 1) return;
         sums[1] = s1; sums[2] = s2; sums[3] = s3;
+    }
+
+    /// <summary>
+    /// llamafile's tinyBLAS for F16 on AVX-512 (KN = 16): lane l accumulates elements l, l + 16, … with FMA, then the
+    /// 16 lanes reduce as _mm512_reduce_add_ps does (halves added pairwise: 16 → 8 → 4 → 2 → 1). Each 16-lane
+    /// accumulator is kept as a (low, high) pair of 8-lane vectors. Requires a length that is a multiple of 16.
+    /// </summary>
+    private static void DotInTiledGemmOrder(ReadOnlySpan<ushort> w, ReadOnlySpan<float> a, Span<float> sums, int tokens)
+    {
+        int n = w.Length;
+        Debug.Assert(n % 16 == 0 && a.Length >= tokens * n);
+        ref ushort wr = ref MemoryMarshal.GetReference(w);
+        ref float a0 = ref MemoryMarshal.GetReference(a);
+        ref float a1 = ref Unsafe.Add(ref a0, tokens > 1 ? n : 0);
+        ref float a2 = ref Unsafe.Add(ref a0, tokens > 1 ? 2 * n : 0);
+        ref float a3 = ref Unsafe.Add(ref a0, tokens > 1 ? 3 * n : 0);
+        Vector256<float> lo0 = default, hi0 = default, lo1 = default, hi1 = default;
+        Vector256<float> lo2 = default, hi2 = default, lo3 = default, hi3 = default;
+        for (int i = 0; i < n; i += 16)
+        {
+            var xl = Load8(ref wr, i);
+            var xh = Load8(ref wr, i + 8);
+            lo0 = Vector256.FusedMultiplyAdd(xl, Vector256.LoadUnsafe(ref a0, (nuint)i), lo0);
+            hi0 = Vector256.FusedMultiplyAdd(xh, Vector256.LoadUnsafe(ref a0, (nuint)(i + 8)), hi0);
+            if (tokens == 1) continue;
+            lo1 = Vector256.FusedMultiplyAdd(xl, Vector256.LoadUnsafe(ref a1, (nuint)i), lo1);
+            hi1 = Vector256.FusedMultiplyAdd(xh, Vector256.LoadUnsafe(ref a1, (nuint)(i + 8)), hi1);
+            lo2 = Vector256.FusedMultiplyAdd(xl, Vector256.LoadUnsafe(ref a2, (nuint)i), lo2);
+            hi2 = Vector256.FusedMultiplyAdd(xh, Vector256.LoadUnsafe(ref a2, (nuint)(i + 8)), hi2);
+            lo3 = Vector256.FusedMultiplyAdd(xl, Vector256.LoadUnsafe(ref a3, (nuint)i), lo3);
+            hi3 = Vector256.FusedMultiplyAdd(xh, Vector256.LoadUnsafe(ref a3, (nuint)(i + 8)), hi3);
+        }
+        sums[0] = ReduceAdd16(lo0, hi0);
+        if (tokens == 1) return;
+        sums[1] = ReduceAdd16(lo1, hi1);
+        sums[2] = ReduceAdd16(lo2, hi2);
+        sums[3] = ReduceAdd16(lo3, hi3);
+    }
+
+    /// <summary>_mm512_reduce_add_ps of the 16 lanes (low, high): 16 → 8 → 4 → 2 → 1, halves added pairwise.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float ReduceAdd16(Vector256<float> low, Vector256<float> high)
+    {
+        var eight = low + high;
+        var four = eight.GetLower() + eight.GetUpper();
+        return (four.GetElement(0) + four.GetElement(2)) + (four.GetElement(1) + four.GetElement(3));
+    }
+
+    /// <summary>
+    /// ggml_vec_dot_f16 built for AVX-512 (GGML_F16_STEP 64): four 16-lane accumulators over 64-element steps, reduced
+    /// (a0 + a2) + (a1 + a3) then as _mm512_reduce_add_ps; the tail is added in double.
+    /// </summary>
+    private static float DotInVecDotOrder(ReadOnlySpan<ushort> w, ReadOnlySpan<float> a)
+    {
+        int steps = w.Length & ~63;
+        ref ushort wr = ref MemoryMarshal.GetReference(w);
+        ref float ar = ref MemoryMarshal.GetReference(a);
+        double sum = 0;
+        if (steps > 0)
+        {
+            Vector256<float> l0 = default, h0 = default, l1 = default, h1 = default;
+            Vector256<float> l2 = default, h2 = default, l3 = default, h3 = default;
+            for (int i = 0; i < steps; i += 64)
+            {
+                l0 = Vector256.FusedMultiplyAdd(Load8(ref wr, i), Vector256.LoadUnsafe(ref ar, (nuint)i), l0);
+                h0 = Vector256.FusedMultiplyAdd(Load8(ref wr, i + 8), Vector256.LoadUnsafe(ref ar, (nuint)(i + 8)), h0);
+                l1 = Vector256.FusedMultiplyAdd(Load8(ref wr, i + 16), Vector256.LoadUnsafe(ref ar, (nuint)(i + 16)), l1);
+                h1 = Vector256.FusedMultiplyAdd(Load8(ref wr, i + 24), Vector256.LoadUnsafe(ref ar, (nuint)(i + 24)), h1);
+                l2 = Vector256.FusedMultiplyAdd(Load8(ref wr, i + 32), Vector256.LoadUnsafe(ref ar, (nuint)(i + 32)), l2);
+                h2 = Vector256.FusedMultiplyAdd(Load8(ref wr, i + 40), Vector256.LoadUnsafe(ref ar, (nuint)(i + 40)), h2);
+                l3 = Vector256.FusedMultiplyAdd(Load8(ref wr, i + 48), Vector256.LoadUnsafe(ref ar, (nuint)(i + 48)), l3);
+                h3 = Vector256.FusedMultiplyAdd(Load8(ref wr, i + 56), Vector256.LoadUnsafe(ref ar, (nuint)(i + 56)), h3);
+            }
+            sum = ReduceAdd16((l0 + l2) + (l1 + l3), (h0 + h2) + (h1 + h3));
+        }
+        for (int i = steps; i < w.Length; i++) sum += TWidening.ToSingle(w[i]) * a[i];
+        return (float)sum;
     }
 
     private static float DotScalar(ReadOnlySpan<ushort> w, ReadOnlySpan<ushort> a, int start, double sum)

@@ -42,6 +42,19 @@ public static class HeadVectors
         return sum;
     }
 
+    /// <summary><c>destination[i] += x[i]</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Add(ref float x, ref float destination, int length)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= length - Vector256<float>.Count; i += Vector256<float>.Count)
+                (Vector256.LoadUnsafe(ref destination, (nuint)i) + Vector256.LoadUnsafe(ref x, (nuint)i)).StoreUnsafe(ref destination, (nuint)i);
+        }
+        for (; i < length; i++) Unsafe.Add(ref destination, i) += Unsafe.Add(ref x, i);
+    }
+
     /// <summary><c>destination[i] += scale * x[i]</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void MultiplyAdd(ref float x, float scale, ref float destination, int length)

@@ -19,17 +19,26 @@ public sealed class ForwardConsistencyTests
     public void BatchedPrefillMatchesTokenByTokenDecode(string file)
     {
         using var model = Load(file);
+        // An F32 cache computes each token's attention independently of the batch: the results agree to rounding.
+        Assert.True(BatchedVersusStepwise(model, KvCacheType.F32) <= 1e-4);
+        // With an F16 cache the probabilities × values sum runs in llama.cpp's order, which depends on how many slots
+        // the batch sees, and later F16 roundings can fall differently: llama.cpp's own prefill and decode differ so.
+        Assert.True(BatchedVersusStepwise(model, KvCacheType.F16) <= 5e-3);
+    }
+
+    private static double BatchedVersusStepwise(Model model, KvCacheType type)
+    {
         int v = model.Config.VocabSize, n = Prompt.Length;
         var batched = new float[n * v];
-        model.Forward(Prompt, Positions(0, n), model.CreateCache(), batched, LogitsSelection.All);
+        model.Forward(Prompt, Positions(0, n), model.CreateCache(type), batched, LogitsSelection.All);
 
-        var cache = model.CreateCache();
+        var cache = model.CreateCache(type);
         var stepwise = new float[n * v];
         for (int i = 0; i < n; i++)
             model.Forward(Prompt.AsSpan(i, 1), [i], cache, stepwise.AsSpan(i * v, v));
 
         Assert.Equal(n, cache.Count);
-        Assert.True(MaxAbsDelta(batched, stepwise) <= 1e-4, $"max |Δ| {MaxAbsDelta(batched, stepwise)}");
+        return MaxAbsDelta(batched, stepwise);
     }
 
     [Theory]
