@@ -14,10 +14,14 @@ internal static class ModelPathResolver
     public const string DefaultRelativePath = "../shared/models/tinystories-656K/tinystories-656K.q8_0.gguf";
 
     public static string Resolve(string? explicitPath) =>
-        Resolve(explicitPath, Environment.GetEnvironmentVariable(EnvironmentVariable), AppContext.BaseDirectory);
+        Resolve(explicitPath, Environment.GetEnvironmentVariable(EnvironmentVariable),
+            [AppContext.BaseDirectory, Directory.GetCurrentDirectory()]);
 
     /// <summary>The resolution itself, with the environment and the starting folder passed in (tests vary them).</summary>
-    public static string Resolve(string? explicitPath, string? environmentValue, string startDirectory)
+    public static string Resolve(string? explicitPath, string? environmentValue, string startDirectory) =>
+        Resolve(explicitPath, environmentValue, [startDirectory]);
+
+    private static string Resolve(string? explicitPath, string? environmentValue, string[] startDirectories)
     {
         if (!string.IsNullOrWhiteSpace(explicitPath)) return explicitPath;
         if (!string.IsNullOrWhiteSpace(environmentValue))
@@ -27,10 +31,15 @@ internal static class ModelPathResolver
                 throw new FileNotFoundException($"model file not found: {environmentValue} (from {EnvironmentVariable})", environmentValue);
             return environmentValue;
         }
-        string? root = FindRepositoryRoot(startDirectory) ?? FindRepositoryRoot(Directory.GetCurrentDirectory());
+        string? root = null;
+        foreach (string start in startDirectories)
+        {
+            root = FindRepositoryRoot(start);
+            if (root is not null) break;
+        }
         string tried = $"--model not given, {EnvironmentVariable} not set";
         if (root is null)
-            throw new CliException($"no model: {tried}, and no repository root (a folder with Spindle.slnx) above {startDirectory} to find the default model in; pass --model PATH");
+            throw new CliException($"no model: {tried}, and no repository root (a folder with Spindle.slnx) above {string.Join(" or ", startDirectories)} to find the default model in; pass --model PATH");
         string fallback = Path.GetFullPath(Path.Combine(root, DefaultRelativePath));
         if (!File.Exists(fallback))
             throw new CliException($"no model: {tried}, and the default {fallback} does not exist; pass --model PATH");

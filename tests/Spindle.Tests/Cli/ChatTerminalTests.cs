@@ -17,9 +17,10 @@ public sealed class ChatTerminalTests : IDisposable
     {
         string cli = Path.Combine(AppContext.BaseDirectory, "Spindle.Cli.dll");
         Assert.True(File.Exists(cli), $"{cli} not built");
-        // stories260K never writes an end-of-story token, so without -n a reply runs until the 512-token context is full:
-        // long enough to interrupt.
-        string command = $"dotnet '{cli}' chat -m '{Stories260K}' -t 1 --seed 5";
+        // stories260K never writes an end-of-story token, so a reply runs to its token limit. Its own 512-token context
+        // can be decoded before the test's Ctrl-C arrives on a fast machine; with an 8192-token context and up to 2000
+        // tokens per reply the first reply lasts seconds, long enough to interrupt, and the second still ends in time.
+        string command = $"dotnet '{cli}' chat -m '{Stories260K}' -t 1 --seed 5 -c 8192 -n 2000";
         Tmux("new-session", "-d", "-s", _session, "-x", "160", "-y", "60", command);
         Tmux("set-option", "-t", _session, "remain-on-exit", "on");
         WaitFor(s => s.Contains("Chatting with") && s.TrimEnd().EndsWith('>'), "the greeting and prompt");
