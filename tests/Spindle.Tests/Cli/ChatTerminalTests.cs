@@ -40,8 +40,9 @@ public sealed class ChatTerminalTests : IDisposable
         Assert.Equal(1, CountOf(screen, "(reply stopped)"));
 
         Tmux("send-keys", "-t", _session, "C-d");
-        WaitFor(_ => PaneDead(), "Ctrl-D to end the chat");
-        Assert.Equal("0", Tmux("display-message", "-p", "-t", _session, "#{pane_dead_status}").Trim());
+        // tmux marks the pane dead a moment before it records how the process ended: wait for both.
+        WaitFor(_ => PaneDead() && ExitText().Length > 1, "Ctrl-D to end the chat");
+        Assert.Equal("status=0 signal=", ExitText());
     }
 
     private static string ReplyAfter(string screen, string question)
@@ -51,6 +52,8 @@ public sealed class ChatTerminalTests : IDisposable
     }
 
     private static int CountOf(string text, string part) => (text.Length - text.Replace(part, "").Length) / part.Length;
+
+    private string ExitText() => Tmux("display-message", "-p", "-t", _session, "status=#{pane_dead_status} signal=#{pane_dead_signal}").Trim() is var t && t == "status= signal=" ? "" : t;
 
     private bool PaneDead() => Tmux("display-message", "-p", "-t", _session, "#{pane_dead}").Trim() == "1";
 
