@@ -13,6 +13,7 @@ namespace Spindle.Cli.Commands;
 /// Sampling defaults are llama.cpp's (temperature 0.8, top-k 40, top-p 0.95, min-p 0.05); --temp 0 is greedy.
 /// Ctrl-C stops generation between tokens; what was generated stays printed. --beams / --contrastive-alpha replace
 /// sampling by beam (or diverse beam) search or contrastive search; their text is printed when the search ends.
+/// --regex / --grammar / --choice constrain the output to a regex, a GBNF file or a list of strings.
 /// </summary>
 internal static class GenerateCommand
 {
@@ -27,11 +28,13 @@ internal static class GenerateCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object {text, tokens:[{id, text, logprob}], stats} instead of streaming" };
         var sampling = new SamplingFlags();
         var search = new SearchFlags();
+        var constraint = new ConstraintFlags();
 
         var command = new Command("generate", "Generate a continuation of a prompt (default model: $SPINDLE_MODEL, else ../shared's tinystories-656K)");
         foreach (var o in new Option[] { model, prompt, maxTokens, stop, threads, context_, json }) command.Options.Add(o);
         foreach (var o in sampling.All) command.Options.Add(o);
         foreach (var o in search.All) command.Options.Add(o);
+        foreach (var o in constraint.All) command.Options.Add(o);
         command.SetAction(parse =>
         {
             int n = parse.GetValue(maxTokens);
@@ -43,8 +46,12 @@ internal static class GenerateCommand
                 StopStrings = parse.GetValue(stop) ?? [],
                 Beam = search.Beam(parse),
                 Contrastive = search.Contrastive(parse),
+                Constraint = constraint.Parse(parse),
             };
+            if (options.Constraint is not null && (options.Beam is not null || options.Contrastive is not null))
+                throw new CliException("--regex/--grammar/--choice work with sampling, not with --beams or --contrastive-alpha");
             using var spindle = ModelCommandOptions.LoadSpindle(parse.GetValue(model), parse.GetValue(threads), parse.GetValue(context_));
+            if (options.Constraint is { } spec) ConstraintFlags.Validate(spindle, spec);
             using var cancel = new ConsoleCancellation(context);
             var chunks = spindle.GenerateAsync(parse.GetRequiredValue(prompt), options, cancel.Token).ToBlockingEnumerable();
             return parse.GetValue(json) ? WriteJson(context, spindle, chunks) : Stream(context, chunks);

@@ -45,5 +45,13 @@ public sealed record GenerationOptions
     /// <summary>Contrastive search instead of sampling; MaxNewTokens and StopTokens as for <see cref="Beam"/>.</summary>
     public ContrastiveSearchOptions? Contrastive { get; init; }
 
+    /// <summary>
+    /// Restricts the output to a regex, GBNF grammar or choice list: a mask stage after the penalties sets every token the
+    /// grammar does not allow to −∞, for any sampler (greedy, top-k/p, Mirostat, …). End-of-generation is allowed only
+    /// when the output is complete, and is all that is allowed once nothing can follow, so a complete output ends with
+    /// <see cref="FinishReason.EndOfGeneration"/>. Not supported with <see cref="Beam"/> or <see cref="Contrastive"/>.
+    /// </summary>
+    public ConstraintSpec? Constraint { get; init; }
+
     internal SamplingOptions EffectiveSampling => Seed is { } s ? Sampling with { Seed = s } : Sampling;
 }

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Spindle.Chat;
+using Spindle.Constraints;
+using Spindle.Constraints.Vocabulary;
 using Spindle.Models;
 using Spindle.Sampling;
 using Spindle.Tokenization;
@@ -28,6 +30,7 @@ public sealed class SpindleModel : IDisposable
     private readonly List<int> _cachedTokens = [];
     private readonly Lazy<ChatTemplate> _chatTemplate;
     private readonly RawLogprobs _logprobs;
+    private readonly Lazy<TokenTrie> _constraintTrie;
 
     private SpindleModel(Model model, Tokenizer tokenizer, SpindleModelOptions options)
     {
@@ -38,6 +41,7 @@ public sealed class SpindleModel : IDisposable
         _logprobs = new RawLogprobs(model.Config.VocabSize);
         string? source = options.ChatTemplate ?? model.File.Metadata.GetStringOrNull(ChatTemplateKey);
         _chatTemplate = new Lazy<ChatTemplate>(() => ChatTemplate.ParseOrDefault(source));
+        _constraintTrie = new Lazy<TokenTrie>(() => new TokenTrie(new TokenizerConstraintVocabulary(tokenizer)));
     }
 
     public const string ChatTemplateKey = "tokenizer.chat_template";
@@ -105,10 +109,27 @@ public sealed class SpindleModel : IDisposable
     public IAsyncEnumerable<GenerationChunk> GenerateAsync(IReadOnlyList<ChatMessage> messages, GenerationOptions? options = null, CancellationToken cancellationToken = default) =>
         GenerateAsync(EncodeChat(messages, options), options, cancellationToken);
 
+    /// <summary>The tokenizer's tokens as the constraint engine sees them, built on first use and shared by every request.</summary>
+    public TokenTrie ConstraintTrie => _constraintTrie.Value;
+
+    /// <summary>Compiled constraint grammars of this model's requests (the same source compiles once).</summary>
+    public GrammarCache Grammars { get; } = new();
+
+    /// <summary>
+    /// A fresh grammar state for <paramref name="constraint"/> over this model's vocabulary; throws
+    /// <see cref="GrammarException"/> when the source does not compile.
+    /// </summary>
+    public Matcher CreateMatcher(ConstraintSpec constraint)
+    {
+        ArgumentNullException.ThrowIfNull(constraint);
+        return new Matcher(constraint.Compile(Grammars), ConstraintTrie);
+    }
+
     /// <summary>The sampler chain <paramref name="options"/> describe, for this model's vocabulary and context.</summary>
     public SamplerChain CreateSamplerChain(GenerationOptions options) =>
         SamplerChainBuilder.Build(options.EffectiveSampling, Model.Config.VocabSize, ContextLength,
-            id => Encoding.UTF8.GetString(Tokenizer.TokenToPiece(id, special: true)));
+            id => Encoding.UTF8.GetString(Tokenizer.TokenToPiece(id, special: true)),
+            options.Constraint is { } constraint ? [new ConstraintMaskStage(CreateMatcher(constraint))] : null);
 
     /// <summary>Generates a continuation of <paramref name="promptTokens"/>; the last chunk carries the finish reason and usage.</summary>
     public async IAsyncEnumerable<GenerationChunk> GenerateAsync(
@@ -124,6 +145,8 @@ public sealed class SpindleModel : IDisposable
 
         if (options.Beam is not null && options.Contrastive is not null)
             throw new ArgumentException("choose beam search or contrastive search, not both", nameof(options));
+        if (options.Constraint is not null && (options.Beam is not null || options.Contrastive is not null))
+            throw new ArgumentException("a constraint works with sampling, not with beam or contrastive search", nameof(options));
 
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
