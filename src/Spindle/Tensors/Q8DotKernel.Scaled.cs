@@ -53,7 +53,7 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> PairProducts(ref byte w, ref byte a, int b) =>
         Avx512F.ConvertToVector512Single(MultiplySumAvx512(
-            Vector512.Create(TFormat.Unpack256(in BlockAt(ref w, b)), TFormat.Unpack256(in BlockAt(ref w, b + 1))),
+            VectorJoin.Join(TFormat.Unpack256(in BlockAt(ref w, b)), TFormat.Unpack256(in BlockAt(ref w, b + 1))),
             ActivationQsPair(ref a, b)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -207,7 +207,7 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
             }
             for (int k = 0; k < ScaleGroup; k += 2)
             {
-                var values = Vector512.Create(TFormat.Unpack256(in BlockAt(ref w, b + k)), TFormat.Unpack256(in BlockAt(ref w, b + k + 1)));
+                var values = VectorJoin.Join(TFormat.Unpack256(in BlockAt(ref w, b + k)), TFormat.Unpack256(in BlockAt(ref w, b + k + 1)));
                 var pair = Vector512.Create(Vector256.Create(k), Vector256.Create(k + 1));
                 acc0 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(MultiplySumAvx512(values, ActivationQsPair(ref a, b + k))), BroadcastPair(s0, pair), acc0);
                 acc1 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(MultiplySumAvx512(values, ActivationQsPair(ref a1, b + k))), BroadcastPair(s1, pair), acc1);

@@ -215,7 +215,7 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat> : WeightKernel
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<sbyte> ActivationQsPair(ref byte activation, int b) =>
-        Vector512.Create(ActivationQs(ref activation, b), ActivationQs(ref activation, b + 1));
+        VectorJoin.Join(ActivationQs(ref activation, b), ActivationQs(ref activation, b + 1));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> ScalePair(float s0, float s1) =>
@@ -233,8 +233,8 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat> : WeightKernel
             ref TBlock x1 = ref BlockAt(ref w, b + 1);
             ref TBlock x2 = ref BlockAt(ref w, b + 2);
             ref TBlock x3 = ref BlockAt(ref w, b + 3);
-            var p01 = MultiplySumAvx512(Vector512.Create(TFormat.Unpack256(in x0), TFormat.Unpack256(in x1)), ActivationQsPair(ref a, b));
-            var p23 = MultiplySumAvx512(Vector512.Create(TFormat.Unpack256(in x2), TFormat.Unpack256(in x3)), ActivationQsPair(ref a, b + 2));
+            var p01 = MultiplySumAvx512(VectorJoin.Join(TFormat.Unpack256(in x0), TFormat.Unpack256(in x1)), ActivationQsPair(ref a, b));
+            var p23 = MultiplySumAvx512(VectorJoin.Join(TFormat.Unpack256(in x2), TFormat.Unpack256(in x3)), ActivationQsPair(ref a, b + 2));
             var s01 = ScalePair(TFormat.Scale(in x0) * ActivationScale(ref a, b), TFormat.Scale(in x1) * ActivationScale(ref a, b + 1));
             var s23 = ScalePair(TFormat.Scale(in x2) * ActivationScale(ref a, b + 2), TFormat.Scale(in x3) * ActivationScale(ref a, b + 3));
             acc0 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(p01), s01, acc0);
