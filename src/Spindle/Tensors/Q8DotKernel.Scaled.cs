@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -14,7 +15,7 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
     private const int ScaleGroup = 8;
 
     private static void DotScaled(KernelIsa isa, ref byte w, ref byte a, ref float d, ref float s,
-        int activationBytes, int blockCount, int tokens, Span<float> sums)
+        int activationBytes, int blockCount, int tokens, Span<float> sums, ref float scratch)
     {
         if (isa == KernelIsa.Avx512)
         {
@@ -23,7 +24,7 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
         }
         else
         {
-            if (tokens == 4) Scaled4Avx2(ref w, ref a, ref d, ref s, activationBytes, blockCount, sums);
+            if (tokens == 4) Scaled4Avx2(ref w, ref a, ref d, ref s, activationBytes, blockCount, sums, ref scratch);
             else sums[0] = Scaled1Avx2(ref w, ref a, ref d, ref s, blockCount);
         }
     }
@@ -104,12 +105,17 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
         return Vector256.Sum((acc0 + acc1) + (acc2 + acc3)) + Vector256.Sum(minimums) + TailAvx2(ref w, ref a, ref d, ref s, b, blockCount);
     }
 
-    private static void Scaled4Avx2(ref byte w, ref byte a, ref float d, ref float s, int activationBytes, int blockCount, Span<float> sums)
+    private static void Scaled4Avx2(ref byte w, ref byte a, ref float d, ref float s, int activationBytes, int blockCount, Span<float> sums,
+        ref float sc)
     {
         ref byte a1 = ref Unsafe.Add(ref a, activationBytes);
         ref byte a2 = ref Unsafe.Add(ref a, 2 * activationBytes);
         ref byte a3 = ref Unsafe.Add(ref a, 3 * activationBytes);
         nuint stride = (nuint)blockCount;
+        // Combined scales d_w·d_a of the current 8 blocks, per token, broadcast from memory one at a time: keeping
+        // them in registers and permuting (as Scaled1Avx2 does) left the JIT short of registers, and it then kept the
+        // accumulators on the stack, a store-to-load round trip on every FMA. The caller owns the 32-float scratch
+        // (a stackalloc here would make the JIT skip tiering and compile the method without inlining).
         var acc0 = Vector256<float>.Zero;
         var acc1 = Vector256<float>.Zero;
         var acc2 = Vector256<float>.Zero;
@@ -122,10 +128,10 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
         for (; b + ScaleGroup <= blockCount; b += ScaleGroup)
         {
             var dw = BlockHalves8(ref w, b, 0);
-            var s0 = dw * Vector256.LoadUnsafe(ref d, (nuint)b);
-            var s1 = dw * Vector256.LoadUnsafe(ref d, stride + (nuint)b);
-            var s2 = dw * Vector256.LoadUnsafe(ref d, 2 * stride + (nuint)b);
-            var s3 = dw * Vector256.LoadUnsafe(ref d, 3 * stride + (nuint)b);
+            (dw * Vector256.LoadUnsafe(ref d, (nuint)b)).StoreUnsafe(ref sc, 0);
+            (dw * Vector256.LoadUnsafe(ref d, stride + (nuint)b)).StoreUnsafe(ref sc, 8);
+            (dw * Vector256.LoadUnsafe(ref d, 2 * stride + (nuint)b)).StoreUnsafe(ref sc, 16);
+            (dw * Vector256.LoadUnsafe(ref d, 3 * stride + (nuint)b)).StoreUnsafe(ref sc, 24);
             if (TFormat.HasMinimum)
             {
                 var mw = BlockHalves8(ref w, b, 2);
@@ -134,21 +140,39 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
                 min2 = Fma.MultiplyAdd(mw, Vector256.LoadUnsafe(ref s, 2 * stride + (nuint)b), min2);
                 min3 = Fma.MultiplyAdd(mw, Vector256.LoadUnsafe(ref s, 3 * stride + (nuint)b), min3);
             }
-            for (int k = 0; k < ScaleGroup; k++)
-            {
-                var values = TFormat.Unpack256(in BlockAt(ref w, b + k));
-                var lane = Vector256.Create(k);
-                acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(MultiplySumAvx2(values, ActivationQs(ref a, b + k))), Avx2.PermuteVar8x32(s0, lane), acc0);
-                acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(MultiplySumAvx2(values, ActivationQs(ref a1, b + k))), Avx2.PermuteVar8x32(s1, lane), acc1);
-                acc2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(MultiplySumAvx2(values, ActivationQs(ref a2, b + k))), Avx2.PermuteVar8x32(s2, lane), acc2);
-                acc3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(MultiplySumAvx2(values, ActivationQs(ref a3, b + k))), Avx2.PermuteVar8x32(s3, lane), acc3);
-            }
+            Step4(ref w, ref a, ref a1, ref a2, ref a3, ref sc, b, 0, ref acc0, ref acc1, ref acc2, ref acc3);
+            Step4(ref w, ref a, ref a1, ref a2, ref a3, ref sc, b, 1, ref acc0, ref acc1, ref acc2, ref acc3);
+            Step4(ref w, ref a, ref a1, ref a2, ref a3, ref sc, b, 2, ref acc0, ref acc1, ref acc2, ref acc3);
+            Step4(ref w, ref a, ref a1, ref a2, ref a3, ref sc, b, 3, ref acc0, ref acc1, ref acc2, ref acc3);
+            Step4(ref w, ref a, ref a1, ref a2, ref a3, ref sc, b, 4, ref acc0, ref acc1, ref acc2, ref acc3);
+            Step4(ref w, ref a, ref a1, ref a2, ref a3, ref sc, b, 5, ref acc0, ref acc1, ref acc2, ref acc3);
+            Step4(ref w, ref a, ref a1, ref a2, ref a3, ref sc, b, 6, ref acc0, ref acc1, ref acc2, ref acc3);
+            Step4(ref w, ref a, ref a1, ref a2, ref a3, ref sc, b, 7, ref acc0, ref acc1, ref acc2, ref acc3);
         }
         int ib = (int)stride;
         sums[0] = Vector256.Sum(acc0) + Vector256.Sum(min0) + TailAvx2(ref w, ref a, ref d, ref s, b, blockCount);
         sums[1] = Vector256.Sum(acc1) + Vector256.Sum(min1) + TailAvx2(ref w, ref a1, ref Unsafe.Add(ref d, ib), ref Unsafe.Add(ref s, ib), b, blockCount);
         sums[2] = Vector256.Sum(acc2) + Vector256.Sum(min2) + TailAvx2(ref w, ref a2, ref Unsafe.Add(ref d, 2 * ib), ref Unsafe.Add(ref s, 2 * ib), b, blockCount);
         sums[3] = Vector256.Sum(acc3) + Vector256.Sum(min3) + TailAvx2(ref w, ref a3, ref Unsafe.Add(ref d, 3 * ib), ref Unsafe.Add(ref s, 3 * ib), b, blockCount);
+    }
+
+    /// <summary>Block b + k of one weight row against four tokens; its scales are at sc[8t + k].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Step4(ref byte w, ref byte a0, ref byte a1, ref byte a2, ref byte a3, ref float sc, int b, int k,
+        ref Vector256<float> acc0, ref Vector256<float> acc1, ref Vector256<float> acc2, ref Vector256<float> acc3)
+    {
+        var values = TFormat.Unpack256(in BlockAt(ref w, b + k));
+        // maddubs multiplies unsigned by signed bytes: |w| once, w's sign moved onto each token's activations.
+        var magnitude = Avx2.Abs(values);
+        var ones = Vector256.Create((short)1);
+        acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(magnitude, Avx2.Sign(ActivationQs(ref a0, b + k), values)), ones)),
+            Vector256.Create(Unsafe.Add(ref sc, k)), acc0);
+        acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(magnitude, Avx2.Sign(ActivationQs(ref a1, b + k), values)), ones)),
+            Vector256.Create(Unsafe.Add(ref sc, 8 + k)), acc1);
+        acc2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(magnitude, Avx2.Sign(ActivationQs(ref a2, b + k), values)), ones)),
+            Vector256.Create(Unsafe.Add(ref sc, 16 + k)), acc2);
+        acc3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(magnitude, Avx2.Sign(ActivationQs(ref a3, b + k), values)), ones)),
+            Vector256.Create(Unsafe.Add(ref sc, 24 + k)), acc3);
     }
 
     private static float Scaled1Avx512(ref byte w, ref byte a, ref float d, ref float s, int blockCount)

@@ -80,7 +80,9 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat> : WeightKernel
 
         // Activation scales (and Q8_1 sums) widened to fp32 once per call rather than once per weight row.
         int scaleCount = tokenCount * blockCount;
-        float[] rented = ArrayPool<float>.Shared.Rent(TFormat.HasMinimum ? 2 * scaleCount : scaleCount);
+        int scalesLength = TFormat.HasMinimum ? 2 * scaleCount : scaleCount;
+        // After the scales: 32 floats of scratch for the four-token kernel.
+        float[] rented = ArrayPool<float>.Shared.Rent(scalesLength + 4 * ScaleGroup);
         ref byte a0 = ref MemoryMarshal.GetReference(activations);
         for (int i = 0; i < scaleCount; i++)
         {
@@ -89,6 +91,7 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat> : WeightKernel
         }
         ref float d0 = ref MemoryArrayStart(rented);
         ref float s0 = ref TFormat.HasMinimum ? ref Unsafe.Add(ref d0, scaleCount) : ref d0;
+        ref float scratch = ref Unsafe.Add(ref d0, scalesLength);
 
         Span<float> sums = stackalloc float[TokenGroup];
         int groupedTokens = tokenCount - tokenCount % TokenGroup;
@@ -106,13 +109,13 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat> : WeightKernel
                 ref float st = ref Unsafe.Add(ref s0, t * blockCount);
                 if (t < groupedTokens)
                 {
-                    DotScaled(_isa, ref w, ref at, ref dt, ref st, activationBytes, blockCount, TokenGroup, sums);
+                    DotScaled(_isa, ref w, ref at, ref dt, ref st, activationBytes, blockCount, TokenGroup, sums, ref scratch);
                     for (int k = 0; k < TokenGroup; k++) output[(t + k) * outputStride + r] = sums[k];
                     t += TokenGroup;
                 }
                 else
                 {
-                    DotScaled(_isa, ref w, ref at, ref dt, ref st, activationBytes, blockCount, 1, sums);
+                    DotScaled(_isa, ref w, ref at, ref dt, ref st, activationBytes, blockCount, 1, sums, ref scratch);
                     output[t * outputStride + r] = sums[0];
                     t++;
                 }
