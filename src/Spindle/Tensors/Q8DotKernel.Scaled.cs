@@ -51,6 +51,12 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
     private static Vector256<float> BlockProducts(ref byte w, ref byte a, int b) =>
         Avx.ConvertToVector256Single(MultiplySumAvx2(TFormat.Unpack256(in BlockAt(ref w, b)), ActivationQs(ref a, b)));
 
+    /// <summary>Σ u_i a_i of a nibble-offset block in 8 lanes: u ≤ 15 and |a| ≤ 127 keep maddubs' pair sums in range.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> UnsignedProducts(ref byte w, ref byte a, int b) =>
+        Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(
+            Avx2.MultiplyAddAdjacent(TFormat.UnpackUnsigned256(in BlockAt(ref w, b)), ActivationQs(ref a, b)), Vector256.Create((short)1)));
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> PairProducts(ref byte w, ref byte a, int b) =>
         Avx512F.ConvertToVector512Single(MultiplySumAvx512(
@@ -91,8 +97,22 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
         int b = 0;
         for (; b + ScaleGroup <= blockCount; b += ScaleGroup)
         {
-            var scales = BlockHalves8(ref w, b, 0) * Vector256.LoadUnsafe(ref d, (nuint)b);
+            var dw = BlockHalves8(ref w, b, 0);
+            var scales = dw * Vector256.LoadUnsafe(ref d, (nuint)b);
             if (TFormat.HasMinimum) minimums = Fma.MultiplyAdd(BlockHalves8(ref w, b, 2), Vector256.LoadUnsafe(ref s, (nuint)b), minimums);
+            if (TFormat.HasNibbleOffset)
+            {
+                minimums = Fma.MultiplyAdd(dw * Vector256.Create(-8f), Vector256.LoadUnsafe(ref s, (nuint)b), minimums);
+                acc0 = Fma.MultiplyAdd(UnsignedProducts(ref w, ref a, b), Broadcast(scales, 0), acc0);
+                acc1 = Fma.MultiplyAdd(UnsignedProducts(ref w, ref a, b + 1), Broadcast(scales, 1), acc1);
+                acc2 = Fma.MultiplyAdd(UnsignedProducts(ref w, ref a, b + 2), Broadcast(scales, 2), acc2);
+                acc3 = Fma.MultiplyAdd(UnsignedProducts(ref w, ref a, b + 3), Broadcast(scales, 3), acc3);
+                acc0 = Fma.MultiplyAdd(UnsignedProducts(ref w, ref a, b + 4), Broadcast(scales, 4), acc0);
+                acc1 = Fma.MultiplyAdd(UnsignedProducts(ref w, ref a, b + 5), Broadcast(scales, 5), acc1);
+                acc2 = Fma.MultiplyAdd(UnsignedProducts(ref w, ref a, b + 6), Broadcast(scales, 6), acc2);
+                acc3 = Fma.MultiplyAdd(UnsignedProducts(ref w, ref a, b + 7), Broadcast(scales, 7), acc3);
+                continue;
+            }
             acc0 = Fma.MultiplyAdd(BlockProducts(ref w, ref a, b), Broadcast(scales, 0), acc0);
             acc1 = Fma.MultiplyAdd(BlockProducts(ref w, ref a, b + 1), Broadcast(scales, 1), acc1);
             acc2 = Fma.MultiplyAdd(BlockProducts(ref w, ref a, b + 2), Broadcast(scales, 2), acc2);
@@ -132,9 +152,9 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
             (dw * Vector256.LoadUnsafe(ref d, stride + (nuint)b)).StoreUnsafe(ref sc, 8);
             (dw * Vector256.LoadUnsafe(ref d, 2 * stride + (nuint)b)).StoreUnsafe(ref sc, 16);
             (dw * Vector256.LoadUnsafe(ref d, 3 * stride + (nuint)b)).StoreUnsafe(ref sc, 24);
-            if (TFormat.HasMinimum)
+            if (TFormat.HasMinimum || TFormat.HasNibbleOffset)
             {
-                var mw = BlockHalves8(ref w, b, 2);
+                var mw = TFormat.HasMinimum ? BlockHalves8(ref w, b, 2) : dw * Vector256.Create(-8f);
                 min0 = Fma.MultiplyAdd(mw, Vector256.LoadUnsafe(ref s, (nuint)b), min0);
                 min1 = Fma.MultiplyAdd(mw, Vector256.LoadUnsafe(ref s, stride + (nuint)b), min1);
                 min2 = Fma.MultiplyAdd(mw, Vector256.LoadUnsafe(ref s, 2 * stride + (nuint)b), min2);
@@ -161,10 +181,23 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
     private static void Step4(ref byte w, ref byte a0, ref byte a1, ref byte a2, ref byte a3, ref float sc, int b, int k,
         ref Vector256<float> acc0, ref Vector256<float> acc1, ref Vector256<float> acc2, ref Vector256<float> acc3)
     {
+        var ones = Vector256.Create((short)1);
+        if (TFormat.HasNibbleOffset)
+        {
+            var u = TFormat.UnpackUnsigned256(in BlockAt(ref w, b + k));
+            acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, ActivationQs(ref a0, b + k)), ones)),
+                Vector256.Create(Unsafe.Add(ref sc, k)), acc0);
+            acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, ActivationQs(ref a1, b + k)), ones)),
+                Vector256.Create(Unsafe.Add(ref sc, 8 + k)), acc1);
+            acc2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, ActivationQs(ref a2, b + k)), ones)),
+                Vector256.Create(Unsafe.Add(ref sc, 16 + k)), acc2);
+            acc3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, ActivationQs(ref a3, b + k)), ones)),
+                Vector256.Create(Unsafe.Add(ref sc, 24 + k)), acc3);
+            return;
+        }
         var values = TFormat.Unpack256(in BlockAt(ref w, b + k));
         // maddubs multiplies unsigned by signed bytes: |w| once, w's sign moved onto each token's activations.
         var magnitude = Avx2.Abs(values);
-        var ones = Vector256.Create((short)1);
         acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(magnitude, Avx2.Sign(ActivationQs(ref a0, b + k), values)), ones)),
             Vector256.Create(Unsafe.Add(ref sc, k)), acc0);
         acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(magnitude, Avx2.Sign(ActivationQs(ref a1, b + k), values)), ones)),

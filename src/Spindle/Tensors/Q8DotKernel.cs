@@ -80,7 +80,9 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat> : WeightKernel
 
         // Activation scales (and Q8_1 sums) widened to fp32 once per call rather than once per weight row.
         int scaleCount = tokenCount * blockCount;
-        int scalesLength = TFormat.HasMinimum ? 2 * scaleCount : scaleCount;
+        // Activation sums S = d_a·Σa per block: Q8_1 carries them; for nibble-offset formats they are computed here.
+        bool hasSums = TFormat.HasMinimum || TFormat.HasNibbleOffset;
+        int scalesLength = hasSums ? 2 * scaleCount : scaleCount;
         // After the scales: 32 floats of scratch for the four-token kernel.
         float[] rented = ArrayPool<float>.Shared.Rent(scalesLength + 4 * ScaleGroup);
         ref byte a0 = ref MemoryMarshal.GetReference(activations);
@@ -88,9 +90,10 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat> : WeightKernel
         {
             rented[i] = ActivationScale(ref a0, i);
             if (TFormat.HasMinimum) rented[scaleCount + i] = ActivationSum(ref a0, i);
+            else if (TFormat.HasNibbleOffset) rented[scaleCount + i] = rented[i] * ActivationQsSum(ref a0, i);
         }
         ref float d0 = ref MemoryArrayStart(rented);
-        ref float s0 = ref TFormat.HasMinimum ? ref Unsafe.Add(ref d0, scaleCount) : ref d0;
+        ref float s0 = ref hasSums ? ref Unsafe.Add(ref d0, scaleCount) : ref d0;
         ref float scratch = ref Unsafe.Add(ref d0, scalesLength);
 
         Span<float> sums = stackalloc float[TokenGroup];
@@ -162,6 +165,14 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat> : WeightKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float ActivationSum(ref byte activation, int b) =>
         HalfBits.ToSingle(Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref activation, b * ActivationBlockBytes + 2)));
+
+    /// <summary>Σ of block b's 32 activation quants (exact: |Σ| ≤ 32·127).</summary>
+    private static int ActivationQsSum(ref byte activation, int b)
+    {
+        var qs = ActivationQs(ref activation, b);
+        var pairs = Avx2.MultiplyAddAdjacent(Vector256.Create((byte)1), qs);
+        return Vector256.Sum(Avx2.MultiplyAddAdjacent(pairs, Vector256.Create((short)1)));
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<sbyte> ActivationQs(ref byte activation, int b) =>
