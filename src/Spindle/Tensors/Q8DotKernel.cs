@@ -21,6 +21,9 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat> : WeightKernel
     // Tokens sharing one pass over a weight row in MatMul: each unpacked weight block is reused this many times.
     private const int TokenGroup = 4;
 
+    // Weight bytes per row tile in MatMul: a comfortable share of L2.
+    private const int TileBytes = 32 * 1024;
+
     private readonly KernelIsa _isa;
 
     protected Q8DotKernel(KernelIsa isa) => _isa = KernelIsaSupport.Require(isa);
@@ -100,11 +103,13 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat> : WeightKernel
         int groupedTokens = tokenCount - tokenCount % TokenGroup;
         ref byte w0 = ref MemoryMarshal.GetReference(weightRows);
 
-        // Rows outermost: a weight row (≤ a few KiB) stays in L1 while every token group passes over it, so the
-        // matrix streams from memory once per call however many tokens there are.
-        for (int r = 0; r < rowCount; r++)
+        // Rows in tiles that stay in L2, token groups outer within a tile: each pass reads the tile's weights from L2
+        // and one token group's activations (≤ a few KiB per token) from L1. With rows outermost instead, every row
+        // re-read all tokens' activations (hundreds of KiB in a prefill) from L2 or L3.
+        int tileRows = Math.Max(1, TileBytes / rowBytes);
+        for (int r0 = 0; r0 < rowCount; r0 += tileRows)
         {
-            ref byte w = ref Unsafe.Add(ref w0, r * rowBytes);
+            int r1 = Math.Min(rowCount, r0 + tileRows);
             for (int t = 0; t < tokenCount; )
             {
                 ref byte at = ref Unsafe.Add(ref a0, t * activationBytes);
@@ -112,14 +117,20 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat> : WeightKernel
                 ref float st = ref Unsafe.Add(ref s0, t * blockCount);
                 if (t < groupedTokens)
                 {
-                    DotScaled(_isa, ref w, ref at, ref dt, ref st, activationBytes, blockCount, TokenGroup, sums, ref scratch);
-                    for (int k = 0; k < TokenGroup; k++) output[(t + k) * outputStride + r] = sums[k];
+                    for (int r = r0; r < r1; r++)
+                    {
+                        DotScaled(_isa, ref Unsafe.Add(ref w0, r * rowBytes), ref at, ref dt, ref st, activationBytes, blockCount, TokenGroup, sums, ref scratch);
+                        for (int k = 0; k < TokenGroup; k++) output[(t + k) * outputStride + r] = sums[k];
+                    }
                     t += TokenGroup;
                 }
                 else
                 {
-                    DotScaled(_isa, ref w, ref at, ref dt, ref st, activationBytes, blockCount, 1, sums, ref scratch);
-                    output[t * outputStride + r] = sums[0];
+                    for (int r = r0; r < r1; r++)
+                    {
+                        DotScaled(_isa, ref Unsafe.Add(ref w0, r * rowBytes), ref at, ref dt, ref st, activationBytes, blockCount, 1, sums, ref scratch);
+                        output[t * outputStride + r] = sums[0];
+                    }
                     t++;
                 }
             }
