@@ -87,7 +87,7 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat> : WeightKernel
         bool hasSums = TFormat.HasMinimum || TFormat.HasNibbleOffset;
         int scalesLength = hasSums ? 2 * scaleCount : scaleCount;
         // After the scales: 32 floats of scratch for the four-token kernel.
-        float[] rented = ArrayPool<float>.Shared.Rent(scalesLength + 4 * ScaleGroup);
+        float[] rented = KernelScratch.Floats(scalesLength + 4 * ScaleGroup);
         ref byte a0 = ref MemoryMarshal.GetReference(activations);
         for (int i = 0; i < scaleCount; i++)
         {
@@ -135,7 +135,6 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat> : WeightKernel
                 }
             }
         }
-        ArrayPool<float>.Shared.Return(rented);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
