@@ -186,17 +186,33 @@ public sealed class Model : IDisposable
         for (int layer = 0; layer < c.LayerCount; layer++)
         {
             var w = Weights.Layers[layer];
+            long t0 = ForwardProfile.Start();
             NormalizeRows(b.Residual, w.AttentionNorm.Values, b.Normed, n);
+            ForwardProfile.Stop(ForwardPhase.Norm, t0);
+            t0 = ForwardProfile.Start();
             ProjectQkv(w, n);
+            ForwardProfile.Stop(ForwardPhase.MatMulQkv, t0);
+            t0 = ForwardProfile.Start();
             ApplyRopeAndStore(layer, n);
+            ForwardProfile.Stop(ForwardPhase.RopeAndStore, t0);
+            t0 = ForwardProfile.Start();
             _attention.Run(_pool, b.Caches, sequenceCount, layer, b.TokenSequence, b.TokenSlot, b.SequenceSlotEnd, n,
                 b.Qkv, b.QkvWidth, b.AttentionHeads, c.AttentionOutputWidth, mask);
+            ForwardProfile.Stop(ForwardPhase.Attention, t0);
+            t0 = ForwardProfile.Start();
             _matMul.Multiply(w.AttentionOutput, b.AttentionHeads, c.AttentionOutputWidth, n, b.Projection, 0, e);
+            ForwardProfile.Stop(ForwardPhase.MatMulAttentionOutput, t0);
+            t0 = ForwardProfile.Start();
             TensorPrimitives.Add(b.Residual.AsSpan(0, n * e), b.Projection.AsSpan(0, n * e), b.Residual.AsSpan(0, n * e));
+            ForwardProfile.Stop(ForwardPhase.Residual, t0);
 
+            t0 = ForwardProfile.Start();
             NormalizeRows(b.Residual, w.FeedForwardNorm.Values, b.Normed, n);
+            ForwardProfile.Stop(ForwardPhase.Norm, t0);
             FeedForward(w, n);
+            t0 = ForwardProfile.Start();
             TensorPrimitives.Add(b.Residual.AsSpan(0, n * e), b.Projection.AsSpan(0, n * e), b.Residual.AsSpan(0, n * e));
+            ForwardProfile.Stop(ForwardPhase.Residual, t0);
         }
         for (int s = 0; s < sequenceCount; s++) b.Caches[s].Commit(b.SequenceSlotEnd[s] - b.Caches[s].Count);
 
@@ -206,7 +222,9 @@ public sealed class Model : IDisposable
             RmsNorm.Apply(b.Residual.AsSpan(b.OutputTokens[r] * e, e), finalNorm, c.RmsEpsilon, b.Normed.AsSpan(r * e, e));
         if (!hiddenStates.IsEmpty) b.Normed.AsSpan(0, outputCount * e).CopyTo(hiddenStates);
         b.EnsureLogitRows(outputCount);
+        long tHead = ForwardProfile.Start();
         _matMul.Multiply(Weights.Output, b.Normed, e, outputCount, b.Logits, 0, c.VocabSize);
+        ForwardProfile.Stop(ForwardPhase.OutputHead, tHead);
         b.Logits.AsSpan(0, outputCount * c.VocabSize).CopyTo(logits);
     }
 
@@ -244,9 +262,7 @@ public sealed class Model : IDisposable
         }
         else
         {
-            _matMul.Multiply(w.Query!, b.Normed, e, n, b.Qkv, 0, stride);
-            _matMul.Multiply(w.Key!, b.Normed, e, n, b.Qkv, c.QueryWidth, stride);
-            _matMul.Multiply(w.Value!, b.Normed, e, n, b.Qkv, c.QueryWidth + c.KeyWidth, stride);
+            _matMul.Multiply(w.Query!, w.Key!, w.Value!, b.Normed, e, n, b.Qkv, 0, c.QueryWidth, c.QueryWidth + c.KeyWidth, stride);
         }
         if (w.QueryBias is null && w.KeyBias is null && w.ValueBias is null) return;
         for (int t = 0; t < n; t++)
@@ -295,15 +311,17 @@ public sealed class Model : IDisposable
         var c = Config;
         var b = _buffers;
         int e = c.EmbeddingLength, ff = c.FeedForwardLength, stride = 2 * ff;
+        long t0 = ForwardProfile.Start();
         if (w.Gate is null)
         {
             _matMul.Multiply(w.Up, b.Normed, e, n, b.GateUp, 0, stride);
         }
         else
         {
-            _matMul.Multiply(w.Gate, b.Normed, e, n, b.GateUp, 0, stride);
-            _matMul.Multiply(w.Up, b.Normed, e, n, b.GateUp, ff, stride);
+            _matMul.Multiply(w.Gate, w.Up, null, b.Normed, e, n, b.GateUp, 0, ff, 0, stride);
         }
+        ForwardProfile.Stop(ForwardPhase.MatMulGateUp, t0);
+        t0 = ForwardProfile.Start();
         for (int t = 0; t < n; t++)
         {
             var gate = b.GateUp.AsSpan(t * stride, ff);
@@ -312,7 +330,10 @@ public sealed class Model : IDisposable
             if (c.Architecture == ModelArchitecture.Gemma) GatedActivations.GeGluTanhHalfTable(gate, up, dst);
             else GatedActivations.SwiGlu(gate, up, dst);
         }
+        ForwardProfile.Stop(ForwardPhase.GatedActivation, t0);
+        t0 = ForwardProfile.Start();
         _matMul.Multiply(w.Down, b.Activated, ff, n, b.Projection, 0, e);
+        ForwardProfile.Stop(ForwardPhase.MatMulDown, t0);
     }
 
     public void Dispose()

@@ -17,8 +17,13 @@ internal static class HalfBits
         uint magnitude = (uint)(bits & 0x7FFF) << 13;
         uint exponent = magnitude & 0x0F800000;
         uint rebased = magnitude + 0x38000000; // (127 - 15) << 23
-        if (exponent == 0x0F800000) rebased += 0x38000000; // infinity / NaN keep an all-ones exponent
-        else if (exponent == 0) rebased = BitConverter.SingleToUInt32Bits(BitConverter.UInt32BitsToSingle(rebased + 0x00800000) - BitConverter.UInt32BitsToSingle(0x38800000));
+        // Both fix-ups are computed and selected without branches (the JIT emits cmov): a branch here made the JIT
+        // keep vector accumulators of the calling loops on the stack.
+        uint subnormal = BitConverter.SingleToUInt32Bits(BitConverter.UInt32BitsToSingle(rebased + 0x00800000) - BitConverter.UInt32BitsToSingle(0x38800000));
+        // Infinity / NaN keep an all-ones exponent; NaNs come out quiet, as the Half conversion makes them.
+        uint quiet = (magnitude & 0x007FE000) != 0 ? 0x00400000u : 0;
+        rebased = exponent == 0x0F800000 ? (rebased + 0x38000000) | quiet : rebased;
+        rebased = exponent == 0 ? subnormal : rebased;
         return BitConverter.UInt32BitsToSingle(rebased | (uint)(bits & 0x8000) << 16);
     }
 }

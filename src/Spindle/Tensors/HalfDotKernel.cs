@@ -67,7 +67,7 @@ internal abstract class HalfDotKernel<TWidening> : WeightKernel where TWidening 
 
         // Activations widen once per call (exact), so each row pass widens only the weights; four tokens share each
         // widened weight vector.
-        float[] rented = ArrayPool<float>.Shared.Rent(tokenCount * rowLength);
+        float[] rented = KernelScratch.Floats(tokenCount * rowLength);
         var widened = rented.AsSpan(0, tokenCount * rowLength);
         DequantizeRow(activations.Slice(0, tokenCount * rowLength * 2), widened);
         var weights = MemoryMarshal.Cast<byte, ushort>(weightRows);
@@ -117,7 +117,6 @@ internal abstract class HalfDotKernel<TWidening> : WeightKernel where TWidening 
                 output[t * outputStride + r] = sums[0];
             }
         }
-        ArrayPool<float>.Shared.Return(rented);
     }
 
     /// <summary>Dot of one 16-bit row with <paramref name="tokens"/> (1 or 4) consecutive fp32 rows of the same length.</summary>

@@ -49,7 +49,7 @@ internal readonly struct F16Widening : IHalfWidening
     }
 
     public static Vector512<float> ToSingle(Vector512<uint> bits) =>
-        Vector512.Create(ToSingle(bits.GetLower()), ToSingle(bits.GetUpper()));
+        VectorJoin.Join(ToSingle(bits.GetLower()), ToSingle(bits.GetUpper()));
 }
 
 /// <summary>bfloat16: the high half of an fp32, so widening is a 16-bit shift.</summary>

@@ -75,7 +75,7 @@ public sealed class IQ4_XSKernel : KQuantKernel
         static Vector512<int> Pair(ref byte qs, ref sbyte q8, int p, Vector512<short> scales, Vector512<sbyte> table, Vector256<byte> low4)
         {
             var q = Vector256.LoadUnsafe(ref qs, (nuint)(32 * p));
-            var halves = Vector512.Create(q & low4, KQuantSimd.ShiftRightMask(q, 4, low4));
+            var halves = VectorJoin.Join(q & low4, KQuantSimd.ShiftRightMask(q, 4, low4));
             // [lo 2p, lo 2p+1, hi 2p, hi 2p+1] → [lo 2p, hi 2p, lo 2p+1, hi 2p+1] (128-bit lanes 0, 2, 1, 3).
             var indices = Avx512F.Shuffle4x128(halves.AsUInt64(), halves.AsUInt64(), 0b11_01_10_00);
             var values = Avx512BW.Shuffle(table, indices.AsSByte());

@@ -27,4 +27,13 @@ internal interface IQ8WeightFormat<TBlock> where TBlock : unmanaged
     static abstract Vector256<sbyte> Unpack256(ref readonly TBlock block);
 
     static abstract void Dequantize(ReadOnlySpan<TBlock> blocks, Span<float> destination);
+
+    /// <summary>
+    /// True when w_i = u_i − 8 for unsigned nibbles u_i (Q4_0): the batched kernels then multiply u (unsigned, as
+    /// maddubs wants) by the activations directly and take back 8·d_w·(d_a·Σa) per block, saving the sign shuffling.
+    /// </summary>
+    static virtual bool HasNibbleOffset => false;
+
+    /// <summary>The 32 unsigned nibbles u_i in element order, when <see cref="HasNibbleOffset"/>.</summary>
+    static virtual Vector256<byte> UnpackUnsigned256(ref readonly TBlock block) => throw new NotSupportedException();
 }

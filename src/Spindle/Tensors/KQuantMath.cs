@@ -28,13 +28,7 @@ internal static class KQuantMath
     /// <see cref="Half"/> conversion; infinities and NaNs take the slow branch.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float HalfToSingle(ushort h)
-    {
-        uint magnitude = (uint)(h & 0x7fff);
-        if (magnitude >= 0x7c00) return (float)BitConverter.UInt16BitsToHalf(h);
-        float f = BitConverter.Int32BitsToSingle((int)(magnitude << 13)) * 5.192296858534828e+33f; // 2^112
-        return BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(f) | ((h & 0x8000) << 16));
-    }
+    public static float HalfToSingle(ushort h) => HalfBits.ToSingle(h);
 
     /// <summary>
     /// get_scale_min_k4: sub-block j's 6-bit scale and min in Q4_K/Q5_K. Scales and mins 0–3 are the low 6 bits of

@@ -71,7 +71,7 @@ public sealed class Q2_KKernel : KQuantKernel
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         static Vector512<int> Chunk(Vector256<byte> q, int shift, ref sbyte q8, int c, Vector512<short> scales, Vector256<byte> low2)
         {
-            var u = Vector512.Create(KQuantSimd.ShiftRightMask(q, shift, low2), KQuantSimd.ShiftRightMask(q, shift + 2, low2));
+            var u = VectorJoin.Join(KQuantSimd.ShiftRightMask(q, shift, low2), KQuantSimd.ShiftRightMask(q, shift + 2, low2));
             return Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u, Vector512.LoadUnsafe(ref q8, (nuint)(64 * c))), scales);
         }
     }

@@ -84,7 +84,7 @@ public sealed class Q3_KKernel : KQuantKernel
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         static Vector512<int> Chunk(Vector256<byte> a, Vector256<byte> b, ref sbyte q8, int c, Vector512<short> scales) =>
-            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Vector512.Create(a, b), Vector512.LoadUnsafe(ref q8, (nuint)(64 * c))), scales);
+            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(VectorJoin.Join(a, b), Vector512.LoadUnsafe(ref q8, (nuint)(64 * c))), scales);
     }
 
     private static float DotAvx2(ref byte x, ref byte y, int blocks)

@@ -70,7 +70,7 @@ public sealed class Q4_KKernel : KQuantKernel
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         static Vector512<int> Chunk(Vector256<byte> q, Vector512<sbyte> q8, Vector512<short> scales, Vector256<byte> low4)
         {
-            var u = Vector512.Create(q & low4, KQuantSimd.ShiftRightMask(q, 4, low4));
+            var u = VectorJoin.Join(q & low4, KQuantSimd.ShiftRightMask(q, 4, low4));
             return Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u, q8), scales);
         }
     }
@@ -121,7 +121,7 @@ public sealed class Q4_KKernel : KQuantKernel
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         static Vector512<byte> Unpack(Vector256<byte> q, Vector256<byte> low4) =>
-            Vector512.Create(q & low4, KQuantSimd.ShiftRightMask(q, 4, low4));
+            VectorJoin.Join(q & low4, KQuantSimd.ShiftRightMask(q, 4, low4));
 
         // The same operations, in the same order, as one block of DotAvx512, so results match it exactly.
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

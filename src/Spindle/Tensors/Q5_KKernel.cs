@@ -76,7 +76,7 @@ public sealed class Q5_KKernel : KQuantKernel
             var q = Vector256.LoadUnsafe(ref qs, (nuint)(32 * c));
             var lo = (q & low4) | Bit5(qh, 2 * c, one);
             var hi = KQuantSimd.ShiftRightMask(q, 4, low4) | Bit5(qh, 2 * c + 1, one);
-            var p = Avx512BW.MultiplyAddAdjacent(Vector512.Create(lo, hi), Vector512.LoadUnsafe(ref q8, (nuint)(64 * c)));
+            var p = Avx512BW.MultiplyAddAdjacent(VectorJoin.Join(lo, hi), Vector512.LoadUnsafe(ref q8, (nuint)(64 * c)));
             return Avx512BW.MultiplyAddAdjacent(p, scales);
         }
     }

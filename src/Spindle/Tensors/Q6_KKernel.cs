@@ -70,7 +70,7 @@ public sealed class Q6_KKernel : KQuantKernel
         {
             var ql = Vector512.LoadUnsafe(ref xb, (nuint)(64 * h));
             var qh256 = Vector256.LoadUnsafe(ref xb, (nuint)(QhOffset + 32 * h));
-            var qh = Vector512.Create(qh256, KQuantSimd.ShiftRightMask(qh256, 2, Vector256.Create((byte)0x3F)));
+            var qh = VectorJoin.Join(qh256, KQuantSimd.ShiftRightMask(qh256, 2, Vector256.Create((byte)0x3F)));
             var uA = (ql & low4) | Vector512.ShiftLeft((qh & low2).AsUInt16(), 4).AsByte();
             var uB = KQuantSimd.ShiftRightMask(ql, 4, low4) | Vector512.ShiftLeft(KQuantSimd.ShiftRightMask(qh, 4, low2).AsUInt16(), 4).AsByte();
             var pA = Avx512BW.MultiplyAddAdjacent(uA, Vector512.LoadUnsafe(ref q8, 0));
@@ -125,7 +125,7 @@ public sealed class Q6_KKernel : KQuantKernel
         {
             var ql = Vector512.LoadUnsafe(ref xb, (nuint)(64 * h));
             var qh256 = Vector256.LoadUnsafe(ref xb, (nuint)(QhOffset + 32 * h));
-            var qh = Vector512.Create(qh256, KQuantSimd.ShiftRightMask(qh256, 2, Vector256.Create((byte)0x3F)));
+            var qh = VectorJoin.Join(qh256, KQuantSimd.ShiftRightMask(qh256, 2, Vector256.Create((byte)0x3F)));
             uA = (ql & low4) | Vector512.ShiftLeft((qh & low2).AsUInt16(), 4).AsByte();
             uB = KQuantSimd.ShiftRightMask(ql, 4, low4) | Vector512.ShiftLeft(KQuantSimd.ShiftRightMask(qh, 4, low2).AsUInt16(), 4).AsByte();
         }

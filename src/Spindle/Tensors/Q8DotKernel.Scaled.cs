@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -14,7 +15,7 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
     private const int ScaleGroup = 8;
 
     private static void DotScaled(KernelIsa isa, ref byte w, ref byte a, ref float d, ref float s,
-        int activationBytes, int blockCount, int tokens, Span<float> sums)
+        int activationBytes, int blockCount, int tokens, Span<float> sums, ref float scratch)
     {
         if (isa == KernelIsa.Avx512)
         {
@@ -23,7 +24,7 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
         }
         else
         {
-            if (tokens == 4) Scaled4Avx2(ref w, ref a, ref d, ref s, activationBytes, blockCount, sums);
+            if (tokens == 4) Scaled4Avx2(ref w, ref a, ref d, ref s, activationBytes, blockCount, sums, ref scratch);
             else sums[0] = Scaled1Avx2(ref w, ref a, ref d, ref s, blockCount);
         }
     }
@@ -50,10 +51,16 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
     private static Vector256<float> BlockProducts(ref byte w, ref byte a, int b) =>
         Avx.ConvertToVector256Single(MultiplySumAvx2(TFormat.Unpack256(in BlockAt(ref w, b)), ActivationQs(ref a, b)));
 
+    /// <summary>Σ u_i a_i of a nibble-offset block in 8 lanes: u ≤ 15 and |a| ≤ 127 keep maddubs' pair sums in range.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> UnsignedProducts(ref byte w, ref byte a, int b) =>
+        Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(
+            Avx2.MultiplyAddAdjacent(TFormat.UnpackUnsigned256(in BlockAt(ref w, b)), ActivationQs(ref a, b)), Vector256.Create((short)1)));
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> PairProducts(ref byte w, ref byte a, int b) =>
         Avx512F.ConvertToVector512Single(MultiplySumAvx512(
-            Vector512.Create(TFormat.Unpack256(in BlockAt(ref w, b)), TFormat.Unpack256(in BlockAt(ref w, b + 1))),
+            VectorJoin.Join(TFormat.Unpack256(in BlockAt(ref w, b)), TFormat.Unpack256(in BlockAt(ref w, b + 1))),
             ActivationQsPair(ref a, b)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -90,8 +97,22 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
         int b = 0;
         for (; b + ScaleGroup <= blockCount; b += ScaleGroup)
         {
-            var scales = BlockHalves8(ref w, b, 0) * Vector256.LoadUnsafe(ref d, (nuint)b);
+            var dw = BlockHalves8(ref w, b, 0);
+            var scales = dw * Vector256.LoadUnsafe(ref d, (nuint)b);
             if (TFormat.HasMinimum) minimums = Fma.MultiplyAdd(BlockHalves8(ref w, b, 2), Vector256.LoadUnsafe(ref s, (nuint)b), minimums);
+            if (TFormat.HasNibbleOffset)
+            {
+                minimums = Fma.MultiplyAdd(dw * Vector256.Create(-8f), Vector256.LoadUnsafe(ref s, (nuint)b), minimums);
+                acc0 = Fma.MultiplyAdd(UnsignedProducts(ref w, ref a, b), Broadcast(scales, 0), acc0);
+                acc1 = Fma.MultiplyAdd(UnsignedProducts(ref w, ref a, b + 1), Broadcast(scales, 1), acc1);
+                acc2 = Fma.MultiplyAdd(UnsignedProducts(ref w, ref a, b + 2), Broadcast(scales, 2), acc2);
+                acc3 = Fma.MultiplyAdd(UnsignedProducts(ref w, ref a, b + 3), Broadcast(scales, 3), acc3);
+                acc0 = Fma.MultiplyAdd(UnsignedProducts(ref w, ref a, b + 4), Broadcast(scales, 4), acc0);
+                acc1 = Fma.MultiplyAdd(UnsignedProducts(ref w, ref a, b + 5), Broadcast(scales, 5), acc1);
+                acc2 = Fma.MultiplyAdd(UnsignedProducts(ref w, ref a, b + 6), Broadcast(scales, 6), acc2);
+                acc3 = Fma.MultiplyAdd(UnsignedProducts(ref w, ref a, b + 7), Broadcast(scales, 7), acc3);
+                continue;
+            }
             acc0 = Fma.MultiplyAdd(BlockProducts(ref w, ref a, b), Broadcast(scales, 0), acc0);
             acc1 = Fma.MultiplyAdd(BlockProducts(ref w, ref a, b + 1), Broadcast(scales, 1), acc1);
             acc2 = Fma.MultiplyAdd(BlockProducts(ref w, ref a, b + 2), Broadcast(scales, 2), acc2);
@@ -104,12 +125,17 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
         return Vector256.Sum((acc0 + acc1) + (acc2 + acc3)) + Vector256.Sum(minimums) + TailAvx2(ref w, ref a, ref d, ref s, b, blockCount);
     }
 
-    private static void Scaled4Avx2(ref byte w, ref byte a, ref float d, ref float s, int activationBytes, int blockCount, Span<float> sums)
+    private static void Scaled4Avx2(ref byte w, ref byte a, ref float d, ref float s, int activationBytes, int blockCount, Span<float> sums,
+        ref float sc)
     {
         ref byte a1 = ref Unsafe.Add(ref a, activationBytes);
         ref byte a2 = ref Unsafe.Add(ref a, 2 * activationBytes);
         ref byte a3 = ref Unsafe.Add(ref a, 3 * activationBytes);
         nuint stride = (nuint)blockCount;
+        // Combined scales d_w·d_a of the current 8 blocks, per token, broadcast from memory one at a time: keeping
+        // them in registers and permuting (as Scaled1Avx2 does) left the JIT short of registers, and it then kept the
+        // accumulators on the stack, a store-to-load round trip on every FMA. The caller owns the 32-float scratch
+        // (a stackalloc here would make the JIT skip tiering and compile the method without inlining).
         var acc0 = Vector256<float>.Zero;
         var acc1 = Vector256<float>.Zero;
         var acc2 = Vector256<float>.Zero;
@@ -122,33 +148,64 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
         for (; b + ScaleGroup <= blockCount; b += ScaleGroup)
         {
             var dw = BlockHalves8(ref w, b, 0);
-            var s0 = dw * Vector256.LoadUnsafe(ref d, (nuint)b);
-            var s1 = dw * Vector256.LoadUnsafe(ref d, stride + (nuint)b);
-            var s2 = dw * Vector256.LoadUnsafe(ref d, 2 * stride + (nuint)b);
-            var s3 = dw * Vector256.LoadUnsafe(ref d, 3 * stride + (nuint)b);
-            if (TFormat.HasMinimum)
+            (dw * Vector256.LoadUnsafe(ref d, (nuint)b)).StoreUnsafe(ref sc, 0);
+            (dw * Vector256.LoadUnsafe(ref d, stride + (nuint)b)).StoreUnsafe(ref sc, 8);
+            (dw * Vector256.LoadUnsafe(ref d, 2 * stride + (nuint)b)).StoreUnsafe(ref sc, 16);
+            (dw * Vector256.LoadUnsafe(ref d, 3 * stride + (nuint)b)).StoreUnsafe(ref sc, 24);
+            if (TFormat.HasMinimum || TFormat.HasNibbleOffset)
             {
-                var mw = BlockHalves8(ref w, b, 2);
+                var mw = TFormat.HasMinimum ? BlockHalves8(ref w, b, 2) : dw * Vector256.Create(-8f);
                 min0 = Fma.MultiplyAdd(mw, Vector256.LoadUnsafe(ref s, (nuint)b), min0);
                 min1 = Fma.MultiplyAdd(mw, Vector256.LoadUnsafe(ref s, stride + (nuint)b), min1);
                 min2 = Fma.MultiplyAdd(mw, Vector256.LoadUnsafe(ref s, 2 * stride + (nuint)b), min2);
                 min3 = Fma.MultiplyAdd(mw, Vector256.LoadUnsafe(ref s, 3 * stride + (nuint)b), min3);
             }
-            for (int k = 0; k < ScaleGroup; k++)
-            {
-                var values = TFormat.Unpack256(in BlockAt(ref w, b + k));
-                var lane = Vector256.Create(k);
-                acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(MultiplySumAvx2(values, ActivationQs(ref a, b + k))), Avx2.PermuteVar8x32(s0, lane), acc0);
-                acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(MultiplySumAvx2(values, ActivationQs(ref a1, b + k))), Avx2.PermuteVar8x32(s1, lane), acc1);
-                acc2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(MultiplySumAvx2(values, ActivationQs(ref a2, b + k))), Avx2.PermuteVar8x32(s2, lane), acc2);
-                acc3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(MultiplySumAvx2(values, ActivationQs(ref a3, b + k))), Avx2.PermuteVar8x32(s3, lane), acc3);
-            }
+            Step4(ref w, ref a, ref a1, ref a2, ref a3, ref sc, b, 0, ref acc0, ref acc1, ref acc2, ref acc3);
+            Step4(ref w, ref a, ref a1, ref a2, ref a3, ref sc, b, 1, ref acc0, ref acc1, ref acc2, ref acc3);
+            Step4(ref w, ref a, ref a1, ref a2, ref a3, ref sc, b, 2, ref acc0, ref acc1, ref acc2, ref acc3);
+            Step4(ref w, ref a, ref a1, ref a2, ref a3, ref sc, b, 3, ref acc0, ref acc1, ref acc2, ref acc3);
+            Step4(ref w, ref a, ref a1, ref a2, ref a3, ref sc, b, 4, ref acc0, ref acc1, ref acc2, ref acc3);
+            Step4(ref w, ref a, ref a1, ref a2, ref a3, ref sc, b, 5, ref acc0, ref acc1, ref acc2, ref acc3);
+            Step4(ref w, ref a, ref a1, ref a2, ref a3, ref sc, b, 6, ref acc0, ref acc1, ref acc2, ref acc3);
+            Step4(ref w, ref a, ref a1, ref a2, ref a3, ref sc, b, 7, ref acc0, ref acc1, ref acc2, ref acc3);
         }
         int ib = (int)stride;
         sums[0] = Vector256.Sum(acc0) + Vector256.Sum(min0) + TailAvx2(ref w, ref a, ref d, ref s, b, blockCount);
         sums[1] = Vector256.Sum(acc1) + Vector256.Sum(min1) + TailAvx2(ref w, ref a1, ref Unsafe.Add(ref d, ib), ref Unsafe.Add(ref s, ib), b, blockCount);
         sums[2] = Vector256.Sum(acc2) + Vector256.Sum(min2) + TailAvx2(ref w, ref a2, ref Unsafe.Add(ref d, 2 * ib), ref Unsafe.Add(ref s, 2 * ib), b, blockCount);
         sums[3] = Vector256.Sum(acc3) + Vector256.Sum(min3) + TailAvx2(ref w, ref a3, ref Unsafe.Add(ref d, 3 * ib), ref Unsafe.Add(ref s, 3 * ib), b, blockCount);
+    }
+
+    /// <summary>Block b + k of one weight row against four tokens; its scales are at sc[8t + k].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Step4(ref byte w, ref byte a0, ref byte a1, ref byte a2, ref byte a3, ref float sc, int b, int k,
+        ref Vector256<float> acc0, ref Vector256<float> acc1, ref Vector256<float> acc2, ref Vector256<float> acc3)
+    {
+        var ones = Vector256.Create((short)1);
+        if (TFormat.HasNibbleOffset)
+        {
+            var u = TFormat.UnpackUnsigned256(in BlockAt(ref w, b + k));
+            acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, ActivationQs(ref a0, b + k)), ones)),
+                Vector256.Create(Unsafe.Add(ref sc, k)), acc0);
+            acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, ActivationQs(ref a1, b + k)), ones)),
+                Vector256.Create(Unsafe.Add(ref sc, 8 + k)), acc1);
+            acc2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, ActivationQs(ref a2, b + k)), ones)),
+                Vector256.Create(Unsafe.Add(ref sc, 16 + k)), acc2);
+            acc3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, ActivationQs(ref a3, b + k)), ones)),
+                Vector256.Create(Unsafe.Add(ref sc, 24 + k)), acc3);
+            return;
+        }
+        var values = TFormat.Unpack256(in BlockAt(ref w, b + k));
+        // maddubs multiplies unsigned by signed bytes: |w| once, w's sign moved onto each token's activations.
+        var magnitude = Avx2.Abs(values);
+        acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(magnitude, Avx2.Sign(ActivationQs(ref a0, b + k), values)), ones)),
+            Vector256.Create(Unsafe.Add(ref sc, k)), acc0);
+        acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(magnitude, Avx2.Sign(ActivationQs(ref a1, b + k), values)), ones)),
+            Vector256.Create(Unsafe.Add(ref sc, 8 + k)), acc1);
+        acc2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(magnitude, Avx2.Sign(ActivationQs(ref a2, b + k), values)), ones)),
+            Vector256.Create(Unsafe.Add(ref sc, 16 + k)), acc2);
+        acc3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(magnitude, Avx2.Sign(ActivationQs(ref a3, b + k), values)), ones)),
+            Vector256.Create(Unsafe.Add(ref sc, 24 + k)), acc3);
     }
 
     private static float Scaled1Avx512(ref byte w, ref byte a, ref float d, ref float s, int blockCount)
@@ -207,7 +264,7 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
             }
             for (int k = 0; k < ScaleGroup; k += 2)
             {
-                var values = Vector512.Create(TFormat.Unpack256(in BlockAt(ref w, b + k)), TFormat.Unpack256(in BlockAt(ref w, b + k + 1)));
+                var values = VectorJoin.Join(TFormat.Unpack256(in BlockAt(ref w, b + k)), TFormat.Unpack256(in BlockAt(ref w, b + k + 1)));
                 var pair = Vector512.Create(Vector256.Create(k), Vector256.Create(k + 1));
                 acc0 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(MultiplySumAvx512(values, ActivationQsPair(ref a, b + k))), BroadcastPair(s0, pair), acc0);
                 acc1 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(MultiplySumAvx512(values, ActivationQsPair(ref a1, b + k))), BroadcastPair(s1, pair), acc1);

@@ -21,6 +21,9 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat> : WeightKernel
     // Tokens sharing one pass over a weight row in MatMul: each unpacked weight block is reused this many times.
     private const int TokenGroup = 4;
 
+    // Weight bytes per row tile in MatMul: a comfortable share of L2.
+    private const int TileBytes = 32 * 1024;
+
     private readonly KernelIsa _isa;
 
     protected Q8DotKernel(KernelIsa isa) => _isa = KernelIsaSupport.Require(isa);
@@ -80,25 +83,33 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat> : WeightKernel
 
         // Activation scales (and Q8_1 sums) widened to fp32 once per call rather than once per weight row.
         int scaleCount = tokenCount * blockCount;
-        float[] rented = ArrayPool<float>.Shared.Rent(TFormat.HasMinimum ? 2 * scaleCount : scaleCount);
+        // Activation sums S = d_a·Σa per block: Q8_1 carries them; for nibble-offset formats they are computed here.
+        bool hasSums = TFormat.HasMinimum || TFormat.HasNibbleOffset;
+        int scalesLength = hasSums ? 2 * scaleCount : scaleCount;
+        // After the scales: 32 floats of scratch for the four-token kernel.
+        float[] rented = KernelScratch.Floats(scalesLength + 4 * ScaleGroup);
         ref byte a0 = ref MemoryMarshal.GetReference(activations);
         for (int i = 0; i < scaleCount; i++)
         {
             rented[i] = ActivationScale(ref a0, i);
             if (TFormat.HasMinimum) rented[scaleCount + i] = ActivationSum(ref a0, i);
+            else if (TFormat.HasNibbleOffset) rented[scaleCount + i] = rented[i] * ActivationQsSum(ref a0, i);
         }
         ref float d0 = ref MemoryArrayStart(rented);
-        ref float s0 = ref TFormat.HasMinimum ? ref Unsafe.Add(ref d0, scaleCount) : ref d0;
+        ref float s0 = ref hasSums ? ref Unsafe.Add(ref d0, scaleCount) : ref d0;
+        ref float scratch = ref Unsafe.Add(ref d0, scalesLength);
 
         Span<float> sums = stackalloc float[TokenGroup];
         int groupedTokens = tokenCount - tokenCount % TokenGroup;
         ref byte w0 = ref MemoryMarshal.GetReference(weightRows);
 
-        // Rows outermost: a weight row (≤ a few KiB) stays in L1 while every token group passes over it, so the
-        // matrix streams from memory once per call however many tokens there are.
-        for (int r = 0; r < rowCount; r++)
+        // Rows in tiles that stay in L2, token groups outer within a tile: each pass reads the tile's weights from L2
+        // and one token group's activations (≤ a few KiB per token) from L1. With rows outermost instead, every row
+        // re-read all tokens' activations (hundreds of KiB in a prefill) from L2 or L3.
+        int tileRows = Math.Max(1, TileBytes / rowBytes);
+        for (int r0 = 0; r0 < rowCount; r0 += tileRows)
         {
-            ref byte w = ref Unsafe.Add(ref w0, r * rowBytes);
+            int r1 = Math.Min(rowCount, r0 + tileRows);
             for (int t = 0; t < tokenCount; )
             {
                 ref byte at = ref Unsafe.Add(ref a0, t * activationBytes);
@@ -106,19 +117,24 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat> : WeightKernel
                 ref float st = ref Unsafe.Add(ref s0, t * blockCount);
                 if (t < groupedTokens)
                 {
-                    DotScaled(_isa, ref w, ref at, ref dt, ref st, activationBytes, blockCount, TokenGroup, sums);
-                    for (int k = 0; k < TokenGroup; k++) output[(t + k) * outputStride + r] = sums[k];
+                    for (int r = r0; r < r1; r++)
+                    {
+                        DotScaled(_isa, ref Unsafe.Add(ref w0, r * rowBytes), ref at, ref dt, ref st, activationBytes, blockCount, TokenGroup, sums, ref scratch);
+                        for (int k = 0; k < TokenGroup; k++) output[(t + k) * outputStride + r] = sums[k];
+                    }
                     t += TokenGroup;
                 }
                 else
                 {
-                    DotScaled(_isa, ref w, ref at, ref dt, ref st, activationBytes, blockCount, 1, sums);
-                    output[t * outputStride + r] = sums[0];
+                    for (int r = r0; r < r1; r++)
+                    {
+                        DotScaled(_isa, ref Unsafe.Add(ref w0, r * rowBytes), ref at, ref dt, ref st, activationBytes, blockCount, 1, sums, ref scratch);
+                        output[t * outputStride + r] = sums[0];
+                    }
                     t++;
                 }
             }
         }
-        ArrayPool<float>.Shared.Return(rented);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -159,6 +175,14 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat> : WeightKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float ActivationSum(ref byte activation, int b) =>
         HalfBits.ToSingle(Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref activation, b * ActivationBlockBytes + 2)));
+
+    /// <summary>Σ of block b's 32 activation quants (exact: |Σ| ≤ 32·127).</summary>
+    private static int ActivationQsSum(ref byte activation, int b)
+    {
+        var qs = ActivationQs(ref activation, b);
+        var pairs = Avx2.MultiplyAddAdjacent(Vector256.Create((byte)1), qs);
+        return Vector256.Sum(Avx2.MultiplyAddAdjacent(pairs, Vector256.Create((short)1)));
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<sbyte> ActivationQs(ref byte activation, int b) =>
@@ -215,7 +239,7 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat> : WeightKernel
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<sbyte> ActivationQsPair(ref byte activation, int b) =>
-        Vector512.Create(ActivationQs(ref activation, b), ActivationQs(ref activation, b + 1));
+        VectorJoin.Join(ActivationQs(ref activation, b), ActivationQs(ref activation, b + 1));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> ScalePair(float s0, float s1) =>
@@ -233,8 +257,8 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat> : WeightKernel
             ref TBlock x1 = ref BlockAt(ref w, b + 1);
             ref TBlock x2 = ref BlockAt(ref w, b + 2);
             ref TBlock x3 = ref BlockAt(ref w, b + 3);
-            var p01 = MultiplySumAvx512(Vector512.Create(TFormat.Unpack256(in x0), TFormat.Unpack256(in x1)), ActivationQsPair(ref a, b));
-            var p23 = MultiplySumAvx512(Vector512.Create(TFormat.Unpack256(in x2), TFormat.Unpack256(in x3)), ActivationQsPair(ref a, b + 2));
+            var p01 = MultiplySumAvx512(VectorJoin.Join(TFormat.Unpack256(in x0), TFormat.Unpack256(in x1)), ActivationQsPair(ref a, b));
+            var p23 = MultiplySumAvx512(VectorJoin.Join(TFormat.Unpack256(in x2), TFormat.Unpack256(in x3)), ActivationQsPair(ref a, b + 2));
             var s01 = ScalePair(TFormat.Scale(in x0) * ActivationScale(ref a, b), TFormat.Scale(in x1) * ActivationScale(ref a, b + 1));
             var s23 = ScalePair(TFormat.Scale(in x2) * ActivationScale(ref a, b + 2), TFormat.Scale(in x3) * ActivationScale(ref a, b + 3));
             acc0 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(p01), s01, acc0);
