@@ -98,7 +98,6 @@ internal abstract class HalfDotKernel<TWidening> : WeightKernel where TWidening 
                     output[t * outputStride + r] = f16Sums[0];
                 }
             }
-            ArrayPool<float>.Shared.Return(rented);
             return;
         }
         Span<float> sums = stackalloc float[4];
