@@ -86,7 +86,7 @@ internal sealed class AttentionJob : IParallelWork
         _nextPair = 0;
         work *= (long)tokenCount * _config.HeadCount * (_config.KeyHeadDim + _config.ValueHeadDim) / cacheCount;
         if (pool.ThreadCount == 1 || work < (1 << 17)) Execute(0, 1);
-        else pool.Run(this);
+        else pool.RunShared(this); // pairs are shared out dynamically, so a late worker may skip the job
         _mask = null;
         Array.Clear(_keys, 0, cacheCount);
         Array.Clear(_values, 0, cacheCount);
