@@ -31,6 +31,24 @@ public sealed class DistributionPicker(SamplerRng rng) : ILogitsStage
         return items[0].Id;
     }
 
+    /// <summary>
+    /// Index of a draw among the first <paramref name="count"/> candidates in proportion to their probabilities
+    /// (which need not sum to 1: the draw is scaled by their total), without renormalizing them first.
+    /// </summary>
+    internal static int DrawAmongFirst(ReadOnlySpan<TokenCandidate> items, int count, SamplerRng rng)
+    {
+        float mass = 0;
+        for (int i = 0; i < count; i++) mass += items[i].Probability;
+        double u = rng.NextDouble() * mass;
+        double cumulative = 0;
+        for (int i = 0; i < count; i++)
+        {
+            cumulative += items[i].Probability;
+            if (u < cumulative) return i;
+        }
+        return count - 1;
+    }
+
     public void Accept(int token) { }
 
     public void Reset() { }

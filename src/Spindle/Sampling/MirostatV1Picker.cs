@@ -50,20 +50,7 @@ public sealed class MirostatV1Picker : ILogitsStage
             : items.Length;
         int topK = (int)Math.Clamp(Math.Round(k), 1, items.Length);
 
-        float keptMass = 0;
-        for (int i = 0; i < topK; i++) keptMass += items[i].Probability;
-        double u = _rng.NextDouble() * keptMass;
-        double cumulative = 0;
-        int chosen = topK - 1;
-        for (int i = 0; i < topK; i++)
-        {
-            cumulative += items[i].Probability;
-            if (u < cumulative)
-            {
-                chosen = i;
-                break;
-            }
-        }
+        int chosen = DistributionPicker.DrawAmongFirst(items, topK, _rng);
         float observed = -MathF.Log2(items[chosen].Probability);
         candidates.Selected = items[chosen].Id;
         Mu -= Eta * (observed - Tau);

@@ -36,20 +36,7 @@ public sealed class MirostatV2Picker : ILogitsStage
         while (keep < items.Length && -MathF.Log2(items[keep].Probability) <= Mu) keep++;
 
         // Sample among the kept tokens in proportion to their (renormalized) probabilities.
-        float keptMass = 0;
-        for (int i = 0; i < keep; i++) keptMass += items[i].Probability;
-        double u = _rng.NextDouble() * keptMass;
-        double cumulative = 0;
-        int chosen = keep - 1;
-        for (int i = 0; i < keep; i++)
-        {
-            cumulative += items[i].Probability;
-            if (u < cumulative)
-            {
-                chosen = i;
-                break;
-            }
-        }
+        int chosen = DistributionPicker.DrawAmongFirst(items, keep, _rng);
         float chosenOriginal = items[chosen].Probability;
         candidates.Selected = items[chosen].Id;
         float observed = -MathF.Log2(chosenOriginal);
