@@ -84,6 +84,7 @@ public sealed class JsonSchemaCompilerTests
             ("""{"x":1,"y":2,"z":"anything"}""", true),
             ("""{"x":1,"yy":"s","y0":[1]}""", true),
             ("""{}""", true),
+            ("""{"z":0,"x":1,"w":2,"y":3,"v":4}""", true),
             ("""{"x":1,"y":"twenty"}""", false),
         ]);
     }
@@ -119,6 +120,7 @@ public sealed class JsonSchemaCompilerTests
         AssertVerdicts("""{"enum":["red","green",3,null,{"a":1}]}""",
             [("\"red\"", true), ("3", true), ("null", true), ("""{"a":1}""", true), ("\"blue\"", false), ("4", false), ("\"re\"", false)]);
         AssertVerdicts("""{"const":"only"}""", [("\"only\"", true), ("\"other\"", false)]);
+        AssertVerdicts("""{"type":"string","enum":["a",1,null]}""", [("\"a\"", true), ("1", false), ("null", false)]);
         AssertVerdicts("""{"anyOf":[{"type":"string","maxLength":2},{"type":"integer","maximum":5}]}""",
             [("\"ab\"", true), ("5", true), ("\"abc\"", false), ("6", false), ("true", false)]);
         AssertVerdicts("""{"allOf":[{"type":"object","properties":{"a":{"type":"integer"}},"required":["a"]},{"required":["b"],"properties":{"b":{"type":"boolean"}}}]}""",

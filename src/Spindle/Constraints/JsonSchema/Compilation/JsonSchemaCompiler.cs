@@ -125,12 +125,15 @@ public sealed class JsonSchemaCompiler
             }
             return _b.RuleAlternativeCount(rule) == 0 ? null : rule;
         }
-        if (schema.TryGetProperty("const", out var constant)) return _b.Literal(JsonText.Serialize(constant));
+        HashSet<string>? declaredTypes = schema.TryGetProperty("type", out var declared) ? TypesOf(declared) : null;
+        if (schema.TryGetProperty("const", out var constant))
+            return HasType(constant, declaredTypes) ? _b.Literal(JsonText.Serialize(constant)) : null;
         if (schema.TryGetProperty("enum", out var values))
         {
             if (values.ValueKind != JsonValueKind.Array) throw new JsonSchemaCompileException("enum", "not an array");
             var literals = new List<RegexNode>();
-            foreach (var v in values.EnumerateArray()) literals.Add(RegexNode.Literal(JsonText.Serialize(v)));
+            foreach (var v in values.EnumerateArray())
+                if (HasType(v, declaredTypes)) literals.Add(RegexNode.Literal(JsonText.Serialize(v)));
             return literals.Count == 0 ? null : _b.Lexeme(RegexNode.Alternate(literals), "enum");
         }
 
@@ -157,6 +160,22 @@ public sealed class JsonSchemaCompiler
         var union = _b.NewRule("type");
         foreach (var s in alternatives) _b.AddAlternative(union, s);
         return union;
+    }
+
+    /// <summary>Whether <paramref name="value"/> is of one of <paramref name="types"/> (null: no type restriction).</summary>
+    private static bool HasType(JsonElement value, HashSet<string>? types)
+    {
+        if (types is null) return true;
+        return value.ValueKind switch
+        {
+            JsonValueKind.Object => types.Contains("object"),
+            JsonValueKind.Array => types.Contains("array"),
+            JsonValueKind.String => types.Contains("string"),
+            JsonValueKind.Number => types.Contains("number") ||
+                (types.Contains("integer") && ExactNumber.FloorCeiling(value.GetRawText()) is var (f, c) && f == c),
+            JsonValueKind.True or JsonValueKind.False => types.Contains("boolean"),
+            _ => types.Contains("null"),
+        };
     }
 
     internal static HashSet<string> TypesOf(JsonElement type)
@@ -303,6 +322,12 @@ public sealed class JsonSchemaCompiler
             var first = _b.NewRule($"from {name}");
             _b.AddAlternative(first, kv, restTail);
             if (!isRequired) _b.AddAlternative(first, firstTail);
+            if (extra is { } x)
+            {
+                // Extra keys may also come before or between declared ones (instances are often written that way).
+                _b.AddAlternative(rest, _comma, x, rest);
+                _b.AddAlternative(first, x, rest);
+            }
             restTail = rest;
             firstTail = first;
         }
