@@ -452,6 +452,11 @@ public sealed class JsonSchemaCompiler
         {
             parsed = RegexParser.Parse(pattern);
         }
+        catch (GrammarException) when (StripAnchors(pattern) is { } stripped && stripped != pattern)
+        {
+            // Anchors inside groups or alternatives: dropping them and matching anywhere only widens the language.
+            return RegexNode.Concat([AnyString, ParsePattern(stripped), AnyString]);
+        }
         catch (GrammarException e)
         {
             throw new JsonSchemaCompileException("pattern", $"'{pattern}': {e.Message}", e);
@@ -461,6 +466,37 @@ public sealed class JsonSchemaCompiler
         bool end = !alternation && EndsWithAnchor(pattern);
         var anything = RegexNode.Repeat(new RegexCharSet(CodePointSet.All), 0, -1);
         return RegexNode.Concat([start ? RegexNode.Empty : anything, parsed, end ? RegexNode.Empty : anything]);
+    }
+
+    private static readonly RegexNode AnyString = RegexNode.Repeat(new RegexCharSet(CodePointSet.All), 0, -1);
+
+    private static RegexNode ParsePattern(string pattern)
+    {
+        try
+        {
+            return RegexParser.Parse(pattern);
+        }
+        catch (GrammarException e)
+        {
+            throw new JsonSchemaCompileException("pattern", $"'{pattern}': {e.Message}", e);
+        }
+    }
+
+    /// <summary>The pattern without its unescaped ^ and $ outside character classes.</summary>
+    private static string StripAnchors(string pattern)
+    {
+        var sb = new System.Text.StringBuilder(pattern.Length);
+        bool inClass = false;
+        for (int i = 0; i < pattern.Length; i++)
+        {
+            char c = pattern[i];
+            if (c == '\\' && i + 1 < pattern.Length) { sb.Append(c).Append(pattern[++i]); continue; }
+            if (inClass) { if (c == ']') inClass = false; sb.Append(c); continue; }
+            if (c == '[') inClass = true;
+            if (c is '^' or '$') continue;
+            sb.Append(c);
+        }
+        return sb.ToString();
     }
 
     private static bool EndsWithAnchor(string pattern)

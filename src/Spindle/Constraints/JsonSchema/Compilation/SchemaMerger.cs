@@ -16,6 +16,14 @@ internal static class SchemaMerger
         { "minimum", "minLength", "minItems", "minProperties", "minContains" };
     private static readonly HashSet<string> Upper = new(StringComparer.Ordinal)
         { "maximum", "maxLength", "maxItems", "maxProperties", "maxContains" };
+    /// <summary>Keywords the compiler does not enforce: merging keeps either value (an over-approximation anyway).</summary>
+    private static readonly HashSet<string> NotEnforced = new(StringComparer.Ordinal)
+    {
+        "not", "if", "then", "else", "multipleOf", "uniqueItems", "contains", "minContains", "maxContains", "propertyNames",
+        "dependencies", "dependentRequired", "dependentSchemas", "minProperties", "maxProperties", "unevaluatedProperties",
+        "unevaluatedItems",
+    };
+
     private static readonly HashSet<string> SchemaMaps = new(StringComparer.Ordinal)
         { "properties", "patternProperties", "$defs", "definitions" };
     private static readonly HashSet<string> SubSchemas = new(StringComparer.Ordinal)
@@ -40,7 +48,16 @@ internal static class SchemaMerger
             var left = ToElement(existing);
             var right = p.Value;
             if (JsonElement.DeepEquals(left, right)) continue;
-            if (JsonSchemaCompiler.IsAnnotation(k)) continue;
+            if (JsonSchemaCompiler.IsAnnotation(k) || NotEnforced.Contains(k)) continue; // either side will do
+            if (k is "anyOf" or "oneOf")
+            {
+                // Both compile as anyOf: park the second list under the other name, and the compiler distributes
+                // one over the other's branches.
+                string other = k == "anyOf" ? "oneOf" : "anyOf";
+                if (result.ContainsKey(other)) throw new JsonSchemaCompileException("allOf", "cannot merge three anyOf/oneOf lists");
+                result[other] = Node(right);
+                continue;
+            }
             JsonNode? merged = k switch
             {
                 "type" => MergeType(left, right),
