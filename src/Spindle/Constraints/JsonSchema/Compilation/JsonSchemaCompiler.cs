@@ -325,8 +325,13 @@ public sealed class JsonSchemaCompiler
             if (extra is { } x)
             {
                 // Extra keys may also come before or between declared ones (instances are often written that way).
-                _b.AddAlternative(rest, _comma, x, rest);
-                _b.AddAlternative(first, x, rest);
+                // They attach only to the declared key that follows them (pre: extras then this key), so every object
+                // has one derivation and Earley sets stay small.
+                var pre = _b.NewRule($"extras before {name}");
+                _b.AddAlternative(pre, _comma, x, pre);
+                _b.AddAlternative(pre, _comma, kv, restTail);
+                _b.AddAlternative(rest, _comma, x, pre);
+                _b.AddAlternative(first, x, pre);
             }
             restTail = rest;
             firstTail = first;
