@@ -121,6 +121,10 @@ public sealed class JsonSchemaCompilerTests
             [("\"red\"", true), ("3", true), ("null", true), ("""{"a":1}""", true), ("\"blue\"", false), ("4", false), ("\"re\"", false)]);
         AssertVerdicts("""{"const":"only"}""", [("\"only\"", true), ("\"other\"", false)]);
         AssertVerdicts("""{"type":"string","enum":["a",1,null]}""", [("\"a\"", true), ("1", false), ("null", false)]);
+        AssertVerdicts("""{"enum":[2.0]}""", [("2", true), ("2.0", true), ("3", false)]);
+        // Draft 7: keywords beside $ref are ignored (here an impossible "type").
+        AssertVerdicts("""{"$schema":"http://json-schema.org/draft-07/schema#","$ref":"#/definitions/o","type":"string","definitions":{"o":{"type":"object"}}}""",
+            [("{}", true), ("\"s\"", false)]);
         AssertVerdicts("""{"anyOf":[{"type":"string","maxLength":2},{"type":"integer","maximum":5}]}""",
             [("\"ab\"", true), ("5", true), ("\"abc\"", false), ("6", false), ("true", false)]);
         AssertVerdicts("""{"allOf":[{"type":"object","properties":{"a":{"type":"integer"}},"required":["a"]},{"required":["b"],"properties":{"b":{"type":"boolean"}}}]}""",

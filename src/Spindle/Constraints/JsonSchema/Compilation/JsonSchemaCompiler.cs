@@ -25,6 +25,7 @@ public sealed class JsonSchemaCompiler
     private readonly JsonSchemaCompilerOptions _options;
     private readonly JsonElement _root;
     private readonly Dictionary<string, GrammarSymbol> _refRules = new(StringComparer.Ordinal);
+    private readonly bool _refSiblingsApply;
     private readonly RegexNode _ws;
     private readonly GrammarSymbol _comma, _objOpen, _objClose, _arrOpen, _arrClose;
     private GrammarSymbol? _any;
@@ -34,6 +35,9 @@ public sealed class JsonSchemaCompiler
     {
         _root = root;
         _options = options;
+        // Before draft 2019-09, keywords beside $ref are ignored.
+        _refSiblingsApply = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("$schema", out var draft)
+            && draft.GetString() is { } uri && (uri.Contains("2019-09", StringComparison.Ordinal) || uri.Contains("2020-12", StringComparison.Ordinal));
         _ws = options.CompactWhitespace ? RegexNode.Empty : WhitespaceRun(0);
         _comma = Punctuation(",", both: true);
         _objOpen = _b.Lexeme(RegexNode.Concat([RegexNode.Literal("{"), _ws]), "{");
@@ -102,7 +106,7 @@ public sealed class JsonSchemaCompiler
         }
         if (schema.TryGetProperty("$ref", out var reference))
         {
-            if (!HasConstraints(schema, "$ref")) return Ref(reference.GetString() ?? "", depth);
+            if (!_refSiblingsApply || !HasConstraints(schema, "$ref")) return Ref(reference.GetString() ?? "", depth);
             return Value(SchemaMerger.Merge(Resolve(reference.GetString() ?? ""), Without(schema, "$ref")), depth + 1);
         }
         if (schema.TryGetProperty("allOf", out var allOf))
@@ -127,13 +131,13 @@ public sealed class JsonSchemaCompiler
         }
         HashSet<string>? declaredTypes = schema.TryGetProperty("type", out var declared) ? TypesOf(declared) : null;
         if (schema.TryGetProperty("const", out var constant))
-            return HasType(constant, declaredTypes) ? _b.Literal(JsonText.Serialize(constant)) : null;
+            return HasType(constant, declaredTypes) ? _b.Lexeme(LiteralOf(constant), "const") : null;
         if (schema.TryGetProperty("enum", out var values))
         {
             if (values.ValueKind != JsonValueKind.Array) throw new JsonSchemaCompileException("enum", "not an array");
             var literals = new List<RegexNode>();
             foreach (var v in values.EnumerateArray())
-                if (HasType(v, declaredTypes)) literals.Add(RegexNode.Literal(JsonText.Serialize(v)));
+                if (HasType(v, declaredTypes)) literals.Add(LiteralOf(v));
             return literals.Count == 0 ? null : _b.Lexeme(RegexNode.Alternate(literals), "enum");
         }
 
@@ -160,6 +164,18 @@ public sealed class JsonSchemaCompiler
         var union = _b.NewRule("type");
         foreach (var s in alternatives) _b.AddAlternative(union, s);
         return union;
+    }
+
+    /// <summary>
+    /// The text of an enum/const value. An integral number also matches its other integral spellings (2, 2.0, 2.00):
+    /// JSON Schema compares numbers by value.
+    /// </summary>
+    private static RegexNode LiteralOf(JsonElement value)
+    {
+        var literal = RegexNode.Literal(JsonText.Serialize(value));
+        if (value.ValueKind != JsonValueKind.Number || ExactNumber.FloorCeiling(value.GetRawText()) is not var (f, c) || f != c) return literal;
+        var zeroFraction = RegexNode.Repeat(RegexNode.Concat([RegexNode.Literal("."), RegexNode.Repeat(RegexNode.Literal("0"), 1, -1)]), 0, 1);
+        return RegexNode.Alternate([literal, RegexNode.Concat([RegexNode.Literal(f.ToString()), zeroFraction])]);
     }
 
     /// <summary>Whether <paramref name="value"/> is of one of <paramref name="types"/> (null: no type restriction).</summary>
@@ -212,7 +228,7 @@ public sealed class JsonSchemaCompiler
         {
             if (schema.ValueKind != JsonValueKind.Object || !schema.TryGetProperty("$ref", out var r)) return schema;
             var target = Resolve(r.GetString() ?? "");
-            schema = HasConstraints(schema, "$ref") ? SchemaMerger.Merge(target, Without(schema, "$ref")) : target;
+            schema = _refSiblingsApply && HasConstraints(schema, "$ref") ? SchemaMerger.Merge(target, Without(schema, "$ref")) : target;
         }
         throw new JsonSchemaCompileException("$ref", "reference chain too long");
     }
