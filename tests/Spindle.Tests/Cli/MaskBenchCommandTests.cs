@@ -6,7 +6,7 @@ public sealed class MaskBenchCommandTests
 {
     private static readonly string Vocab = SharedData.PathOf("vocab", "ggml-vocab-llama-spm.gguf");
 
-    private static string FirstFiles(int count)
+    private static string FirstFile()
     {
         var files = Directory.GetFiles(SharedData.PathOf("jsonschema", "maskbench"), "*.json");
         Array.Sort(files, StringComparer.Ordinal);
@@ -31,7 +31,7 @@ public sealed class MaskBenchCommandTests
     [Fact]
     public void Table_ForASingleFile()
     {
-        var result = CliRunner.Run("maskbench", "--vocab", Vocab, FirstFiles(1));
+        var result = CliRunner.Run("maskbench", "--vocab", Vocab, FirstFile());
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("passing", result.Out);
         Assert.Contains("TBM", result.Out);
@@ -71,7 +71,7 @@ public sealed class MaskBenchCommandTests
         var missing = CliRunner.Run("maskbench", "--vocab", Vocab, "/nonexistent/folder");
         Assert.Equal(2, missing.ExitCode);
         Assert.Contains("no such file or folder", missing.Error);
-        var limit = CliRunner.Run("maskbench", "--vocab", Vocab, "--limit", "0", FirstFiles(1));
+        var limit = CliRunner.Run("maskbench", "--vocab", Vocab, "--limit", "0", FirstFile());
         Assert.Equal(2, limit.ExitCode);
         Assert.Contains("--limit", limit.Error);
     }
