@@ -29,6 +29,7 @@ public static class SpindleCommand
         root.Subcommands.Add(GenerateCommand.Create(context));
         root.Subcommands.Add(ChatCommand.Create(context));
         root.Subcommands.Add(PerplexityCommand.Create(context));
+        root.Subcommands.Add(MaskBenchCommand.Create(context));
 
         ParseResult parsed = root.Parse(args);
         bool wantsVerbose = parsed.GetValue(verbose);

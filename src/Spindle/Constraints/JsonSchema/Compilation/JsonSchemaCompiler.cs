@@ -1,0 +1,608 @@
+using System.Numerics;
+using System.Text.Json;
+using Spindle.Constraints.Grammars;
+using Spindle.Constraints.Lexing;
+
+namespace Spindle.Constraints.JsonSchema.Compilation;
+
+/// <summary>
+/// Compiles a JSON Schema into a <see cref="Grammar"/> whose language is (an over-approximation of) the JSON texts the
+/// schema accepts. See Compilation/README.md for what is enforced exactly and what is over-approximated. Objects are
+/// generated in schema order: declared properties first, in the order of <c>properties</c>, then extra keys.
+/// </summary>
+public sealed class JsonSchemaCompiler
+{
+    internal static readonly string[] AllTypes = ["object", "array", "string", "integer", "number", "boolean", "null"];
+
+    private static readonly HashSet<string> Annotations = new(StringComparer.Ordinal)
+    {
+        "title", "description", "default", "examples", "example", "$comment", "$id", "id", "$schema", "$anchor",
+        "$dynamicAnchor", "$vocabulary", "deprecated", "readOnly", "writeOnly", "$defs", "definitions", "markdownDescription",
+        "contentMediaType", "contentEncoding", "contentSchema",
+    };
+
+    private readonly GrammarBuilder _b = new();
+    private readonly JsonSchemaCompilerOptions _options;
+    private readonly JsonElement _root;
+    private readonly Dictionary<string, GrammarSymbol> _refRules = new(StringComparer.Ordinal);
+    private readonly bool _refSiblingsApply;
+    private readonly RegexNode _ws;
+    private readonly GrammarSymbol _comma, _objOpen, _objClose, _arrOpen, _arrClose;
+    private GrammarSymbol? _any;
+    private RegexNode? _anyKey;
+
+    private JsonSchemaCompiler(JsonElement root, JsonSchemaCompilerOptions options)
+    {
+        _root = root;
+        _options = options;
+        // Before draft 2019-09, keywords beside $ref are ignored.
+        _refSiblingsApply = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("$schema", out var draft)
+            && draft.GetString() is { } uri && (uri.Contains("2019-09", StringComparison.Ordinal) || uri.Contains("2020-12", StringComparison.Ordinal));
+        _ws = options.CompactWhitespace ? RegexNode.Empty : WhitespaceRun(0);
+        _comma = Punctuation(",", both: true);
+        _objOpen = _b.Lexeme(RegexNode.Concat([RegexNode.Literal("{"), _ws]), "{");
+        _objClose = _b.Lexeme(RegexNode.Concat([_ws, RegexNode.Literal("}")]), "}");
+        _arrOpen = _b.Lexeme(RegexNode.Concat([RegexNode.Literal("["), _ws]), "[");
+        _arrClose = _b.Lexeme(RegexNode.Concat([_ws, RegexNode.Literal("]")]), "]");
+    }
+
+    public static Grammar Compile(JsonElement schema, JsonSchemaCompilerOptions? options = null)
+    {
+        var compiler = new JsonSchemaCompiler(schema, options ?? JsonSchemaCompilerOptions.Default);
+        try
+        {
+            var value = compiler.Value(schema, 0) ?? throw new JsonSchemaCompileException("schema", "no instance can satisfy the schema");
+            var ws = compiler._b.Lexeme(WhitespaceRun(1), "ws");
+            var start = compiler._b.NewRule("root");
+            compiler._b.AddAlternative(start, compiler._b.Optional(ws), value, compiler._b.Optional(ws));
+            return compiler._b.Build(start);
+        }
+        catch (GrammarException e)
+        {
+            throw new JsonSchemaCompileException("grammar", e.Message, e);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new JsonSchemaCompileException("schema", e.Message, e);
+        }
+    }
+
+    public static Grammar Compile(string schemaJson, JsonSchemaCompilerOptions? options = null)
+    {
+        JsonElement schema;
+        try
+        {
+            using var doc = JsonDocument.Parse(schemaJson, new JsonDocumentOptions { MaxDepth = 4096 });
+            schema = doc.RootElement.Clone();
+        }
+        catch (JsonException e)
+        {
+            throw new JsonSchemaCompileException("schema", $"not valid JSON: {e.Message}", e);
+        }
+        return Compile(schema, options);
+    }
+
+    internal static bool IsAnnotation(string keyword) => Annotations.Contains(keyword) || keyword.StartsWith("x-", StringComparison.Ordinal);
+
+    private static RegexNode WhitespaceRun(int min) =>
+        RegexNode.Repeat(new RegexCharSet(CodePointSet.FromRanges([(' ', ' '), ('\t', '\t'), ('\n', '\n'), ('\r', '\r')])), min, -1);
+
+    private GrammarSymbol Punctuation(string text, bool both) =>
+        _b.Lexeme(RegexNode.Concat([both ? _ws : RegexNode.Empty, RegexNode.Literal(text), _ws]), text);
+
+    private GrammarSymbol KeyLexeme(RegexNode quotedKey) =>
+        _b.Lexeme(RegexNode.Concat([quotedKey, _ws, RegexNode.Literal(":"), _ws]));
+
+    /// <summary>The symbol for instances of <paramref name="schema"/>; null when none can exist.</summary>
+    private GrammarSymbol? Value(JsonElement schema, int depth)
+    {
+        if (depth > _options.MaxDepth) throw new JsonSchemaCompileException("schema", $"subschemas nested deeper than {_options.MaxDepth}");
+        switch (schema.ValueKind)
+        {
+            case JsonValueKind.True: return Any();
+            case JsonValueKind.False: return null;
+            case JsonValueKind.Object: break;
+            default: throw new JsonSchemaCompileException("schema", $"a schema must be an object or a boolean, not {schema.ValueKind}");
+        }
+        if (schema.TryGetProperty("$ref", out var reference))
+        {
+            if (!_refSiblingsApply || !HasConstraints(schema, "$ref")) return Ref(reference.GetString() ?? "", depth);
+            return Value(SchemaMerger.Merge(Resolve(reference.GetString() ?? ""), Without(schema, "$ref")), depth + 1);
+        }
+        if (schema.TryGetProperty("allOf", out var allOf))
+        {
+            var merged = Without(schema, "allOf");
+            foreach (var part in allOf.EnumerateArray()) merged = SchemaMerger.Merge(merged, Inline(part));
+            return Value(merged, depth + 1);
+        }
+        foreach (string combinator in (ReadOnlySpan<string>)["anyOf", "oneOf"])
+        {
+            if (!schema.TryGetProperty(combinator, out var branches)) continue;
+            // oneOf is compiled as anyOf: instances matching several branches are accepted too (over-approximation).
+            var siblings = Without(schema, combinator);
+            bool distribute = HasConstraints(siblings);
+            var rule = _b.NewRule(combinator);
+            foreach (var branch in branches.EnumerateArray())
+            {
+                var sym = Value(distribute ? SchemaMerger.Merge(siblings, Inline(branch)) : branch, depth + 1);
+                if (sym is { } s) _b.AddAlternative(rule, s);
+            }
+            return _b.RuleAlternativeCount(rule) == 0 ? null : rule;
+        }
+        HashSet<string>? declaredTypes = schema.TryGetProperty("type", out var declared) ? TypesOf(declared) : null;
+        if (schema.TryGetProperty("const", out var constant))
+            return HasType(constant, declaredTypes) ? _b.Lexeme(LiteralOf(constant), "const") : null;
+        if (schema.TryGetProperty("enum", out var values))
+        {
+            if (values.ValueKind != JsonValueKind.Array) throw new JsonSchemaCompileException("enum", "not an array");
+            var literals = new List<RegexNode>();
+            foreach (var v in values.EnumerateArray())
+                if (HasType(v, declaredTypes)) literals.Add(LiteralOf(v));
+            return literals.Count == 0 ? null : _b.Lexeme(RegexNode.Alternate(literals), "enum");
+        }
+
+        var types = schema.TryGetProperty("type", out var typeElement) ? TypesOf(typeElement) : [.. AllTypes];
+        if (types.Contains("number")) types.Remove("integer");
+        var alternatives = new List<GrammarSymbol>();
+        foreach (string type in AllTypes)
+        {
+            if (!types.Contains(type)) continue;
+            GrammarSymbol? sym = type switch
+            {
+                "object" => ObjectValue(schema, depth),
+                "array" => ArrayValue(schema, depth),
+                "string" => StringValue(schema),
+                "integer" => IntegerValue(schema),
+                "number" => NumberValue(schema),
+                "boolean" => _b.Lexeme(RegexNode.Alternate([RegexNode.Literal("true"), RegexNode.Literal("false")]), "boolean"),
+                _ => _b.Literal("null"),
+            };
+            if (sym is { } s) alternatives.Add(s);
+        }
+        if (alternatives.Count == 0) return null;
+        if (alternatives.Count == 1) return alternatives[0];
+        var union = _b.NewRule("type");
+        foreach (var s in alternatives) _b.AddAlternative(union, s);
+        return union;
+    }
+
+    /// <summary>
+    /// The text of an enum/const value. An integral number also matches its other integral spellings (2, 2.0, 2.00):
+    /// JSON Schema compares numbers by value.
+    /// </summary>
+    private static RegexNode LiteralOf(JsonElement value)
+    {
+        var literal = RegexNode.Literal(JsonText.Serialize(value));
+        if (value.ValueKind != JsonValueKind.Number || ExactNumber.FloorCeiling(value.GetRawText()) is not var (f, c) || f != c) return literal;
+        var zeroFraction = RegexNode.Repeat(RegexNode.Concat([RegexNode.Literal("."), RegexNode.Repeat(RegexNode.Literal("0"), 1, -1)]), 0, 1);
+        return RegexNode.Alternate([literal, RegexNode.Concat([RegexNode.Literal(f.ToString()), zeroFraction])]);
+    }
+
+    /// <summary>Whether <paramref name="value"/> is of one of <paramref name="types"/> (null: no type restriction).</summary>
+    private static bool HasType(JsonElement value, HashSet<string>? types)
+    {
+        if (types is null) return true;
+        return value.ValueKind switch
+        {
+            JsonValueKind.Object => types.Contains("object"),
+            JsonValueKind.Array => types.Contains("array"),
+            JsonValueKind.String => types.Contains("string"),
+            JsonValueKind.Number => types.Contains("number") ||
+                (types.Contains("integer") && ExactNumber.FloorCeiling(value.GetRawText()) is var (f, c) && f == c),
+            JsonValueKind.True or JsonValueKind.False => types.Contains("boolean"),
+            _ => types.Contains("null"),
+        };
+    }
+
+    internal static HashSet<string> TypesOf(JsonElement type)
+    {
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        if (type.ValueKind == JsonValueKind.String) set.Add(type.GetString()!);
+        else if (type.ValueKind == JsonValueKind.Array)
+            foreach (var t in type.EnumerateArray()) set.Add(t.GetString() ?? "");
+        else throw new JsonSchemaCompileException("type", "must be a string or an array");
+        foreach (var t in set)
+            if (Array.IndexOf(AllTypes, t) < 0) throw new JsonSchemaCompileException("type", $"unknown type '{t}'");
+        return set;
+    }
+
+    private static bool HasConstraints(JsonElement schema, string? except = null)
+    {
+        if (schema.ValueKind != JsonValueKind.Object) return schema.ValueKind == JsonValueKind.False;
+        foreach (var p in schema.EnumerateObject())
+            if (p.Name != except && !IsAnnotation(p.Name)) return true;
+        return false;
+    }
+
+    private static JsonElement Without(JsonElement schema, string keyword)
+    {
+        var obj = System.Text.Json.Nodes.JsonNode.Parse(schema.GetRawText())!.AsObject();
+        obj.Remove(keyword);
+        return SchemaMerger.ToElement(obj);
+    }
+
+    /// <summary>A subschema with a top-level $ref replaced by its target (merged with its siblings), for merging.</summary>
+    private JsonElement Inline(JsonElement schema)
+    {
+        for (int i = 0; i < 32; i++)
+        {
+            if (schema.ValueKind != JsonValueKind.Object || !schema.TryGetProperty("$ref", out var r)) return schema;
+            var target = Resolve(r.GetString() ?? "");
+            schema = _refSiblingsApply && HasConstraints(schema, "$ref") ? SchemaMerger.Merge(target, Without(schema, "$ref")) : target;
+        }
+        throw new JsonSchemaCompileException("$ref", "reference chain too long");
+    }
+
+    private GrammarSymbol? Ref(string reference, int depth)
+    {
+        if (_refRules.TryGetValue(reference, out var existing)) return existing;
+        var rule = _b.NewRule("ref " + reference);
+        _refRules[reference] = rule;
+        var sym = Value(Resolve(reference), depth + 1)
+            ?? throw new JsonSchemaCompileException("$ref", $"'{reference}' can never be satisfied");
+        _b.AddAlternative(rule, sym);
+        return rule;
+    }
+
+    private JsonElement Resolve(string reference)
+    {
+        if (reference == "#" || reference == "") return _root;
+        if (!reference.StartsWith("#/", StringComparison.Ordinal))
+            throw new JsonSchemaCompileException("$ref", $"only local JSON-pointer references are supported, not '{reference}'");
+        var node = _root;
+        foreach (string rawPart in reference[2..].Split('/'))
+        {
+            string part = Uri.UnescapeDataString(rawPart).Replace("~1", "/").Replace("~0", "~");
+            if (node.ValueKind == JsonValueKind.Object && node.TryGetProperty(part, out var child)) node = child;
+            else if (node.ValueKind == JsonValueKind.Array && int.TryParse(part, out int index) && index < node.GetArrayLength()) node = node[index];
+            else throw new JsonSchemaCompileException("$ref", $"'{reference}' does not resolve");
+        }
+        return node;
+    }
+
+    private GrammarSymbol Any()
+    {
+        if (_any is { } any) return any;
+        var value = _b.NewRule("any");
+        _any = value;
+        var key = KeyLexeme(AnyKeyRegex());
+        var member = _b.Sequence(key, value);
+        var obj = _b.NewRule("any object");
+        _b.AddAlternative(obj, _objOpen, _objClose);
+        _b.AddAlternative(obj, _objOpen, member, _b.Star(_b.Sequence(_comma, member)), _objClose);
+        var arr = _b.NewRule("any array");
+        _b.AddAlternative(arr, _arrOpen, _arrClose);
+        _b.AddAlternative(arr, _arrOpen, value, _b.Star(_b.Sequence(_comma, value)), _arrClose);
+        var primitive = _b.Lexeme(RegexNode.Alternate([
+            JsonStringRegex.Quoted(RegexNode.Repeat(new RegexCharSet(CodePointSet.All), 0, -1)),
+            NumberRegex(allowNegative: true, requireNegative: false),
+            RegexNode.Literal("true"), RegexNode.Literal("false"), RegexNode.Literal("null")]), "primitive");
+        _b.AddAlternative(value, obj);
+        _b.AddAlternative(value, arr);
+        _b.AddAlternative(value, primitive);
+        return value;
+    }
+
+    private RegexNode AnyKeyRegex() =>
+        _anyKey ??= JsonStringRegex.Quoted(RegexNode.Repeat(new RegexCharSet(CodePointSet.All), 0, -1));
+
+    private GrammarSymbol? ObjectValue(JsonElement schema, int depth)
+    {
+        var required = new HashSet<string>(StringComparer.Ordinal);
+        if (schema.TryGetProperty("required", out var req) && req.ValueKind == JsonValueKind.Array)
+            foreach (var r in req.EnumerateArray()) if (r.GetString() is { } name) required.Add(name);
+
+        JsonElement? additional = schema.TryGetProperty("additionalProperties", out var ap) ? ap : null;
+        var props = new List<(string Name, JsonElement Schema)>();
+        if (schema.TryGetProperty("properties", out var properties) && properties.ValueKind == JsonValueKind.Object)
+            foreach (var p in properties.EnumerateObject()) props.Add((p.Name, p.Value));
+        foreach (string name in required)
+        {
+            if (props.Exists(p => p.Name == name)) continue;
+            // A required key with no declared schema is an extra key: it must satisfy a matching patternProperties
+            // schema or additionalProperties (approximated by additionalProperties alone, or by a pattern's schema).
+            props.Add((name, MatchingPatternSchema(schema, name) ?? additional ?? TrueSchema));
+        }
+
+        // Extra keys: patternProperties, then additionalProperties (default: any value).
+        GrammarSymbol? extra = null;
+        var extraRule = _b.NewRule("extra property");
+        if (schema.TryGetProperty("patternProperties", out var patterns) && patterns.ValueKind == JsonValueKind.Object)
+            foreach (var p in patterns.EnumerateObject())
+                if (Value(p.Value, depth + 1) is { } v)
+                    _b.AddAlternative(extraRule, KeyLexeme(JsonStringRegex.Quoted(PatternRegex(p.Name))), v);
+        if (additional is not { ValueKind: JsonValueKind.False })
+            if ((additional is { } a ? Value(a, depth + 1) : Any()) is { } v)
+            {
+                var key = props.Count == 0 ? AnyKeyRegex() : JsonStringRegex.Quoted(ExcludedWordsRegex.Create(props.ConvertAll(p => p.Name)));
+                _b.AddAlternative(extraRule, KeyLexeme(key), v);
+            }
+        if (_b.RuleAlternativeCount(extraRule) > 0) extra = extraRule;
+
+        GrammarSymbol restTail = extra is { } e1 ? _b.Star(_b.Sequence(_comma, e1)) : _b.Sequence();
+        GrammarSymbol firstTail = extra is { } e2 ? _b.Optional(_b.Sequence(e2, restTail)) : _b.Sequence();
+        for (int i = props.Count - 1; i >= 0; i--)
+        {
+            var (name, propSchema) = props[i];
+            bool isRequired = required.Contains(name);
+            var value = Value(propSchema, depth + 1);
+            if (value is null)
+            {
+                if (isRequired) return null;
+                continue;
+            }
+            var kv = _b.Sequence(KeyLexeme(RegexNode.Literal(JsonText.QuoteString(name))), value.Value);
+            var rest = _b.NewRule($"after {name}");
+            _b.AddAlternative(rest, _comma, kv, restTail);
+            if (!isRequired) _b.AddAlternative(rest, restTail);
+            var first = _b.NewRule($"from {name}");
+            _b.AddAlternative(first, kv, restTail);
+            if (!isRequired) _b.AddAlternative(first, firstTail);
+            if (extra is { } x)
+            {
+                // Extra keys may also come before or between declared ones (instances are often written that way).
+                // They attach only to the declared key that follows them (pre: extras then this key), so every object
+                // has one derivation and Earley sets stay small.
+                var pre = _b.NewRule($"extras before {name}");
+                _b.AddAlternative(pre, _comma, x, pre);
+                _b.AddAlternative(pre, _comma, kv, restTail);
+                _b.AddAlternative(rest, _comma, x, pre);
+                _b.AddAlternative(first, x, pre);
+            }
+            restTail = rest;
+            firstTail = first;
+        }
+        return _b.Sequence(_objOpen, firstTail, _objClose);
+    }
+
+    private static readonly JsonElement TrueSchema = JsonDocument.Parse("true").RootElement.Clone();
+
+    private static JsonElement? MatchingPatternSchema(JsonElement schema, string name)
+    {
+        if (!schema.TryGetProperty("patternProperties", out var patterns) || patterns.ValueKind != JsonValueKind.Object) return null;
+        foreach (var p in patterns.EnumerateObject())
+        {
+            try
+            {
+                if (System.Text.RegularExpressions.Regex.IsMatch(name, p.Name, System.Text.RegularExpressions.RegexOptions.ECMAScript,
+                        TimeSpan.FromMilliseconds(100)))
+                    return p.Value;
+            }
+            catch (ArgumentException) { }
+            catch (System.Text.RegularExpressions.RegexMatchTimeoutException) { }
+        }
+        return null;
+    }
+
+    private GrammarSymbol? ArrayValue(JsonElement schema, int depth)
+    {
+        var tuple = new List<JsonElement>();
+        JsonElement rest = TrueSchema;
+        if (schema.TryGetProperty("prefixItems", out var prefix) && prefix.ValueKind == JsonValueKind.Array)
+        {
+            tuple.AddRange(prefix.EnumerateArray());
+            if (schema.TryGetProperty("items", out var items)) rest = items;
+        }
+        else if (schema.TryGetProperty("items", out var items))
+        {
+            if (items.ValueKind == JsonValueKind.Array)
+            {
+                tuple.AddRange(items.EnumerateArray());
+                if (schema.TryGetProperty("additionalItems", out var additional)) rest = additional;
+            }
+            else rest = items;
+        }
+        int min = ReadCount(schema, "minItems") ?? 0;
+        int max = ReadCount(schema, "maxItems") ?? -1;
+        if (max >= 0 && min > max) return null;
+        if (min > _options.MaxExactRepeat) min = 0;
+        if (max > _options.MaxExactRepeat) max = -1;
+
+        var elements = new List<GrammarSymbol>();
+        foreach (var t in tuple)
+        {
+            if (Value(t, depth + 1) is not { } s) break; // nothing can fill this position: the array ends before it
+            elements.Add(s);
+        }
+        GrammarSymbol? restSymbol = elements.Count == tuple.Count ? Value(rest, depth + 1) : null;
+        int limit = restSymbol is null ? elements.Count : int.MaxValue;
+        if (max < 0 || max > limit) max = limit == int.MaxValue ? max : limit;
+        if (max >= 0 && min > max) return null;
+
+        // Tail(i): what may follow after i elements.
+        GrammarSymbol Tail(int i)
+        {
+            if (i >= elements.Count)
+            {
+                if (restSymbol is not { } r) return _b.Sequence();
+                int remainingMin = Math.Max(0, min - i);
+                int remainingMax = max < 0 ? -1 : Math.Max(0, max - i);
+                if (remainingMax == 0) return _b.Sequence();
+                return _b.Repeat(_b.Sequence(_comma, r), remainingMin, remainingMax);
+            }
+            var rule = _b.NewRule($"items after {i}");
+            if (i >= min) _b.AddAlternative(rule);
+            if (max < 0 || i < max) _b.AddAlternative(rule, _comma, elements[i], Tail(i + 1));
+            return rule;
+        }
+
+        var body = _b.NewRule("array");
+        if (min == 0) _b.AddAlternative(body, _arrOpen, _arrClose);
+        if (max != 0)
+        {
+            var firstElement = elements.Count > 0 ? elements[0] : restSymbol;
+            if (firstElement is { } f) _b.AddAlternative(body, _arrOpen, f, Tail(1), _arrClose);
+        }
+        return _b.RuleAlternativeCount(body) == 0 ? null : body;
+    }
+
+    private static int? ReadCount(JsonElement schema, string keyword)
+    {
+        if (!schema.TryGetProperty(keyword, out var v) || v.ValueKind != JsonValueKind.Number) return null;
+        double d = v.GetDouble();
+        return d >= int.MaxValue ? int.MaxValue : (int)Math.Max(0, Math.Ceiling(d));
+    }
+
+    private GrammarSymbol? StringValue(JsonElement schema)
+    {
+        RegexNode content;
+        if (schema.TryGetProperty("pattern", out var pattern) && pattern.GetString() is { } p)
+            content = PatternRegex(p); // minLength/maxLength beside a pattern are not enforced (no regex intersection)
+        else if (schema.TryGetProperty("format", out var format) && format.GetString() is { } f && StringFormats.For(f) is { } formatRegex)
+            content = formatRegex;
+        else
+        {
+            int min = ReadCount(schema, "minLength") ?? 0;
+            int max = ReadCount(schema, "maxLength") ?? -1;
+            if (max >= 0 && min > max) return null;
+            if (min > _options.MaxExactRepeat) min = 0;
+            if (max > _options.MaxExactRepeat) max = -1;
+            content = RegexNode.Repeat(new RegexCharSet(CodePointSet.All), min, max);
+        }
+        return _b.Lexeme(JsonStringRegex.Quoted(content), "string");
+    }
+
+    /// <summary>
+    /// A JSON Schema pattern as a whole-string regex: patterns match anywhere unless anchored, so an unanchored side
+    /// gets ".*" (any code point, newlines included). A pattern with top-level alternation is left unanchored on both sides.
+    /// </summary>
+    internal static RegexNode PatternRegex(string pattern)
+    {
+        RegexNode parsed;
+        try
+        {
+            parsed = RegexParser.Parse(pattern);
+        }
+        catch (GrammarException) when (StripAnchors(pattern) is { } stripped && stripped != pattern)
+        {
+            // Anchors inside groups or alternatives: dropping them and matching anywhere only widens the language.
+            return RegexNode.Concat([AnyString, ParsePattern(stripped), AnyString]);
+        }
+        catch (GrammarException e)
+        {
+            throw new JsonSchemaCompileException("pattern", $"'{pattern}': {e.Message}", e);
+        }
+        bool alternation = HasTopLevelAlternation(pattern);
+        bool start = !alternation && pattern.StartsWith('^');
+        bool end = !alternation && EndsWithAnchor(pattern);
+        var anything = RegexNode.Repeat(new RegexCharSet(CodePointSet.All), 0, -1);
+        return RegexNode.Concat([start ? RegexNode.Empty : anything, parsed, end ? RegexNode.Empty : anything]);
+    }
+
+    private static readonly RegexNode AnyString = RegexNode.Repeat(new RegexCharSet(CodePointSet.All), 0, -1);
+
+    private static RegexNode ParsePattern(string pattern)
+    {
+        try
+        {
+            return RegexParser.Parse(pattern);
+        }
+        catch (GrammarException e)
+        {
+            throw new JsonSchemaCompileException("pattern", $"'{pattern}': {e.Message}", e);
+        }
+    }
+
+    /// <summary>The pattern without its unescaped ^ and $ outside character classes.</summary>
+    private static string StripAnchors(string pattern)
+    {
+        var sb = new System.Text.StringBuilder(pattern.Length);
+        bool inClass = false;
+        for (int i = 0; i < pattern.Length; i++)
+        {
+            char c = pattern[i];
+            if (c == '\\' && i + 1 < pattern.Length) { sb.Append(c).Append(pattern[++i]); continue; }
+            if (inClass) { if (c == ']') inClass = false; sb.Append(c); continue; }
+            if (c == '[') inClass = true;
+            if (c is '^' or '$') continue;
+            sb.Append(c);
+        }
+        return sb.ToString();
+    }
+
+    private static bool EndsWithAnchor(string pattern)
+    {
+        if (!pattern.EndsWith('$')) return false;
+        int slashes = 0;
+        for (int i = pattern.Length - 2; i >= 0 && pattern[i] == '\\'; i--) slashes++;
+        return slashes % 2 == 0;
+    }
+
+    private static bool HasTopLevelAlternation(string pattern)
+    {
+        int depth = 0;
+        bool inClass = false;
+        for (int i = 0; i < pattern.Length; i++)
+        {
+            char c = pattern[i];
+            if (c == '\\') { i++; continue; }
+            if (inClass) { if (c == ']') inClass = false; continue; }
+            if (c == '[') inClass = true;
+            else if (c == '(') depth++;
+            else if (c == ')') depth--;
+            else if (c == '|' && depth == 0) return true;
+        }
+        return false;
+    }
+
+    private GrammarSymbol? IntegerValue(JsonElement schema)
+    {
+        var (low, lowExclusive) = Bound(schema, "minimum", "exclusiveMinimum", lower: true);
+        var (high, highExclusive) = Bound(schema, "maximum", "exclusiveMaximum", lower: false);
+        BigInteger? lo = low is { } l && ExactNumber.FloorCeiling(l) is var (lf, lc) ? (lowExclusive ? lf + 1 : lc) : null;
+        BigInteger? hi = high is { } h && ExactNumber.FloorCeiling(h) is var (hf, hc) ? (highExclusive ? hc - 1 : hf) : null;
+        var digits = IntegerRangeRegex.Create(lo, hi);
+        if (digits is null) return null;
+        // 2.0 is an integer too (JSON Schema counts mathematical value): allow a zero fraction.
+        var zeroFraction = RegexNode.Repeat(RegexNode.Concat([RegexNode.Literal("."), RegexNode.Repeat(RegexNode.Literal("0"), 1, -1)]), 0, 1);
+        return _b.Lexeme(RegexNode.Concat([digits, zeroFraction]), "integer");
+    }
+
+    /// <summary>
+    /// Non-integer numbers: only the sign is enforced from the bounds (minimum ≥ 0 forbids '-', maximum &lt; 0 requires
+    /// it); the magnitude is not (documented over-approximation).
+    /// </summary>
+    private GrammarSymbol? NumberValue(JsonElement schema)
+    {
+        var (lowText, lowExclusive) = Bound(schema, "minimum", "exclusiveMinimum", lower: true);
+        var (highText, highExclusive) = Bound(schema, "maximum", "exclusiveMaximum", lower: false);
+        double? low = lowText is null ? null : double.Parse(lowText, System.Globalization.CultureInfo.InvariantCulture);
+        double? high = highText is null ? null : double.Parse(highText, System.Globalization.CultureInfo.InvariantCulture);
+        if (low is { } l && high is { } h && (l > h || (l == h && (lowExclusive || highExclusive)))) return null;
+        bool allowNegative = low is not { } lo || lo < 0;
+        bool requireNegative = high is { } hi && (hi < 0 || (hi == 0 && highExclusive));
+        return _b.Lexeme(NumberRegex(allowNegative, requireNegative), "number");
+    }
+
+    private static RegexNode NumberRegex(bool allowNegative, bool requireNegative)
+    {
+        var body = RegexParser.Parse(@"(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?");
+        var sign = RegexNode.Literal("-");
+        if (requireNegative) return RegexNode.Concat([sign, body]);
+        return allowNegative ? RegexNode.Concat([RegexNode.Repeat(sign, 0, 1), body]) : body;
+    }
+
+    /// <summary>The tighter of the inclusive and exclusive bound (by double comparison), as its JSON number text.</summary>
+    private static (string? Value, bool Exclusive) Bound(JsonElement schema, string inclusive, string exclusive, bool lower)
+    {
+        string? value = null;
+        double current = 0;
+        bool isExclusive = false;
+        if (schema.TryGetProperty(inclusive, out var v) && v.ValueKind == JsonValueKind.Number)
+        {
+            value = v.GetRawText();
+            current = v.GetDouble();
+        }
+        if (schema.TryGetProperty(exclusive, out var e))
+        {
+            if (e.ValueKind == JsonValueKind.True) isExclusive = value is not null; // draft 4: modifies the inclusive bound
+            else if (e.ValueKind == JsonValueKind.Number && (value is null || (lower ? e.GetDouble() >= current : e.GetDouble() <= current)))
+            {
+                value = e.GetRawText();
+                isExclusive = true;
+            }
+        }
+        return (value, isExclusive);
+    }
+
+}
