@@ -18,23 +18,23 @@ public sealed class ChatTerminalTests : IDisposable
         string cli = Path.Combine(AppContext.BaseDirectory, "Spindle.Cli.dll");
         Assert.True(File.Exists(cli), $"{cli} not built");
         // stories260K never writes an end-of-story token, so a reply runs to its token limit. Its own 512-token context
-        // can be decoded before the test's Ctrl-C arrives on a fast machine; with an 8192-token context and up to 2000
+        // can be decoded before the test's Ctrl-C arrives on a fast machine; with an 8192-token context and up to 1000
         // tokens per reply the first reply lasts seconds, long enough to interrupt, and the second still ends in time.
-        string command = $"dotnet '{cli}' chat -m '{Stories260K}' -t 1 --seed 5 -c 8192 -n 2000";
+        string command = $"dotnet '{cli}' chat -m '{Stories260K}' -t 1 --seed 5 -c 8192 -n 1000";
         Tmux("new-session", "-d", "-s", _session, "-x", "160", "-y", "60", command);
         Tmux("set-option", "-t", _session, "remain-on-exit", "on");
-        WaitFor(s => s.Contains("Chatting with") && s.TrimEnd().EndsWith('>'), "the greeting and prompt");
+        WaitFor(s => s.Contains("Chatting with") && AtPrompt(s), "the greeting and prompt");
 
         Tmux("send-keys", "-t", _session, "Once upon a time", "Enter");
         // Interrupt once the reply has visibly started (a few dozen characters after the question).
         WaitFor(s => ReplyAfter(s, "> Once upon a time").Length > 40, "the first reply to start");
         Tmux("send-keys", "-t", _session, "C-c");
-        string screen = WaitFor(s => s.Contains("(reply stopped)") && s.TrimEnd().EndsWith('>'), "the reply to stop and a new prompt");
+        string screen = WaitFor(s => s.Contains("(reply stopped)") && AtPrompt(s), "the reply to stop and a new prompt");
         Assert.False(PaneDead(), "Ctrl-C ended the process:\n" + screen);
 
         Tmux("send-keys", "-t", _session, "Where did the dog go?", "Enter");
-        screen = WaitFor(s => s.Contains("> Where did the dog go?") && ReplyAfter(s, "> Where did the dog go?").TrimEnd().EndsWith('>'),
-            "the second reply to finish", TimeSpan.FromSeconds(60));
+        screen = WaitFor(s => s.Contains("> Where did the dog go?") && AtPrompt(s),
+            "the second reply to finish", TimeSpan.FromSeconds(120));
         string second = ReplyAfter(screen, "> Where did the dog go?");
         Assert.True(second.Trim().Length > 20, "no second reply:\n" + screen);
         Assert.Equal(1, CountOf(screen, "(reply stopped)"));
@@ -43,6 +43,14 @@ public sealed class ChatTerminalTests : IDisposable
         // tmux marks the pane dead a moment before it records how the process ended: wait for both.
         WaitFor(_ => PaneDead() && ExitText().Length > 1, "Ctrl-D to end the chat");
         Assert.Equal("status=0 signal=", ExitText());
+    }
+
+    /// <summary>The chat waits for input: the last line on the screen is the bare prompt (model text may contain '>').</summary>
+    private static bool AtPrompt(string screen)
+    {
+        string trimmed = screen.TrimEnd();
+        int lineStart = trimmed.LastIndexOf('\n') + 1;
+        return trimmed[lineStart..] == ">";
     }
 
     private static string ReplyAfter(string screen, string question)
