@@ -119,6 +119,9 @@ internal static class GenerateCommand
             w.WriteNumber("generated_tokens", u?.GeneratedTokens ?? 0);
             w.WriteNumber("prefill_tokens_per_s", Math.Round(u?.PrefillTokensPerSecond ?? 0, 2));
             w.WriteNumber("decode_tokens_per_s", Math.Round(u?.DecodeTokensPerSecond ?? 0, 2));
+            // The sampler chain's and logprobs' share of the decode time (the pipeline's overhead).
+            w.WriteNumber("decode_ms", Math.Round(u?.DecodeTime.TotalMilliseconds ?? 0, 2));
+            w.WriteNumber("sampling_ms", Math.Round(u?.SamplingTime.TotalMilliseconds ?? 0, 2));
             w.WriteString("finish_reason", ReasonText(last?.FinishReason));
             w.WriteEndObject();
             w.WriteEndObject();
