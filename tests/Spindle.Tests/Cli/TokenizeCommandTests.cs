@@ -25,7 +25,6 @@ public class TokenizeCommandTests
         line.Trim().TrimStart('[').TrimEnd(']').Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse).ToArray();
 
     [Theory]
-    [Trait("NeedsTokenizer", "true")]
     [InlineData("Hello world", new[] { 15043, 3186 })]
     [InlineData(" Hello, world!", new[] { 29871, 15043, 29892, 3186, 29991 })]
     [InlineData("Führer", new[] { 383, 4000, 261 })]
@@ -39,7 +38,6 @@ public class TokenizeCommandTests
     }
 
     [Fact]
-    [Trait("NeedsTokenizer", "true")]
     public void Jsonl_batch_matches_every_llama_cpp_vector()
     {
         var vectors = Vectors();
@@ -55,7 +53,6 @@ public class TokenizeCommandTests
     }
 
     [Fact]
-    [Trait("NeedsTokenizer", "true")]
     public void Default_output_lists_id_and_piece()
     {
         var r = CliRunner.Run("tokenize", "-m", Model, "-t", "Hello world");
@@ -67,7 +64,6 @@ public class TokenizeCommandTests
     }
 
     [Fact]
-    [Trait("NeedsTokenizer", "true")]
     public void Json_output_has_ids_and_pieces()
     {
         var r = CliRunner.Run("tokenize", "--model", Model, "--text", "Hello world", "--json");
@@ -79,7 +75,6 @@ public class TokenizeCommandTests
     }
 
     [Fact]
-    [Trait("NeedsTokenizer", "true")]
     public void Add_special_and_parse_special()
     {
         var plain = CliRunner.Run("tokenize", "--model", Model, "--text", "Hello", "--ids");
@@ -93,7 +88,6 @@ public class TokenizeCommandTests
     }
 
     [Fact]
-    [Trait("NeedsTokenizer", "true")]
     public void Text_from_file_and_from_stdin()
     {
         string temp = Path.GetTempFileName();
@@ -110,7 +104,6 @@ public class TokenizeCommandTests
     }
 
     [Theory]
-    [Trait("NeedsTokenizer", "true")]
     [InlineData("Hello world")]
     [InlineData(" Hello, world!")]
     [InlineData("Führer")]
@@ -126,7 +119,6 @@ public class TokenizeCommandTests
     }
 
     [Fact]
-    [Trait("NeedsTokenizer", "true")]
     public void Detokenize_rejects_an_id_outside_the_vocabulary()
     {
         var r = CliRunner.Run("detokenize", "--model", Model, "1", "32000");
@@ -136,7 +128,6 @@ public class TokenizeCommandTests
     }
 
     [Fact]
-    [Trait("NeedsTokenizer", "true")]
     public void Jsonl_rejects_a_line_that_is_not_a_json_string()
     {
         var r = CliRunner.RunWithInput("\"ok\"\nnot json\n", "tokenize", "--model", Model, "--jsonl");
