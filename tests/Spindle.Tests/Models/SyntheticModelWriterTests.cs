@@ -80,6 +80,44 @@ public sealed class SyntheticModelWriterTests : IDisposable
         Assert.True(logits.Max() > logits.Min());
     }
 
+    /// <summary>
+    /// llama.cpp cannot be built here, so its loader's expectations are checked against a file it wrote itself: every
+    /// hyper-parameter key of the conformance llama file is present with the same GGUF value type (llama.cpp's
+    /// get_key rejects a uint32 where it expects a float32, for instance), and tensors have the same names per layer,
+    /// the same types for norms, and the same dimension order.
+    /// </summary>
+    [Fact]
+    public void Keys_value_types_and_tensor_layout_match_a_file_llama_cpp_wrote()
+    {
+        string output = Path.Combine(_directory, "synth.f32.gguf");
+        using (var vocabulary = GgufFile.Open(VocabPath("stories260K")))
+            SyntheticModelWriter.Write(ModelShape.Find("stories15m"), vocabulary.Metadata, LlamaFileTypes.Parse("f32"), output, seed: 3, threads: 2);
+        using var synth = GgufFile.Open(output);
+        using var reference = GgufFile.Open(SharedData.PathOf("conformance", "llama.f32.gguf"));
+
+        foreach (string key in reference.Metadata.Keys)
+        {
+            if (key.StartsWith("tokenizer.", StringComparison.Ordinal) || key == "general.name") continue;
+            Assert.True(synth.Metadata.TryGetValue(key, out var value), $"synth file lacks {key}");
+            var expected = reference.Metadata[key];
+            Assert.True(expected.Type == value.Type, $"{key}: {value.Type} where llama.cpp wrote {expected.Type}");
+        }
+
+        static string Layer(string name) => System.Text.RegularExpressions.Regex.Replace(name, @"^blk\.\d+\.", "blk.N.");
+        var referenceNames = reference.Tensors.Select(t => Layer(t.Name)).ToHashSet();
+        var synthNames = synth.Tensors.Select(t => Layer(t.Name)).ToHashSet();
+        Assert.Equal(referenceNames.Order(), synthNames.Order());
+        foreach (var t in reference.Tensors)
+        {
+            var other = synth.GetTensor(t.Name);
+            Assert.Equal(t.Type, other.Type);
+            Assert.Equal(t.Dimensions.Length, other.Dimensions.Length);
+        }
+        // The same dimension order: [n_embd, n_vocab] for the embedding, [n_ff, n_embd] for ffn_down.
+        Assert.Equal(synth.Metadata.GetRequiredInt32("llama.embedding_length"), synth.GetTensor("token_embd.weight").Dimensions[0]);
+        Assert.Equal(synth.Metadata.GetRequiredInt32("llama.feed_forward_length"), synth.GetTensor("blk.0.ffn_down.weight").Dimensions[0]);
+    }
+
     [Fact]
     public void Weights_are_scaled_like_an_initialisation_and_norms_are_one()
     {
