@@ -13,7 +13,8 @@ namespace Spindle.Cli.Commands;
 /// Sampling defaults are llama.cpp's (temperature 0.8, top-k 40, top-p 0.95, min-p 0.05); --temp 0 is greedy.
 /// Ctrl-C stops generation between tokens; what was generated stays printed. --beams / --contrastive-alpha replace
 /// sampling by beam (or diverse beam) search or contrastive search; their text is printed when the search ends.
-/// --regex / --grammar / --choice constrain the output to a regex, a GBNF file or a list of strings.
+/// --regex / --grammar / --choice constrain the output to a regex, a GBNF file or a list of strings; --asap N samples
+/// grammar-aligned (ASAp) after learning from N unprinted samples.
 /// </summary>
 internal static class GenerateCommand
 {
@@ -29,12 +30,14 @@ internal static class GenerateCommand
         var sampling = new SamplingFlags();
         var search = new SearchFlags();
         var constraint = new ConstraintFlags();
+        var asap = new Option<int>("--asap") { Description = "Grammar-aligned sampling (ASAp) for the constraint: first draw this many samples (not printed) to learn from; exact alignment at --temp 1 --top-k 0 --top-p 1 --min-p 0" };
 
         var command = new Command("generate", "Generate a continuation of a prompt (default model: $SPINDLE_MODEL, else ../shared's tinystories-656K)");
         foreach (var o in new Option[] { model, prompt, maxTokens, stop, threads, context_, json }) command.Options.Add(o);
         foreach (var o in sampling.All) command.Options.Add(o);
         foreach (var o in search.All) command.Options.Add(o);
         foreach (var o in constraint.All) command.Options.Add(o);
+        command.Options.Add(asap);
         command.SetAction(parse =>
         {
             int n = parse.GetValue(maxTokens);
@@ -53,6 +56,18 @@ internal static class GenerateCommand
             using var spindle = ModelCommandOptions.LoadSpindle(parse.GetValue(model), parse.GetValue(threads), parse.GetValue(context_));
             if (options.Constraint is { } spec) ConstraintFlags.Validate(spindle, spec);
             using var cancel = new ConsoleCancellation(context);
+            int warmups = parse.GetValue(asap);
+            if (warmups < 0) throw new CliException($"--asap must be ≥ 0, not {warmups}");
+            if (warmups > 0)
+            {
+                if (options.Constraint is null) throw new CliException("--asap needs --regex, --grammar or --choice");
+                options = options with { GrammarAlignment = new Sampling.Aligned.AsapState() };
+                string text = parse.GetRequiredValue(prompt);
+                // Each earlier sample teaches the shared state; seeds differ so they explore different prefixes.
+                for (int i = 0; i < warmups && !cancel.Token.IsCancellationRequested; i++)
+                    foreach (var _ in spindle.GenerateAsync(text, options with { Seed = options.Sampling.Seed + (ulong)(i + 1) }, cancel.Token).ToBlockingEnumerable()) { }
+                context.Error.WriteLine($"asap: learned from {warmups} samples ({options.GrammarAlignment.NodeCount} prefixes)");
+            }
             var chunks = spindle.GenerateAsync(parse.GetRequiredValue(prompt), options, cancel.Token).ToBlockingEnumerable();
             return parse.GetValue(json) ? WriteJson(context, spindle, chunks) : Stream(context, chunks);
         });

@@ -1,5 +1,6 @@
 using Spindle.Decoding;
 using Spindle.Sampling;
+using Spindle.Sampling.Aligned;
 
 namespace Spindle.Generation;
 
@@ -52,6 +53,15 @@ public sealed record GenerationOptions
     /// <see cref="FinishReason.EndOfGeneration"/>. Not supported with <see cref="Beam"/> or <see cref="Contrastive"/>.
     /// </summary>
     public ConstraintSpec? Constraint { get; init; }
+
+    /// <summary>
+    /// Grammar-aligned sampling (ASAp) for <see cref="Constraint"/>: null masks plainly, which biases samples towards
+    /// prefixes the LM likes even when their grammatical continuations are unlikely. With a state, every allowed token
+    /// is weighted by the learned expected future grammaticality of its prefix; pass the same state to every call with
+    /// the same prompt and constraint, and the samples converge to the LM's distribution conditioned on the grammar
+    /// (exactly so at temperature 1 without top-k/top-p/min-p). See <see cref="AsapStage"/>.
+    /// </summary>
+    public AsapState? GrammarAlignment { get; init; }
 
     internal SamplingOptions EffectiveSampling => Seed is { } s ? Sampling with { Seed = s } : Sampling;
 }

@@ -129,7 +129,12 @@ public sealed class SpindleModel : IDisposable
     public SamplerChain CreateSamplerChain(GenerationOptions options) =>
         SamplerChainBuilder.Build(options.EffectiveSampling, Model.Config.VocabSize, ContextLength,
             id => Encoding.UTF8.GetString(Tokenizer.TokenToPiece(id, special: true)),
-            options.Constraint is { } constraint ? [new ConstraintMaskStage(CreateMatcher(constraint))] : null);
+            options.Constraint is { } constraint ? [CreateConstraintStage(constraint, options.GrammarAlignment)] : null);
+
+    private ILogitsStage CreateConstraintStage(ConstraintSpec constraint, Sampling.Aligned.AsapState? alignment) =>
+        alignment is null
+            ? new ConstraintMaskStage(CreateMatcher(constraint))
+            : new Sampling.Aligned.AsapStage(alignment, constraint.Compile(Grammars), ConstraintTrie);
 
     /// <summary>Generates a continuation of <paramref name="promptTokens"/>; the last chunk carries the finish reason and usage.</summary>
     public async IAsyncEnumerable<GenerationChunk> GenerateAsync(
@@ -147,6 +152,8 @@ public sealed class SpindleModel : IDisposable
             throw new ArgumentException("choose beam search or contrastive search, not both", nameof(options));
         if (options.Constraint is not null && (options.Beam is not null || options.Contrastive is not null))
             throw new ArgumentException("a constraint works with sampling, not with beam or contrastive search", nameof(options));
+        if (options.GrammarAlignment is not null && options.Constraint is null)
+            throw new ArgumentException("grammar alignment needs a constraint", nameof(options));
 
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
