@@ -38,7 +38,7 @@ public sealed class JsonSchemaCompiler
         // Before draft 2019-09, keywords beside $ref are ignored.
         _refSiblingsApply = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("$schema", out var draft)
             && draft.GetString() is { } uri && (uri.Contains("2019-09", StringComparison.Ordinal) || uri.Contains("2020-12", StringComparison.Ordinal));
-        _ws = options.CompactWhitespace ? RegexNode.Empty : WhitespaceRun(0);
+        _ws = options.CompactWhitespace ? RegexNode.Empty : WhitespaceRun(0, options.MaxWhitespace);
         _comma = Punctuation(",", both: true);
         _objOpen = _b.Lexeme(RegexNode.Concat([RegexNode.Literal("{"), _ws]), "{");
         _objClose = _b.Lexeme(RegexNode.Concat([_ws, RegexNode.Literal("}")]), "}");
@@ -52,7 +52,7 @@ public sealed class JsonSchemaCompiler
         try
         {
             var value = compiler.Value(schema, 0) ?? throw new JsonSchemaCompileException("schema", "no instance can satisfy the schema");
-            var ws = compiler._b.Lexeme(WhitespaceRun(1), "ws");
+            var ws = compiler._b.Lexeme(WhitespaceRun(1, compiler._options.MaxWhitespace), "ws");
             var start = compiler._b.NewRule("root");
             compiler._b.AddAlternative(start, compiler._b.Optional(ws), value, compiler._b.Optional(ws));
             return compiler._b.Build(start);
@@ -84,8 +84,9 @@ public sealed class JsonSchemaCompiler
 
     internal static bool IsAnnotation(string keyword) => Annotations.Contains(keyword) || keyword.StartsWith("x-", StringComparison.Ordinal);
 
-    private static RegexNode WhitespaceRun(int min) =>
-        RegexNode.Repeat(new RegexCharSet(CodePointSet.FromRanges([(' ', ' '), ('\t', '\t'), ('\n', '\n'), ('\r', '\r')])), min, -1);
+    // maxLength null: unbounded, as JSON allows. Generation bounds it, or a model could emit whitespace forever.
+    private static RegexNode WhitespaceRun(int min, int? maxLength) =>
+        RegexNode.Repeat(new RegexCharSet(CodePointSet.FromRanges([(' ', ' '), ('\t', '\t'), ('\n', '\n'), ('\r', '\r')])), min, maxLength ?? -1);
 
     private GrammarSymbol Punctuation(string text, bool both) =>
         _b.Lexeme(RegexNode.Concat([both ? _ws : RegexNode.Empty, RegexNode.Literal(text), _ws]), text);
