@@ -2,6 +2,7 @@ using System.CommandLine;
 using Spindle.Constraints;
 using Spindle.Constraints.FrontEnds;
 using Spindle.Constraints.JsonSchema.Compilation;
+using Spindle.Constraints.Vocabulary;
 using Spindle.Generation;
 
 namespace Spindle.Cli.Commands;
@@ -85,9 +86,10 @@ internal sealed class ConstraintFlags
     /// <summary>Compiles <paramref name="constraint"/> for <paramref name="spindle"/> now, so a bad grammar is one clear error before generating.</summary>
     public static void Validate(SpindleModel spindle, ConstraintSpec constraint)
     {
+        Matcher matcher;
         try
         {
-            spindle.CreateMatcher(constraint);
+            matcher = spindle.CreateMatcher(constraint);
         }
         catch (GrammarException ex)
         {
@@ -104,5 +106,12 @@ internal sealed class ConstraintFlags
             // The message starts with the keyword at fault ("$ref: ...", "schema: not valid JSON at line 3, column 7: ...").
             throw new CliException($"--json-schema: {ex.Message}");
         }
+        // A vocabulary without the first character the constraint needs (e.g. '{' in a model without byte-fallback
+        // tokens) would fail at the first token; say so before generating.
+        var mask = new TokenMask(matcher.VocabularySize);
+        matcher.ComputeMask(mask);
+        foreach (ulong word in mask.Words)
+            if (word != 0) return;
+        throw new CliException("the constraint cannot be met: no token of this model's vocabulary can begin the output");
     }
 }

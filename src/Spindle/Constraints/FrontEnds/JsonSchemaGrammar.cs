@@ -24,21 +24,27 @@ public static class JsonSchemaGrammar
 
     /// <summary>
     /// Options for generating: JSON whitespace around structure, at most a newline plus 20 indentation characters per
-    /// run (as llama.cpp's JSON grammars), so a model cannot stall the value with endless blank lines.
+    /// run (as llama.cpp's JSON grammars), and numbers of at most 15 digits per part written canonically, so a model
+    /// cannot stall the value with endless blank lines or zeros.
     /// </summary>
-    public static JsonSchemaCompilerOptions FlexibleGeneration { get; } = new() { MaxWhitespace = 21 };
+    public static JsonSchemaCompilerOptions FlexibleGeneration { get; } = new() { MaxWhitespace = 21, MaxNumberDigits = GenerationNumberDigits };
+
+    private const int GenerationNumberDigits = 15;
 
     /// <summary>
     /// Options for generating compact JSON: no whitespace inside the value, and one whitespace character at most before
     /// and after it (a SentencePiece tokenizer's leading space, a final newline).
     /// </summary>
-    public static JsonSchemaCompilerOptions CompactGeneration { get; } = new() { CompactWhitespace = true, MaxWhitespace = 1 };
+    public static JsonSchemaCompilerOptions CompactGeneration { get; } =
+        new() { CompactWhitespace = true, MaxWhitespace = 1, MaxNumberDigits = GenerationNumberDigits };
 
     public static Grammar Parse(string schemaJson, JsonSchemaCompilerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(schemaJson);
         if (options?.MaxWhitespace is < 1)
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxWhitespace, "MaxWhitespace must be at least 1 (or null: unbounded)");
+        if (options?.MaxNumberDigits is < 1 or > 1000)
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxNumberDigits, "MaxNumberDigits must be in 1..1000 (or null: unbounded)");
         if (schemaJson.Length > MaxSchemaLength)
             throw new JsonSchemaCompileException("schema", $"the schema text has {schemaJson.Length} chars; at most {MaxSchemaLength} are accepted");
         JsonElement schema;

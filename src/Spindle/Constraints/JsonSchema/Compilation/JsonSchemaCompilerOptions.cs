@@ -21,6 +21,15 @@ public sealed record JsonSchemaCompilerOptions
     public int? MaxWhitespace { get; init; }
 
     /// <summary>
+    /// Generation: numbers are written canonically with at most this many digits per part (integer part, fraction;
+    /// exponent ≤ 3), integers without a ".0" fraction, and an unbounded integer range gets this many digits beyond its
+    /// other bound. Null (default): every JSON spelling of a valid number is accepted. A narrower language is still
+    /// valid output, and without it a model that keeps picking '0' never finishes its number (llama.cpp bounds number
+    /// digits to 16 for the same reason).
+    /// </summary>
+    public int? MaxNumberDigits { get; init; }
+
+    /// <summary>
     /// Largest repetition count enforced exactly (minItems/maxItems, minLength/maxLength). Beyond it the bound is
     /// relaxed (min dropped, max treated as unbounded): an over-approximation that never rejects a valid instance.
     /// </summary>
