@@ -1,18 +1,29 @@
 using System.CommandLine;
 using Spindle.Constraints;
+using Spindle.Constraints.FrontEnds;
+using Spindle.Constraints.JsonSchema.Compilation;
+using Spindle.Constraints.Vocabulary;
 using Spindle.Generation;
 
 namespace Spindle.Cli.Commands;
 
-/// <summary>The output-constraint flags of `spindle generate`: --regex, --grammar (GBNF file), --choice (one of them).</summary>
+/// <summary>
+/// The output-constraint flags of `spindle generate`: --regex, --grammar (GBNF file), --choice, --json-schema (file) or
+/// --json-schema-inline (text), one of them; --json-compact and --grammar-per-char modify the last two kinds.
+/// </summary>
 internal sealed class ConstraintFlags
 {
     private readonly Option<string?> _regex = new("--regex") { Description = "The whole output matches this regular expression" };
     private readonly Option<FileInfo?> _grammar = new("--grammar") { Description = "The whole output matches this GBNF grammar file (llama.cpp format, rule 'root')" };
     private readonly Option<bool> _perChar = new("--grammar-per-char") { Description = "--grammar with one lexeme per character: llama.cpp's exact semantics, slower" };
     private readonly Option<string?> _choice = new("--choice") { Description = "The output is exactly one of these comma-separated strings" };
+    private readonly Option<FileInfo?> _jsonSchema = new("--json-schema") { Description = "The output is JSON valid under this JSON Schema file" };
+    private readonly Option<string?> _jsonSchemaInline = new("--json-schema-inline") { Description = "As --json-schema, with the schema's text given on the command line" };
+    private readonly Option<bool> _jsonCompact = new("--json-compact") { Description = "With --json-schema: no whitespace inside the JSON output" };
 
-    public IEnumerable<Option> All => [_regex, _grammar, _perChar, _choice];
+    public IEnumerable<Option> All => [_regex, _grammar, _perChar, _choice, _jsonSchema, _jsonSchemaInline, _jsonCompact];
+
+    private const string FlagList = "--regex, --grammar, --choice, --json-schema and --json-schema-inline";
 
     /// <summary>The constraint the flags ask for, or null; errors in the flags themselves are <see cref="CliException"/>s.</summary>
     public ConstraintSpec? Parse(ParseResult parse)
@@ -21,9 +32,21 @@ internal sealed class ConstraintFlags
         FileInfo? grammar = parse.GetValue(_grammar);
         string? choice = parse.GetValue(_choice);
         bool perChar = parse.GetValue(_perChar);
-        int given = (regex is null ? 0 : 1) + (grammar is null ? 0 : 1) + (choice is null ? 0 : 1);
-        if (given > 1) throw new CliException("choose one of --regex, --grammar and --choice");
+        FileInfo? schemaFile = parse.GetValue(_jsonSchema);
+        string? schemaText = parse.GetValue(_jsonSchemaInline);
+        bool compact = parse.GetValue(_jsonCompact);
+        int given = (regex is null ? 0 : 1) + (grammar is null ? 0 : 1) + (choice is null ? 0 : 1)
+            + (schemaFile is null ? 0 : 1) + (schemaText is null ? 0 : 1);
+        if (given > 1) throw new CliException($"choose one of {FlagList}");
         if (perChar && grammar is null) throw new CliException("--grammar-per-char needs --grammar");
+        if (compact && schemaFile is null && schemaText is null) throw new CliException("--json-compact needs --json-schema or --json-schema-inline");
+        var whitespace = compact ? JsonWhitespace.Compact : JsonWhitespace.Flexible;
+        if (schemaFile is not null) return ConstraintSpec.JsonSchema(ReadSchemaFile(schemaFile), whitespace);
+        if (schemaText is not null)
+        {
+            if (schemaText.Trim().Length == 0) throw new CliException("--json-schema-inline: the schema is empty");
+            return ConstraintSpec.JsonSchema(schemaText, whitespace);
+        }
         if (regex is not null)
         {
             if (regex.Length == 0) throw new CliException("--regex: the pattern is empty");
@@ -44,12 +67,29 @@ internal sealed class ConstraintFlags
         return null;
     }
 
+    private static string ReadSchemaFile(FileInfo file)
+    {
+        if (!file.Exists) throw new CliException($"--json-schema: file not found: {file.FullName}");
+        // Checked before reading, so a mistaken path to a huge file is an error, not a long read.
+        if (file.Length > 4L * JsonSchemaGrammar.MaxSchemaLength)
+            throw new CliException($"--json-schema: {file.FullName} has {file.Length} bytes; a schema may have at most {JsonSchemaGrammar.MaxSchemaLength} chars");
+        try
+        {
+            return File.ReadAllText(file.FullName);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException($"--json-schema: cannot read {file.FullName}: {e.Message}");
+        }
+    }
+
     /// <summary>Compiles <paramref name="constraint"/> for <paramref name="spindle"/> now, so a bad grammar is one clear error before generating.</summary>
     public static void Validate(SpindleModel spindle, ConstraintSpec constraint)
     {
+        Matcher matcher;
         try
         {
-            spindle.CreateMatcher(constraint);
+            matcher = spindle.CreateMatcher(constraint);
         }
         catch (GrammarException ex)
         {
@@ -61,5 +101,17 @@ internal sealed class ConstraintFlags
             };
             throw new CliException($"{flag}: {ex.Message}");
         }
+        catch (JsonSchemaCompileException ex)
+        {
+            // The message starts with the keyword at fault ("$ref: ...", "schema: not valid JSON at line 3, column 7: ...").
+            throw new CliException($"--json-schema: {ex.Message}");
+        }
+        // A vocabulary without the first character the constraint needs (e.g. '{' in a model without byte-fallback
+        // tokens) would fail at the first token; say so before generating.
+        var mask = new TokenMask(matcher.VocabularySize);
+        matcher.ComputeMask(mask);
+        foreach (ulong word in mask.Words)
+            if (word != 0) return;
+        throw new CliException("the constraint cannot be met: no token of this model's vocabulary can begin the output");
     }
 }

@@ -13,8 +13,9 @@ namespace Spindle.Cli.Commands;
 /// Sampling defaults are llama.cpp's (temperature 0.8, top-k 40, top-p 0.95, min-p 0.05); --temp 0 is greedy.
 /// Ctrl-C stops generation between tokens; what was generated stays printed. --beams / --contrastive-alpha replace
 /// sampling by beam (or diverse beam) search or contrastive search; their text is printed when the search ends.
-/// --regex / --grammar / --choice constrain the output to a regex, a GBNF file or a list of strings; --asap N samples
-/// grammar-aligned (ASAp) after learning from N unprinted samples.
+/// --regex / --grammar / --choice / --json-schema constrain the output to a regex, a GBNF file, a list of strings or a
+/// JSON Schema; a constrained output ends (end_of_generation) as soon as it is complete and nothing more may follow.
+/// --asap N samples grammar-aligned (ASAp) after learning from N unprinted samples.
 /// </summary>
 internal static class GenerateCommand
 {
@@ -52,7 +53,7 @@ internal static class GenerateCommand
                 Constraint = constraint.Parse(parse),
             };
             if (options.Constraint is not null && (options.Beam is not null || options.Contrastive is not null))
-                throw new CliException("--regex/--grammar/--choice work with sampling, not with --beams or --contrastive-alpha");
+                throw new CliException("--regex/--grammar/--choice/--json-schema work with sampling, not with --beams or --contrastive-alpha");
             using var spindle = ModelCommandOptions.LoadSpindle(parse.GetValue(model), parse.GetValue(threads), parse.GetValue(context_));
             if (options.Constraint is { } spec) ConstraintFlags.Validate(spindle, spec);
             using var cancel = new ConsoleCancellation(context);

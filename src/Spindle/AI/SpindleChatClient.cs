@@ -9,7 +9,8 @@ namespace Spindle.AI;
 /// <summary>
 /// A <see cref="SpindleModel"/> as a Microsoft.Extensions.AI <see cref="IChatClient"/>: messages go through the model's
 /// chat template, <see cref="ChatOptions"/> map onto <see cref="GenerationOptions"/> (see <see cref="ChatOptionsMapper"/>),
-/// and responses carry input/output token counts. Text content only (no tools). Requests on one client run one at a
+/// and responses carry input/output token counts. Text content only (no tools). A JSON response format constrains the
+/// output to its schema, so the reply always parses (unless MaxOutputTokens cuts it: finish reason Length). Requests on one client run one at a
 /// time, each reusing the cached prefix of the previous conversation.
 /// </summary>
 public sealed class SpindleChatClient : IChatClient

@@ -16,6 +16,10 @@ public enum GrammarSyntax
     GbnfPerCharacter,
     /// <summary>Choices separated by '\n'.</summary>
     Choice,
+    /// <summary>JSON Schema text for generation; bounded JSON whitespace around structure (JsonSchemaGrammar.FlexibleGeneration).</summary>
+    JsonSchema,
+    /// <summary>JSON Schema text for generation; no whitespace inside the value (JsonSchemaGrammar.CompactGeneration).</summary>
+    JsonSchemaCompact,
 }
 
 /// <summary>
@@ -57,6 +61,8 @@ public sealed class GrammarCache
         GrammarSyntax.Gbnf => GbnfGrammar.Parse(source),
         GrammarSyntax.GbnfPerCharacter => GbnfGrammar.Parse(source, perCharacterLexemes: true),
         GrammarSyntax.Choice => ChoiceGrammar.Create(source.Split('\n')),
+        GrammarSyntax.JsonSchema => JsonSchemaGrammar.Parse(source, JsonSchemaGrammar.FlexibleGeneration),
+        GrammarSyntax.JsonSchemaCompact => JsonSchemaGrammar.Parse(source, JsonSchemaGrammar.CompactGeneration),
         _ => throw new ArgumentOutOfRangeException(nameof(syntax)),
     };
 

@@ -11,4 +11,7 @@ public enum ConstraintKind
 
     /// <summary>The output is exactly one of a list of strings.</summary>
     Choice,
+
+    /// <summary>The output is a JSON text that validates against a JSON Schema (see Constraints/JsonSchema/Compilation/README.md).</summary>
+    JsonSchema,
 }

@@ -1,27 +1,30 @@
 using Spindle.Constraints;
 using Spindle.Constraints.FrontEnds;
+using Spindle.Constraints.JsonSchema.Compilation;
 using Spindle.Constraints.Parsing;
 
 namespace Spindle.Generation;
 
 /// <summary>
-/// What the generated text must match: a regex, GBNF text or a choice list. <see cref="Compile"/> turns it into a
-/// vocabulary-independent <see cref="CompiledGrammar"/> through a <see cref="GrammarCache"/>; a new source language
-/// (JSON Schema) is one more kind whose case builds a Grammar IR and calls <see cref="GrammarCache.GetOrCompile(Spindle.Constraints.Grammars.Grammar)"/>.
+/// What the generated text must match: a regex, GBNF text, a choice list or a JSON Schema. <see cref="Compile"/> turns
+/// it into a vocabulary-independent <see cref="CompiledGrammar"/> through a <see cref="GrammarCache"/> (keyed by the
+/// source text, so a schema compiles once per cache).
 /// </summary>
 public sealed record ConstraintSpec
 {
-    private ConstraintSpec(ConstraintKind kind, string source, IReadOnlyList<string> choices, bool perCharacter)
+    private ConstraintSpec(ConstraintKind kind, string source, IReadOnlyList<string> choices, bool perCharacter,
+        JsonWhitespace whitespace = JsonWhitespace.Flexible)
     {
         Kind = kind;
         Source = source;
         Choices = choices;
         GbnfPerCharacter = perCharacter;
+        Whitespace = whitespace;
     }
 
     public ConstraintKind Kind { get; }
 
-    /// <summary>The regex or GBNF text (empty for <see cref="ConstraintKind.Choice"/>).</summary>
+    /// <summary>The regex, GBNF or JSON Schema text (empty for <see cref="ConstraintKind.Choice"/>).</summary>
     public string Source { get; }
 
     /// <summary>The choices of a <see cref="ConstraintKind.Choice"/> constraint (empty otherwise).</summary>
@@ -32,6 +35,9 @@ public sealed record ConstraintSpec
     /// become greedy lexemes, which can reject outputs llama.cpp accepts (see Constraints/DESIGN.md).
     /// </summary>
     public bool GbnfPerCharacter { get; }
+
+    /// <summary>JSON Schema only: whether JSON whitespace may appear inside the generated value.</summary>
+    public JsonWhitespace Whitespace { get; }
 
     public static ConstraintSpec Regex(string pattern)
     {
@@ -55,7 +61,21 @@ public sealed record ConstraintSpec
         return new(ConstraintKind.Choice, "", list, false);
     }
 
-    /// <summary>Compiles (or finds) the grammar; throws <see cref="GrammarException"/> for a bad source.</summary>
+    /// <summary>
+    /// The output is one JSON text valid under <paramref name="schema"/> (JSON Schema text, drafts 4 to 2020-12). The
+    /// schema is compiled by <see cref="Compile"/>, not here; see <see cref="JsonSchemaGrammar"/> for its limits.
+    /// </summary>
+    public static ConstraintSpec JsonSchema(string schema, JsonWhitespace whitespace = JsonWhitespace.Flexible)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        if (!Enum.IsDefined(whitespace)) throw new ArgumentOutOfRangeException(nameof(whitespace), whitespace, "unknown whitespace mode");
+        return new(ConstraintKind.JsonSchema, schema, [], false, whitespace);
+    }
+
+    /// <summary>
+    /// Compiles (or finds) the grammar; throws <see cref="GrammarException"/> for a bad regex or GBNF source and
+    /// <see cref="JsonSchemaCompileException"/> (its Keyword names the culprit) for a bad or unsupported schema.
+    /// </summary>
     public CompiledGrammar Compile(GrammarCache cache)
     {
         ArgumentNullException.ThrowIfNull(cache);
@@ -65,6 +85,8 @@ public sealed record ConstraintSpec
             ConstraintKind.Grammar => cache.GetOrCompile(GbnfPerCharacter ? GrammarSyntax.GbnfPerCharacter : GrammarSyntax.Gbnf, Source),
             // Through the IR, so a choice may contain any character (the text syntax separates choices by '\n').
             ConstraintKind.Choice => cache.GetOrCompile(ChoiceGrammar.Create(Choices)),
+            ConstraintKind.JsonSchema => cache.GetOrCompile(
+                Whitespace == JsonWhitespace.Compact ? GrammarSyntax.JsonSchemaCompact : GrammarSyntax.JsonSchema, Source),
             _ => throw new ArgumentOutOfRangeException(nameof(Kind), Kind, "unknown constraint kind"),
         };
     }
@@ -72,6 +94,7 @@ public sealed record ConstraintSpec
     public override string ToString() => Kind switch
     {
         ConstraintKind.Choice => $"Choice [{string.Join(", ", Choices)}]",
+        ConstraintKind.JsonSchema => $"JsonSchema ({Whitespace} whitespace): {Source}",
         _ => $"{Kind}{(GbnfPerCharacter ? " (per character)" : "")}: {Source}",
     };
 }

@@ -100,4 +100,34 @@ public sealed class SpindleChatClientTests
         Assert.Equal("stories", client.GetService<ChatClientMetadata>()!.DefaultModelId);
         Assert.Same(model, client.GetService<SpindleModel>());
     }
+
+    [Fact]
+    public async Task JsonSchemaResponseFormatConstrainsTheReply()
+    {
+        using var model = Load(Stories260K);
+        IChatClient client = new SpindleChatClient(model);
+        const string schema = """{"type":"object","properties":{"mood":{"enum":["happy","sad"]},"age":{"type":"integer","minimum":1,"maximum":9}},"required":["mood","age"],"additionalProperties":false}""";
+        using var schemaDoc = System.Text.Json.JsonDocument.Parse(schema);
+        var validator = Spindle.Constraints.JsonSchema.Validation.JsonSchemaValidator.Compile(schema);
+        for (int seed = 1; seed <= 3; seed++)
+        {
+            var response = await client.GetResponseAsync(Conversation, new ChatOptions
+            {
+                Seed = seed, MaxOutputTokens = 200, ResponseFormat = ChatResponseFormat.ForJsonSchema(schemaDoc.RootElement.Clone(), "person"),
+            });
+            Assert.Equal(ChatFinishReason.Stop, response.FinishReason);
+            using var doc = System.Text.Json.JsonDocument.Parse(response.Text);
+            Assert.True(validator.IsValid(doc.RootElement), response.Text);
+        }
+    }
+
+    [Fact]
+    public void ResponseFormatMapsOntoTheConstraint()
+    {
+        var defaults = new GenerationOptions { Constraint = ConstraintSpec.Regex("x") };
+        Assert.Equal(ConstraintKind.JsonSchema, ChatOptionsMapper.Apply(defaults, new ChatOptions { ResponseFormat = ChatResponseFormat.Json }).Constraint!.Kind);
+        Assert.Equal(ChatOptionsMapper.JsonObjectSchema, ChatOptionsMapper.Apply(defaults, new ChatOptions { ResponseFormat = ChatResponseFormat.Json }).Constraint!.Source);
+        Assert.Null(ChatOptionsMapper.Apply(defaults, new ChatOptions { ResponseFormat = ChatResponseFormat.Text }).Constraint);
+        Assert.Same(defaults.Constraint, ChatOptionsMapper.Apply(defaults, new ChatOptions { Temperature = 0 }).Constraint);
+    }
 }

@@ -92,7 +92,7 @@ public sealed class GenerateConstrainedCommandTests
 
     [Fact]
     public void ConstraintFlagsAreMutuallyExclusive() =>
-        AssertOneLineError(Generate("--regex", "a", "--choice", "a,b"), "choose one of --regex, --grammar and --choice");
+        AssertOneLineError(Generate("--regex", "a", "--choice", "a,b"), "choose one of --regex, --grammar, --choice, --json-schema and --json-schema-inline");
 
     [Fact]
     public void PerCharWithoutGrammarIsAnError() =>

@@ -38,7 +38,7 @@ public sealed class JsonSchemaCompiler
         // Before draft 2019-09, keywords beside $ref are ignored.
         _refSiblingsApply = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("$schema", out var draft)
             && draft.GetString() is { } uri && (uri.Contains("2019-09", StringComparison.Ordinal) || uri.Contains("2020-12", StringComparison.Ordinal));
-        _ws = options.CompactWhitespace ? RegexNode.Empty : WhitespaceRun(0);
+        _ws = options.CompactWhitespace ? RegexNode.Empty : WhitespaceRun(0, options.MaxWhitespace);
         _comma = Punctuation(",", both: true);
         _objOpen = _b.Lexeme(RegexNode.Concat([RegexNode.Literal("{"), _ws]), "{");
         _objClose = _b.Lexeme(RegexNode.Concat([_ws, RegexNode.Literal("}")]), "}");
@@ -52,7 +52,7 @@ public sealed class JsonSchemaCompiler
         try
         {
             var value = compiler.Value(schema, 0) ?? throw new JsonSchemaCompileException("schema", "no instance can satisfy the schema");
-            var ws = compiler._b.Lexeme(WhitespaceRun(1), "ws");
+            var ws = compiler._b.Lexeme(WhitespaceRun(1, compiler._options.MaxWhitespace), "ws");
             var start = compiler._b.NewRule("root");
             compiler._b.AddAlternative(start, compiler._b.Optional(ws), value, compiler._b.Optional(ws));
             return compiler._b.Build(start);
@@ -84,8 +84,9 @@ public sealed class JsonSchemaCompiler
 
     internal static bool IsAnnotation(string keyword) => Annotations.Contains(keyword) || keyword.StartsWith("x-", StringComparison.Ordinal);
 
-    private static RegexNode WhitespaceRun(int min) =>
-        RegexNode.Repeat(new RegexCharSet(CodePointSet.FromRanges([(' ', ' '), ('\t', '\t'), ('\n', '\n'), ('\r', '\r')])), min, -1);
+    // maxLength null: unbounded, as JSON allows. Generation bounds it, or a model could emit whitespace forever.
+    private static RegexNode WhitespaceRun(int min, int? maxLength) =>
+        RegexNode.Repeat(new RegexCharSet(CodePointSet.FromRanges([(' ', ' '), ('\t', '\t'), ('\n', '\n'), ('\r', '\r')])), min, maxLength ?? -1);
 
     private GrammarSymbol Punctuation(string text, bool both) =>
         _b.Lexeme(RegexNode.Concat([both ? _ws : RegexNode.Empty, RegexNode.Literal(text), _ws]), text);
@@ -170,9 +171,10 @@ public sealed class JsonSchemaCompiler
     /// The text of an enum/const value. An integral number also matches its other integral spellings (2, 2.0, 2.00):
     /// JSON Schema compares numbers by value.
     /// </summary>
-    private static RegexNode LiteralOf(JsonElement value)
+    private RegexNode LiteralOf(JsonElement value)
     {
         var literal = RegexNode.Literal(JsonText.Serialize(value));
+        if (_options.MaxNumberDigits is not null) return literal; // generating: the canonical spelling only
         if (value.ValueKind != JsonValueKind.Number || ExactNumber.FloorCeiling(value.GetRawText()) is not var (f, c) || f != c) return literal;
         var zeroFraction = RegexNode.Repeat(RegexNode.Concat([RegexNode.Literal("."), RegexNode.Repeat(RegexNode.Literal("0"), 1, -1)]), 0, 1);
         return RegexNode.Alternate([literal, RegexNode.Concat([RegexNode.Literal(f.ToString()), zeroFraction])]);
@@ -275,7 +277,7 @@ public sealed class JsonSchemaCompiler
         _b.AddAlternative(arr, _arrOpen, value, _b.Star(_b.Sequence(_comma, value)), _arrClose);
         var primitive = _b.Lexeme(RegexNode.Alternate([
             JsonStringRegex.Quoted(RegexNode.Repeat(new RegexCharSet(CodePointSet.All), 0, -1)),
-            NumberRegex(allowNegative: true, requireNegative: false),
+            NumberRegex(allowNegative: true, requireNegative: false, _options.MaxNumberDigits),
             RegexNode.Literal("true"), RegexNode.Literal("false"), RegexNode.Literal("null")]), "primitive");
         _b.AddAlternative(value, obj);
         _b.AddAlternative(value, arr);
@@ -551,8 +553,17 @@ public sealed class JsonSchemaCompiler
         var (high, highExclusive) = Bound(schema, "maximum", "exclusiveMaximum", lower: false);
         BigInteger? lo = low is { } l && ExactNumber.FloorCeiling(l) is var (lf, lc) ? (lowExclusive ? lf + 1 : lc) : null;
         BigInteger? hi = high is { } h && ExactNumber.FloorCeiling(h) is var (hf, hc) ? (highExclusive ? hc - 1 : hf) : null;
+        if (_options.MaxNumberDigits is int maxDigits)
+        {
+            // Generating: an open side gets maxDigits more digits than the other bound (or than 0), so the range
+            // stays non-empty and every value generated is still valid.
+            var span = BigInteger.Pow(10, maxDigits) - 1;
+            hi ??= BigInteger.Max(lo ?? 0, 0) + span;
+            lo ??= BigInteger.Min(hi.Value, 0) - span;
+        }
         var digits = IntegerRangeRegex.Create(lo, hi);
         if (digits is null) return null;
+        if (_options.MaxNumberDigits is not null) return _b.Lexeme(digits, "integer"); // generating: no "2.000…"
         // 2.0 is an integer too (JSON Schema counts mathematical value): allow a zero fraction.
         var zeroFraction = RegexNode.Repeat(RegexNode.Concat([RegexNode.Literal("."), RegexNode.Repeat(RegexNode.Literal("0"), 1, -1)]), 0, 1);
         return _b.Lexeme(RegexNode.Concat([digits, zeroFraction]), "integer");
@@ -571,12 +582,14 @@ public sealed class JsonSchemaCompiler
         if (low is { } l && high is { } h && (l > h || (l == h && (lowExclusive || highExclusive)))) return null;
         bool allowNegative = low is not { } lo || lo < 0;
         bool requireNegative = high is { } hi && (hi < 0 || (hi == 0 && highExclusive));
-        return _b.Lexeme(NumberRegex(allowNegative, requireNegative), "number");
+        return _b.Lexeme(NumberRegex(allowNegative, requireNegative, _options.MaxNumberDigits), "number");
     }
 
-    private static RegexNode NumberRegex(bool allowNegative, bool requireNegative)
+    private static RegexNode NumberRegex(bool allowNegative, bool requireNegative, int? maxDigits)
     {
-        var body = RegexParser.Parse(@"(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?");
+        var body = RegexParser.Parse(maxDigits is int n
+            ? $@"(0|[1-9][0-9]{{0,{n - 1}}})(\.[0-9]{{1,{n}}})?([eE][+-]?[0-9]{{1,3}})?"
+            : @"(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?");
         var sign = RegexNode.Literal("-");
         if (requireNegative) return RegexNode.Concat([sign, body]);
         return allowNegative ? RegexNode.Concat([RegexNode.Repeat(sign, 0, 1), body]) : body;

@@ -12,6 +12,24 @@ public sealed record JsonSchemaCompilerOptions
     public bool CompactWhitespace { get; init; }
 
     /// <summary>
+    /// Longest run of whitespace the grammar allows at one place (between two structural characters, and before or after
+    /// the document); null: unbounded, as JSON allows (right for validating, replaying and masks). Generation needs a
+    /// bound: whitespace is always allowed, and a model that prefers it (small models do) would otherwise spend its whole
+    /// token budget on blank lines without ever finishing the value. llama.cpp's JSON grammars allow a newline plus 20
+    /// indentation characters.
+    /// </summary>
+    public int? MaxWhitespace { get; init; }
+
+    /// <summary>
+    /// Generation: numbers are written canonically with at most this many digits per part (integer part, fraction;
+    /// exponent ≤ 3), integers without a ".0" fraction, and an unbounded integer range gets this many digits beyond its
+    /// other bound. Null (default): every JSON spelling of a valid number is accepted. A narrower language is still
+    /// valid output, and without it a model that keeps picking '0' never finishes its number (llama.cpp bounds number
+    /// digits to 16 for the same reason).
+    /// </summary>
+    public int? MaxNumberDigits { get; init; }
+
+    /// <summary>
     /// Largest repetition count enforced exactly (minItems/maxItems, minLength/maxLength). Beyond it the bound is
     /// relaxed (min dropped, max treated as unbounded): an over-approximation that never rejects a valid instance.
     /// </summary>

@@ -1,0 +1,148 @@
+using System.Text.Json;
+using Spindle.Constraints.JsonSchema.Validation;
+using Spindle.Generation;
+using Spindle.Sampling;
+using Xunit.Abstractions;
+using static Spindle.Tests.Generation.GenerationTestModels;
+
+namespace Spindle.Tests.Generation;
+
+/// <summary>
+/// End to end: 100 generations under JSON Schema constraints with real models, across schemas and samplers. Every
+/// output must end with end-of-generation inside its budget, parse with System.Text.Json and validate with our validator.
+/// </summary>
+/// <remarks>
+/// tinystories-656K's vocabulary has no '{', '[' or byte-fallback tokens, so no object or array can be spelled with it;
+/// it gets the scalar schemas (enums, ranges, patterns, formats). stories260K (byte fallback: every character can be
+/// written) gets objects, arrays and $ref.
+/// </remarks>
+public sealed class JsonSchemaGenerationTests(ITestOutputHelper output)
+{
+    private sealed record Case(string Model, string Schema, JsonWhitespace Whitespace, int Budget, int Runs);
+
+    private static readonly Case[] Cases =
+    [
+        // Objects: required and optional properties, integer range, enum.
+        new("stories260K", """
+            {"type":"object","properties":{"name":{"type":"string","maxLength":12},"age":{"type":"integer","minimum":0,"maximum":120},
+             "pet":{"enum":["cat","dog","bird"]}},"required":["name","age"],"additionalProperties":false}
+            """, JsonWhitespace.Compact, 96, 14),
+        // Arrays with minItems/maxItems of bounded integers.
+        new("stories260K", """{"type":"array","items":{"type":"integer","minimum":-5,"maximum":5},"minItems":1,"maxItems":4}""",
+            JsonWhitespace.Compact, 48, 12),
+        // Nested $ref, reused twice.
+        new("stories260K", """
+            {"$defs":{"point":{"type":"object","properties":{"x":{"type":"integer","minimum":0,"maximum":9},"y":{"type":"integer","minimum":0,"maximum":9}},
+             "required":["x","y"],"additionalProperties":false}},
+             "type":"object","properties":{"from":{"$ref":"#/$defs/point"},"to":{"$ref":"#/$defs/point"}},"required":["from","to"],"additionalProperties":false}
+            """, JsonWhitespace.Compact, 96, 12),
+        // String formats and a pattern, an optional array of enums, a boolean.
+        new("stories260K", """
+            {"type":"object","properties":{"day":{"type":"string","format":"date"},"code":{"type":"string","pattern":"^[A-Z]{2}[0-9]{2}$"},
+             "tags":{"type":"array","items":{"enum":["red","green"]},"maxItems":2},"ok":{"type":"boolean"}},
+             "required":["day","code","ok"],"additionalProperties":false}
+            """, JsonWhitespace.Compact, 128, 12),
+        // Numbers with a lower bound (sign enforced), nullable union, uuid.
+        new("stories260K", """
+            {"type":"object","properties":{"score":{"type":"number","minimum":0},"note":{"type":["string","null"],"maxLength":6},
+             "id":{"type":"string","format":"uuid"}},"required":["score","note","id"],"additionalProperties":false}
+            """, JsonWhitespace.Compact, 128, 10),
+        // Flexible whitespace: bounded runs (JsonSchemaGrammar.FlexibleGeneration), so the value still ends.
+        new("stories260K", """
+            {"type":"object","properties":{"a":{"type":"integer","minimum":1,"maximum":3},"b":{"enum":[true,null,"x"]}},"required":["a","b"],"additionalProperties":false}
+            """, JsonWhitespace.Flexible, 256, 8),
+        // Scalars on the tinystories vocabulary.
+        new("tinystories-q8", """{"enum":["happy","sad","angry","sleepy"]}""", JsonWhitespace.Compact, 16, 8),
+        new("tinystories-q8", """{"type":"integer","minimum":-50,"maximum":1000000000000000000}""", JsonWhitespace.Compact, 32, 8),
+        new("tinystories-q8", """{"type":"string","format":"date"}""", JsonWhitespace.Compact, 32, 8),
+        new("tinystories-q8", """{"type":"string","pattern":"^[a-z]{3,8}$"}""", JsonWhitespace.Flexible, 80, 8),
+    ];
+
+    /// <summary>The Generation issue's samplers, cycled across cases and seeds.</summary>
+    private static readonly (string Name, SamplingOptions Options)[] Samplers =
+    [
+        ("greedy", SamplingOptions.Greedy),
+        ("llama.cpp defaults", new SamplingOptions()),
+        ("temperature 1.3", new SamplingOptions { Temperature = 1.3f, TopK = 0, TopP = 1f, MinP = 0f }),
+        ("top-k 5", new SamplingOptions { Temperature = 1f, TopK = 5, TopP = 1f, MinP = 0f }),
+        ("top-p 0.8", new SamplingOptions { Temperature = 1f, TopK = 0, TopP = 0.8f, MinP = 0f }),
+        ("min-p 0.1", new SamplingOptions { Temperature = 1f, TopK = 0, TopP = 1f, MinP = 0.1f }),
+        ("mirostat 1", new SamplingOptions { Mirostat = 1, Temperature = 1f }),
+        ("mirostat 2", new SamplingOptions { Mirostat = 2, Temperature = 1f }),
+        ("penalties", new SamplingOptions { RepetitionPenalty = 1.3f, FrequencyPenalty = 0.5f, PresencePenalty = 0.5f }),
+        ("typical + DRY", new SamplingOptions { TypicalP = 0.9f, DryMultiplier = 0.8f, Temperature = 1f }),
+        ("top-n-sigma + XTC", new SamplingOptions { TopNSigma = 2f, XtcProbability = 0.5f, XtcThreshold = 0.1f, Temperature = 1f }),
+    ];
+
+    [Fact]
+    public void HundredGenerationsAllParseAndValidate()
+    {
+        Assert.Equal(100, Cases.Sum(c => c.Runs));
+        using var stories = Load(Stories260K);
+        using var tiny = Load(TinyStoriesQ8);
+        int run = 0;
+        foreach (var c in Cases)
+        {
+            var model = c.Model == "stories260K" ? stories : tiny;
+            var validator = JsonSchemaValidator.Compile(c.Schema, new JsonSchemaValidatorOptions { AssertFormat = true });
+            var constraint = ConstraintSpec.JsonSchema(c.Schema, c.Whitespace);
+            for (int i = 0; i < c.Runs; i++, run++)
+            {
+                var (name, sampling) = Samplers[run % Samplers.Length];
+                var options = new GenerationOptions { Sampling = sampling, Seed = (ulong)run + 1, Constraint = constraint, MaxTokens = c.Budget };
+                var chunks = Collect(model.GenerateAsync("Once upon a time", options));
+                string text = TextOf(chunks);
+                output.WriteLine($"{c.Model} {name,-18} {chunks[^1].FinishReason} {IdsOf(chunks).Length,3} tokens: {text.ReplaceLineEndings("\\n")}");
+                Assert.Equal(FinishReason.EndOfGeneration, chunks[^1].FinishReason);
+                using var doc = JsonDocument.Parse(text);
+                Assert.True(validator.IsValid(doc.RootElement), $"schema {c.Schema} rejects '{text}' ({name}, seed {run + 1})");
+            }
+        }
+        Assert.Equal(100, run);
+    }
+
+    [Fact]
+    public void CompleteValueEndsGenerationAndEosIsOnlyAllowedWhenComplete()
+    {
+        using var model = Load(Stories260K);
+        const string schema = """{"type":"array","items":{"enum":[1,2]},"minItems":2,"maxItems":2}""";
+        var matcher = model.CreateMatcher(ConstraintSpec.JsonSchema(schema, JsonWhitespace.Compact));
+        var mask = new Spindle.Constraints.Vocabulary.TokenMask(matcher.VocabularySize);
+        int eos = model.Vocabulary.EosId;
+        foreach (byte b in " [1,2"u8)
+        {
+            matcher.ComputeMask(mask);
+            Assert.False(mask[eos]); // incomplete: EOS is masked
+            Assert.True(matcher.TryAcceptBytes([b]));
+        }
+        Assert.True(matcher.TryAcceptBytes("]"u8));
+        matcher.ComputeMask(mask);
+        Assert.True(mask[eos]);
+        Assert.True(matcher.IsAccepting);
+
+        // Greedy generation of the same schema stops by itself with a budget to spare.
+        var chunks = Collect(model.GenerateAsync("Once upon a time", new GenerationOptions
+        {
+            Sampling = SamplingOptions.Greedy, MaxTokens = 200, Constraint = ConstraintSpec.JsonSchema(schema, JsonWhitespace.Compact),
+        }));
+        Assert.Equal(FinishReason.EndOfGeneration, chunks[^1].FinishReason);
+        Assert.True(IdsOf(chunks).Length < 200);
+        using var doc = JsonDocument.Parse(TextOf(chunks));
+        Assert.Equal(2, doc.RootElement.GetArrayLength());
+    }
+
+    [Fact]
+    public void MaxTokensTruncatesAValidPrefixWithFinishReasonLength()
+    {
+        using var model = Load(Stories260K);
+        const string schema = """{"type":"object","properties":{"story":{"type":"string","minLength":200}},"required":["story"]}""";
+        var spec = ConstraintSpec.JsonSchema(schema, JsonWhitespace.Compact);
+        var chunks = Collect(model.GenerateAsync("Once upon a time", new GenerationOptions { Seed = 3, MaxTokens = 12, Constraint = spec }));
+        // As llama.cpp and vLLM: the budget wins, the text is cut (not valid JSON), and the reason says so.
+        Assert.Equal(FinishReason.Length, chunks[^1].FinishReason);
+        string text = TextOf(chunks);
+        Assert.ThrowsAny<JsonException>(() => JsonDocument.Parse(text));
+        var check = model.CreateMatcher(spec);
+        Assert.True(check.TryAcceptBytes(System.Text.Encoding.UTF8.GetBytes(text)), $"'{text}' is not a prefix the grammar allows");
+    }
+}
