@@ -18,6 +18,7 @@ internal static class ErrorReporter
             UnauthorizedAccessException e => (e.Message, RuntimeError),
             GgufFormatException e => ($"invalid GGUF file: {e.Message}", RuntimeError),
             NotSupportedException e => (e.Message, RuntimeError),
+            Spindle.Constraints.ConstraintDeadEndException e => ($"generation stopped: {e.Message}", RuntimeError),
             IOException e => (e.Message, RuntimeError),
             _ => ($"internal error ({ex.GetType().Name}): {ex.Message}", RuntimeError),
         };

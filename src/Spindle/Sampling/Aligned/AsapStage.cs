@@ -193,9 +193,9 @@ public sealed class AsapStage : ILogitsStage
     }
 
     [DoesNotReturn]
-    private void ThrowNothingAllowed() => throw new InvalidOperationException(_matcher.IsFinished
+    private void ThrowNothingAllowed() => throw new ConstraintDeadEndException(_matcher.IsFinished
         ? "the constraint is finished: its end-of-generation token was already accepted"
-        : "the constraint allows no token here: no token of this vocabulary can continue the output (or end it)");
+        : "the constraint allows no token here: no token of this vocabulary can continue the output (or end it); the vocabulary may lack a character the constraint needs next");
 
     [DoesNotReturn]
     private static void ThrowRejected(int token) => throw new InvalidOperationException(
