@@ -58,13 +58,13 @@ internal static class ModelCommandOptions
     }
 
     /// <summary>Loads the resolved model; a file the loader rejects is reported with its path.</summary>
-    public static Model Load(string? modelOption, int threads)
+    public static Model Load(string? modelOption, int threads, int microBatchSize = ModelOptions.DefaultMicroBatchSize)
     {
         string path = ModelPathResolver.Resolve(modelOption);
         var file = ModelFiles.Open(path);
         try
         {
-            return Models.Model.Load(file, new ModelOptions { ThreadCount = threads }, ownsFile: true);
+            return Models.Model.Load(file, new ModelOptions { ThreadCount = threads, MicroBatchSize = microBatchSize }, ownsFile: true);
         }
         catch (ModelFormatException ex)
         {

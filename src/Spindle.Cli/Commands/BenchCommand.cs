@@ -34,13 +34,15 @@ internal static class BenchCommand
             }
         });
         var threads = ModelCommandOptions.Threads();
+        var microBatch = new Option<int>("--ubatch-size", "-ub") { Description = "Most prompt tokens per pass through the layers (llama.cpp's n_ubatch); bounds the activation scratch", DefaultValueFactory = _ => Models.ModelOptions.DefaultMicroBatchSize };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table" };
         ModelCommandOptions.AtLeast(prompt, 0);
         ModelCommandOptions.AtLeast(generate, 0);
         ModelCommandOptions.AtLeast(repetitions, 1);
+        ModelCommandOptions.AtLeast(microBatch, 1);
 
         var command = new Command("bench", "Measure prompt-processing and generation speed (tokens/s) and memory, like llama-bench");
-        foreach (var o in new Option[] { model, prompt, generate, threads, repetitions, warmup, seed, json }) command.Options.Add(o);
+        foreach (var o in new Option[] { model, prompt, generate, threads, microBatch, repetitions, warmup, seed, json }) command.Options.Add(o);
         command.SetAction(parse =>
         {
             var options = new ModelBenchmarkOptions
@@ -54,7 +56,7 @@ internal static class BenchCommand
             if (options.PromptTokens == 0 && options.GenerateTokens == 0) throw new CliException("-p 0 and -n 0 leave nothing to measure");
             string path = ModelPathResolver.Resolve(parse.GetValue(model));
             long? before = ProcessMemory.ResidentBytes();
-            using var loaded = ModelCommandOptions.Load(path, parse.GetValue(threads));
+            using var loaded = ModelCommandOptions.Load(path, parse.GetValue(threads), parse.GetValue(microBatch));
             var result = ModelBenchmark.Run(loaded, options, before);
             if (parse.GetValue(json)) context.Out.WriteLine(ToJson(path, result));
             else WriteTable(context.CreateConsole(), path, result, options.MaximumWarmupTime.TotalSeconds);
@@ -137,6 +139,13 @@ internal static class BenchCommand
             if (r.ResidentRatio is double ratio) w.WriteNumber("rss_to_file_plus_kv_ratio", Math.Round(ratio, 4));
             else w.WriteNull("rss_to_file_plus_kv_ratio");
             WriteNullable(w, "rss_before_load_bytes", r.ResidentBeforeLoadBytes);
+            // The names the memory goal is stated in: peak and steady decode resident set against file + KV cache.
+            w.WriteNumber("file_bytes", r.FileByteLength);
+            w.WriteNumber("kv_bytes", r.KvCacheByteLength);
+            WriteNullable(w, "rss_peak_bytes", r.PeakResidentBytes);
+            WriteNullable(w, "rss_decode_bytes", r.ResidentDuringDecodeBytes);
+            WriteNullable(w, "rss_decode_anon_bytes", r.AnonymousResidentDuringDecodeBytes);
+            WriteNullable(w, "rss_decode_file_bytes", r.FileResidentDuringDecodeBytes);
             if (r.ModelResidentRatio is double modelRatio) w.WriteNumber("rss_above_baseline_to_file_plus_kv_ratio", Math.Round(modelRatio, 4));
             else w.WriteNull("rss_above_baseline_to_file_plus_kv_ratio");
             w.WriteEndObject();

@@ -170,7 +170,11 @@ internal sealed class AttentionJob : IParallelWork
         ref float o = ref MemoryMarshal.GetReference(output);
         ref float values = ref MemoryMarshal.GetArrayDataReference(_values[sequence]);
         int vw = _config.ValueWidth, vOffset = kvHead * vd;
-        if (_halfCache[sequence] && _sequenceSlotEnd[sequence] % HalfValueProduct.Lanes == 0)
+        // llama.cpp pads the slots in view, n_kv, to a multiple of 256 (at least 32 in older releases), so its
+        // probabilities × values product always takes the tiled path, the same way for a prompt batch as for one
+        // decoded token; slots past a token's own are masked and add exact zeros. Always tiling keeps prefill and
+        // decode on one summation order.
+        if (_halfCache[sequence])
         {
             HalfValueProduct.ComputeTiled(scores, ref Unsafe.Add(ref values, vOffset), vw, vd, _partials[worker], output);
             return;

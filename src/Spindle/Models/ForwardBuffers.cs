@@ -3,8 +3,9 @@ using Spindle.Caching;
 namespace Spindle.Models;
 
 /// <summary>
-/// Activations of one forward pass, row-major with one row per batch token. Sized for the largest batch seen so far
-/// and reused: decoding token after token allocates nothing.
+/// Activations of one forward pass, row-major with one row per batch token. Sized for the largest micro-batch seen so
+/// far (never more than <see cref="ModelOptions.MicroBatchSize"/> rows unless a masked batch needs them) and reused:
+/// decoding token after token allocates nothing.
 /// </summary>
 internal sealed class ForwardBuffers
 {
@@ -65,10 +66,11 @@ internal sealed class ForwardBuffers
 
     public int QkvWidth => _c.QueryWidth + _c.KeyWidth + _c.ValueWidth;
 
-    public void EnsureCapacity(int tokens)
+    /// <summary>Room for <paramref name="tokens"/> rows; growth doubles but stops at <paramref name="limit"/> (the micro-batch size).</summary>
+    public void EnsureCapacity(int tokens, int limit)
     {
         if (tokens <= Capacity) return;
-        int n = Math.Max(tokens, Capacity * 2);
+        int n = Math.Max(tokens, Math.Min(Capacity * 2, limit));
         Residual = new float[n * _c.EmbeddingLength];
         Normed = new float[n * _c.EmbeddingLength];
         Qkv = new float[n * QkvWidth];

@@ -6,9 +6,10 @@ namespace Spindle.Models;
 /// <summary>
 /// Probabilities (already rounded to F16) × cached F16 values for one head in the order of llama.cpp's AVX-512 tiled
 /// GEMM (llamafile tinyBLAS), which it uses for that product when the number of slots in view, n_kv, is a multiple of
-/// 16: slot s accumulates into lane s mod 16 and the lanes reduce pairwise (16 → 8 → 4 → 2 → 1). Every product of two
-/// F16 values is exact in fp32, so only the order of the additions matters, and it decides which way later F16
-/// roundings fall. For other n_kv the caller sums slots in order, which matches llama.cpp's outputs.
+/// 16 (always, as llama.cpp pads n_kv): slot s accumulates into lane s mod 16 and the lanes reduce pairwise
+/// (16 → 8 → 4 → 2 → 1). Every product of two F16 values is exact in fp32, so only the order of the additions matters,
+/// and it decides which way later F16 roundings fall. Masked slots past a token's own add exact zeros, so the result
+/// does not depend on how many slots the batch has in view.
 /// </summary>
 internal static class HalfValueProduct
 {

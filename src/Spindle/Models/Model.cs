@@ -19,6 +19,7 @@ public sealed class Model : IDisposable
     private readonly MatMulDriver _matMul;
     private readonly AttentionJob _attention;
     private readonly ForwardBuffers _buffers;
+    private readonly int _microBatchSize;
 
     private Model(GgufFile file, bool ownsFile, ModelConfig config, ModelWeights weights, ModelOptions options)
     {
@@ -30,6 +31,7 @@ public sealed class Model : IDisposable
         _matMul = new MatMulDriver(_pool);
         _attention = new AttentionJob(config);
         _buffers = new ForwardBuffers(config);
+        _microBatchSize = options.MicroBatchSize;
     }
 
     public ModelConfig Config { get; }
@@ -62,9 +64,11 @@ public sealed class Model : IDisposable
         var embedding = file.FindTensor("token_embd.weight") ?? throw new ModelFormatException("missing tensor 'token_embd.weight'");
         if (embedding.Dimensions.Length < 2 || embedding.Dimensions[1] > int.MaxValue)
             throw new ModelFormatException($"tensor 'token_embd.weight' has shape {embedding.ShapeText}, expected [n_embd, n_vocab]");
+        options ??= new ModelOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MicroBatchSize, 1, "options.MicroBatchSize");
         var config = ModelConfig.FromMetadata(file.Metadata, (int)embedding.Dimensions[1]);
         var weights = ModelWeights.Bind(file, config);
-        return new Model(file, ownsFile, config, weights, options ?? new ModelOptions());
+        return new Model(file, ownsFile, config, weights, options);
     }
 
     /// <summary>A cache for one sequence, as long as the training context unless <paramref name="capacity"/> says otherwise.</summary>
@@ -88,16 +92,27 @@ public sealed class Model : IDisposable
         if (mask is not null && (mask.MaxBatchSize < n || mask.SlotCount < cache.Count + n))
             throw new ArgumentException("the attention mask is smaller than the batch", nameof(mask));
         CheckCache(cache);
+        int outputCount = selection switch { LogitsSelection.All => n, LogitsSelection.Last => 1, _ => 0 };
+        CheckBatch(n, positions, outputCount, logits, hiddenStates);
+        cache.EnsureRoom(n);
+        // Mask rows and columns are numbered by the whole batch, so a masked batch (a small draft tree) runs whole.
+        int chunk = mask is null ? _microBatchSize : n;
         var b = _buffers;
-        b.EnsureCapacity(n);
+        b.EnsureCapacity(Math.Min(n, chunk), chunk);
         b.EnsureSequences(1);
         b.Caches[0] = cache;
-        b.TokenSequence.AsSpan(0, n).Clear();
-        int outputCount = selection switch { LogitsSelection.All => n, LogitsSelection.Last => 1, _ => 0 };
-        for (int i = 0; i < outputCount; i++) b.OutputTokens[i] = n - outputCount + i;
         try
         {
-            Run(tokens, positions, 1, outputCount, logits, hiddenStates, mask);
+            int firstOutput = n - outputCount, written = 0;
+            for (int start = 0; start < n; start += chunk)
+            {
+                int m = Math.Min(chunk, n - start), count = 0;
+                b.TokenSequence.AsSpan(0, m).Clear();
+                for (int t = Math.Max(start, firstOutput); t < start + m; t++) b.OutputTokens[count++] = t - start;
+                Run(tokens.Slice(start, m), positions.Slice(start, m), 1, count,
+                    logits.Slice(written * Config.VocabSize), OutputRows(hiddenStates, written), mask);
+                written += count;
+            }
         }
         finally
         {
@@ -127,26 +142,57 @@ public sealed class Model : IDisposable
                 if (ReferenceEquals(caches[i], caches[j])) throw new ArgumentException($"caches {j} and {i} are the same object", nameof(caches));
         }
         var b = _buffers;
-        b.EnsureCapacity(n);
         b.EnsureSequences(caches.Length);
-        caches.CopyTo(b.Caches);
         int outputCount = 0;
         for (int t = 0; t < n; t++)
         {
             if ((uint)sequenceIds[t] >= (uint)caches.Length)
                 throw new ArgumentOutOfRangeException(nameof(sequenceIds), $"sequence id {sequenceIds[t]} has no cache (there are {caches.Length})");
-            b.TokenSequence[t] = sequenceIds[t];
-            if (outputs[t]) b.OutputTokens[outputCount++] = t;
+            if (outputs[t]) outputCount++;
         }
+        CheckBatch(n, positions, outputCount, logits, hiddenStates);
+        // Every cache must have room for its share of the whole batch before the first micro-batch is written.
+        for (int s = 0; s < caches.Length; s++) b.SequenceSlotEnd[s] = caches[s].Count;
+        for (int t = 0; t < n; t++) b.SequenceSlotEnd[sequenceIds[t]]++;
+        for (int s = 0; s < caches.Length; s++) caches[s].EnsureRoom(b.SequenceSlotEnd[s] - caches[s].Count);
+        int chunk = _microBatchSize;
+        b.EnsureCapacity(Math.Min(n, chunk), chunk);
+        caches.CopyTo(b.Caches);
         try
         {
-            Run(tokens, positions, caches.Length, outputCount, logits, hiddenStates, mask: null);
+            int written = 0;
+            for (int start = 0; start < n; start += chunk)
+            {
+                int m = Math.Min(chunk, n - start), count = 0;
+                for (int t = 0; t < m; t++)
+                {
+                    b.TokenSequence[t] = sequenceIds[start + t];
+                    if (outputs[start + t]) b.OutputTokens[count++] = t;
+                }
+                Run(tokens.Slice(start, m), positions.Slice(start, m), caches.Length, count,
+                    logits.Slice(written * Config.VocabSize), OutputRows(hiddenStates, written), mask: null);
+                written += count;
+            }
         }
         finally
         {
             Array.Clear(b.Caches, 0, caches.Length);
         }
     }
+
+    private void CheckBatch(int n, ReadOnlySpan<int> positions, int outputCount, Span<float> logits, Span<float> hiddenStates)
+    {
+        var c = Config;
+        if (positions.Length != n) throw new ArgumentException($"{positions.Length} positions for {n} tokens", nameof(positions));
+        if (logits.Length < (long)outputCount * c.VocabSize)
+            throw new ArgumentException($"logits needs {outputCount} × {c.VocabSize} floats, got {logits.Length}", nameof(logits));
+        if (!hiddenStates.IsEmpty && hiddenStates.Length < (long)outputCount * c.EmbeddingLength)
+            throw new ArgumentException($"hiddenStates needs {outputCount} × {c.EmbeddingLength} floats, got {hiddenStates.Length}", nameof(hiddenStates));
+    }
+
+    /// <summary>Where a micro-batch's hidden-state rows go, after the <paramref name="written"/> rows of earlier ones.</summary>
+    private Span<float> OutputRows(Span<float> hiddenStates, int written) =>
+        hiddenStates.IsEmpty ? default : hiddenStates.Slice(written * Config.EmbeddingLength);
 
     private void CheckCache(KvCache cache)
     {

@@ -21,21 +21,74 @@ public sealed class ForwardConsistencyTests
         using var model = Load(file);
         // An F32 cache computes each token's attention independently of the batch: the results agree to rounding.
         Assert.True(BatchedVersusStepwise(model, KvCacheType.F32) <= 1e-4);
-        // With an F16 cache the probabilities × values sum runs in llama.cpp's order, which depends on how many slots
-        // the batch sees, and later F16 roundings can fall differently: llama.cpp's own prefill and decode differ so.
-        Assert.True(BatchedVersusStepwise(model, KvCacheType.F16) <= 5e-3);
+        // With an F16 cache the probabilities × values sum runs in llama.cpp's tiled order whatever the number of slots
+        // in view (llama.cpp pads it), so a prompt token and a decoded token are summed alike.
+        Assert.True(BatchedVersusStepwise(model, KvCacheType.F16) <= 1e-4);
     }
 
-    private static double BatchedVersusStepwise(Model model, KvCacheType type)
+    public static TheoryData<string, int> PrefillFiles() => new()
     {
-        int v = model.Config.VocabSize, n = Prompt.Length;
+        { "conformance/llama.f32.gguf", 16 }, { "conformance/llama.f32.gguf", 100 },
+        { "conformance/llama.q4_k_m.gguf", 100 }, { "conformance/qwen2.f32.gguf", 16 }, { "conformance/qwen2.f32.gguf", 100 },
+        { "conformance/phi3.f16.gguf", 100 }, { "conformance/gemma.f32.gguf", 100 },
+        { "models/tinystories-656K/tinystories-656K.f16.gguf", 100 },
+    };
+
+    /// <summary>
+    /// With the default F16 cache too: llama.cpp pads the slots in view so that its probabilities × values product runs
+    /// in one order whether a token comes in a prompt batch or alone; so does Spindle (and a 100-token prompt runs as
+    /// several micro-batches, which must not change anything either). Q8_0 weights are left out: their batched and
+    /// single-row kernels differ by an ulp (~2e-6 in logits), and over tens of tokens requantizing the activations to
+    /// 8 bits can turn that into a whole quantization step (0.1–0.2), with either cache type.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(PrefillFiles))]
+    public void BatchedPrefillMatchesTokenByTokenDecodeWithHalfCache(string file, int promptLength)
+    {
+        using var model = Load(file);
+        var prompt = LongPrompt(promptLength, model.Config.VocabSize);
+        double delta = BatchedVersusStepwise(model, KvCacheType.F16, prompt);
+        Assert.True(delta <= 1e-4, $"max |Δ| {delta}; with an F32 cache {BatchedVersusStepwise(model, KvCacheType.F32, prompt)}");
+    }
+
+    [Fact]
+    public void MicroBatchSizeDoesNotChangeTheResult()
+    {
+        var path = ReferenceModels.Find("conformance/qwen2.f32.gguf").GgufPath;
+        var prompt = LongPrompt(40, 512);
+        float[] Run(int microBatch)
+        {
+            using var model = Model.Load(path, new ModelOptions { ThreadCount = 1, MicroBatchSize = microBatch });
+            var logits = new float[prompt.Length * model.Config.VocabSize];
+            var hidden = new float[prompt.Length * model.Config.EmbeddingLength];
+            model.Forward(prompt, Positions(0, prompt.Length), model.CreateCache(), logits, LogitsSelection.All, hidden);
+            return [.. logits, .. hidden];
+        }
+        var whole = Run(64);
+        Assert.True(MaxAbsDelta(whole, Run(7)) <= 1e-4);
+        Assert.True(MaxAbsDelta(whole, Run(1)) <= 1e-4);
+    }
+
+    /// <summary>The conformance prompt, then tokens spread over the vocabulary, <paramref name="length"/> in all.</summary>
+    private static int[] LongPrompt(int length, int vocabSize)
+    {
+        var prompt = new int[length];
+        for (int i = 0; i < length; i++) prompt[i] = i < Prompt.Length ? Prompt[i] : (i * 193 + 7) % vocabSize;
+        return prompt;
+    }
+
+    private static double BatchedVersusStepwise(Model model, KvCacheType type) => BatchedVersusStepwise(model, type, Prompt);
+
+    private static double BatchedVersusStepwise(Model model, KvCacheType type, int[] prompt)
+    {
+        int v = model.Config.VocabSize, n = prompt.Length;
         var batched = new float[n * v];
-        model.Forward(Prompt, Positions(0, n), model.CreateCache(type), batched, LogitsSelection.All);
+        model.Forward(prompt, Positions(0, n), model.CreateCache(type), batched, LogitsSelection.All);
 
         var cache = model.CreateCache(type);
         var stepwise = new float[n * v];
         for (int i = 0; i < n; i++)
-            model.Forward(Prompt.AsSpan(i, 1), [i], cache, stepwise.AsSpan(i * v, v));
+            model.Forward(prompt.AsSpan(i, 1), [i], cache, stepwise.AsSpan(i * v, v));
 
         Assert.Equal(n, cache.Count);
         return MaxAbsDelta(batched, stepwise);

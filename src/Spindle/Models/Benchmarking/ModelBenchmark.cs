@@ -26,7 +26,7 @@ public static class ModelBenchmark
         var random = new Random(options.Seed);
 
         ThroughputSummary? prompt = null, generation = null;
-        long? peak = null;
+        long? peak = null, decode = null, decodeAnonymous = null, decodeFile = null;
         bool peakReset = false;
         string? peakPhase = null;
 
@@ -67,6 +67,11 @@ public static class ModelBenchmark
                 }
             });
             (peak, peakPhase) = (ProcessMemory.PeakResidentBytes(), "tg");
+            // Read after the last timed run, with the cache and activations still live: the steady state of decoding,
+            // without putting a /proc read (which allocates) inside the timed loop.
+            decode = ProcessMemory.ResidentBytes();
+            decodeAnonymous = ProcessMemory.AnonymousResidentBytes();
+            decodeFile = ProcessMemory.FileResidentBytes();
         }
 
         return new ModelBenchmarkResult
@@ -81,6 +86,9 @@ public static class ModelBenchmark
             Generation = generation,
             KvCacheByteLength = kvBytes,
             PeakResidentBytes = peak,
+            ResidentDuringDecodeBytes = decode,
+            AnonymousResidentDuringDecodeBytes = decodeAnonymous,
+            FileResidentDuringDecodeBytes = decodeFile,
             ResidentBeforeLoadBytes = residentBeforeLoad,
             PeakCoversOnlyMeasuredPhase = peakReset,
             PeakPhase = peak is null ? null : peakPhase,

@@ -31,6 +31,15 @@ public sealed record ModelBenchmarkResult
     /// <summary>Peak resident set while generating (or while processing the prompt when generation was skipped).</summary>
     public long? PeakResidentBytes { get; init; }
 
+    /// <summary>Resident set once generation has run (cache and activations still live); null when generation was skipped.</summary>
+    public long? ResidentDuringDecodeBytes { get; init; }
+
+    /// <summary>The anonymous part of <see cref="ResidentDuringDecodeBytes"/>: heap, KV cache, activations, runtime.</summary>
+    public long? AnonymousResidentDuringDecodeBytes { get; init; }
+
+    /// <summary>The file-backed part of <see cref="ResidentDuringDecodeBytes"/>: touched pages of the model, runtime images.</summary>
+    public long? FileResidentDuringDecodeBytes { get; init; }
+
     /// <summary>Resident bytes before the model was loaded: the runtime's baseline, which dominates for tiny models.</summary>
     public long? ResidentBeforeLoadBytes { get; init; }
 

@@ -9,6 +9,12 @@ public static class ProcessMemory
     /// <summary>Current resident set (VmRSS) in bytes.</summary>
     public static long? ResidentBytes() => ReadStatusKilobytes("VmRSS:") * 1024;
 
+    /// <summary>Resident anonymous memory (RssAnon: managed heap, native allocations, thread stacks, JIT code) in bytes.</summary>
+    public static long? AnonymousResidentBytes() => ReadStatusKilobytes("RssAnon:") * 1024;
+
+    /// <summary>Resident file-backed pages (RssFile: the mapped model's touched pages, the runtime's own images) in bytes.</summary>
+    public static long? FileResidentBytes() => ReadStatusKilobytes("RssFile:") * 1024;
+
     /// <summary>Peak resident set since start or since the last successful <see cref="TryResetPeak"/> (VmHWM) in bytes.</summary>
     public static long? PeakResidentBytes() => ReadStatusKilobytes("VmHWM:") * 1024;
 
