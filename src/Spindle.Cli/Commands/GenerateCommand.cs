@@ -12,7 +12,7 @@ namespace Spindle.Cli.Commands;
 /// a tokens/s summary to stderr; --json prints one object with the text, each token with its raw logprob, and the stats.
 /// Sampling defaults are llama.cpp's (temperature 0.8, top-k 40, top-p 0.95, min-p 0.05); --temp 0 is greedy.
 /// Ctrl-C stops generation between tokens; what was generated stays printed. --beams / --contrastive-alpha replace
-/// sampling by beam (or diverse beam) search or contrastive search; their text is printed when the search ends.
+/// sampling by beam (or diverse beam) search or contrastive search; contrastive search streams, beam search prints its text when the search ends.
 /// --regex / --grammar / --choice / --json-schema constrain the output to a regex, a GBNF file, a list of strings or a
 /// JSON Schema; a constrained output ends (end_of_generation) as soon as it is complete and nothing more may follow.
 /// --asap N samples grammar-aligned (ASAp) after learning from N unprinted samples.

@@ -6,29 +6,65 @@ using Spindle.Tokenization;
 namespace Spindle.Generation;
 
 /// <summary>
-/// Runs a search strategy (beam, diverse beam or contrastive search) to completion and delivers its best sequence as
-/// generation chunks, so callers get the same stream, stop strings, logprobs and usage as with sampling.
-/// Search strategies keep their own caches and see the whole sequence only at the end, so the chunks come after the
-/// search finishes; each chunk's logprob is the model's raw log-probability of the token, recomputed by one
-/// teacher-forced pass over the chosen sequence (searches score with penalties that are not the model's probability).
+/// Runs a search strategy (beam, diverse beam or contrastive search) and delivers its sequence as generation chunks, so
+/// callers get the same stream, stop strings, logprobs and usage as with sampling. Contrastive search commits to one
+/// token per step, so its chunks stream as it goes, each with the model's raw log-probability of the token (contrastive
+/// search scores candidates with the full softmax it already computed). Beam search knows its best sequence only at
+/// the end, so its chunks come after the search; their logprobs are recomputed by one teacher-forced pass over the
+/// chosen sequence (beams are scored with length penalties, not the model's probability alone).
 /// </summary>
 internal static class SearchGeneration
 {
     public static IEnumerable<GenerationChunk> Run(
         SpindleModel spindle, IReadOnlyList<int> prompt, GenerationOptions options, CancellationToken cancellationToken)
     {
-        var model = spindle.Model;
         int maxNew = (int)Math.Min(options.MaxTokens, (long)spindle.ContextLength - prompt.Count);
         int[] stopTokens = [.. spindle.Vocabulary.EndOfGenerationIds];
-        int[] promptArray = [.. prompt];
+        return options.Contrastive is { } contrastive
+            ? StreamContrastive(spindle, [.. prompt], options, contrastive with { MaxNewTokens = maxNew, StopTokens = stopTokens }, cancellationToken)
+            : RunBeam(spindle, [.. prompt], options, maxNew, stopTokens, cancellationToken);
+    }
 
+    private static IEnumerable<GenerationChunk> StreamContrastive(SpindleModel spindle, int[] prompt, GenerationOptions options,
+        ContrastiveSearchOptions contrastive, CancellationToken cancellationToken)
+    {
+        var writer = new ChunkWriter(spindle, options);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            yield return writer.Cancelled(new GenerationUsage(prompt.Length, 0, 0, TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero));
+            yield break;
+        }
+        var clock = Stopwatch.StartNew();
+        var search = new ContrastiveDecoder(spindle.Model, prompt, contrastive);
+        var prefillTime = clock.Elapsed;
+        int generated = 0;
+        GenerationUsage Usage() => new(prompt.Length, 0, generated, prefillTime, clock.Elapsed - prefillTime, TimeSpan.Zero);
+        while (!search.Finished)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                yield return writer.Cancelled(Usage());
+                yield break;
+            }
+            var t = search.Step();
+            generated++;
+            var chunk = writer.Next(t.Token, MathF.Log(t.Probability), t.IsStopToken, search.Finished, FinishReason.Length, Usage);
+            yield return chunk;
+            if (chunk.FinishReason is not null) yield break;
+        }
+    }
+
+    private static IEnumerable<GenerationChunk> RunBeam(SpindleModel spindle, int[] prompt, GenerationOptions options,
+        int maxNew, int[] stopTokens, CancellationToken cancellationToken)
+    {
+        var model = spindle.Model;
         var clock = Stopwatch.StartNew();
         int[] tokens;
         int? stopToken;
         bool cancelled = false;
         try
         {
-            (tokens, stopToken) = Search(model, promptArray, options, maxNew, stopTokens, cancellationToken);
+            (tokens, stopToken) = Search(model, prompt, options, maxNew, stopTokens, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -38,68 +74,66 @@ internal static class SearchGeneration
 
         // A stop token ends the sequence; it is delivered (without text) like an end-of-generation token in sampling.
         int[] delivered = stopToken is int s ? [.. tokens, s] : tokens;
-        float[] logprobs = RawLogprobsOf(model, promptArray, delivered);
-        var usage = new GenerationUsage(prompt.Count, 0, delivered.Length, TimeSpan.Zero, searchTime, TimeSpan.Zero);
-
-        var decoder = new TokenStreamDecoder(spindle.Tokenizer);
-        var stops = new StopStringMatcher(options.StopStrings);
-        var chunks = new List<GenerationChunk>(delivered.Length + 1);
+        float[] logprobs = RawLogprobsOf(model, prompt, delivered);
+        var usage = new GenerationUsage(prompt.Length, 0, delivered.Length, TimeSpan.Zero, searchTime, TimeSpan.Zero);
+        var writer = new ChunkWriter(spindle, options);
+        if (delivered.Length == 0)
+        {
+            yield return cancelled ? writer.Cancelled(usage) : writer.Ended(usage);
+            yield break;
+        }
         for (int i = 0; i < delivered.Length; i++)
         {
-            int token = delivered[i];
             bool last = i == delivered.Length - 1;
-            if (stopToken is not null && last)
-            {
-                chunks.Add(new GenerationChunk
-                {
-                    TokenId = token, Text = Flush(decoder, stops), Logprob = logprobs[i],
-                    FinishReason = FinishReason.EndOfGeneration, Usage = usage,
-                });
-                return chunks;
-            }
-            if (stops.Append(decoder.Append(token), out string released))
-            {
-                chunks.Add(new GenerationChunk
-                {
-                    TokenId = token, Text = released, Logprob = logprobs[i], FinishReason = FinishReason.StopString, Usage = usage,
-                });
-                return chunks;
-            }
-            if (last)
-            {
-                chunks.Add(new GenerationChunk
-                {
-                    TokenId = token, Text = released + Flush(decoder, stops), Logprob = logprobs[i],
-                    FinishReason = cancelled ? FinishReason.Cancelled : FinishReason.Length, Usage = usage,
-                });
-                return chunks;
-            }
-            chunks.Add(new GenerationChunk { TokenId = token, Text = released, Logprob = logprobs[i] });
+            var chunk = writer.Next(delivered[i], logprobs[i], stopToken is not null && last, last,
+                cancelled ? FinishReason.Cancelled : FinishReason.Length, () => usage);
+            yield return chunk;
+            if (chunk.FinishReason is not null) yield break;
         }
-        chunks.Add(new GenerationChunk
+    }
+
+    /// <summary>Turns chosen tokens into chunks: text through the stream decoder and the stop-string matcher.</summary>
+    private sealed class ChunkWriter(SpindleModel spindle, GenerationOptions options)
+    {
+        private readonly TokenStreamDecoder _decoder = new(spindle.Tokenizer);
+        private readonly StopStringMatcher _stops = new(options.StopStrings);
+
+        /// <summary>
+        /// The chunk of one token. A stop token ends the output without text of its own; a stop string ends it at the
+        /// match; otherwise the last token (<paramref name="isLast"/>) flushes held-back text and ends with
+        /// <paramref name="lastReason"/>.
+        /// </summary>
+        public GenerationChunk Next(int token, float logprob, bool isStopToken, bool isLast, FinishReason lastReason,
+            Func<GenerationUsage> usage)
         {
-            TokenId = -1, FinishReason = cancelled ? FinishReason.Cancelled : FinishReason.Length, Usage = usage,
-        });
-        return chunks;
+            if (isStopToken)
+                return new GenerationChunk { TokenId = token, Text = Flush(), Logprob = logprob, FinishReason = FinishReason.EndOfGeneration, Usage = usage() };
+            if (_stops.Append(_decoder.Append(token), out string released))
+                return new GenerationChunk { TokenId = token, Text = released, Logprob = logprob, FinishReason = FinishReason.StopString, Usage = usage() };
+            if (isLast)
+                return new GenerationChunk { TokenId = token, Text = released + Flush(), Logprob = logprob, FinishReason = lastReason, Usage = usage() };
+            return new GenerationChunk { TokenId = token, Text = released, Logprob = logprob };
+        }
+
+        /// <summary>A closing chunk without a token: what was held back, and the reason.</summary>
+        public GenerationChunk Cancelled(GenerationUsage usage) =>
+            new() { TokenId = -1, Text = Flush(), FinishReason = FinishReason.Cancelled, Usage = usage };
+
+        public GenerationChunk Ended(GenerationUsage usage) =>
+            new() { TokenId = -1, Text = Flush(), FinishReason = FinishReason.Length, Usage = usage };
+
+        private string Flush()
+        {
+            _stops.Append(_decoder.Flush(), out string tail);
+            return tail + _stops.Flush();
+        }
     }
 
     private static (int[] Tokens, int? StopToken) Search(
         Model model, int[] prompt, GenerationOptions options, int maxNew, int[] stopTokens, CancellationToken ct)
     {
-        if (options.Beam is { } beam)
-        {
-            var result = BeamSearch.Run(model, prompt, beam with { MaxNewTokens = maxNew, StopTokens = stopTokens }, ct);
-            return (result.Best.Tokens, result.Best.StopToken);
-        }
-        var contrastive = options.Contrastive!;
-        var found = ContrastiveSearch.Run(model, prompt, contrastive with { MaxNewTokens = maxNew, StopTokens = stopTokens }, ct);
-        return (found.Tokens, found.StopToken);
-    }
-
-    private static string Flush(TokenStreamDecoder decoder, StopStringMatcher stops)
-    {
-        stops.Append(decoder.Flush(), out string tail);
-        return tail + stops.Flush();
+        var result = BeamSearch.Run(model, prompt, options.Beam! with { MaxNewTokens = maxNew, StopTokens = stopTokens }, ct);
+        return (result.Best.Tokens, result.Best.StopToken);
     }
 
     /// <summary>log p(tokens[i] | prompt, tokens[..i]) for each i, from one prefill and one batched pass.</summary>

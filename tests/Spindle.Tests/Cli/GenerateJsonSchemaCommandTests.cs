@@ -109,4 +109,16 @@ public sealed class GenerateJsonSchemaCommandTests
         var r = CliRunner.Run(["generate", "-m", TinyStoriesQ8, "-p", "Once", "-t", "1", "-n", "8", "--regex", "[{]"]);
         AssertOneLineError(r, "no token of this model's vocabulary can begin");
     }
+
+    [Fact]
+    public void AVocabularyThatCannotSpellTheNextCharacterStopsWithAClearError()
+    {
+        // tinystories-656K has no '{' and no byte fallback: leading whitespace is allowed, then nothing can follow.
+        var r = CliRunner.Run(["generate", "-m", TinyStoriesQ8, "-p", "Hi", "-t", "1", "-n", "60", "--temp", "0",
+            "--json-schema-inline", "{\"type\":\"object\"}"]);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Single(r.ErrorLines);
+        Assert.StartsWith("spindle: error: generation stopped: the constraint allows no token here", r.ErrorLines[0]);
+        Assert.DoesNotContain("internal error", r.ErrorLines[0]);
+    }
 }

@@ -173,4 +173,31 @@ public sealed class SpindleModelTests
         Assert.Equal(model.EncodeChat(messages).Length, chunks[^1].Usage!.PromptTokens);
         Assert.Equal(5, IdsOf(chunks).Length);
     }
+
+    [Fact]
+    public async Task ContrastiveSearchStreamsChunksWithRawLogprobsAndStopsOnCancellation()
+    {
+        using var model = Load(Stories260K);
+        var contrastive = Greedy with { MaxTokens = 40, Contrastive = new Spindle.Decoding.ContrastiveSearchOptions { Alpha = 0.6f, TopK = 4 } };
+        var chunks = Collect(model.GenerateAsync("Once upon a time", contrastive));
+        int[] prompt = model.EncodePrompt("Once upon a time");
+        var direct = Spindle.Decoding.ContrastiveSearch.Run(model.Model, prompt,
+            contrastive.Contrastive! with { MaxNewTokens = 40, StopTokens = [.. model.Vocabulary.EndOfGenerationIds] });
+        Assert.Equal(direct.Tokens, IdsOf(chunks));
+        Assert.Equal(FinishReason.Length, chunks[^1].FinishReason);
+        // Each logprob is the model's raw log-softmax of the chosen token: teacher-forced log-probabilities sum alike.
+        Assert.Equal(direct.SumLogProb, chunks.Sum(c => (double)c.Logprob), 1e-3);
+
+        // Streamed, not delivered at the end: cancelling after the third chunk leaves a short output.
+        using var cts = new CancellationTokenSource();
+        var received = new List<GenerationChunk>();
+        await foreach (var chunk in model.GenerateAsync("Once upon a time", contrastive with { MaxTokens = 200 }, cts.Token))
+        {
+            received.Add(chunk);
+            if (received.Count == 3) cts.Cancel();
+        }
+        Assert.Equal(FinishReason.Cancelled, received[^1].FinishReason);
+        Assert.Equal(4, received.Count);
+        Assert.Equal(direct.Tokens[..3], received.Take(3).Select(c => c.TokenId));
+    }
 }
