@@ -14,6 +14,7 @@ public sealed class TokenTrie
     private readonly int[] _tokenStart; // node i's tokens are _tokens[_tokenStart[i] .. _tokenStart[i + 1])
     private readonly int[] _tokens;
     private readonly ulong[] _subtreeByteGroups; // two words per node, see ByteGroup
+    private readonly byte[] _utf8Flags;
 
     public TokenTrie(IConstraintVocabulary vocabulary)
     {
@@ -65,6 +66,32 @@ public sealed class TokenTrie
         for (int i = 0; i < _byte.Length; i++) _tokenStart[i + 1] += _tokenStart[i];
         MaxDepth = maxDepth;
         _subtreeByteGroups = ComputeSubtreeByteGroups();
+        _utf8Flags = ComputeUtf8Flags();
+    }
+
+    /// <summary><see cref="Utf8Flags"/>: the node's byte starts a character of a well-formed path from the root.</summary>
+    internal const byte Utf8StartsCharacter = 1;
+
+    /// <summary><see cref="Utf8Flags"/>: every path from the root into the node's subtree is well-formed UTF-8 (a last character may be cut short).</summary>
+    internal const byte Utf8SubtreeWellFormed = 2;
+
+    private byte[] ComputeUtf8Flags()
+    {
+        var flags = new byte[_byte.Length];
+        var validator = new int[MaxDepth + 1]; // Utf8Prefix state at each depth of the current path
+        for (int node = 1; node < _byte.Length; node++)
+        {
+            int depth = _depth[node];
+            int before = validator[depth - 1];
+            validator[depth] = Utf8Prefix.Step(before, _byte[node]);
+            if (before == Utf8Prefix.Boundary) flags[node] = Utf8StartsCharacter;
+            if (validator[depth] != Utf8Prefix.Invalid) flags[node] |= Utf8SubtreeWellFormed;
+        }
+        // Reverse pre-order: children before parents, so "well-formed" can be and-ed up the tree.
+        for (int node = _byte.Length - 1; node > 0; node--)
+            for (int child = node + 1; child < _subtreeEnd[node]; child = _subtreeEnd[child])
+                if ((flags[child] & Utf8SubtreeWellFormed) == 0) flags[node] &= unchecked((byte)~Utf8SubtreeWellFormed);
+        return flags;
     }
 
     /// <summary>
@@ -128,6 +155,9 @@ public sealed class TokenTrie
     /// (the root has none of its own). A lexer state that loops on all those groups accepts the whole subtree unchanged.
     /// </summary>
     internal ReadOnlySpan<ulong> SubtreeByteGroups => _subtreeByteGroups;
+
+    /// <summary>Per node, <see cref="Utf8StartsCharacter"/> | <see cref="Utf8SubtreeWellFormed"/>.</summary>
+    internal ReadOnlySpan<byte> Utf8Flags => _utf8Flags;
 
     /// <summary>Tokens whose bytes end exactly at <paramref name="node"/>.</summary>
     public ReadOnlySpan<int> TokensAt(int node) => _tokens.AsSpan(_tokenStart[node], _tokenStart[node + 1] - _tokenStart[node]);

@@ -141,3 +141,27 @@ public class LexerTokenCacheShortcutTests
         Assert.Contains("'missing'", e.Message);
     }
 }
+
+public class Utf8PrefixTests
+{
+    /// <summary>The validator agrees with .NET's strict decoder on every 1–4 byte string built from boundary bytes.</summary>
+    [Fact]
+    public void AgreesWithStrictDecoder()
+    {
+        var strict = new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true);
+        byte[] probes = [0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xE1, 0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xFF];
+        foreach (byte a in probes)
+            foreach (byte b in probes)
+                foreach (byte c in probes)
+                    foreach (byte d in probes)
+                    {
+                        byte[] bytes = [a, b, c, d];
+                        int state = Spindle.Constraints.Vocabulary.Utf8Prefix.Boundary;
+                        foreach (byte x in bytes) state = Spindle.Constraints.Vocabulary.Utf8Prefix.Step(state, x);
+                        bool decodes;
+                        try { strict.GetCharCount(bytes); decodes = true; }
+                        catch (System.Text.DecoderFallbackException) { decodes = false; }
+                        Assert.Equal(decodes, state == Spindle.Constraints.Vocabulary.Utf8Prefix.Boundary);
+                    }
+    }
+}
