@@ -16,6 +16,9 @@ public sealed class GrammarBuilder
     private readonly List<string> _ruleNames = [];
     private readonly List<List<GrammarSymbol[]>> _alternatives = [];
     private readonly Dictionary<string, int> _ruleByName = new(StringComparer.Ordinal);
+    // Per hint, the suffix NewRule tries first: every smaller one is taken (names are never removed), so this gives the
+    // same names as probing from #1, without the quadratic probing over thousands of "seq"/"choice" rules.
+    private readonly Dictionary<string, int> _nextSuffix = new(StringComparer.Ordinal);
     private readonly Dictionary<GrammarSymbol, GrammarSymbol> _optionalOf = new();
     private readonly Dictionary<GrammarSymbol, GrammarSymbol> _starOf = new();
     private readonly Dictionary<GrammarSymbol, GrammarSymbol> _plusOf = new();
@@ -34,7 +37,12 @@ public sealed class GrammarBuilder
     {
         if (_ruleNames.Count >= MaxRules) throw new GrammarException($"grammar exceeds {MaxRules:N0} rules");
         string name = hint;
-        for (int n = 1; _ruleByName.ContainsKey(name); n++) name = $"{hint}#{n}";
+        if (_ruleByName.ContainsKey(name))
+        {
+            int n = _nextSuffix.GetValueOrDefault(hint, 1);
+            for (name = $"{hint}#{n}"; _ruleByName.ContainsKey(name);) name = $"{hint}#{++n}";
+            _nextSuffix[hint] = n + 1;
+        }
         _ruleByName[name] = _ruleNames.Count;
         _ruleNames.Add(name);
         _alternatives.Add([]);
@@ -145,15 +153,16 @@ public sealed class GrammarBuilder
     public Grammar Build(GrammarSymbol start)
     {
         if (start.IsLexeme) start = Sequence(start, Sequence());
+        bool[]? reachable = null; // one traversal for all undefined rules, not one per rule
         foreach (var (name, id) in _ruleByName)
-            if (_alternatives[id].Count == 0 && IsReachable(start.Index, id))
+            if (_alternatives[id].Count == 0 && (reachable ??= ReachableFrom(start.Index))[id])
                 throw new GrammarException($"rule '{name}' is used but never defined");
         var rules = new GrammarRule[_ruleNames.Count];
         for (int i = 0; i < rules.Length; i++) rules[i] = new GrammarRule(_ruleNames[i], _alternatives[i].ToArray());
         return new Grammar(_lexemes.ToArray(), rules, start.Index);
     }
 
-    private bool IsReachable(int from, int target)
+    private bool[] ReachableFrom(int from)
     {
         var seen = new bool[_ruleNames.Count];
         var stack = new Stack<int>();
@@ -162,11 +171,10 @@ public sealed class GrammarBuilder
         while (stack.Count > 0)
         {
             int r = stack.Pop();
-            if (r == target) return true;
             foreach (var alt in _alternatives[r])
                 foreach (var s in alt)
                     if (!s.IsLexeme && !seen[s.Index]) { seen[s.Index] = true; stack.Push(s.Index); }
         }
-        return false;
+        return seen;
     }
 }

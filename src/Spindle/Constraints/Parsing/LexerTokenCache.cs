@@ -17,6 +17,12 @@ public sealed class LexerTokenCache
 
     private readonly int _maxEntries;
 
+    /// <summary>Smallest subtree (in trie nodes) at which Build looks up a new state's self-loop bytes.</summary>
+    private const int LoopCheckMinSubtree = 64;
+
+    /// <summary>High-word bits of the <see cref="TokenTrie.ByteGroup"/>s of bytes 0x80–0xFF (groups 97–100).</summary>
+    private const ulong NonAsciiGroups = 0xFUL << (97 - 64);
+
     internal sealed class Entry(ulong[] mask, int[] frontierNodes, int[] frontierLex)
     {
         public readonly ulong[] Mask = mask;
@@ -70,14 +76,47 @@ public sealed class LexerTokenCache
         var subtreeEnds = _trie.SubtreeEnds;
         var tokenStarts = _trie.TokenStarts;
         var tokens = _trie.Tokens;
+        var subtreeGroups = _trie.SubtreeByteGroups;
+        var utf8Flags = _trie.Utf8Flags;
         var mask = new ulong[(_trie.Vocabulary.TokenCount + 63) >> 6];
         var frontierNodes = new List<int>();
         var frontierLex = new List<int>();
         var walkLex = new int[_trie.MaxDepth + 1];
         walkLex[0] = lexState;
+        // Self-loop groups of the state last looked up (strings: the state after the first content byte, which then
+        // loops); other states are looked up only at subtrees big enough to repay the 256 steps, once per Build.
+        Dictionary<int, (ulong Low, ulong High, bool Utf8)>? loopsByState = null;
+        int loopState = -1;
+        ulong loopLow = 0, loopHigh = 0;
+        bool loopUtf8 = false;
         for (int node = 1; node < nodeBytes.Length;)
         {
             int parentLex = walkLex[depths[node] - 1];
+            if (parentLex != loopState && subtreeEnds[node] - node >= LoopCheckMinSubtree)
+            {
+                loopsByState ??= [];
+                if (!loopsByState.TryGetValue(parentLex, out var loop))
+                {
+                    var (low, high) = SelfLoopGroups(parentLex);
+                    loopsByState[parentLex] = loop = (low, high, (low | high) != 0 && IsUtf8Transparent(parentLex));
+                }
+                (loopState, loopLow, loopHigh, loopUtf8) = (parentLex, loop.Low, loop.High, loop.Utf8);
+            }
+            // A subtree made only of bytes on which the state loops stays in that state throughout: all its tokens are
+            // allowed and none of its nodes is a frontier. If the state also passes every well-formed non-ASCII
+            // character back to itself, a subtree of well-formed UTF-8 that starts on a character boundary only needs
+            // its ASCII bytes (and controls) to loop.
+            if (parentLex == loopState && (loopLow | loopHigh) != 0 && (subtreeGroups[2 * node] & ~loopLow) == 0
+                && ((subtreeGroups[2 * node + 1] & ~loopHigh) == 0
+                    || (loopUtf8 && utf8Flags[node] == (TokenTrie.Utf8StartsCharacter | TokenTrie.Utf8SubtreeWellFormed)
+                        && (subtreeGroups[2 * node + 1] & ~(loopHigh | NonAsciiGroups)) == 0)))
+            {
+                int subtreeEnd = subtreeEnds[node];
+                for (int t = tokenStarts[node], end = tokenStarts[subtreeEnd]; t < end; t++)
+                    mask[tokens[t] >> 6] |= 1UL << (tokens[t] & 63);
+                node = subtreeEnd;
+                continue;
+            }
             int next = _lexer.StepEncoded(parentLex, nodeBytes[node]);
             bool ends = next < 0
                 ? _lexer.IsAccepting(parentLex)
@@ -98,5 +137,67 @@ public sealed class LexerTokenCache
             node++;
         }
         return new Entry(mask, [.. frontierNodes], [.. frontierLex]);
+    }
+
+    /// <summary>
+    /// The <see cref="TokenTrie.ByteGroup"/>s all of whose bytes lead from <paramref name="lexState"/> back to itself,
+    /// as (bits 0–63, bits 64–100).
+    /// </summary>
+    internal (ulong Low, ulong High) SelfLoopGroups(int lexState)
+    {
+        // Only bytes that start some token are stepped (a DFA state is at most one of those bytes away from a state the
+        // walk visits); a byte that starts no token leaves its group out, which is conservative.
+        Span<bool> present = stackalloc bool[256];
+        var nodeBytes = _trie.NodeBytes;
+        var subtreeEnds = _trie.SubtreeEnds;
+        for (int child = 1; child < nodeBytes.Length; child = subtreeEnds[child]) present[nodeBytes[child]] = true;
+        Span<bool> broken = stackalloc bool[TokenTrie.ByteGroupCount];
+        for (int b = 0; b < 256; b++)
+        {
+            int group = TokenTrie.ByteGroup((byte)b);
+            if (broken[group]) continue;
+            int next = present[b] ? _lexer.StepEncoded(lexState, (byte)b) : -1;
+            if (next < 0 || next >> LexerDfa.FlagBits != lexState) broken[group] = true;
+        }
+        ulong low = 0, high = 0;
+        for (int g = 0; g < TokenTrie.ByteGroupCount; g++)
+        {
+            if (broken[g]) continue;
+            if (g < 64) low |= 1UL << g;
+            else high |= 1UL << (g - 64);
+        }
+        return (low, high);
+    }
+
+    /// <summary>
+    /// Whether every well-formed non-ASCII UTF-8 character leads from <paramref name="lexState"/> back to it, through
+    /// states that are alive and do not end the lexeme (so a cut-short last character is allowed too). Explores the
+    /// product of the DFA and <see cref="Utf8Prefix"/>, deduplicated, so it costs a few hundred steps, not one per
+    /// code point.
+    /// </summary>
+    internal bool IsUtf8Transparent(int lexState)
+    {
+        var seen = new HashSet<long>();
+        var pending = new Stack<(int Lex, int Utf8)>();
+        for (int lead = 0xC2; lead <= 0xF4; lead++)
+            if (!Visit(lexState, (byte)lead, Utf8Prefix.Boundary)) return false;
+        while (pending.Count > 0)
+        {
+            var (lex, utf8) = pending.Pop();
+            for (int b = Utf8Prefix.Low(utf8); b <= Utf8Prefix.High(utf8); b++)
+                if (!Visit(lex, (byte)b, utf8)) return false;
+        }
+        return true;
+
+        bool Visit(int lex, byte value, int utf8)
+        {
+            int next = _lexer.StepEncoded(lex, value);
+            if (next < 0 || (next & (LexerDfa.FlagAccepting | LexerDfa.FlagCanExtend)) == LexerDfa.FlagAccepting) return false;
+            int nextLex = next >> LexerDfa.FlagBits;
+            int nextUtf8 = Utf8Prefix.Step(utf8, value);
+            if (nextUtf8 == Utf8Prefix.Boundary) return nextLex == lexState;
+            if (seen.Add((long)nextLex << 32 | (uint)nextUtf8)) pending.Push((nextLex, nextUtf8));
+            return true;
+        }
     }
 }

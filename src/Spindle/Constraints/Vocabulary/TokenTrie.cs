@@ -13,6 +13,8 @@ public sealed class TokenTrie
     private readonly int[] _subtreeEnd;
     private readonly int[] _tokenStart; // node i's tokens are _tokens[_tokenStart[i] .. _tokenStart[i + 1])
     private readonly int[] _tokens;
+    private readonly ulong[] _subtreeByteGroups; // two words per node, see ByteGroup
+    private readonly byte[] _utf8Flags;
 
     public TokenTrie(IConstraintVocabulary vocabulary)
     {
@@ -63,6 +65,76 @@ public sealed class TokenTrie
         foreach (int node in tokenNode) _tokenStart[node + 1]++;
         for (int i = 0; i < _byte.Length; i++) _tokenStart[i + 1] += _tokenStart[i];
         MaxDepth = maxDepth;
+        _subtreeByteGroups = ComputeSubtreeByteGroups();
+        _utf8Flags = ComputeUtf8Flags();
+    }
+
+    /// <summary><see cref="Utf8Flags"/>: the node's byte starts a character of a well-formed path from the root.</summary>
+    internal const byte Utf8StartsCharacter = 1;
+
+    /// <summary><see cref="Utf8Flags"/>: every path from the root into the node's subtree is well-formed UTF-8 (a last character may be cut short).</summary>
+    internal const byte Utf8SubtreeWellFormed = 2;
+
+    private byte[] ComputeUtf8Flags()
+    {
+        var flags = new byte[_byte.Length];
+        var validator = new int[MaxDepth + 1]; // Utf8Prefix state at each depth of the current path
+        for (int node = 1; node < _byte.Length; node++)
+        {
+            int depth = _depth[node];
+            int before = validator[depth - 1];
+            validator[depth] = Utf8Prefix.Step(before, _byte[node]);
+            if (before == Utf8Prefix.Boundary) flags[node] = Utf8StartsCharacter;
+            if (validator[depth] != Utf8Prefix.Invalid) flags[node] |= Utf8SubtreeWellFormed;
+        }
+        // Reverse pre-order: children before parents, so "well-formed" can be and-ed up the tree.
+        for (int node = _byte.Length - 1; node > 0; node--)
+            for (int child = node + 1; child < _subtreeEnd[node]; child = _subtreeEnd[child])
+                if ((flags[child] & Utf8SubtreeWellFormed) == 0) flags[node] &= unchecked((byte)~Utf8SubtreeWellFormed);
+        return flags;
+    }
+
+    /// <summary>
+    /// The 101 byte groups of <see cref="SubtreeByteGroups"/>: each printable ASCII byte 0x20–0x7F alone (bits 0–95),
+    /// then the controls 0x00–0x1F (96), UTF-8 continuation bytes 0x80–0xBF (97), and the lead bytes of 2-, 3- and 4-byte
+    /// sequences 0xC0–0xDF, 0xE0–0xEF, 0xF0–0xFF (98–100). Text tokens are mostly ASCII, so exact ASCII bits keep the
+    /// "does this subtree use only these bytes" test sharp where it matters while the whole set fits in 16 bytes.
+    /// </summary>
+    public static int ByteGroup(byte value) => value switch
+    {
+        < 0x20 => 96,
+        < 0x80 => value - 0x20,
+        < 0xC0 => 97,
+        < 0xE0 => 98,
+        < 0xF0 => 99,
+        _ => 100,
+    };
+
+    /// <summary>Number of <see cref="ByteGroup"/> values.</summary>
+    public const int ByteGroupCount = 101;
+
+    private ulong[] ComputeSubtreeByteGroups()
+    {
+        var groups = new ulong[2 * _byte.Length];
+        // Pre-order: a node's children come after it, so a reverse pass sees every child before its parent.
+        for (int node = _byte.Length - 1; node >= 0; node--)
+        {
+            ulong low = 0, high = 0;
+            if (node > 0)
+            {
+                int g = ByteGroup(_byte[node]);
+                if (g < 64) low = 1UL << g;
+                else high = 1UL << (g - 64);
+            }
+            for (int child = node + 1; child < _subtreeEnd[node]; child = _subtreeEnd[child])
+            {
+                low |= groups[2 * child];
+                high |= groups[2 * child + 1];
+            }
+            groups[2 * node] = low;
+            groups[2 * node + 1] = high;
+        }
+        return groups;
     }
 
     public IConstraintVocabulary Vocabulary { get; }
@@ -77,6 +149,15 @@ public sealed class TokenTrie
     internal ReadOnlySpan<int> SubtreeEnds => _subtreeEnd;
     internal ReadOnlySpan<int> TokenStarts => _tokenStart;
     internal ReadOnlySpan<int> Tokens => _tokens;
+
+    /// <summary>
+    /// Per node, two words (bits 0–63, 64–100) with the <see cref="ByteGroup"/> of every byte on the node and below it
+    /// (the root has none of its own). A lexer state that loops on all those groups accepts the whole subtree unchanged.
+    /// </summary>
+    internal ReadOnlySpan<ulong> SubtreeByteGroups => _subtreeByteGroups;
+
+    /// <summary>Per node, <see cref="Utf8StartsCharacter"/> | <see cref="Utf8SubtreeWellFormed"/>.</summary>
+    internal ReadOnlySpan<byte> Utf8Flags => _utf8Flags;
 
     /// <summary>Tokens whose bytes end exactly at <paramref name="node"/>.</summary>
     public ReadOnlySpan<int> TokensAt(int node) => _tokens.AsSpan(_tokenStart[node], _tokenStart[node + 1] - _tokenStart[node]);
