@@ -10,7 +10,8 @@ namespace Spindle.Tensors;
 /// <summary>
 /// Dot products of 32-element weight blocks with Q8_0 (or, for formats with a minimum, Q8_1) activation blocks, as
 /// llama.cpp's ggml_vec_dot_*_q8_0/_q8_1: per block an exact integer sum Σ w_i a_i, scaled by d_w * d_a in fp32.
-/// The ISA path is fixed at construction; every path computes the same integer sums, only the fp32 accumulation order differs.
+/// The ISA path is fixed at construction. Within one ISA, MatMul sums every (row, token) dot in one order whatever the
+/// batch (see Q8DotKernel.Scaled.cs); Dot and the scalar path compute the same integer sums in other fp32 orders.
 /// </summary>
 internal abstract partial class Q8DotKernel<TBlock, TFormat> : WeightKernel
     where TBlock : unmanaged
@@ -86,7 +87,7 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat> : WeightKernel
         // Activation sums S = d_a·Σa per block: Q8_1 carries them; for nibble-offset formats they are computed here.
         bool hasSums = TFormat.HasMinimum || TFormat.HasNibbleOffset;
         int scalesLength = hasSums ? 2 * scaleCount : scaleCount;
-        // After the scales: 32 floats of scratch for the four-token kernel.
+        // After the scales: 32 floats of scratch for the four-token and four-row kernels.
         float[] rented = KernelScratch.Floats(scalesLength + 4 * ScaleGroup);
         ref byte a0 = ref MemoryMarshal.GetReference(activations);
         for (int i = 0; i < scaleCount; i++)
@@ -99,14 +100,15 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat> : WeightKernel
         ref float s0 = ref hasSums ? ref Unsafe.Add(ref d0, scaleCount) : ref d0;
         ref float scratch = ref Unsafe.Add(ref d0, scalesLength);
 
-        Span<float> sums = stackalloc float[TokenGroup];
+        Span<float> sums = stackalloc float[Math.Max(TokenGroup, RowGroup)];
         int groupedTokens = tokenCount - tokenCount % TokenGroup;
         ref byte w0 = ref MemoryMarshal.GetReference(weightRows);
 
         // Rows in tiles that stay in L2, token groups outer within a tile: each pass reads the tile's weights from L2
         // and one token group's activations (≤ a few KiB per token) from L1. With rows outermost instead, every row
-        // re-read all tokens' activations (hundreds of KiB in a prefill) from L2 or L3.
-        int tileRows = Math.Max(1, TileBytes / rowBytes);
+        // re-read all tokens' activations (hundreds of KiB in a prefill) from L2 or L3. A whole number of row groups
+        // per tile keeps leftover tokens on the four-row kernel.
+        int tileRows = Math.Max(RowGroup, TileBytes / rowBytes / RowGroup * RowGroup);
         for (int r0 = 0; r0 < rowCount; r0 += tileRows)
         {
             int r1 = Math.Min(rowCount, r0 + tileRows);
@@ -119,18 +121,23 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat> : WeightKernel
                 {
                     for (int r = r0; r < r1; r++)
                     {
-                        DotScaled(_isa, ref Unsafe.Add(ref w0, r * rowBytes), ref at, ref dt, ref st, activationBytes, blockCount, TokenGroup, sums, ref scratch);
+                        Tokens4(_isa, ref Unsafe.Add(ref w0, r * rowBytes), ref at, ref dt, ref st, activationBytes, blockCount, sums, ref scratch);
                         for (int k = 0; k < TokenGroup; k++) output[(t + k) * outputStride + r] = sums[k];
                     }
                     t += TokenGroup;
                 }
                 else
                 {
-                    for (int r = r0; r < r1; r++)
+                    // A token alone (decode) or left over: four rows at a time, each row's dot summed exactly as
+                    // Tokens4 sums it, so the token's result does not depend on the batch it came in.
+                    int r = r0;
+                    for (; r + RowGroup <= r1; r += RowGroup)
                     {
-                        DotScaled(_isa, ref Unsafe.Add(ref w0, r * rowBytes), ref at, ref dt, ref st, activationBytes, blockCount, 1, sums, ref scratch);
-                        output[t * outputStride + r] = sums[0];
+                        Rows4(_isa, ref Unsafe.Add(ref w0, r * rowBytes), rowBytes, ref at, ref dt, ref st, blockCount, sums, ref scratch);
+                        for (int k = 0; k < RowGroup; k++) output[t * outputStride + r + k] = sums[k];
                     }
+                    for (; r < r1; r++)
+                        output[t * outputStride + r] = Row1(_isa, ref Unsafe.Add(ref w0, r * rowBytes), ref at, ref dt, ref st, blockCount);
                     t++;
                 }
             }

@@ -32,6 +32,12 @@ public sealed class ForwardConsistencyTests
         { "conformance/llama.q4_k_m.gguf", 100 }, { "conformance/qwen2.f32.gguf", 16 }, { "conformance/qwen2.f32.gguf", 100 },
         { "conformance/phi3.f16.gguf", 100 }, { "conformance/gemma.f32.gguf", 100 },
         { "models/tinystories-656K/tinystories-656K.f16.gguf", 100 },
+        { "conformance/llama.q8_0.gguf", 16 }, { "conformance/llama.q8_0.gguf", 100 }, { "conformance/qwen2.q8_0.gguf", 100 },
+        { "conformance/phi3.q8_0.gguf", 100 }, { "conformance/gemma.q8_0.gguf", 100 }, { "conformance/llama-tied.q8_0.gguf", 100 },
+        { "conformance/llama.q4_0.gguf", 100 }, { "conformance/llama.q4_1.gguf", 100 }, { "conformance/llama.q5_0.gguf", 100 },
+        { "conformance/llama.q5_1.gguf", 100 }, { "conformance/llama.iq4_nl.gguf", 100 }, { "conformance/llama.iq4_xs.gguf", 100 },
+        { "conformance/llama.q2_k.gguf", 100 }, { "conformance/llama.q3_k_m.gguf", 100 }, { "conformance/llama.q5_k_m.gguf", 100 },
+        { "conformance/llama.q6_k.gguf", 100 }, { "conformance/llama.bf16.gguf", 100 }, { "conformance/llama.f16.gguf", 100 },
     };
 
     /// <summary>
