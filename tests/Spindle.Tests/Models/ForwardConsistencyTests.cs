@@ -43,9 +43,9 @@ public sealed class ForwardConsistencyTests
     /// <summary>
     /// With the default F16 cache too: llama.cpp pads the slots in view so that its probabilities × values product runs
     /// in one order whether a token comes in a prompt batch or alone; so does Spindle (and a 100-token prompt runs as
-    /// several micro-batches, which must not change anything either). Q8_0 weights are left out: their batched and
-    /// single-row kernels differ by an ulp (~2e-6 in logits), and over tens of tokens requantizing the activations to
-    /// 8 bits can turn that into a whole quantization step (0.1–0.2), with either cache type.
+    /// several micro-batches, which must not change anything either). Quantized weights included: their kernels sum each
+    /// (row, token) dot in one order whatever the batch, since an ulp of difference, re-quantized to 8 bits in the next
+    /// layer's activations, grew into whole quantization steps (0.1–0.4 in logits) over 100 tokens.
     /// </summary>
     [Theory]
     [MemberData(nameof(PrefillFiles))]
