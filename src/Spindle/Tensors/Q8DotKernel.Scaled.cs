@@ -175,38 +175,26 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
                 min2 = Fma.MultiplyAdd(MinimumWeights(ref w2, b, dw2), sa, min2);
                 min3 = Fma.MultiplyAdd(MinimumWeights(ref w3, b, dw3), sa, min3);
             }
-            // Scales stay in registers and are permuted per block with constant lane indices (the steps are unrolled):
-            // the same products d_w·d_a as Tokens4Avx2 stores to its scratch, so the chains are bit-identical.
-            var sc0 = dw0 * da;
-            var sc1 = dw1 * da;
-            var sc2 = dw2 * da;
-            var sc3 = dw3 * da;
-            StepRows4(ref w0, ref w1, ref w2, ref w3, ref a, b, 0, sc0, sc1, sc2, sc3, ref acc0, ref acc1, ref acc2, ref acc3);
-            StepRows4(ref w0, ref w1, ref w2, ref w3, ref a, b, 1, sc0, sc1, sc2, sc3, ref acc0, ref acc1, ref acc2, ref acc3);
-            StepRows4(ref w0, ref w1, ref w2, ref w3, ref a, b, 2, sc0, sc1, sc2, sc3, ref acc0, ref acc1, ref acc2, ref acc3);
-            StepRows4(ref w0, ref w1, ref w2, ref w3, ref a, b, 3, sc0, sc1, sc2, sc3, ref acc0, ref acc1, ref acc2, ref acc3);
-            StepRows4(ref w0, ref w1, ref w2, ref w3, ref a, b, 4, sc0, sc1, sc2, sc3, ref acc0, ref acc1, ref acc2, ref acc3);
-            StepRows4(ref w0, ref w1, ref w2, ref w3, ref a, b, 5, sc0, sc1, sc2, sc3, ref acc0, ref acc1, ref acc2, ref acc3);
-            StepRows4(ref w0, ref w1, ref w2, ref w3, ref a, b, 6, sc0, sc1, sc2, sc3, ref acc0, ref acc1, ref acc2, ref acc3);
-            StepRows4(ref w0, ref w1, ref w2, ref w3, ref a, b, 7, sc0, sc1, sc2, sc3, ref acc0, ref acc1, ref acc2, ref acc3);
+            // The products d_w·d_a go to the caller's scratch and are broadcast from memory one at a time, as
+            // Tokens4Avx2 does: the same single multiplies, so the chains are bit-identical; kept in registers (with
+            // permutes) they left the JIT short of registers, and it spilled the accumulators.
+            (dw0 * da).StoreUnsafe(ref sc, 0);
+            (dw1 * da).StoreUnsafe(ref sc, 8);
+            (dw2 * da).StoreUnsafe(ref sc, 16);
+            (dw3 * da).StoreUnsafe(ref sc, 24);
+            for (int k = 0; k < ScaleGroup; k++)
+            {
+                var qs = ActivationQs(ref a, b + k);
+                acc0 = Fma.MultiplyAdd(GroupProducts(ref w0, b + k, qs), Vector256.Create(Unsafe.Add(ref sc, k)), acc0);
+                acc1 = Fma.MultiplyAdd(GroupProducts(ref w1, b + k, qs), Vector256.Create(Unsafe.Add(ref sc, 8 + k)), acc1);
+                acc2 = Fma.MultiplyAdd(GroupProducts(ref w2, b + k, qs), Vector256.Create(Unsafe.Add(ref sc, 16 + k)), acc2);
+                acc3 = Fma.MultiplyAdd(GroupProducts(ref w3, b + k, qs), Vector256.Create(Unsafe.Add(ref sc, 24 + k)), acc3);
+            }
         }
         sums[0] = Vector256.Sum(acc0) + Vector256.Sum(min0) + TailAvx2(ref w0, ref a, ref d, ref s, b, blockCount);
         sums[1] = Vector256.Sum(acc1) + Vector256.Sum(min1) + TailAvx2(ref w1, ref a, ref d, ref s, b, blockCount);
         sums[2] = Vector256.Sum(acc2) + Vector256.Sum(min2) + TailAvx2(ref w2, ref a, ref d, ref s, b, blockCount);
         sums[3] = Vector256.Sum(acc3) + Vector256.Sum(min3) + TailAvx2(ref w3, ref a, ref d, ref s, b, blockCount);
-    }
-
-    /// <summary>Block b + k of four weight rows against one token; row r's scales are lanes of sc_r.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StepRows4(ref byte w0, ref byte w1, ref byte w2, ref byte w3, ref byte a, int b, int k,
-        Vector256<float> sc0, Vector256<float> sc1, Vector256<float> sc2, Vector256<float> sc3,
-        ref Vector256<float> acc0, ref Vector256<float> acc1, ref Vector256<float> acc2, ref Vector256<float> acc3)
-    {
-        var qs = ActivationQs(ref a, b + k);
-        acc0 = Fma.MultiplyAdd(GroupProducts(ref w0, b + k, qs), Broadcast(sc0, k), acc0);
-        acc1 = Fma.MultiplyAdd(GroupProducts(ref w1, b + k, qs), Broadcast(sc1, k), acc1);
-        acc2 = Fma.MultiplyAdd(GroupProducts(ref w2, b + k, qs), Broadcast(sc2, k), acc2);
-        acc3 = Fma.MultiplyAdd(GroupProducts(ref w3, b + k, qs), Broadcast(sc3, k), acc3);
     }
 
     /// <summary>One row against four tokens (prefill): each unpacked weight block is reused four times.</summary>
