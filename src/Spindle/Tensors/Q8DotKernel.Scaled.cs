@@ -10,17 +10,13 @@ namespace Spindle.Tensors;
 /// TFormat blocks start with fp16 d, and formats with a minimum keep fp16 m right after it.
 /// Every path computes each (row, token) dot with one accumulator chain over the blocks in order, the same d_w·d_a
 /// products and the same final reduction, so a token gets bit-identical results whether it arrives in a prompt batch
-/// (<see cref="Tokens4Avx2"/>) or alone (<see cref="Rows4Avx2"/>, <see cref="Row1Avx2"/>). Otherwise an ulp of
-/// difference, re-quantized to 8 bits in the next layer's activations, grows into whole quantization steps.
-/// Instruction-level parallelism comes from the four tokens or four rows in flight, not from striping blocks over
-/// several accumulators per dot.
+/// (<see cref="Tokens4Avx2"/>) or alone (<see cref="Row1Avx2"/>). Otherwise an ulp of difference, re-quantized to
+/// 8 bits in the next layer's activations, grows into whole quantization steps. Prefill gets its instruction-level
+/// parallelism from the four tokens in flight; decode is bound by reading the weights, not by the chain's latency.
 /// </summary>
 internal abstract partial class Q8DotKernel<TBlock, TFormat>
 {
     private const int ScaleGroup = 8;
-
-    // Rows sharing one pass over a single token's activations: four independent accumulator chains.
-    private const int RowGroup = 4;
 
     /// <summary>One weight row against the four tokens at <paramref name="a"/> (stride <paramref name="activationBytes"/>).</summary>
     private static void Tokens4(KernelIsa isa, ref byte w, ref byte a, ref float d, ref float s,
@@ -28,14 +24,6 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
     {
         if (isa == KernelIsa.Avx512) Tokens4Avx512(ref w, ref a, ref d, ref s, activationBytes, blockCount, sums);
         else Tokens4Avx2(ref w, ref a, ref d, ref s, activationBytes, blockCount, sums, ref scratch);
-    }
-
-    /// <summary>The four weight rows at <paramref name="w"/> (stride <paramref name="rowBytes"/>) against one token.</summary>
-    private static void Rows4(KernelIsa isa, ref byte w, int rowBytes, ref byte a, ref float d, ref float s,
-        int blockCount, Span<float> sums, ref float scratch)
-    {
-        if (isa == KernelIsa.Avx512) Rows4Avx512(ref w, rowBytes, ref a, ref d, ref s, blockCount, sums);
-        else Rows4Avx2(ref w, rowBytes, ref a, ref d, ref s, blockCount, sums, ref scratch);
     }
 
     private static float Row1(KernelIsa isa, ref byte w, ref byte a, ref float d, ref float s, int blockCount) =>
@@ -144,59 +132,6 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
         return Vector256.Sum(acc) + Vector256.Sum(minimums) + TailAvx2(ref w, ref a, ref d, ref s, b, blockCount);
     }
 
-    /// <summary>Four rows against one token (decode): each block's activation quants are loaded once for all four.</summary>
-    private static void Rows4Avx2(ref byte w0, int rowBytes, ref byte a, ref float d, ref float s, int blockCount, Span<float> sums,
-        ref float sc)
-    {
-        ref byte w1 = ref Unsafe.Add(ref w0, rowBytes);
-        ref byte w2 = ref Unsafe.Add(ref w0, 2 * rowBytes);
-        ref byte w3 = ref Unsafe.Add(ref w0, 3 * rowBytes);
-        var acc0 = Vector256<float>.Zero;
-        var acc1 = Vector256<float>.Zero;
-        var acc2 = Vector256<float>.Zero;
-        var acc3 = Vector256<float>.Zero;
-        var min0 = Vector256<float>.Zero;
-        var min1 = Vector256<float>.Zero;
-        var min2 = Vector256<float>.Zero;
-        var min3 = Vector256<float>.Zero;
-        int b = 0;
-        for (; b + ScaleGroup <= blockCount; b += ScaleGroup)
-        {
-            var da = Vector256.LoadUnsafe(ref d, (nuint)b);
-            var dw0 = BlockHalves8(ref w0, b, 0);
-            var dw1 = BlockHalves8(ref w1, b, 0);
-            var dw2 = BlockHalves8(ref w2, b, 0);
-            var dw3 = BlockHalves8(ref w3, b, 0);
-            if (TFormat.HasMinimum || TFormat.HasNibbleOffset)
-            {
-                var sa = Vector256.LoadUnsafe(ref s, (nuint)b);
-                min0 = Fma.MultiplyAdd(MinimumWeights(ref w0, b, dw0), sa, min0);
-                min1 = Fma.MultiplyAdd(MinimumWeights(ref w1, b, dw1), sa, min1);
-                min2 = Fma.MultiplyAdd(MinimumWeights(ref w2, b, dw2), sa, min2);
-                min3 = Fma.MultiplyAdd(MinimumWeights(ref w3, b, dw3), sa, min3);
-            }
-            // The products d_w·d_a go to the caller's scratch and are broadcast from memory one at a time, as
-            // Tokens4Avx2 does: the same single multiplies, so the chains are bit-identical; kept in registers (with
-            // permutes) they left the JIT short of registers, and it spilled the accumulators.
-            (dw0 * da).StoreUnsafe(ref sc, 0);
-            (dw1 * da).StoreUnsafe(ref sc, 8);
-            (dw2 * da).StoreUnsafe(ref sc, 16);
-            (dw3 * da).StoreUnsafe(ref sc, 24);
-            for (int k = 0; k < ScaleGroup; k++)
-            {
-                var qs = ActivationQs(ref a, b + k);
-                acc0 = Fma.MultiplyAdd(GroupProducts(ref w0, b + k, qs), Vector256.Create(Unsafe.Add(ref sc, k)), acc0);
-                acc1 = Fma.MultiplyAdd(GroupProducts(ref w1, b + k, qs), Vector256.Create(Unsafe.Add(ref sc, 8 + k)), acc1);
-                acc2 = Fma.MultiplyAdd(GroupProducts(ref w2, b + k, qs), Vector256.Create(Unsafe.Add(ref sc, 16 + k)), acc2);
-                acc3 = Fma.MultiplyAdd(GroupProducts(ref w3, b + k, qs), Vector256.Create(Unsafe.Add(ref sc, 24 + k)), acc3);
-            }
-        }
-        sums[0] = Vector256.Sum(acc0) + Vector256.Sum(min0) + TailAvx2(ref w0, ref a, ref d, ref s, b, blockCount);
-        sums[1] = Vector256.Sum(acc1) + Vector256.Sum(min1) + TailAvx2(ref w1, ref a, ref d, ref s, b, blockCount);
-        sums[2] = Vector256.Sum(acc2) + Vector256.Sum(min2) + TailAvx2(ref w2, ref a, ref d, ref s, b, blockCount);
-        sums[3] = Vector256.Sum(acc3) + Vector256.Sum(min3) + TailAvx2(ref w3, ref a, ref d, ref s, b, blockCount);
-    }
-
     /// <summary>One row against four tokens (prefill): each unpacked weight block is reused four times.</summary>
     private static void Tokens4Avx2(ref byte w, ref byte a, ref float d, ref float s, int activationBytes, int blockCount, Span<float> sums,
         ref float sc)
@@ -297,51 +232,6 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
                 acc = Avx512F.FusedMultiplyAdd(PairProducts(ref w, b + k, ActivationQsPair(ref a, b + k)), BroadcastPair(scales, PairIndex(k)), acc);
         }
         return Vector512.Sum(acc) + Vector256.Sum(minimums) + TailAvx2(ref w, ref a, ref d, ref s, b, blockCount);
-    }
-
-    private static void Rows4Avx512(ref byte w0, int rowBytes, ref byte a, ref float d, ref float s, int blockCount, Span<float> sums)
-    {
-        ref byte w1 = ref Unsafe.Add(ref w0, rowBytes);
-        ref byte w2 = ref Unsafe.Add(ref w0, 2 * rowBytes);
-        ref byte w3 = ref Unsafe.Add(ref w0, 3 * rowBytes);
-        var acc0 = Vector512<float>.Zero;
-        var acc1 = Vector512<float>.Zero;
-        var acc2 = Vector512<float>.Zero;
-        var acc3 = Vector512<float>.Zero;
-        var min0 = Vector256<float>.Zero;
-        var min1 = Vector256<float>.Zero;
-        var min2 = Vector256<float>.Zero;
-        var min3 = Vector256<float>.Zero;
-        int b = 0;
-        for (; b + ScaleGroup <= blockCount; b += ScaleGroup)
-        {
-            var da = Vector256.LoadUnsafe(ref d, (nuint)b);
-            var s0 = BlockHalves8(ref w0, b, 0) * da;
-            var s1 = BlockHalves8(ref w1, b, 0) * da;
-            var s2 = BlockHalves8(ref w2, b, 0) * da;
-            var s3 = BlockHalves8(ref w3, b, 0) * da;
-            if (TFormat.HasMinimum)
-            {
-                var sa = Vector256.LoadUnsafe(ref s, (nuint)b);
-                min0 = Fma.MultiplyAdd(BlockHalves8(ref w0, b, 2), sa, min0);
-                min1 = Fma.MultiplyAdd(BlockHalves8(ref w1, b, 2), sa, min1);
-                min2 = Fma.MultiplyAdd(BlockHalves8(ref w2, b, 2), sa, min2);
-                min3 = Fma.MultiplyAdd(BlockHalves8(ref w3, b, 2), sa, min3);
-            }
-            for (int k = 0; k < ScaleGroup; k += 2)
-            {
-                var qs = ActivationQsPair(ref a, b + k);
-                var pair = PairIndex(k);
-                acc0 = Avx512F.FusedMultiplyAdd(PairProducts(ref w0, b + k, qs), BroadcastPair(s0, pair), acc0);
-                acc1 = Avx512F.FusedMultiplyAdd(PairProducts(ref w1, b + k, qs), BroadcastPair(s1, pair), acc1);
-                acc2 = Avx512F.FusedMultiplyAdd(PairProducts(ref w2, b + k, qs), BroadcastPair(s2, pair), acc2);
-                acc3 = Avx512F.FusedMultiplyAdd(PairProducts(ref w3, b + k, qs), BroadcastPair(s3, pair), acc3);
-            }
-        }
-        sums[0] = Vector512.Sum(acc0) + Vector256.Sum(min0) + TailAvx2(ref w0, ref a, ref d, ref s, b, blockCount);
-        sums[1] = Vector512.Sum(acc1) + Vector256.Sum(min1) + TailAvx2(ref w1, ref a, ref d, ref s, b, blockCount);
-        sums[2] = Vector512.Sum(acc2) + Vector256.Sum(min2) + TailAvx2(ref w2, ref a, ref d, ref s, b, blockCount);
-        sums[3] = Vector512.Sum(acc3) + Vector256.Sum(min3) + TailAvx2(ref w3, ref a, ref d, ref s, b, blockCount);
     }
 
     private static void Tokens4Avx512(ref byte w, ref byte a, ref float d, ref float s, int activationBytes, int blockCount, Span<float> sums)

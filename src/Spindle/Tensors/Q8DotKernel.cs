@@ -87,7 +87,7 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat> : WeightKernel
         // Activation sums S = d_a·Σa per block: Q8_1 carries them; for nibble-offset formats they are computed here.
         bool hasSums = TFormat.HasMinimum || TFormat.HasNibbleOffset;
         int scalesLength = hasSums ? 2 * scaleCount : scaleCount;
-        // After the scales: 32 floats of scratch for the four-token and four-row kernels.
+        // After the scales: 32 floats of scratch for the four-token kernel.
         float[] rented = KernelScratch.Floats(scalesLength + 4 * ScaleGroup);
         ref byte a0 = ref MemoryMarshal.GetReference(activations);
         for (int i = 0; i < scaleCount; i++)
@@ -100,15 +100,14 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat> : WeightKernel
         ref float s0 = ref hasSums ? ref Unsafe.Add(ref d0, scaleCount) : ref d0;
         ref float scratch = ref Unsafe.Add(ref d0, scalesLength);
 
-        Span<float> sums = stackalloc float[Math.Max(TokenGroup, RowGroup)];
+        Span<float> sums = stackalloc float[TokenGroup];
         int groupedTokens = tokenCount - tokenCount % TokenGroup;
         ref byte w0 = ref MemoryMarshal.GetReference(weightRows);
 
         // Rows in tiles that stay in L2, token groups outer within a tile: each pass reads the tile's weights from L2
         // and one token group's activations (≤ a few KiB per token) from L1. With rows outermost instead, every row
-        // re-read all tokens' activations (hundreds of KiB in a prefill) from L2 or L3. A whole number of row groups
-        // per tile keeps leftover tokens on the four-row kernel.
-        int tileRows = Math.Max(RowGroup, TileBytes / rowBytes / RowGroup * RowGroup);
+        // re-read all tokens' activations (hundreds of KiB in a prefill) from L2 or L3.
+        int tileRows = Math.Max(1, TileBytes / rowBytes);
         for (int r0 = 0; r0 < rowCount; r0 += tileRows)
         {
             int r1 = Math.Min(rowCount, r0 + tileRows);
@@ -128,15 +127,11 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat> : WeightKernel
                 }
                 else
                 {
-                    // A token alone (decode) or left over: four rows at a time, each row's dot summed exactly as
-                    // Tokens4 sums it, so the token's result does not depend on the batch it came in.
-                    int r = r0;
-                    for (; r + RowGroup <= r1; r += RowGroup)
-                    {
-                        Rows4(_isa, ref Unsafe.Add(ref w0, r * rowBytes), rowBytes, ref at, ref dt, ref st, blockCount, sums, ref scratch);
-                        for (int k = 0; k < RowGroup; k++) output[t * outputStride + r + k] = sums[k];
-                    }
-                    for (; r < r1; r++)
+                    // A token alone (decode) or left over: each row's dot summed in one chain exactly as Tokens4
+                    // sums it, so the token's result does not depend on the batch it came in. Decode reads weights
+                    // from memory; one chain per row keeps pace with it (measured end to end), while four rows in
+                    // flight at once, tried for instruction-level parallelism, slowed decode by up to half.
+                    for (int r = r0; r < r1; r++)
                         output[t * outputStride + r] = Row1(_isa, ref Unsafe.Add(ref w0, r * rowBytes), ref at, ref dt, ref st, blockCount);
                     t++;
                 }
