@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -9,25 +8,26 @@ namespace Spindle.Tensors;
 /// The MatMul paths: activation scales arrive pre-widened (fp32, one per block per token) and weight scales are
 /// widened eight blocks at a time with vector integer ops, so a block costs its integer dot product plus one FMA.
 /// TFormat blocks start with fp16 d, and formats with a minimum keep fp16 m right after it.
+/// Every path computes each (row, token) dot with one accumulator chain over the blocks in order, the same d_w·d_a
+/// products and the same final reduction, so a token gets bit-identical results whether it arrives in a prompt batch
+/// (<see cref="Tokens4Avx2"/>) or alone (<see cref="Row1Avx2"/>). Otherwise an ulp of difference, re-quantized to
+/// 8 bits in the next layer's activations, grows into whole quantization steps. Prefill gets its instruction-level
+/// parallelism from the four tokens in flight; decode is bound by reading the weights, not by the chain's latency.
 /// </summary>
 internal abstract partial class Q8DotKernel<TBlock, TFormat>
 {
     private const int ScaleGroup = 8;
 
-    private static void DotScaled(KernelIsa isa, ref byte w, ref byte a, ref float d, ref float s,
-        int activationBytes, int blockCount, int tokens, Span<float> sums, ref float scratch)
+    /// <summary>One weight row against the four tokens at <paramref name="a"/> (stride <paramref name="activationBytes"/>).</summary>
+    private static void Tokens4(KernelIsa isa, ref byte w, ref byte a, ref float d, ref float s,
+        int activationBytes, int blockCount, Span<float> sums, ref float scratch)
     {
-        if (isa == KernelIsa.Avx512)
-        {
-            if (tokens == 4) Scaled4Avx512(ref w, ref a, ref d, ref s, activationBytes, blockCount, sums);
-            else sums[0] = Scaled1Avx512(ref w, ref a, ref d, ref s, blockCount);
-        }
-        else
-        {
-            if (tokens == 4) Scaled4Avx2(ref w, ref a, ref d, ref s, activationBytes, blockCount, sums, ref scratch);
-            else sums[0] = Scaled1Avx2(ref w, ref a, ref d, ref s, blockCount);
-        }
+        if (isa == KernelIsa.Avx512) Tokens4Avx512(ref w, ref a, ref d, ref s, activationBytes, blockCount, sums);
+        else Tokens4Avx2(ref w, ref a, ref d, ref s, activationBytes, blockCount, sums, ref scratch);
     }
+
+    private static float Row1(KernelIsa isa, ref byte w, ref byte a, ref float d, ref float s, int blockCount) =>
+        isa == KernelIsa.Avx512 ? Row1Avx512(ref w, ref a, ref d, ref s, blockCount) : Row1Avx2(ref w, ref a, ref d, ref s, blockCount);
 
     /// <summary>fp16 fields at <paramref name="offset"/> of blocks b..b+7, widened to fp32.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -47,21 +47,38 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
         return F16Widening.ToSingle(Avx2.ConvertToVector256Int32(bits).AsUInt32());
     }
 
+    /// <summary>
+    /// The per-block correction weights of the AVX2 paths' minimum chain: m_w for formats with a minimum; −8·d_w for
+    /// nibble-offset formats, whose block products use the unsigned nibbles u = w + 8.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> MinimumWeights(ref byte w, int b, Vector256<float> dw) =>
+        TFormat.HasMinimum ? BlockHalves8(ref w, b, 2) : dw * Vector256.Create(-8f);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> BlockProducts(ref byte w, ref byte a, int b) =>
         Avx.ConvertToVector256Single(MultiplySumAvx2(TFormat.Unpack256(in BlockAt(ref w, b)), ActivationQs(ref a, b)));
 
-    /// <summary>Σ u_i a_i of a nibble-offset block in 8 lanes: u ≤ 15 and |a| ≤ 127 keep maddubs' pair sums in range.</summary>
+    /// <summary>
+    /// Block b's integer products with activation quants <paramref name="qs"/> as the AVX2 group loops take them:
+    /// Σ u_i a_i for nibble-offset formats (u ≤ 15 and |a| ≤ 127 keep maddubs' pair sums in range), else Σ w_i a_i.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> UnsignedProducts(ref byte w, ref byte a, int b) =>
-        Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(
-            Avx2.MultiplyAddAdjacent(TFormat.UnpackUnsigned256(in BlockAt(ref w, b)), ActivationQs(ref a, b)), Vector256.Create((short)1)));
+    private static Vector256<float> GroupProducts(ref byte w, int b, Vector256<sbyte> qs)
+    {
+        if (TFormat.HasNibbleOffset)
+        {
+            var pairs = Avx2.MultiplyAddAdjacent(TFormat.UnpackUnsigned256(in BlockAt(ref w, b)), qs);
+            return Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(pairs, Vector256.Create((short)1)));
+        }
+        return Avx.ConvertToVector256Single(MultiplySumAvx2(TFormat.Unpack256(in BlockAt(ref w, b)), qs));
+    }
 
+    /// <summary>Blocks b and b + 1 of one row against activation quants <paramref name="qs"/> (both blocks), as 16 lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> PairProducts(ref byte w, ref byte a, int b) =>
+    private static Vector512<float> PairProducts(ref byte w, int b, Vector512<sbyte> qs) =>
         Avx512F.ConvertToVector512Single(MultiplySumAvx512(
-            VectorJoin.Join(TFormat.Unpack256(in BlockAt(ref w, b)), TFormat.Unpack256(in BlockAt(ref w, b + 1))),
-            ActivationQsPair(ref a, b)));
+            VectorJoin.Join(TFormat.Unpack256(in BlockAt(ref w, b)), TFormat.Unpack256(in BlockAt(ref w, b + 1))), qs));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Broadcast(Vector256<float> scales, int lane) => Avx2.PermuteVar8x32(scales, Vector256.Create(lane));
@@ -70,6 +87,9 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> BroadcastPair(Vector256<float> scales, Vector512<int> index) =>
         Avx512F.PermuteVar16x32(scales.ToVector512Unsafe(), index);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> PairIndex(int k) => Vector512.Create(Vector256.Create(k), Vector256.Create(k + 1));
 
     /// <summary>Σ over tail blocks [b, blockCount) with scalar scale widening.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -86,46 +106,34 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
         return Vector256.Sum(acc) + minimumTerms;
     }
 
-    private static float Scaled1Avx2(ref byte w, ref byte a, ref float d, ref float s, int blockCount)
+    // ---- AVX2 ----
+
+    /// <summary>The reference chain every AVX2 path reproduces, for rows left over after groups of four.</summary>
+    private static float Row1Avx2(ref byte w, ref byte a, ref float d, ref float s, int blockCount)
     {
-        // Four accumulators: one FMA chain per block pair would leave the loop latency-bound.
-        var acc0 = Vector256<float>.Zero;
-        var acc1 = Vector256<float>.Zero;
-        var acc2 = Vector256<float>.Zero;
-        var acc3 = Vector256<float>.Zero;
+        var acc = Vector256<float>.Zero;
         var minimums = Vector256<float>.Zero;
         int b = 0;
         for (; b + ScaleGroup <= blockCount; b += ScaleGroup)
         {
             var dw = BlockHalves8(ref w, b, 0);
             var scales = dw * Vector256.LoadUnsafe(ref d, (nuint)b);
-            if (TFormat.HasMinimum) minimums = Fma.MultiplyAdd(BlockHalves8(ref w, b, 2), Vector256.LoadUnsafe(ref s, (nuint)b), minimums);
-            if (TFormat.HasNibbleOffset)
-            {
-                minimums = Fma.MultiplyAdd(dw * Vector256.Create(-8f), Vector256.LoadUnsafe(ref s, (nuint)b), minimums);
-                acc0 = Fma.MultiplyAdd(UnsignedProducts(ref w, ref a, b), Broadcast(scales, 0), acc0);
-                acc1 = Fma.MultiplyAdd(UnsignedProducts(ref w, ref a, b + 1), Broadcast(scales, 1), acc1);
-                acc2 = Fma.MultiplyAdd(UnsignedProducts(ref w, ref a, b + 2), Broadcast(scales, 2), acc2);
-                acc3 = Fma.MultiplyAdd(UnsignedProducts(ref w, ref a, b + 3), Broadcast(scales, 3), acc3);
-                acc0 = Fma.MultiplyAdd(UnsignedProducts(ref w, ref a, b + 4), Broadcast(scales, 4), acc0);
-                acc1 = Fma.MultiplyAdd(UnsignedProducts(ref w, ref a, b + 5), Broadcast(scales, 5), acc1);
-                acc2 = Fma.MultiplyAdd(UnsignedProducts(ref w, ref a, b + 6), Broadcast(scales, 6), acc2);
-                acc3 = Fma.MultiplyAdd(UnsignedProducts(ref w, ref a, b + 7), Broadcast(scales, 7), acc3);
-                continue;
-            }
-            acc0 = Fma.MultiplyAdd(BlockProducts(ref w, ref a, b), Broadcast(scales, 0), acc0);
-            acc1 = Fma.MultiplyAdd(BlockProducts(ref w, ref a, b + 1), Broadcast(scales, 1), acc1);
-            acc2 = Fma.MultiplyAdd(BlockProducts(ref w, ref a, b + 2), Broadcast(scales, 2), acc2);
-            acc3 = Fma.MultiplyAdd(BlockProducts(ref w, ref a, b + 3), Broadcast(scales, 3), acc3);
-            acc0 = Fma.MultiplyAdd(BlockProducts(ref w, ref a, b + 4), Broadcast(scales, 4), acc0);
-            acc1 = Fma.MultiplyAdd(BlockProducts(ref w, ref a, b + 5), Broadcast(scales, 5), acc1);
-            acc2 = Fma.MultiplyAdd(BlockProducts(ref w, ref a, b + 6), Broadcast(scales, 6), acc2);
-            acc3 = Fma.MultiplyAdd(BlockProducts(ref w, ref a, b + 7), Broadcast(scales, 7), acc3);
+            if (TFormat.HasMinimum || TFormat.HasNibbleOffset)
+                minimums = Fma.MultiplyAdd(MinimumWeights(ref w, b, dw), Vector256.LoadUnsafe(ref s, (nuint)b), minimums);
+            acc = Fma.MultiplyAdd(GroupProducts(ref w, b, ActivationQs(ref a, b)), Broadcast(scales, 0), acc);
+            acc = Fma.MultiplyAdd(GroupProducts(ref w, b + 1, ActivationQs(ref a, b + 1)), Broadcast(scales, 1), acc);
+            acc = Fma.MultiplyAdd(GroupProducts(ref w, b + 2, ActivationQs(ref a, b + 2)), Broadcast(scales, 2), acc);
+            acc = Fma.MultiplyAdd(GroupProducts(ref w, b + 3, ActivationQs(ref a, b + 3)), Broadcast(scales, 3), acc);
+            acc = Fma.MultiplyAdd(GroupProducts(ref w, b + 4, ActivationQs(ref a, b + 4)), Broadcast(scales, 4), acc);
+            acc = Fma.MultiplyAdd(GroupProducts(ref w, b + 5, ActivationQs(ref a, b + 5)), Broadcast(scales, 5), acc);
+            acc = Fma.MultiplyAdd(GroupProducts(ref w, b + 6, ActivationQs(ref a, b + 6)), Broadcast(scales, 6), acc);
+            acc = Fma.MultiplyAdd(GroupProducts(ref w, b + 7, ActivationQs(ref a, b + 7)), Broadcast(scales, 7), acc);
         }
-        return Vector256.Sum((acc0 + acc1) + (acc2 + acc3)) + Vector256.Sum(minimums) + TailAvx2(ref w, ref a, ref d, ref s, b, blockCount);
+        return Vector256.Sum(acc) + Vector256.Sum(minimums) + TailAvx2(ref w, ref a, ref d, ref s, b, blockCount);
     }
 
-    private static void Scaled4Avx2(ref byte w, ref byte a, ref float d, ref float s, int activationBytes, int blockCount, Span<float> sums,
+    /// <summary>One row against four tokens (prefill): each unpacked weight block is reused four times.</summary>
+    private static void Tokens4Avx2(ref byte w, ref byte a, ref float d, ref float s, int activationBytes, int blockCount, Span<float> sums,
         ref float sc)
     {
         ref byte a1 = ref Unsafe.Add(ref a, activationBytes);
@@ -133,9 +141,9 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
         ref byte a3 = ref Unsafe.Add(ref a, 3 * activationBytes);
         nuint stride = (nuint)blockCount;
         // Combined scales d_w·d_a of the current 8 blocks, per token, broadcast from memory one at a time: keeping
-        // them in registers and permuting (as Scaled1Avx2 does) left the JIT short of registers, and it then kept the
-        // accumulators on the stack, a store-to-load round trip on every FMA. The caller owns the 32-float scratch
-        // (a stackalloc here would make the JIT skip tiering and compile the method without inlining).
+        // them in registers and permuting left the JIT short of registers, and it then kept the accumulators on the
+        // stack, a store-to-load round trip on every FMA. The caller owns the 32-float scratch (a stackalloc here
+        // would make the JIT skip tiering and compile the method without inlining).
         var acc0 = Vector256<float>.Zero;
         var acc1 = Vector256<float>.Zero;
         var acc2 = Vector256<float>.Zero;
@@ -154,7 +162,7 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
             (dw * Vector256.LoadUnsafe(ref d, 3 * stride + (nuint)b)).StoreUnsafe(ref sc, 24);
             if (TFormat.HasMinimum || TFormat.HasNibbleOffset)
             {
-                var mw = TFormat.HasMinimum ? BlockHalves8(ref w, b, 2) : dw * Vector256.Create(-8f);
+                var mw = MinimumWeights(ref w, b, dw);
                 min0 = Fma.MultiplyAdd(mw, Vector256.LoadUnsafe(ref s, (nuint)b), min0);
                 min1 = Fma.MultiplyAdd(mw, Vector256.LoadUnsafe(ref s, stride + (nuint)b), min1);
                 min2 = Fma.MultiplyAdd(mw, Vector256.LoadUnsafe(ref s, 2 * stride + (nuint)b), min2);
@@ -208,31 +216,25 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
             Vector256.Create(Unsafe.Add(ref sc, 24 + k)), acc3);
     }
 
-    private static float Scaled1Avx512(ref byte w, ref byte a, ref float d, ref float s, int blockCount)
+    // ---- AVX-512: two blocks per 512-bit step (block b + k in the low half, b + k + 1 in the high half) ----
+    // Signed unpacking only (no nibble-offset shortcut), and the minimum chain only for formats with a minimum.
+
+    private static float Row1Avx512(ref byte w, ref byte a, ref float d, ref float s, int blockCount)
     {
-        var pair0 = Vector512.Create(Vector256.Create(0), Vector256.Create(1));
-        var pair1 = Vector512.Create(Vector256.Create(2), Vector256.Create(3));
-        var pair2 = Vector512.Create(Vector256.Create(4), Vector256.Create(5));
-        var pair3 = Vector512.Create(Vector256.Create(6), Vector256.Create(7));
-        var acc0 = Vector512<float>.Zero;
-        var acc1 = Vector512<float>.Zero;
-        var acc2 = Vector512<float>.Zero;
-        var acc3 = Vector512<float>.Zero;
+        var acc = Vector512<float>.Zero;
         var minimums = Vector256<float>.Zero;
         int b = 0;
         for (; b + ScaleGroup <= blockCount; b += ScaleGroup)
         {
             var scales = BlockHalves8(ref w, b, 0) * Vector256.LoadUnsafe(ref d, (nuint)b);
             if (TFormat.HasMinimum) minimums = Fma.MultiplyAdd(BlockHalves8(ref w, b, 2), Vector256.LoadUnsafe(ref s, (nuint)b), minimums);
-            acc0 = Avx512F.FusedMultiplyAdd(PairProducts(ref w, ref a, b), BroadcastPair(scales, pair0), acc0);
-            acc1 = Avx512F.FusedMultiplyAdd(PairProducts(ref w, ref a, b + 2), BroadcastPair(scales, pair1), acc1);
-            acc2 = Avx512F.FusedMultiplyAdd(PairProducts(ref w, ref a, b + 4), BroadcastPair(scales, pair2), acc2);
-            acc3 = Avx512F.FusedMultiplyAdd(PairProducts(ref w, ref a, b + 6), BroadcastPair(scales, pair3), acc3);
+            for (int k = 0; k < ScaleGroup; k += 2)
+                acc = Avx512F.FusedMultiplyAdd(PairProducts(ref w, b + k, ActivationQsPair(ref a, b + k)), BroadcastPair(scales, PairIndex(k)), acc);
         }
-        return Vector512.Sum((acc0 + acc1) + (acc2 + acc3)) + Vector256.Sum(minimums) + TailAvx2(ref w, ref a, ref d, ref s, b, blockCount);
+        return Vector512.Sum(acc) + Vector256.Sum(minimums) + TailAvx2(ref w, ref a, ref d, ref s, b, blockCount);
     }
 
-    private static void Scaled4Avx512(ref byte w, ref byte a, ref float d, ref float s, int activationBytes, int blockCount, Span<float> sums)
+    private static void Tokens4Avx512(ref byte w, ref byte a, ref float d, ref float s, int activationBytes, int blockCount, Span<float> sums)
     {
         ref byte a1 = ref Unsafe.Add(ref a, activationBytes);
         ref byte a2 = ref Unsafe.Add(ref a, 2 * activationBytes);
@@ -265,7 +267,7 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
             for (int k = 0; k < ScaleGroup; k += 2)
             {
                 var values = VectorJoin.Join(TFormat.Unpack256(in BlockAt(ref w, b + k)), TFormat.Unpack256(in BlockAt(ref w, b + k + 1)));
-                var pair = Vector512.Create(Vector256.Create(k), Vector256.Create(k + 1));
+                var pair = PairIndex(k);
                 acc0 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(MultiplySumAvx512(values, ActivationQsPair(ref a, b + k))), BroadcastPair(s0, pair), acc0);
                 acc1 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(MultiplySumAvx512(values, ActivationQsPair(ref a1, b + k))), BroadcastPair(s1, pair), acc1);
                 acc2 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(MultiplySumAvx512(values, ActivationQsPair(ref a2, b + k))), BroadcastPair(s2, pair), acc2);

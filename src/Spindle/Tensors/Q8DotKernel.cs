@@ -10,7 +10,8 @@ namespace Spindle.Tensors;
 /// <summary>
 /// Dot products of 32-element weight blocks with Q8_0 (or, for formats with a minimum, Q8_1) activation blocks, as
 /// llama.cpp's ggml_vec_dot_*_q8_0/_q8_1: per block an exact integer sum Σ w_i a_i, scaled by d_w * d_a in fp32.
-/// The ISA path is fixed at construction; every path computes the same integer sums, only the fp32 accumulation order differs.
+/// The ISA path is fixed at construction. Within one ISA, MatMul sums every (row, token) dot in one order whatever the
+/// batch (see Q8DotKernel.Scaled.cs); Dot and the scalar path compute the same integer sums in other fp32 orders.
 /// </summary>
 internal abstract partial class Q8DotKernel<TBlock, TFormat> : WeightKernel
     where TBlock : unmanaged
@@ -119,18 +120,19 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat> : WeightKernel
                 {
                     for (int r = r0; r < r1; r++)
                     {
-                        DotScaled(_isa, ref Unsafe.Add(ref w0, r * rowBytes), ref at, ref dt, ref st, activationBytes, blockCount, TokenGroup, sums, ref scratch);
+                        Tokens4(_isa, ref Unsafe.Add(ref w0, r * rowBytes), ref at, ref dt, ref st, activationBytes, blockCount, sums, ref scratch);
                         for (int k = 0; k < TokenGroup; k++) output[(t + k) * outputStride + r] = sums[k];
                     }
                     t += TokenGroup;
                 }
                 else
                 {
+                    // A token alone (decode) or left over: each row's dot summed in one chain exactly as Tokens4
+                    // sums it, so the token's result does not depend on the batch it came in. Decode reads weights
+                    // from memory; one chain per row keeps pace with it (measured end to end), while four rows in
+                    // flight at once, tried for instruction-level parallelism, slowed decode by up to half.
                     for (int r = r0; r < r1; r++)
-                    {
-                        DotScaled(_isa, ref Unsafe.Add(ref w0, r * rowBytes), ref at, ref dt, ref st, activationBytes, blockCount, 1, sums, ref scratch);
-                        output[t * outputStride + r] = sums[0];
-                    }
+                        output[t * outputStride + r] = Row1(_isa, ref Unsafe.Add(ref w0, r * rowBytes), ref at, ref dt, ref st, blockCount);
                     t++;
                 }
             }

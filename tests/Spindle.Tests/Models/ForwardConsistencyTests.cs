@@ -32,14 +32,20 @@ public sealed class ForwardConsistencyTests
         { "conformance/llama.q4_k_m.gguf", 100 }, { "conformance/qwen2.f32.gguf", 16 }, { "conformance/qwen2.f32.gguf", 100 },
         { "conformance/phi3.f16.gguf", 100 }, { "conformance/gemma.f32.gguf", 100 },
         { "models/tinystories-656K/tinystories-656K.f16.gguf", 100 },
+        { "conformance/llama.q8_0.gguf", 16 }, { "conformance/llama.q8_0.gguf", 100 }, { "conformance/qwen2.q8_0.gguf", 100 },
+        { "conformance/phi3.q8_0.gguf", 100 }, { "conformance/gemma.q8_0.gguf", 100 }, { "conformance/llama-tied.q8_0.gguf", 100 },
+        { "conformance/llama.q4_0.gguf", 100 }, { "conformance/llama.q4_1.gguf", 100 }, { "conformance/llama.q5_0.gguf", 100 },
+        { "conformance/llama.q5_1.gguf", 100 }, { "conformance/llama.iq4_nl.gguf", 100 }, { "conformance/llama.iq4_xs.gguf", 100 },
+        { "conformance/llama.q2_k.gguf", 100 }, { "conformance/llama.q3_k_m.gguf", 100 }, { "conformance/llama.q5_k_m.gguf", 100 },
+        { "conformance/llama.q6_k.gguf", 100 }, { "conformance/llama.bf16.gguf", 100 }, { "conformance/llama.f16.gguf", 100 },
     };
 
     /// <summary>
     /// With the default F16 cache too: llama.cpp pads the slots in view so that its probabilities × values product runs
     /// in one order whether a token comes in a prompt batch or alone; so does Spindle (and a 100-token prompt runs as
-    /// several micro-batches, which must not change anything either). Q8_0 weights are left out: their batched and
-    /// single-row kernels differ by an ulp (~2e-6 in logits), and over tens of tokens requantizing the activations to
-    /// 8 bits can turn that into a whole quantization step (0.1–0.2), with either cache type.
+    /// several micro-batches, which must not change anything either). Quantized weights included: their kernels sum each
+    /// (row, token) dot in one order whatever the batch, since an ulp of difference, re-quantized to 8 bits in the next
+    /// layer's activations, grew into whole quantization steps (0.1–0.4 in logits) over 100 tokens.
     /// </summary>
     [Theory]
     [MemberData(nameof(PrefillFiles))]

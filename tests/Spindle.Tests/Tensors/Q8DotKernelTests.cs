@@ -117,6 +117,46 @@ public class Q8DotKernelTests
         }
     }
 
+    /// <summary>
+    /// A token's outputs are bit for bit the same whether MatMul gets it in a batch of T tokens (groups of four, then
+    /// leftovers) or alone (decode): prefill and token-by-token decode must agree exactly, because the next layer
+    /// re-quantizes activations to 8 bits and an ulp can become a whole quantization step. Row counts cover groups of
+    /// four rows, leftover rows, and several L2 row tiles.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void MatMulGivesATokenTheSameBitsInAnyBatch(GgmlType type, KernelIsa isa)
+    {
+        if (!KernelIsaSupport.IsSupported(isa)) return;
+        var kernel = KernelTestData.Create(type, isa);
+        var random = new Random(17 + (int)type);
+        foreach (var (blocks, rows) in new[] { (1, 5), (7, 4), (8, 9), (9, 3), (17, 6), (49, 37) })
+        {
+            int n = blocks * 32;
+            var weights = KernelTestData.Quantize(type, KernelTestData.RandomFloats(random, rows * n, 0.05f));
+            for (int tokens = 1; tokens <= 9; tokens++)
+            {
+                var activations = new List<byte>();
+                for (int t = 0; t < tokens; t++) activations.AddRange(KernelTestData.Prepare(kernel, KernelTestData.RandomFloats(random, n, 2f)));
+                var act = activations.ToArray();
+                int actBytes = act.Length / tokens;
+                var batched = new float[tokens * rows];
+                kernel.MatMul(weights, rows, n, act, tokens, batched, rows);
+                var alone = new float[rows];
+                for (int t = 0; t < tokens; t++)
+                {
+                    kernel.MatMul(weights, rows, n, act.AsSpan(t * actBytes, actBytes), 1, alone, rows);
+                    for (int r = 0; r < rows; r++)
+                    {
+                        float inBatch = batched[t * rows + r];
+                        Assert.True(BitConverter.SingleToInt32Bits(inBatch) == BitConverter.SingleToInt32Bits(alone[r]),
+                            $"{type} {isa} blocks={blocks} rows={rows} tokens={tokens} t={t} r={r}: batched {inBatch:R} vs alone {alone[r]:R}");
+                    }
+                }
+            }
+        }
+    }
+
     [Fact]
     public void ActivationQuantizationRoundsHalfToEvenWithMultiplier127OverMax()
     {
