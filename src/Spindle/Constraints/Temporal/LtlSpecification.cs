@@ -49,19 +49,17 @@ public sealed class LtlSpecification
         var whole = LtlAutomaton.Build(Formula, alphabet);
         if (whole.Accepts(trace)) return new LtlTraceVerdict(true, null, null, null, $"the trace ({trace.Count} steps) satisfies {Formula}");
 
-        // The first conjunct to become unsatisfiable, else one left unfulfilled at the end, else the conjunction itself.
-        LtlTraceVerdict? pending = null;
-        (int Step, LtlTraceVerdict Verdict)? earliest = null;
-        foreach (var conjunct in Conjuncts.Count > 1 ? Conjuncts : [Formula])
+        // Name the conjunct that fails where the whole spec does (the first that dies at that step, or one left
+        // unfulfilled at the end); when only their combination fails, the whole formula.
+        var wholeVerdict = Explain(whole, Formula, trace, out int wholeAt)
+            ?? throw new InvalidOperationException("the automaton rejected the trace but no step explains it");
+        if (wholeAt == 0 || Conjuncts.Count == 1) return wholeVerdict;
+        foreach (var conjunct in Conjuncts)
         {
-            var automaton = Conjuncts.Count > 1 ? LtlAutomaton.Build(conjunct, alphabet) : whole;
-            var verdict = Explain(automaton, conjunct, trace, out int failedAt);
-            if (verdict is null) continue;
-            if (failedAt >= 0) { if (earliest is null || failedAt < earliest.Value.Step) earliest = (failedAt, verdict); }
-            else pending ??= verdict;
+            var verdict = Explain(LtlAutomaton.Build(conjunct, alphabet), conjunct, trace, out int failedAt);
+            if (verdict is not null && failedAt == wholeAt) return verdict;
         }
-        return earliest?.Verdict ?? pending ?? Explain(whole, Formula, trace, out _)
-            ?? throw new InvalidOperationException("the automaton rejected the trace but no part of it fails");
+        return wholeVerdict;
     }
 
     private static LtlTraceVerdict? Explain(LtlAutomaton automaton, LtlFormula formula, IReadOnlyList<StepLabel> trace, out int failedAt)
