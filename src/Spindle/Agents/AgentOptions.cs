@@ -34,6 +34,18 @@ public sealed record AgentOptions
     /// </summary>
     public string? ActionBrackets { get; init; }
 
+    /// <summary>
+    /// The content grammar of Answer steps as a regex (e.g. <c>-?[0-9]+</c>); null: printable ASCII up to
+    /// <see cref="MaxContentChars"/>. It must not match a line break. Custom patterns get <see cref="MaxStepTokens"/>.
+    /// </summary>
+    public string? AnswerPattern { get; init; }
+
+    /// <summary>The content grammar of Thought steps as a regex; null: printable ASCII up to <see cref="MaxContentChars"/>.</summary>
+    public string? ThoughtPattern { get; init; }
+
+    /// <summary>Token budget of one step when a custom pattern makes its length unknown; a step that does not finish within it fails the run.</summary>
+    public int MaxStepTokens { get; init; } = 128;
+
     /// <summary>Text before the question; null: a default that lists the tools and the step format.</summary>
     public string? Instructions { get; init; }
 }

@@ -25,6 +25,7 @@ public sealed class ReActAgent
         _options = options ?? new AgentOptions();
         if (_options.MaxSteps < 1) throw new ArgumentOutOfRangeException(nameof(options), _options.MaxSteps, "MaxSteps must be ≥ 1");
         if (_options.MaxContentChars is < 1 or > 1000) throw new ArgumentOutOfRangeException(nameof(options), _options.MaxContentChars, "MaxContentChars must be 1..1000");
+        if (_options.MaxStepTokens < 1) throw new ArgumentOutOfRangeException(nameof(options), _options.MaxStepTokens, "MaxStepTokens must be ≥ 1");
         if (_options.MaxArgumentChars is < 0 or > 1000) throw new ArgumentOutOfRangeException(nameof(options), _options.MaxArgumentChars, "MaxArgumentChars must be 0..1000");
         _tools = new Dictionary<string, AgentTool>(StringComparer.Ordinal);
         foreach (var tool in tools)
@@ -33,6 +34,8 @@ public sealed class ReActAgent
         foreach (var tool in _tools.Values) RequireWritable(model, tool.Name, $"tool name '{tool.Name}'");
         Specification = LtlSpecification.Parse(_options.Specification);
         Planner = new ReActPlanner(Specification, _tools.Keys);
+        foreach (var (name, pattern) in new[] { ("ThoughtPattern", _options.ThoughtPattern), ("AnswerPattern", _options.AnswerPattern) })
+            if (pattern is not null) ValidatePattern(model, name, pattern);
         if (Planner.StepsToFinish(Planner.Automaton.Start) is not { } fewest || fewest > _options.MaxSteps)
             throw new ArgumentException(Planner.StepsToFinish(Planner.Automaton.Start) is { } n
                 ? $"the spec needs at least {n} steps, but MaxSteps is {_options.MaxSteps}"
@@ -60,7 +63,8 @@ public sealed class ReActAgent
             var moves = Planner.Allowed(state, _options.MaxSteps - steps.Count);
             if (moves.Count == 0)
                 throw new InvalidOperationException($"no step is allowed after {steps.Count} steps (the planner guarantees one; this is a bug)");
-            var grammar = new ReActStepGrammar(moves, _options.MaxContentChars, _options.MaxArgumentChars, ActionBrackets);
+            var grammar = new ReActStepGrammar(moves, _options.MaxContentChars, _options.MaxArgumentChars, ActionBrackets,
+                _options.ThoughtPattern, _options.AnswerPattern);
             var step = await GenerateStepAsync(preamble, steps, grammar, seedBase + (ulong)steps.Count, cancellationToken).ConfigureAwait(false);
             steps.Add(step);
             state = Planner.Automaton.Next(state, step.Label);
@@ -94,7 +98,8 @@ public sealed class ReActAgent
             Sampling = _options.Sampling,
             Seed = seed,
             Constraint = ConstraintSpec.Regex(grammar.Pattern),
-            MaxTokens = grammar.MaxBytes + 1, // one token per byte at worst, then end-of-generation
+            // One token per byte at worst, then end-of-generation.
+            MaxTokens = grammar.IsBounded ? grammar.MaxBytes + 1 : _options.MaxStepTokens,
         };
         string prompt = FitPrompt(preamble, steps, options.MaxTokens);
         var text = new StringBuilder();
@@ -126,6 +131,19 @@ public sealed class ReActAgent
             if (_model.EncodePrompt(prompt).Length < limit) return prompt;
         }
         throw new InvalidOperationException($"the instructions and question do not fit the context of {_model.ContextLength} tokens with room for a step of {stepTokens}");
+    }
+
+    // Compiled once here so a bad pattern fails at construction with the option's name, not in the middle of a run.
+    private static void ValidatePattern(SpindleModel model, string option, string pattern)
+    {
+        try
+        {
+            _ = model.CreateMatcher(ConstraintSpec.Regex(pattern));
+        }
+        catch (Spindle.Constraints.GrammarException e)
+        {
+            throw new ArgumentException($"{option}: {e.Message}", e);
+        }
     }
 
     // A literal the vocabulary cannot spell would leave the mask empty mid-step (e.g. tinystories has no '[').

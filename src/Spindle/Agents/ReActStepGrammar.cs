@@ -13,7 +13,8 @@ public sealed class ReActStepGrammar
     // Printable ASCII; an argument excludes its brackets and '\\', so the closing bracket ends it.
     private const string TextClass = "[ -~]";
 
-    public ReActStepGrammar(IReadOnlyList<ReActMove> moves, int maxContentChars, int maxArgumentChars, string brackets = "[]")
+    public ReActStepGrammar(IReadOnlyList<ReActMove> moves, int maxContentChars, int maxArgumentChars, string brackets = "[]",
+        string? thoughtPattern = null, string? answerPattern = null)
     {
         ArgumentNullException.ThrowIfNull(brackets);
         if (brackets.Length != 2 || brackets[0] is < ' ' or > '~' || brackets[1] is < ' ' or > '~' || char.IsAsciiLetterOrDigit(brackets[0]) || char.IsAsciiLetterOrDigit(brackets[1]))
@@ -33,8 +34,19 @@ public sealed class ReActStepGrammar
             {
                 case AgentStepKind.Thought or AgentStepKind.Answer:
                     string prefix = move.Kind == AgentStepKind.Thought ? ReActTranscript.ThoughtPrefix : ReActTranscript.AnswerPrefix;
-                    pattern.Append(Escape(prefix)).Append(TextClass).Append("{1,").Append(maxContentChars).Append("}\\n");
-                    bytes = prefix.Length + maxContentChars + 1;
+                    string? custom = move.Kind == AgentStepKind.Thought ? thoughtPattern : answerPattern;
+                    pattern.Append(Escape(prefix));
+                    if (custom is null)
+                    {
+                        pattern.Append(TextClass).Append("{1,").Append(maxContentChars).Append("}\\n");
+                        bytes = prefix.Length + maxContentChars + 1;
+                    }
+                    else
+                    {
+                        pattern.Append("(?:").Append(custom).Append(")\\n");
+                        bytes = -1;
+                        IsBounded = false;
+                    }
                     break;
                 case AgentStepKind.Action:
                     string head = $"{ReActTranscript.ActionPrefix}{move.Tool}{brackets[0]}";
@@ -48,12 +60,15 @@ public sealed class ReActStepGrammar
             maxBytes = Math.Max(maxBytes, bytes);
         }
         Pattern = pattern.ToString();
-        MaxBytes = maxBytes;
+        MaxBytes = IsBounded ? maxBytes : -1;
     }
 
     public string Pattern { get; }
 
-    /// <summary>Longest step in bytes (all ASCII, so also the most tokens a step can take, before end-of-generation).</summary>
+    /// <summary>False when a custom content pattern makes the longest step unknown.</summary>
+    public bool IsBounded { get; } = true;
+
+    /// <summary>Longest step in bytes (all ASCII, so also the most tokens a step can take, before end-of-generation); −1 when not <see cref="IsBounded"/>.</summary>
     public int MaxBytes { get; }
 
     private static string ArgumentClass(string brackets)

@@ -75,6 +75,34 @@ public sealed class ReActAgentTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task AnswerFollowsItsContentGrammar()
+    {
+        using var model = Load(TinyStoriesQ8);
+        for (ulong seed = 1; seed <= 6; seed++)
+        {
+            var agent = new ReActAgent(model, [CalculatorTool.Create()], new AgentOptions
+            {
+                Specification = "F Action(calc) && G(Answer -> last)", MaxSteps = 5, Sampling = Sampled, Seed = seed,
+                AnswerPattern = "-?[0-9]{1,6}", ThoughtPattern = "(?:yes|no), [a-z ]{1,20}",
+            });
+            var steps = new List<AgentStep>();
+            await foreach (var step in agent.RunAsync("What is 2+3?")) steps.Add(step);
+            output.WriteLine(ReActTranscript.Format(steps, agent.ActionBrackets));
+            Assert.Matches(@"\A-?[0-9]{1,6}\z", steps[^1].Content);
+            foreach (var thought in steps.Where(s => s.Kind == AgentStepKind.Thought))
+                Assert.Matches(@"\A(?:yes|no), [a-z ]{1,20}\z", thought.Content);
+        }
+    }
+
+    [Fact]
+    public void BadContentPatternIsRejectedWithTheOptionName()
+    {
+        using var model = Load(TinyStoriesQ8);
+        var e = Assert.Throws<ArgumentException>(() => new ReActAgent(model, [EchoTool.Create()], new AgentOptions { AnswerPattern = "[0-9" }));
+        Assert.StartsWith("AnswerPattern:", e.Message);
+    }
+
+    [Fact]
     public void BracketsAreTheFirstPairTheVocabularyCanWrite()
     {
         using var model = Load(TinyStoriesQ8);
