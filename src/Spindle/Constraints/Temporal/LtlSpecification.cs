@@ -45,7 +45,7 @@ public sealed class LtlSpecification
     public LtlTraceVerdict Check(IReadOnlyList<StepLabel> trace)
     {
         ArgumentNullException.ThrowIfNull(trace);
-        StepLabel[] alphabet = [.. LtlAutomaton.AtomsOf(Formula), .. trace, Other];
+        StepLabel[] alphabet = Alphabet(trace);
         var whole = LtlAutomaton.Build(Formula, alphabet);
         if (whole.Accepts(trace)) return new LtlTraceVerdict(true, null, null, null, $"the trace ({trace.Count} steps) satisfies {Formula}");
 
@@ -60,6 +60,26 @@ public sealed class LtlSpecification
             if (verdict is not null && failedAt == wholeAt) return verdict;
         }
         return wholeVerdict;
+    }
+
+    // The atoms, the catch-all label, and one trace label per way the atoms see it: a trace with thousands of distinct
+    // tool names still gives a small alphabet (the automaton maps the rest by the same signature).
+    private StepLabel[] Alphabet(IReadOnlyList<StepLabel> trace)
+    {
+        var atoms = LtlAutomaton.AtomsOf(Formula);
+        var alphabet = new List<StepLabel>(atoms) { Other };
+        var signatures = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var label in alphabet) signatures.Add(Signature(atoms, label));
+        foreach (var label in trace)
+            if (signatures.Add(Signature(atoms, label))) alphabet.Add(label);
+        return [.. alphabet];
+    }
+
+    private static string Signature(IReadOnlyList<StepLabel> atoms, StepLabel label)
+    {
+        var bits = new char[atoms.Count];
+        for (int i = 0; i < atoms.Count; i++) bits[i] = atoms[i].Matches(label) ? '1' : '0';
+        return new string(bits);
     }
 
     private static LtlTraceVerdict? Explain(LtlAutomaton automaton, LtlFormula formula, IReadOnlyList<StepLabel> trace, out int failedAt)

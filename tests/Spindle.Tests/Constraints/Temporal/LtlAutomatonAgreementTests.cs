@@ -36,6 +36,9 @@ public sealed class LtlAutomatonAgreementTests
             if (trace.Length <= 2 && automaton.StepsToAccept(state) is int d && d >= 0 && d + trace.Length <= maxLength)
                 Assert.True(AllTraces(alphabet, d).Any(ext => ext.Length == d && LtlEvaluator.Holds(formula, [.. trace, .. ext])),
                     $"'{formula}': state after [{string.Join(" ", trace)}] claims acceptance in {d} steps");
+            if (trace.Length <= 2 && !automaton.IsLive(state))
+                Assert.False(AllTraces(alphabet, 3).Any(ext => LtlEvaluator.Holds(formula, [.. trace, .. ext])),
+                    $"'{formula}': state after [{string.Join(" ", trace)}] is dead but an extension satisfies it");
         }
     }
 

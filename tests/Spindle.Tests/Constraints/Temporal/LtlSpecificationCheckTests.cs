@@ -64,4 +64,17 @@ public sealed class LtlSpecificationCheckTests
         Assert.Equal(0, v.FailedStep);
         Assert.Contains("cannot be satisfied by any trace", v.Explanation);
     }
+
+    [Fact]
+    public void ManyDistinctToolNamesKeepTheAutomatonSmall()
+    {
+        var trace = new List<StepLabel>();
+        for (int i = 0; i < 3000; i++) { trace.Add(new StepLabel("Action", $"tool{i}")); trace.Add(new StepLabel("Observation")); }
+        trace.Add(new StepLabel("Answer"));
+        var spec = LtlSpecification.Parse("G(Action -> X Observation) && F Answer && F Action(tool2999)");
+        Assert.True(spec.Check(trace).Satisfied);
+        trace.Insert(11, new StepLabel("Thought")); // between Action(tool5) and its Observation
+        var v = spec.Check(trace);
+        Assert.Equal(12, v.FailedStep);
+    }
 }
