@@ -72,6 +72,7 @@ public sealed class ReActAgent
             if (step.Kind == AgentStepKind.Answer) break;
             if (step.Kind == AgentStepKind.Action)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 var observation = new AgentStep(AgentStepKind.Observation, await CallToolAsync(step, cancellationToken).ConfigureAwait(false));
                 steps.Add(observation);
                 state = Planner.Automaton.Next(state, observation.Label);

@@ -95,6 +95,21 @@ public sealed class ReActAgentTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task CancellingStopsTheRunBetweenSteps()
+    {
+        using var model = Load(TinyStoriesQ8);
+        using var cts = new CancellationTokenSource();
+        var agent = new ReActAgent(model, [EchoTool.Create()], new AgentOptions { Specification = "AtLeast(3, Thought) && F Answer", MaxSteps = 6, Seed = 3 });
+        int seen = 0;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var _ in agent.RunAsync("q", cts.Token))
+                if (++seen == 1) cts.Cancel();
+        });
+        Assert.Equal(1, seen);
+    }
+
+    [Fact]
     public void BadContentPatternIsRejectedWithTheOptionName()
     {
         using var model = Load(TinyStoriesQ8);
