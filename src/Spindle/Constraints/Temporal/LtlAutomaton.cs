@@ -74,8 +74,51 @@ public sealed class LtlAutomaton
             accepting[s] = progression.IsAccepting(states[s]);
             text[s] = Describe(states[s], progression);
         }
-        return new LtlAutomaton(formula, symbols, [.. atoms], [.. next], accepting, text);
+        (int[] minimalNext, bool[] minimalAccepting, string[] minimalText) = Minimize([.. next], accepting, text, symbols.Length);
+        return new LtlAutomaton(formula, symbols, [.. atoms], minimalNext, minimalAccepting, minimalText);
     }
+
+    // Moore's partition refinement: progression can reach equivalent states by different syntax (e.g. the W expansion
+    // of AtMost), and the planner and explanations are simpler over the minimal DFA. Classes are numbered in order of
+    // first appearance, so the start state stays 0.
+    private static (int[] Next, bool[] Accepting, string[] Text) Minimize(int[] next, bool[] accepting, string[] text, int k)
+    {
+        int n = accepting.Length;
+        var cls = new int[n];
+        for (int s = 0; s < n; s++) cls[s] = accepting[s] ? 1 : 0;
+        int count;
+        while (true)
+        {
+            var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+            var refined = new int[n];
+            var key = new System.Text.StringBuilder();
+            for (int s = 0; s < n; s++)
+            {
+                key.Clear().Append(cls[s]);
+                for (int a = 0; a < k; a++) key.Append(',').Append(cls[next[s * k + a]]);
+                string signature = key.ToString();
+                if (!ids.TryGetValue(signature, out int id)) ids.Add(signature, id = ids.Count);
+                refined[s] = id;
+            }
+            bool stable = ids.Count == CountDistinct(cls);
+            cls = refined;
+            count = ids.Count;
+            if (stable) break;
+        }
+        var minimalNext = new int[count * k];
+        var minimalAccepting = new bool[count];
+        var minimalText = new string[count];
+        for (int s = n - 1; s >= 0; s--)
+        {
+            int c = cls[s];
+            minimalAccepting[c] = accepting[s];
+            minimalText[c] = text[s]; // the first state of the class wins (loop runs backwards)
+            for (int a = 0; a < k; a++) minimalNext[c * k + a] = cls[next[s * k + a]];
+        }
+        return (minimalNext, minimalAccepting, minimalText);
+    }
+
+    private static int CountDistinct(int[] values) => new HashSet<int>(values).Count;
 
     private static void CollectAtoms(LtlFormula f, HashSet<StepLabel> atoms)
     {

@@ -94,8 +94,8 @@ public sealed record LtlFormula
             case LtlKind.False: sb.Append("false"); return;
             case LtlKind.Atom: sb.Append(f.Label.ToString()); return;
             case LtlKind.NotAtom: sb.Append('!').Append(f.Label.ToString()); return;
-            case LtlKind.NonEmpty: sb.Append("X true"); return;
-            case LtlKind.Empty: sb.Append("last-ended"); return;
+            case LtlKind.NonEmpty: sb.Append("(a step)"); return; // internal; only in explanations
+            case LtlKind.Empty: sb.Append("(end of trace)"); return;
             case LtlKind.AtMost or LtlKind.AtLeast:
                 sb.Append(f.Kind).Append('(').Append(f.Count).Append(", ");
                 Write(sb, f.Left!);

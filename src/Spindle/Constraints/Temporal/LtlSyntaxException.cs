@@ -6,13 +6,13 @@ public sealed class LtlSyntaxException : FormatException
     public LtlSyntaxException(string source, int position, string reason)
         : base($"LTLf syntax error at position {position + 1}: {reason}\n  {source}\n  {new string(' ', Math.Clamp(position, 0, source.Length))}^")
     {
-        Source_ = source;
+        FormulaText = source;
         Position = position;
         Reason = reason;
     }
 
     /// <summary>The formula text.</summary>
-    public string Source_ { get; }
+    public string FormulaText { get; }
 
     public int Position { get; }
 

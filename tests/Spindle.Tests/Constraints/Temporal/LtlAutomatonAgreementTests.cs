@@ -108,4 +108,15 @@ public sealed class LtlAutomatonAgreementTests
         Assert.True(dfa.IsAccepting(done));
         Assert.Empty(dfa.Allowed(done));
     }
+
+    [Theory]
+    [InlineData("G(Action -> X Observation) && F Answer", 5)]
+    [InlineData("AtMost(3, Action)", 5)]
+    [InlineData("G(Answer -> last)", 3)]
+    public void ExampleSpecsHaveTheMinimalNumberOfStates(string text, int minimal)
+    {
+        StepLabel[] alphabet = [new("Thought"), new("Action", "calc"), new("Observation"), new("Answer")];
+        var dfa = LtlAutomaton.Build(LtlParser.Parse(text), alphabet);
+        Assert.Equal(minimal, dfa.StateCount);
+    }
 }
