@@ -10,6 +10,9 @@ public sealed class LtlAutomaton
     /// <summary>Default bound on the number of states.</summary>
     public const int DefaultMaxStates = 20_000;
 
+    /// <summary>Bound on the obligations (clause leaves) all states hold together during construction.</summary>
+    public const long MaxStoredLeaves = 500_000;
+
     private readonly StepLabel[] _alphabet;
     private readonly StepLabel[] _atoms;
     private readonly int[] _next;       // [state * alphabet + symbol]
@@ -50,6 +53,7 @@ public sealed class LtlAutomaton
         var states = new List<List<int[]>> { progression.ToDnf(LtlNormalForm.Convert(formula)) };
         var ids = new Dictionary<string, int> { [LtlProgression.Key(states[0])] = 0 };
         var next = new List<int>();
+        long storedLeaves = 0;
         for (int s = 0; s < states.Count; s++)
         {
             foreach (var symbol in symbols)
@@ -63,6 +67,10 @@ public sealed class LtlAutomaton
                     id = states.Count;
                     ids.Add(key, id);
                     states.Add(successor);
+                    // States × clauses is what costs memory and time; bound it as well as the state count.
+                    foreach (var clause in successor) storedLeaves += clause.Length + 1;
+                    if (storedLeaves > MaxStoredLeaves)
+                        throw new LtlAutomatonLimitException($"the automaton of '{formula}' is too large ({states.Count} states holding {storedLeaves} obligations); simplify the formula");
                 }
                 next.Add(id);
             }

@@ -44,15 +44,9 @@ internal static class LtlNormalForm
         }
     }
 
-    // At most n: φ never holds, or it first holds at some step and at most n−1 times after it.
-    private static LtlFormula ExpandAtMost(int n, LtlFormula phi)
-    {
-        var result = LtlFormula.Unary(LtlKind.Always, LtlFormula.Unary(LtlKind.Not, phi));
-        for (int k = 1; k <= n; k++)
-            result = LtlFormula.Binary(LtlKind.WeakUntil, LtlFormula.Unary(LtlKind.Not, phi),
-                LtlFormula.Binary(LtlKind.And, phi, LtlFormula.Unary(LtlKind.WeakNext, result)));
-        return result;
-    }
+    // At most n = not at least n+1. The textbook ¬φ W (φ ∧ WX AtMost(n−1)) doubles its operand at every level once W
+    // becomes R (ψ R (φ ∨ ψ)), which is 2^n nodes; this form grows linearly.
+    private static LtlFormula ExpandAtMost(int n, LtlFormula phi) => LtlFormula.Unary(LtlKind.Not, ExpandAtLeast(n + 1, phi));
 
     // At least n: some step satisfies φ and a later one starts at least n−1 more (AtLeast 1 = F φ: no step needed after it).
     private static LtlFormula ExpandAtLeast(int n, LtlFormula phi)

@@ -103,7 +103,7 @@ internal sealed class LtlProgression
         if (a.Count == 0 || b.Count == 0) return [];
         if (ReferenceEquals(a, TrueDnf)) return b;
         if (ReferenceEquals(b, TrueDnf)) return a;
-        if ((long)a.Count * b.Count > _maxClauses * 4L)
+        if ((long)a.Count * b.Count > _maxClauses)
             throw new LtlAutomatonLimitException($"a state of the automaton needs more than {_maxClauses} clauses; simplify the formula");
         var result = new List<int[]>(a.Count * b.Count);
         foreach (var x in a)

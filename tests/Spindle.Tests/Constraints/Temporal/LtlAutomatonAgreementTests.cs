@@ -119,4 +119,13 @@ public sealed class LtlAutomatonAgreementTests
         var dfa = LtlAutomaton.Build(LtlParser.Parse(text), alphabet);
         Assert.Equal(minimal, dfa.StateCount);
     }
+
+    [Fact]
+    public void LargeCountsStayLinearAndBlowUpsAreBoundedErrors()
+    {
+        StepLabel[] alphabet = [new("Thought"), new("Action", "calc"), new("Observation"), new("Answer")];
+        Assert.Equal(34, LtlAutomaton.Build(LtlParser.Parse("AtMost(32, Thought)"), alphabet).StateCount);
+        Assert.Throws<LtlAutomatonLimitException>(() =>
+            LtlAutomaton.Build(LtlParser.Parse("AtMost(32, Thought) && AtMost(32, Action) && AtMost(32, Answer)"), alphabet, maxStates: 2000));
+    }
 }
