@@ -54,7 +54,7 @@ internal static class AgentCommand
             {
                 agent = new ReActAgent(spindle, [CalculatorTool.Create(), EchoTool.Create()], options);
             }
-            catch (ArgumentException e)
+            catch (Exception e) when (e is ArgumentException or LtlAutomatonLimitException)
             {
                 throw new CliException($"--spec: {e.Message}");
             }
