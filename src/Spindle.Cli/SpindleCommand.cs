@@ -31,6 +31,7 @@ public static class SpindleCommand
         root.Subcommands.Add(PerplexityCommand.Create(context));
         root.Subcommands.Add(MaskBenchCommand.Create(context));
         root.Subcommands.Add(AsapDemoCommand.Create(context));
+        root.Subcommands.Add(AgentCommand.Create(context));
 
         ParseResult parsed = root.Parse(args);
         bool wantsVerbose = parsed.GetValue(verbose);
