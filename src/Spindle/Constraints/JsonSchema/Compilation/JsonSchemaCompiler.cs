@@ -7,8 +7,9 @@ namespace Spindle.Constraints.JsonSchema.Compilation;
 
 /// <summary>
 /// Compiles a JSON Schema into a <see cref="Grammar"/> whose language is (an over-approximation of) the JSON texts the
-/// schema accepts. See Compilation/README.md for what is enforced exactly and what is over-approximated. Objects are
-/// generated in schema order: declared properties first, in the order of <c>properties</c>, then extra keys.
+/// schema accepts. See Compilation/README.md for what is enforced exactly and what is over-approximated. Declared object
+/// properties may come in any order (each at most once) unless <see cref="JsonSchemaCompilerOptions.PropertyOrder"/> is
+/// <see cref="PropertyOrder.Schema"/>.
 /// </summary>
 public sealed class JsonSchemaCompiler
 {
@@ -318,6 +319,7 @@ public sealed class JsonSchemaCompiler
                 _b.AddAlternative(extraRule, KeyLexeme(key), v);
             }
         if (_b.RuleAlternativeCount(extraRule) > 0) extra = extraRule;
+        if (_options.PropertyOrder == PropertyOrder.Any) return AnyOrderObject(props, required, extra, depth);
 
         GrammarSymbol restTail = extra is { } e1 ? _b.Star(_b.Sequence(_comma, e1)) : _b.Sequence();
         GrammarSymbol firstTail = extra is { } e2 ? _b.Optional(_b.Sequence(e2, restTail)) : _b.Sequence();
@@ -353,6 +355,28 @@ public sealed class JsonSchemaCompiler
             firstTail = first;
         }
         return _b.Sequence(_objOpen, firstTail, _objClose);
+    }
+
+    /// <summary>
+    /// An object whose declared properties may come in any order, each at most once (the key-set state lives in lazily
+    /// materialized rules, see <see cref="GrammarBuilder.AnyOrder"/>); extra keys anywhere.
+    /// </summary>
+    private GrammarSymbol? AnyOrderObject(List<(string Name, JsonElement Schema)> props, HashSet<string> required, GrammarSymbol? extra, int depth)
+    {
+        var members = new List<GrammarSymbol>(props.Count);
+        var isRequired = new List<bool>(props.Count);
+        foreach (var (name, propSchema) in props)
+        {
+            var value = Value(propSchema, depth + 1);
+            if (value is null)
+            {
+                if (required.Contains(name)) return null;
+                continue; // a key whose schema is false may not appear; the extra-key regex already excludes it
+            }
+            members.Add(_b.Sequence(KeyLexeme(RegexNode.Literal(JsonText.QuoteString(name))), value.Value));
+            isRequired.Add(required.Contains(name));
+        }
+        return _b.Sequence(_objOpen, _b.AnyOrder(members, isRequired, extra, _comma, _objClose));
     }
 
     private static readonly JsonElement TrueSchema = JsonDocument.Parse("true").RootElement.Clone();
