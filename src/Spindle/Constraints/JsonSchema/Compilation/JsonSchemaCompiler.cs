@@ -132,14 +132,21 @@ public sealed class JsonSchemaCompiler
         }
         HashSet<string>? declaredTypes = schema.TryGetProperty("type", out var declared) ? TypesOf(declared) : null;
         if (schema.TryGetProperty("const", out var constant))
-            return HasType(constant, declaredTypes) ? _b.Lexeme(LiteralOf(constant), "const") : null;
+            return HasType(constant, declaredTypes) ? ConstValue(constant) : null;
         if (schema.TryGetProperty("enum", out var values))
         {
             if (values.ValueKind != JsonValueKind.Array) throw new JsonSchemaCompileException("enum", "not an array");
+            // Scalars share one lexeme; objects and arrays are structure (key order and whitespace are free).
             var literals = new List<RegexNode>();
+            var rule = _b.NewRule("enum");
             foreach (var v in values.EnumerateArray())
-                if (HasType(v, declaredTypes)) literals.Add(LiteralOf(v));
-            return literals.Count == 0 ? null : _b.Lexeme(RegexNode.Alternate(literals), "enum");
+            {
+                if (!HasType(v, declaredTypes)) continue;
+                if (v.ValueKind is JsonValueKind.Object or JsonValueKind.Array) _b.AddAlternative(rule, ConstValue(v));
+                else literals.Add(LiteralOf(v));
+            }
+            if (literals.Count > 0) _b.AddAlternative(rule, _b.Lexeme(RegexNode.Alternate(literals), "enum"));
+            return _b.RuleAlternativeCount(rule) == 0 ? null : rule;
         }
 
         var types = schema.TryGetProperty("type", out var typeElement) ? TypesOf(typeElement) : [.. AllTypes];
@@ -165,6 +172,42 @@ public sealed class JsonSchemaCompiler
         var union = _b.NewRule("type");
         foreach (var s in alternatives) _b.AddAlternative(union, s);
         return union;
+    }
+
+    /// <summary>
+    /// Exactly the JSON value <paramref name="value"/>: scalars as one lexeme, objects with their keys in any order and
+    /// arrays element by element, with the usual whitespace.
+    /// </summary>
+    private GrammarSymbol ConstValue(JsonElement value)
+    {
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.Object:
+            {
+                var members = new List<GrammarSymbol>();
+                var seen = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var p in value.EnumerateObject())
+                    if (seen.Add(p.Name))
+                        members.Add(_b.Sequence(KeyLexeme(RegexNode.Literal(JsonText.QuoteString(p.Name))), ConstValue(p.Value)));
+                var required = new bool[members.Count];
+                Array.Fill(required, true);
+                return _b.Sequence(_objOpen, _b.AnyOrder(members, required, null, _comma, _objClose));
+            }
+            case JsonValueKind.Array:
+            {
+                if (value.GetArrayLength() == 0) return _b.Sequence(_arrOpen, _arrClose);
+                var items = new List<GrammarSymbol> { _arrOpen };
+                foreach (var item in value.EnumerateArray())
+                {
+                    if (items.Count > 1) items.Add(_comma);
+                    items.Add(ConstValue(item));
+                }
+                items.Add(_arrClose);
+                return _b.Sequence([.. items]);
+            }
+            default:
+                return _b.Lexeme(LiteralOf(value), "const");
+        }
     }
 
     /// <summary>
@@ -319,7 +362,17 @@ public sealed class JsonSchemaCompiler
                 _b.AddAlternative(extraRule, KeyLexeme(key), v);
             }
         if (_b.RuleAlternativeCount(extraRule) > 0) extra = extraRule;
-        if (_options.PropertyOrder == PropertyOrder.Any) return AnyOrderObject(props, required, extra, depth);
+        if (_options.PropertyOrder == PropertyOrder.Any)
+        {
+            // A declared key that a patternProperties key regex also matches could be written either as the member
+            // or as an extra key: the grammar would be ambiguous, with exponentially many key sets in flight, and
+            // would let the key repeat. Without regex difference that cannot be excluded exactly.
+            foreach (var (name, _) in props)
+                if (PatternMatchingKey(schema, name) is { } pattern)
+                    throw new JsonSchemaCompileException("patternProperties",
+                        $"pattern '{pattern}' also matches property '{name}' (not supported with properties in any order)");
+            return AnyOrderObject(props, required, extra, depth);
+        }
 
         GrammarSymbol restTail = extra is { } e1 ? _b.Star(_b.Sequence(_comma, e1)) : _b.Sequence();
         GrammarSymbol firstTail = extra is { } e2 ? _b.Optional(_b.Sequence(e2, restTail)) : _b.Sequence();
@@ -380,6 +433,26 @@ public sealed class JsonSchemaCompiler
     }
 
     private static readonly JsonElement TrueSchema = JsonDocument.Parse("true").RootElement.Clone();
+
+    /// <summary>The first patternProperties pattern that matches <paramref name="name"/> (or that .NET cannot evaluate).</summary>
+    private static string? PatternMatchingKey(JsonElement schema, string name)
+    {
+        if (!schema.TryGetProperty("patternProperties", out var patterns) || patterns.ValueKind != JsonValueKind.Object) return null;
+        foreach (var p in patterns.EnumerateObject())
+        {
+            try
+            {
+                if (System.Text.RegularExpressions.Regex.IsMatch(name, p.Name, System.Text.RegularExpressions.RegexOptions.ECMAScript,
+                        TimeSpan.FromMilliseconds(100)))
+                    return p.Name;
+            }
+            catch (Exception e) when (e is ArgumentException or System.Text.RegularExpressions.RegexMatchTimeoutException)
+            {
+                return p.Name;
+            }
+        }
+        return null;
+    }
 
     private static JsonElement? MatchingPatternSchema(JsonElement schema, string name)
     {
