@@ -142,4 +142,27 @@ public sealed class JsonSchemaPropertyOrderTests
         });
         Assert.All(results, Assert.True);
     }
+
+    [Fact]
+    public void EnumAndConstObjects_AcceptAnyKeyOrderAndWhitespace()
+    {
+        var grammar = new CompiledGrammar(JsonSchemaCompiler.Compile("""{"enum":[{"a":1,"b":[true,{"c":null}]},"x",2]}"""));
+        Assert.True(AcceptsBytes(grammar, """{"b":[true,{"c":null}],"a":1}"""));
+        Assert.True(AcceptsBytes(grammar, """{ "a" : 1.0 , "b" : [ true , { "c" : null } ] }"""));
+        Assert.True(AcceptsBytes(grammar, "\"x\""));
+        Assert.True(AcceptsBytes(grammar, "2"));
+        Assert.False(AcceptsBytes(grammar, """{"a":1}"""));
+        Assert.False(AcceptsBytes(grammar, """{"a":1,"b":[true,{"c":null}],"a":1}"""));
+        Assert.False(AcceptsBytes(grammar, """{"a":1,"b":[{"c":null},true]}"""));
+    }
+
+    [Fact]
+    public void PatternPropertiesMatchingADeclaredKey_IsACompileErrorNamingIt()
+    {
+        const string schema = """{"type":"object","properties":{"name":{"type":"string"}},"patternProperties":{"^n":{"type":"string"}}}""";
+        var e = Assert.Throws<JsonSchemaCompileException>(() => JsonSchemaCompiler.Compile(schema));
+        Assert.Equal("patternProperties", e.Keyword);
+        // Under schema order the overlap is harmless (the declared key has its own position).
+        JsonSchemaCompiler.Compile(schema, new JsonSchemaCompilerOptions { PropertyOrder = PropertyOrder.Schema });
+    }
 }
