@@ -364,13 +364,10 @@ public sealed class JsonSchemaCompiler
         if (_b.RuleAlternativeCount(extraRule) > 0) extra = extraRule;
         if (_options.PropertyOrder == PropertyOrder.Any)
         {
-            // A declared key that a patternProperties key regex also matches could be written either as the member
-            // or as an extra key: the grammar would be ambiguous, with exponentially many key sets in flight, and
-            // would let the key repeat. Without regex difference that cannot be excluded exactly.
-            foreach (var (name, _) in props)
-                if (PatternMatchingKey(schema, name) is { } pattern)
-                    throw new JsonSchemaCompileException("patternProperties",
-                        $"pattern '{pattern}' also matches property '{name}' (not supported with properties in any order)");
+            // A declared key that a patternProperties regex also matches could be read both as the member and as an
+            // extra key: the key sets in flight would multiply (2^overlapping). Without regex difference the extra
+            // path cannot exclude it, so such keys are taken only as extra keys (over-approximation, README).
+            props.RemoveAll(p => PatternMatchingKey(schema, p.Name) is not null);
             return AnyOrderObject(props, required, extra, depth);
         }
 
