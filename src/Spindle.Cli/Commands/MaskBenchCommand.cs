@@ -9,7 +9,7 @@ using Spindle.Constraints.MaskBench;
 namespace Spindle.Cli.Commands;
 
 /// <summary>
-/// `spindle maskbench --vocab VOCAB.gguf [--json] [--limit N] [--compact] PATH...`: replays MaskBench schema files
+/// `spindle maskbench --vocab VOCAB.gguf [--json] [--limit N] [--compact] [--schema-order] PATH...`: replays MaskBench schema files
 /// (or folders of them) through the JSON Schema compiler and the token-mask engine, single-threaded, and reports
 /// passing / compile error / validation error / invalidation error counts with TBM and TTFM percentiles. With the root
 /// --verbose flag, every failing schema is listed with its reason.
@@ -22,6 +22,7 @@ internal static class MaskBenchCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object with the counts and timings" };
         var limit = new Option<int?>("--limit") { Description = "Replay at most this many schema files" };
         var compact = new Option<bool>("--compact") { Description = "Compile without whitespace inside values" };
+        var schemaOrder = new Option<bool>("--schema-order") { Description = "Accept declared properties only in schema order (default: any order)" };
         var paths = new Argument<string[]>("PATH") { Description = "MaskBench .json files or folders of them", Arity = ArgumentArity.OneOrMore };
 
         var command = new Command("maskbench", "Replay MaskBench JSON Schema tests through the constrained-decoding engine");
@@ -29,6 +30,7 @@ internal static class MaskBenchCommand
         command.Options.Add(json);
         command.Options.Add(limit);
         command.Options.Add(compact);
+        command.Options.Add(schemaOrder);
         command.Arguments.Add(paths);
         command.SetAction(parse =>
         {
@@ -45,7 +47,11 @@ internal static class MaskBenchCommand
             }
             if (files.Count == 0) throw new CliException("no .json files found");
             var tokenizer = TokenizerFiles.Load(parse.GetRequiredValue(vocab));
-            var runner = new MaskBenchRunner(tokenizer, new JsonSchemaCompilerOptions { CompactWhitespace = parse.GetValue(compact) });
+            var runner = new MaskBenchRunner(tokenizer, new JsonSchemaCompilerOptions
+            {
+                CompactWhitespace = parse.GetValue(compact),
+                PropertyOrder = parse.GetValue(schemaOrder) ? PropertyOrder.Schema : PropertyOrder.Any,
+            });
             var report = runner.Run(files, max);
             bool verbose = parse.GetValue<bool>("--verbose");
             if (verbose)

@@ -234,19 +234,34 @@ public sealed class JsonSchemaCompilerTests
     }
 
     /// <summary>
-    /// The first 60 MaskBench files: every compiled schema accepts all of its valid instances token by token, except
-    /// instances whose keys are out of schema order (the compiler fixes schema order, as llguidance does; the runner
-    /// confirms the reordered instance is accepted).
+    /// A deterministic spread of MaskBench files (every 64th, across all subsets): every compiled schema accepts all
+    /// of its valid instances token by token, whatever their key order.
     /// </summary>
     [Fact]
     public void MaskBenchReplay_HasNoValidationErrors()
     {
-        var files = MaskBenchRunner.ExpandPaths([SharedData.PathOf("jsonschema", "maskbench")]).Take(60).ToList();
+        var all = MaskBenchRunner.ExpandPaths([SharedData.PathOf("jsonschema", "maskbench")]);
+        var files = all.Where((_, i) => i % 64 == 0).ToList();
         var report = new MaskBenchRunner(Llama.Tokenizer).Run(files);
-        Assert.Equal(60, report.Schemas);
-        var failures = report.Outcomes.Where(o => o.Status == MaskBenchStatus.ValidationError && !o.PropertyOrderOnly).Select(o => $"{o.Name}: {o.Reason}");
+        Assert.Equal(files.Count, report.Schemas);
+        var failures = report.Outcomes.Where(o => o.Status == MaskBenchStatus.ValidationError).Select(o => $"{o.Name}: {o.Reason}");
         Assert.Empty(failures);
-        Assert.True(report.Count(MaskBenchStatus.Passing) >= 50, $"only {report.Count(MaskBenchStatus.Passing)} of 60 pass");
+        // Measured 2026-11: 106 of 120 pass (the rest: invalid instances accepted, see Compilation/README.md).
+        Assert.True(report.Count(MaskBenchStatus.Passing) >= 100, $"only {report.Count(MaskBenchStatus.Passing)} of {files.Count} pass");
         Assert.NotEmpty(report.TbmMicroseconds);
+    }
+
+    /// <summary>Under <see cref="PropertyOrder.Schema"/>, a valid instance rejected only for its key order is reported as such.</summary>
+    [Fact]
+    public void MaskBenchReplay_SchemaOrder_FlagsPropertyOrderOnlyRejections()
+    {
+        using var schema = JsonDocument.Parse("""{"type":"object","properties":{"a":{"type":"integer"},"b":{"type":"string"}},"required":["a","b"]}""");
+        using var tests = JsonDocument.Parse("""[{"valid":true,"data":{"b":"x","a":1}}]""");
+        var ordered = new MaskBenchRunner(Llama.Tokenizer, new JsonSchemaCompilerOptions { PropertyOrder = PropertyOrder.Schema })
+            .RunSchema("order", schema.RootElement, tests.RootElement, new MaskBenchReport());
+        Assert.Equal(MaskBenchStatus.ValidationError, ordered.Status);
+        Assert.True(ordered.PropertyOrderOnly, ordered.Reason);
+        var any = new MaskBenchRunner(Llama.Tokenizer).RunSchema("order", schema.RootElement, tests.RootElement, new MaskBenchReport());
+        Assert.Equal(MaskBenchStatus.Passing, any.Status);
     }
 }

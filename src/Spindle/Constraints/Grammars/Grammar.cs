@@ -20,6 +20,9 @@ public sealed class Grammar
     public IReadOnlyList<GrammarRule> Rules { get; }
     public int StartRule { get; }
 
+    /// <summary>Rules whose alternatives are generated on demand by the parser (objects with members in any order).</summary>
+    public IReadOnlyList<AnyOrderMembers> AnyOrderRules { get; init; } = [];
+
     /// <summary>A canonical text of the whole grammar (for content hashing and debugging).</summary>
     public string ToCanonicalString()
     {
@@ -36,6 +39,7 @@ public sealed class Grammar
             }
             sb.Append('\n');
         }
+        foreach (var family in AnyOrderRules) sb.Append(family).Append('\n');
         return sb.ToString();
     }
 

@@ -22,6 +22,7 @@ public sealed class GrammarBuilder
     private readonly Dictionary<GrammarSymbol, GrammarSymbol> _optionalOf = new();
     private readonly Dictionary<GrammarSymbol, GrammarSymbol> _starOf = new();
     private readonly Dictionary<GrammarSymbol, GrammarSymbol> _plusOf = new();
+    private readonly List<AnyOrderMembers> _anyOrder = [];
 
     /// <summary>The rule named <paramref name="name"/>, created (with no alternatives yet) on first use.</summary>
     public GrammarSymbol Rule(string name)
@@ -147,23 +148,42 @@ public sealed class GrammarBuilder
         return rule;
     }
 
+    /// <summary>
+    /// A rule for the members of an object in any order (see <see cref="AnyOrderMembers"/>): each of
+    /// <paramref name="members"/> at most once, those marked in <paramref name="required"/> at least once,
+    /// <paramref name="extra"/> any number of times, then <paramref name="close"/> (a lexeme, so the rule is never empty).
+    /// </summary>
+    public GrammarSymbol AnyOrder(IReadOnlyList<GrammarSymbol> members, IReadOnlyList<bool> required, GrammarSymbol? extra,
+        GrammarSymbol separator, GrammarSymbol close)
+    {
+        if (members.Count != required.Count) throw new ArgumentException("one required flag per member", nameof(required));
+        if (!close.IsLexeme) throw new ArgumentException("the closing symbol must be a lexeme", nameof(close));
+        var rule = NewRule("any order");
+        _anyOrder.Add(new AnyOrderMembers(rule.Index, [.. members], [.. required], extra, separator, close));
+        return rule;
+    }
+
     private string NameOf(GrammarSymbol s) => s.IsLexeme ? _lexemes[s.Index].Name : _ruleNames[s.Index];
 
     /// <summary>Finishes the grammar. Every rule reachable from <paramref name="start"/> must have an alternative.</summary>
     public Grammar Build(GrammarSymbol start)
     {
         if (start.IsLexeme) start = Sequence(start, Sequence());
+        var lazy = new HashSet<int>();
+        foreach (var family in _anyOrder) lazy.Add(family.EntryRule);
         bool[]? reachable = null; // one traversal for all undefined rules, not one per rule
         foreach (var (name, id) in _ruleByName)
-            if (_alternatives[id].Count == 0 && (reachable ??= ReachableFrom(start.Index))[id])
+            if (_alternatives[id].Count == 0 && !lazy.Contains(id) && (reachable ??= ReachableFrom(start.Index))[id])
                 throw new GrammarException($"rule '{name}' is used but never defined");
         var rules = new GrammarRule[_ruleNames.Count];
         for (int i = 0; i < rules.Length; i++) rules[i] = new GrammarRule(_ruleNames[i], _alternatives[i].ToArray());
-        return new Grammar(_lexemes.ToArray(), rules, start.Index);
+        return new Grammar(_lexemes.ToArray(), rules, start.Index) { AnyOrderRules = [.. _anyOrder] };
     }
 
     private bool[] ReachableFrom(int from)
     {
+        var familyOf = new Dictionary<int, AnyOrderMembers>();
+        foreach (var family in _anyOrder) familyOf[family.EntryRule] = family;
         var seen = new bool[_ruleNames.Count];
         var stack = new Stack<int>();
         stack.Push(from);
@@ -171,6 +191,9 @@ public sealed class GrammarBuilder
         while (stack.Count > 0)
         {
             int r = stack.Pop();
+            if (familyOf.TryGetValue(r, out var f))
+                foreach (var s in (GrammarSymbol[])[.. f.Members, f.Extra ?? f.Close, f.Separator])
+                    if (!s.IsLexeme && !seen[s.Index]) { seen[s.Index] = true; stack.Push(s.Index); }
             foreach (var alt in _alternatives[r])
                 foreach (var s in alt)
                     if (!s.IsLexeme && !seen[s.Index]) { seen[s.Index] = true; stack.Push(s.Index); }

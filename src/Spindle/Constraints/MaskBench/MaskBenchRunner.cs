@@ -104,9 +104,13 @@ public sealed class MaskBenchRunner(Tokenizer tokenizer, JsonSchemaCompilerOptio
             if (failure is null) continue;
             if (valid)
             {
-                // The compiler fixes schema order; say so when that is the only reason for the rejection.
-                string reordered = SchemaOrder.Serialize(test.GetProperty("data"), schema, schema);
-                bool orderOnly = reordered != text && ReplayValid(grammar, tokenizer.Encode(reordered, false, false), new MaskBenchReport()) is null;
+                // Under schema order, say so when the key order is the only reason for the rejection.
+                bool orderOnly = false;
+                if (Options.PropertyOrder == PropertyOrder.Schema)
+                {
+                    string reordered = SchemaOrder.Serialize(test.GetProperty("data"), schema, schema);
+                    orderOnly = reordered != text && ReplayValid(grammar, tokenizer.Encode(reordered, false, false), new MaskBenchReport()) is null;
+                }
                 return new MaskBenchOutcome(name, MaskBenchStatus.ValidationError, true,
                     $"{(orderOnly ? "property order differs from schema order; " : "")}test {index} ({Shorten(text)}): {failure}", ttfm)
                 { PropertyOrderOnly = orderOnly };

@@ -10,21 +10,29 @@ namespace Spindle.Constraints.Parsing;
 /// <remarks>
 /// Productions are laid out in one array of symbols, each production followed by an end marker, so an Earley item's
 /// "dotted production" is a single index (position) into that array. Rule ids are ≥ 0; lexeme ids are stored as ~id.
-/// Rule 0 of the flattened grammar is an added start rule S' ::= S whose completion means "accepting".
+/// Rule 0 of the flattened grammar is an added start rule S' ::= S whose completion means "accepting". Rules of
+/// <see cref="Grammar.AnyOrderRules"/> get their productions on first prediction (<see cref="Materialize"/>).
 /// </remarks>
 public sealed class CompiledGrammar
 {
     internal const int EndMarker = int.MinValue;
 
-    internal readonly int[] Symbols;       // per position: rule id, ~lexeme id, or EndMarker
-    internal readonly int[] PositionRule;  // per position: the rule (lhs) its production belongs to
-    internal readonly int[] RuleProductionStart; // rule r's productions start at ProductionStarts[RuleProductionStart[r] .. [r+1])
-    internal readonly int[] ProductionStarts;
-    internal readonly bool[] Nullable;
+    /// <summary>Bound on positions added by lazily materialized rules (keeps a long-lived shared grammar bounded).</summary>
+    public const int MaxLazyPositions = 4_000_000;
+
     internal readonly int AcceptPosition; // S' ::= S • (position of the end marker)
 
     private readonly Lock _startLock = new();
     private readonly Dictionary<int[], int> _startStates = new(LexemeSetComparer.Instance);
+
+    private ProductionTables _tables;
+    private readonly Lock _materializeLock = new();
+    private readonly Dictionary<int, AnyOrderState> _lazyStates = [];
+    private readonly Dictionary<string, int> _lazyRuleByKey = new(StringComparer.Ordinal);
+    private readonly int _initialPositions;
+
+    /// <summary>A lazily materialized rule: the rest of an any-order object after the members in <see cref="Seen"/>.</summary>
+    private sealed record AnyOrderState(int Family, ulong[] Seen, bool Started);
 
     public CompiledGrammar(Grammar grammar, int maxLexerStates = LexerDfa.DefaultMaxStates)
     {
@@ -36,13 +44,22 @@ public sealed class CompiledGrammar
         Lexer = new LexerDfa(Nfa, maxLexerStates);
 
         int ruleCount = grammar.Rules.Count + 1;
+        for (int f = 0; f < grammar.AnyOrderRules.Count; f++)
+        {
+            var family = grammar.AnyOrderRules[f];
+            var state = new AnyOrderState(f, new ulong[(family.Members.Count + 63) / 64], false);
+            _lazyStates[family.EntryRule + 1] = state;
+            _lazyRuleByKey[KeyOf(state)] = family.EntryRule + 1;
+        }
         var symbols = new List<int>();
         var positionRule = new List<int>();
         var productionStarts = new List<int>();
-        RuleProductionStart = new int[ruleCount + 1];
+        var ruleStart = new int[ruleCount];
+        var ruleEnd = new int[ruleCount];
         for (int r = 0; r < ruleCount; r++)
         {
-            RuleProductionStart[r] = productionStarts.Count;
+            if (_lazyStates.ContainsKey(r)) { ruleStart[r] = ruleEnd[r] = -1; continue; }
+            ruleStart[r] = productionStarts.Count;
             IEnumerable<GrammarSymbol[]> alternatives = r == 0
                 ? [[GrammarSymbol.Rule(grammar.StartRule)]]
                 : grammar.Rules[r - 1].Alternatives;
@@ -51,47 +68,145 @@ public sealed class CompiledGrammar
                 productionStarts.Add(symbols.Count);
                 foreach (var s in alt)
                 {
-                    symbols.Add(s.IsLexeme ? ~s.Index : s.Index + 1);
+                    symbols.Add(ToFlat(s));
                     positionRule.Add(r);
                 }
                 symbols.Add(EndMarker);
                 positionRule.Add(r);
             }
+            ruleEnd[r] = productionStarts.Count;
         }
-        RuleProductionStart[ruleCount] = productionStarts.Count;
-        Symbols = [.. symbols];
-        PositionRule = [.. positionRule];
-        ProductionStarts = [.. productionStarts];
         AcceptPosition = 1;
-        RuleCount = ruleCount;
-        Nullable = ComputeNullable();
+        _initialPositions = symbols.Count;
+        _tables = new ProductionTables([.. symbols], [.. positionRule], ruleStart, ruleEnd, [.. productionStarts],
+            ComputeNullable([.. symbols], ruleStart, ruleEnd, [.. productionStarts]));
     }
 
     public Grammar Grammar { get; }
     internal LexemeNfa Nfa { get; }
     public LexerDfa Lexer { get; }
-    public int RuleCount { get; }
-    public int PositionCount => Symbols.Length;
 
-    private bool[] ComputeNullable()
+    /// <summary>The newest production snapshot (grows when lazy rules are materialized).</summary>
+    internal ProductionTables Tables => Volatile.Read(ref _tables);
+
+    public int RuleCount => Tables.RuleCount;
+    public int PositionCount => Tables.PositionCount;
+
+    private static int ToFlat(GrammarSymbol s) => s.IsLexeme ? ~s.Index : s.Index + 1;
+
+    /// <summary>Lazy rules are never nullable: every any-order object ends with its closing lexeme.</summary>
+    private static bool[] ComputeNullable(int[] symbols, int[] ruleStart, int[] ruleEnd, int[] productionStarts)
     {
-        var nullable = new bool[RuleCount];
+        int ruleCount = ruleStart.Length;
+        var nullable = new bool[ruleCount];
         for (bool changed = true; changed;)
         {
             changed = false;
-            for (int r = 0; r < RuleCount; r++)
+            for (int r = 0; r < ruleCount; r++)
             {
-                if (nullable[r]) continue;
-                for (int p = RuleProductionStart[r]; p < RuleProductionStart[r + 1]; p++)
+                if (nullable[r] || ruleStart[r] < 0) continue;
+                for (int p = ruleStart[r]; p < ruleEnd[r]; p++)
                 {
                     bool all = true;
-                    for (int pos = ProductionStarts[p]; Symbols[pos] != EndMarker; pos++)
-                        if (Symbols[pos] < 0 || !nullable[Symbols[pos]]) { all = false; break; }
+                    for (int pos = productionStarts[p]; symbols[pos] != EndMarker; pos++)
+                        if (symbols[pos] < 0 || !nullable[symbols[pos]]) { all = false; break; }
                     if (all) { nullable[r] = true; changed = true; break; }
                 }
             }
         }
         return nullable;
+    }
+
+    /// <summary>
+    /// A snapshot in which <paramref name="rule"/> has its productions, materializing them if no snapshot has yet.
+    /// Thread-safe: sequences on many threads share the grammar; older snapshots stay valid for their holders.
+    /// </summary>
+    internal ProductionTables Materialize(int rule)
+    {
+        lock (_materializeLock)
+        {
+            var t = _tables;
+            if (t.RuleStart[rule] >= 0) return t;
+            var state = _lazyStates[rule];
+            var family = Grammar.AnyOrderRules[state.Family];
+            int sep = ToFlat(family.Separator);
+            var productions = new List<int[]>();
+            var newRules = new List<int>();
+            if (RequiredSeen(family, state.Seen)) productions.Add([ToFlat(family.Close)]);
+            for (int k = 0; k < family.Members.Count; k++)
+            {
+                if ((state.Seen[k >> 6] & (1UL << k)) != 0) continue;
+                var seen = (ulong[])state.Seen.Clone();
+                seen[k >> 6] |= 1UL << k;
+                int next = LazyRule(new AnyOrderState(state.Family, seen, true), t.RuleCount, newRules);
+                int member = ToFlat(family.Members[k]);
+                productions.Add(state.Started ? [sep, member, next] : [member, next]);
+            }
+            if (family.Extra is { } extra)
+            {
+                int next = LazyRule(state with { Started = true }, t.RuleCount, newRules);
+                productions.Add(state.Started ? [sep, ToFlat(extra), next] : [ToFlat(extra), next]);
+            }
+
+            int added = 0;
+            foreach (var p in productions) added += p.Length + 1;
+            if (t.PositionCount + added - _initialPositions > MaxLazyPositions)
+                throw new GrammarException($"objects with members in any order materialized more than {MaxLazyPositions:N0} grammar positions");
+            int ruleCount = t.RuleCount + newRules.Count;
+            var symbols = new int[t.PositionCount + added];
+            var positionRule = new int[symbols.Length];
+            var productionStarts = new int[t.ProductionStarts.Length + productions.Count];
+            t.Symbols.CopyTo(symbols, 0);
+            t.PositionRule.CopyTo(positionRule, 0);
+            t.ProductionStarts.CopyTo(productionStarts, 0);
+            var ruleStart = new int[ruleCount];
+            var ruleEnd = new int[ruleCount];
+            var nullable = new bool[ruleCount];
+            t.RuleStart.CopyTo(ruleStart, 0);
+            t.RuleEnd.CopyTo(ruleEnd, 0);
+            t.Nullable.CopyTo(nullable, 0);
+            for (int r = t.RuleCount; r < ruleCount; r++) ruleStart[r] = ruleEnd[r] = -1;
+            int pos = t.PositionCount, prod = t.ProductionStarts.Length;
+            ruleStart[rule] = prod;
+            foreach (var p in productions)
+            {
+                productionStarts[prod++] = pos;
+                foreach (int s in p) { symbols[pos] = s; positionRule[pos++] = rule; }
+                symbols[pos] = EndMarker;
+                positionRule[pos++] = rule;
+            }
+            ruleEnd[rule] = prod;
+            var published = new ProductionTables(symbols, positionRule, ruleStart, ruleEnd, productionStarts, nullable);
+            Volatile.Write(ref _tables, published);
+            return published;
+        }
+    }
+
+    private static bool RequiredSeen(AnyOrderMembers family, ulong[] seen)
+    {
+        for (int k = 0; k < family.Required.Count; k++)
+            if (family.Required[k] && (seen[k >> 6] & (1UL << k)) == 0) return false;
+        return true;
+    }
+
+    /// <summary>The rule id of <paramref name="state"/>, allocated (unmaterialized) on first reference.</summary>
+    private int LazyRule(AnyOrderState state, int firstNew, List<int> newRules)
+    {
+        string key = KeyOf(state);
+        if (_lazyRuleByKey.TryGetValue(key, out int id)) return id;
+        id = firstNew + newRules.Count;
+        newRules.Add(id);
+        _lazyRuleByKey[key] = id;
+        _lazyStates[id] = state;
+        return id;
+    }
+
+    private static string KeyOf(AnyOrderState state)
+    {
+        var sb = new System.Text.StringBuilder();
+        sb.Append(state.Family).Append(state.Started ? '+' : '-');
+        foreach (ulong w in state.Seen) sb.Append(w.ToString("x")).Append('.');
+        return sb.ToString();
     }
 
     private readonly Lock _tokenCacheLock = new();

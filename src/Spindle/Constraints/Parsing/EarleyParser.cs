@@ -13,6 +13,7 @@ namespace Spindle.Constraints.Parsing;
 internal sealed class EarleyParser
 {
     private readonly CompiledGrammar _g;
+    private ProductionTables _t; // the grammar's snapshot this parser has seen; refreshed when it meets a lazy rule
 
     private int[] _itemPosition = new int[256];
     private int[] _itemOrigin = new int[256];
@@ -32,8 +33,8 @@ internal sealed class EarleyParser
     private int _versionCounter;
 
     // Per-position / per-rule stamps that deduplicate items and predictions while building one set.
-    private readonly int[] _positionStamp;
-    private readonly int[] _predictStamp;
+    private int[] _positionStamp;
+    private int[] _predictStamp;
     private readonly int[] _lexemeStamp;
     private int _stamp;
     private int[] _allowed = new int[16];
@@ -41,19 +42,21 @@ internal sealed class EarleyParser
     public EarleyParser(CompiledGrammar grammar)
     {
         _g = grammar;
-        _positionStamp = new int[grammar.PositionCount];
-        _predictStamp = new int[grammar.RuleCount];
+        _t = grammar.Tables;
+        _positionStamp = new int[_t.PositionCount];
+        _predictStamp = new int[_t.RuleCount];
         _lexemeStamp = new int[Math.Max(1, grammar.Grammar.Lexemes.Count)];
         _setStart[0] = 0;
         Array.Fill(_setBuiltFromLex, -1);
         BeginSet();
-        for (int p = _g.RuleProductionStart[0]; p < _g.RuleProductionStart[1]; p++) AddItem(_g.ProductionStarts[p], 0);
+        for (int p = _t.RuleStart[0]; p < _t.RuleEnd[0]; p++) AddItem(_t.ProductionStarts[p], 0);
         FinishSet();
     }
 
     private EarleyParser(EarleyParser other)
     {
         _g = other._g;
+        _t = other._t;
         _itemPosition = other._itemPosition[..other._itemCount];
         _itemOrigin = other._itemOrigin[..other._itemCount];
         Array.Resize(ref _itemPosition, Math.Max(256, other._itemCount * 2));
@@ -126,7 +129,7 @@ internal sealed class EarleyParser
         int from = _setCount - 1;
         int begin = _setStart[from], end = _setStart[from + 1];
         BeginSet();
-        var symbols = _g.Symbols;
+        var symbols = _t.Symbols;
         for (int i = begin; i < end; i++)
         {
             int sym = symbols[_itemPosition[i]];
@@ -178,7 +181,8 @@ internal sealed class EarleyParser
     {
         int k = _setCount;
         int begin = _setStart[k];
-        var symbols = _g.Symbols;
+        var t = _t;
+        var symbols = t.Symbols;
         int allowedCount = 0;
         bool accepting = false;
         for (int i = begin; i < _itemCount; i++)
@@ -190,7 +194,7 @@ internal sealed class EarleyParser
                 if (position == _g.AcceptPosition && origin == 0) accepting = true;
                 // An item completed in its own set derives ε; the nullable prediction below has already advanced over it.
                 if (origin == k) continue;
-                int rule = _g.PositionRule[position];
+                int rule = t.PositionRule[position];
                 for (int j = _setStart[origin], e = _setStart[origin + 1]; j < e; j++)
                     if (symbols[_itemPosition[j]] == rule) AddItem(_itemPosition[j] + 1, _itemOrigin[j]);
             }
@@ -199,9 +203,14 @@ internal sealed class EarleyParser
                 if (_predictStamp[sym] != _stamp)
                 {
                     _predictStamp[sym] = _stamp;
-                    for (int p = _g.RuleProductionStart[sym]; p < _g.RuleProductionStart[sym + 1]; p++) AddItem(_g.ProductionStarts[p], k);
+                    if (t.RuleStart[sym] < 0)
+                    {
+                        t = Refresh(sym);
+                        symbols = t.Symbols;
+                    }
+                    for (int p = t.RuleStart[sym], pe = t.RuleEnd[sym]; p < pe; p++) AddItem(t.ProductionStarts[p], k);
                 }
-                if (_g.Nullable[sym]) AddItem(position + 1, origin);
+                if (t.Nullable[sym]) AddItem(position + 1, origin);
             }
             else
             {
@@ -220,6 +229,17 @@ internal sealed class EarleyParser
         _setAccepting[k] = accepting;
         _setCount = k + 1;
         _setStart[k + 1] = _itemCount;
+    }
+
+    /// <summary>Switches to a snapshot where lazy rule <paramref name="rule"/> has productions; grows the stamps to match.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ProductionTables Refresh(int rule)
+    {
+        var t = _g.Materialize(rule);
+        if (_positionStamp.Length < t.PositionCount) Array.Resize(ref _positionStamp, Math.Max(t.PositionCount, _positionStamp.Length * 2));
+        if (_predictStamp.Length < t.RuleCount) Array.Resize(ref _predictStamp, Math.Max(t.RuleCount, _predictStamp.Length * 2));
+        _t = t;
+        return t;
     }
 
     private void AddItem(int position, int origin)

@@ -7,8 +7,9 @@ namespace Spindle.Constraints.JsonSchema.Compilation;
 
 /// <summary>
 /// Compiles a JSON Schema into a <see cref="Grammar"/> whose language is (an over-approximation of) the JSON texts the
-/// schema accepts. See Compilation/README.md for what is enforced exactly and what is over-approximated. Objects are
-/// generated in schema order: declared properties first, in the order of <c>properties</c>, then extra keys.
+/// schema accepts. See Compilation/README.md for what is enforced exactly and what is over-approximated. Declared object
+/// properties may come in any order (each at most once) unless <see cref="JsonSchemaCompilerOptions.PropertyOrder"/> is
+/// <see cref="PropertyOrder.Schema"/>.
 /// </summary>
 public sealed class JsonSchemaCompiler
 {
@@ -132,14 +133,21 @@ public sealed class JsonSchemaCompiler
         }
         HashSet<string>? declaredTypes = schema.TryGetProperty("type", out var declared) ? TypesOf(declared) : null;
         if (schema.TryGetProperty("const", out var constant))
-            return HasType(constant, declaredTypes) ? _b.Lexeme(LiteralOf(constant), "const") : null;
+            return HasType(constant, declaredTypes) ? ConstValue(constant) : null;
         if (schema.TryGetProperty("enum", out var values))
         {
             if (values.ValueKind != JsonValueKind.Array) throw new JsonSchemaCompileException("enum", "not an array");
+            // Scalars share one lexeme; objects and arrays are structure (key order and whitespace are free).
             var literals = new List<RegexNode>();
+            var rule = _b.NewRule("enum");
             foreach (var v in values.EnumerateArray())
-                if (HasType(v, declaredTypes)) literals.Add(LiteralOf(v));
-            return literals.Count == 0 ? null : _b.Lexeme(RegexNode.Alternate(literals), "enum");
+            {
+                if (!HasType(v, declaredTypes)) continue;
+                if (v.ValueKind is JsonValueKind.Object or JsonValueKind.Array) _b.AddAlternative(rule, ConstValue(v));
+                else literals.Add(LiteralOf(v));
+            }
+            if (literals.Count > 0) _b.AddAlternative(rule, _b.Lexeme(RegexNode.Alternate(literals), "enum"));
+            return _b.RuleAlternativeCount(rule) == 0 ? null : rule;
         }
 
         var types = schema.TryGetProperty("type", out var typeElement) ? TypesOf(typeElement) : [.. AllTypes];
@@ -165,6 +173,42 @@ public sealed class JsonSchemaCompiler
         var union = _b.NewRule("type");
         foreach (var s in alternatives) _b.AddAlternative(union, s);
         return union;
+    }
+
+    /// <summary>
+    /// Exactly the JSON value <paramref name="value"/>: scalars as one lexeme, objects with their keys in any order and
+    /// arrays element by element, with the usual whitespace.
+    /// </summary>
+    private GrammarSymbol ConstValue(JsonElement value)
+    {
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.Object:
+            {
+                var members = new List<GrammarSymbol>();
+                var seen = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var p in value.EnumerateObject())
+                    if (seen.Add(p.Name))
+                        members.Add(_b.Sequence(KeyLexeme(RegexNode.Literal(JsonText.QuoteString(p.Name))), ConstValue(p.Value)));
+                var required = new bool[members.Count];
+                Array.Fill(required, true);
+                return _b.Sequence(_objOpen, _b.AnyOrder(members, required, null, _comma, _objClose));
+            }
+            case JsonValueKind.Array:
+            {
+                if (value.GetArrayLength() == 0) return _b.Sequence(_arrOpen, _arrClose);
+                var items = new List<GrammarSymbol> { _arrOpen };
+                foreach (var item in value.EnumerateArray())
+                {
+                    if (items.Count > 1) items.Add(_comma);
+                    items.Add(ConstValue(item));
+                }
+                items.Add(_arrClose);
+                return _b.Sequence([.. items]);
+            }
+            default:
+                return _b.Lexeme(LiteralOf(value), "const");
+        }
     }
 
     /// <summary>
@@ -320,6 +364,14 @@ public sealed class JsonSchemaCompiler
                 _b.AddAlternative(extraRule, KeyLexeme(key), v);
             }
         if (_b.RuleAlternativeCount(extraRule) > 0) extra = extraRule;
+        if (_options.PropertyOrder == PropertyOrder.Any)
+        {
+            // A declared key that a patternProperties regex also matches could be read both as the member and as an
+            // extra key: the key sets in flight would multiply (2^overlapping). Without regex difference the extra
+            // path cannot exclude it, so such keys are taken only as extra keys (over-approximation, README).
+            props.RemoveAll(p => PatternMatchingKey(schema, p.Name) is not null);
+            return AnyOrderObject(props, required, extra, depth);
+        }
 
         GrammarSymbol restTail = extra is { } e1 ? _b.Star(_b.Sequence(_comma, e1)) : _b.Sequence();
         GrammarSymbol firstTail = extra is { } e2 ? _b.Optional(_b.Sequence(e2, restTail)) : _b.Sequence();
@@ -357,7 +409,49 @@ public sealed class JsonSchemaCompiler
         return _b.Sequence(_objOpen, firstTail, _objClose);
     }
 
+    /// <summary>
+    /// An object whose declared properties may come in any order, each at most once (the key-set state lives in lazily
+    /// materialized rules, see <see cref="GrammarBuilder.AnyOrder"/>); extra keys anywhere.
+    /// </summary>
+    private GrammarSymbol? AnyOrderObject(List<(string Name, JsonElement Schema)> props, HashSet<string> required, GrammarSymbol? extra, int depth)
+    {
+        var members = new List<GrammarSymbol>(props.Count);
+        var isRequired = new List<bool>(props.Count);
+        foreach (var (name, propSchema) in props)
+        {
+            var value = Value(propSchema, depth + 1);
+            if (value is null)
+            {
+                if (required.Contains(name)) return null;
+                continue; // a key whose schema is false may not appear; the extra-key regex already excludes it
+            }
+            members.Add(_b.Sequence(KeyLexeme(RegexNode.Literal(JsonText.QuoteString(name))), value.Value));
+            isRequired.Add(required.Contains(name));
+        }
+        return _b.Sequence(_objOpen, _b.AnyOrder(members, isRequired, extra, _comma, _objClose));
+    }
+
     private static readonly JsonElement TrueSchema = JsonDocument.Parse("true").RootElement.Clone();
+
+    /// <summary>The first patternProperties pattern that matches <paramref name="name"/> (or that .NET cannot evaluate).</summary>
+    private static string? PatternMatchingKey(JsonElement schema, string name)
+    {
+        if (!schema.TryGetProperty("patternProperties", out var patterns) || patterns.ValueKind != JsonValueKind.Object) return null;
+        foreach (var p in patterns.EnumerateObject())
+        {
+            try
+            {
+                if (System.Text.RegularExpressions.Regex.IsMatch(name, p.Name, System.Text.RegularExpressions.RegexOptions.ECMAScript,
+                        TimeSpan.FromMilliseconds(100)))
+                    return p.Name;
+            }
+            catch (Exception e) when (e is ArgumentException or System.Text.RegularExpressions.RegexMatchTimeoutException)
+            {
+                return p.Name;
+            }
+        }
+        return null;
+    }
 
     private static JsonElement? MatchingPatternSchema(JsonElement schema, string name)
     {

@@ -35,6 +35,9 @@ public sealed record JsonSchemaCompilerOptions
     /// </summary>
     public int MaxExactRepeat { get; init; } = 256;
 
+    /// <summary>Order of declared object properties: any (default, exact) or schema order.</summary>
+    public PropertyOrder PropertyOrder { get; init; } = PropertyOrder.Any;
+
     /// <summary>Deepest nesting of inline subschemas (not counting $ref, which become rules).</summary>
     public int MaxDepth { get; init; } = 200;
 }
