@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 using Spindle.Constraints;
 using Spindle.Constraints.Vocabulary;
@@ -40,7 +39,7 @@ public sealed class ConstraintMaskStage : ILogitsStage
     {
         _matcher.ComputeMask(_mask);
         ReadOnlySpan<ulong> words = _mask.Words;
-        if (IsZero(words)) ThrowNothingAllowed();
+        if (ConstraintStageChecks.IsEmpty(words)) ConstraintStageChecks.ThrowNothingAllowed(_matcher);
         _awaitingPick = true;
 
         var items = candidates.Items;
@@ -76,7 +75,7 @@ public sealed class ConstraintMaskStage : ILogitsStage
     {
         if (!_awaitingPick) return; // a prompt token: context, not grammar input
         _awaitingPick = false;
-        if (!_matcher.TryAccept(token)) ThrowRejected(token);
+        if (!_matcher.TryAccept(token)) ConstraintStageChecks.ThrowRejected(token);
     }
 
     public void Reset()
@@ -87,24 +86,9 @@ public sealed class ConstraintMaskStage : ILogitsStage
 
     public ILogitsStage Clone() => new ConstraintMaskStage(_matcher.Clone()) { _awaitingPick = _awaitingPick };
 
-    private static bool IsZero(ReadOnlySpan<ulong> words)
-    {
-        foreach (ulong w in words) if (w != 0) return false;
-        return true;
-    }
-
     private static bool InIdOrder(ReadOnlySpan<TokenCandidate> items)
     {
         for (int i = 0; i < items.Length; i++) if (items[i].Id != i) return false;
         return true;
     }
-
-    [DoesNotReturn]
-    private void ThrowNothingAllowed() => throw new ConstraintDeadEndException(_matcher.IsFinished
-        ? "the constraint is finished: its end-of-generation token was already accepted"
-        : "the constraint allows no token here: no token of this vocabulary can continue the output (or end it); the vocabulary may lack a character the constraint needs next");
-
-    [DoesNotReturn]
-    private static void ThrowRejected(int token) => throw new InvalidOperationException(
-        $"internal error: the constraint rejected token {token}, which was picked after its mask; a stage after the mask must not re-enable masked tokens");
 }

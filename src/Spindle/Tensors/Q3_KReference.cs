@@ -98,7 +98,7 @@ public static class Q3_KReference
             }
             for (int j = 0; j < QK_K; j += 128)
                 for (int l = 0; l < 32; l++)
-                    qs[j / 4 + l] = (byte)(L[j + l] | (L[j + l + 32] << 2) | (L[j + l + 64] << 4) | (L[j + l + 96] << 6));
+                    qs[j / 4 + l] = (byte)((byte)L[j + l] | ((byte)L[j + l + 32] << 2) | ((byte)L[j + l + 64] << 4) | ((byte)L[j + l + 96] << 6));
         }
     }
 

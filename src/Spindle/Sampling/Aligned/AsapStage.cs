@@ -1,4 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
 using Spindle.Constraints;
 using Spindle.Constraints.Parsing;
 using Spindle.Constraints.Vocabulary;
@@ -73,7 +72,7 @@ public sealed class AsapStage : ILogitsStage
         }
         _matcher.ComputeMask(_mask);
         ReadOnlySpan<ulong> words = _mask.Words;
-        if (IsZero(words)) ThrowNothingAllowed();
+        if (ConstraintStageChecks.IsEmpty(words)) ConstraintStageChecks.ThrowNothingAllowed(_matcher);
         _awaitingPick = true;
 
         var items = candidates.Items;
@@ -126,7 +125,7 @@ public sealed class AsapStage : ILogitsStage
             return;
         }
         _awaitingPick = false;
-        if (!_matcher.TryAccept(token)) ThrowRejected(token);
+        if (!_matcher.TryAccept(token)) ConstraintStageChecks.ThrowRejected(token);
         if (_node < 0) return;
         if (_matcher.IsFinished)
         {
@@ -185,19 +184,4 @@ public sealed class AsapStage : ILogitsStage
 
     private static bool IsAllowed(ReadOnlySpan<ulong> words, int id, int tokenCount) =>
         (uint)id < (uint)tokenCount && (words[id >> 6] & (1UL << (id & 63))) != 0;
-
-    private static bool IsZero(ReadOnlySpan<ulong> words)
-    {
-        foreach (ulong w in words) if (w != 0) return false;
-        return true;
-    }
-
-    [DoesNotReturn]
-    private void ThrowNothingAllowed() => throw new ConstraintDeadEndException(_matcher.IsFinished
-        ? "the constraint is finished: its end-of-generation token was already accepted"
-        : "the constraint allows no token here: no token of this vocabulary can continue the output (or end it); the vocabulary may lack a character the constraint needs next");
-
-    [DoesNotReturn]
-    private static void ThrowRejected(int token) => throw new InvalidOperationException(
-        $"internal error: the constraint rejected token {token}, which was picked after its mask; a stage after the mask must not re-enable masked tokens");
 }

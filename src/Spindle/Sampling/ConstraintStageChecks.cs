@@ -1,0 +1,23 @@
+using System.Diagnostics.CodeAnalysis;
+using Spindle.Constraints;
+
+namespace Spindle.Sampling;
+
+/// <summary>The checks and errors shared by the stages that apply a constraint's token mask.</summary>
+internal static class ConstraintStageChecks
+{
+    public static bool IsEmpty(ReadOnlySpan<ulong> maskWords)
+    {
+        foreach (ulong w in maskWords) if (w != 0) return false;
+        return true;
+    }
+
+    [DoesNotReturn]
+    public static void ThrowNothingAllowed(Matcher matcher) => throw new ConstraintDeadEndException(matcher.IsFinished
+        ? "the constraint is finished: its end-of-generation token was already accepted"
+        : "the constraint allows no token here: no token of this vocabulary can continue the output (or end it); the vocabulary may lack a character the constraint needs next");
+
+    [DoesNotReturn]
+    public static void ThrowRejected(int token) => throw new InvalidOperationException(
+        $"internal error: the constraint rejected token {token}, which was picked after its mask; a stage after the mask must not re-enable masked tokens");
+}
