@@ -78,6 +78,13 @@ public sealed class LexerDfa
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool CanExtend(int state) => (Volatile.Read(ref _flags)[state] & FlagCanExtend) != 0;
 
+    /// <summary>The byte class of <paramref name="value"/>: bytes of one class lead every state to the same state.</summary>
+    internal int ByteClassOf(byte value) => _classes[value];
+
+    /// <summary><see cref="FlagAccepting"/> | <see cref="FlagCanExtend"/> of <paramref name="state"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal byte Flags(int state) => Volatile.Read(ref _flags)[state];
+
     /// <summary>Lexemes (sorted ids) that match the bytes that led to <paramref name="state"/>.</summary>
     public ReadOnlySpan<int> AcceptedLexemes(int state) => Volatile.Read(ref _accepts)[state];
 
