@@ -31,10 +31,10 @@ public sealed class LexerTokenCache
     }
 
     /// <summary>Built states a new state is compared with before it is built (most recent first).</summary>
-    private const int AgreementCandidates = 4;
+    private const int AgreementCandidates = 2;
 
     /// <summary>State pairs one agreement check may visit (a counted string needs about one per token byte).</summary>
-    private const int MaxAgreementPairs = 512;
+    private const int MaxAgreementPairs = 128;
 
     private readonly LexerDfa _lexer;
     private readonly TokenTrie _trie;
