@@ -193,6 +193,9 @@ public sealed class LexerTokenCache
         // loops). States already looked up (by any Build) are used at every node; a new one is looked up only at a
         // subtree big enough to repay the 256 steps.
         var loops = Volatile.Read(ref _loops);
+        int[] table = _lexer.Table;
+        byte[] classes = _lexer.Classes;
+        int classCount = _lexer.ClassCount;
         int loopState = -1;
         ulong loopLow = 0, loopHigh = 0;
         bool loopUtf8 = false;
@@ -211,6 +214,7 @@ public sealed class LexerTokenCache
                 {
                     loop = LookUpLoop(parentLex);
                     loops = Volatile.Read(ref _loops);
+                    table = _lexer.Table; // the lookup may have added states
                 }
                 if (loop is not null) (loopState, loopLow, loopHigh, loopUtf8) = (parentLex, loop.Low, loop.High, loop.Utf8);
             }
@@ -229,7 +233,12 @@ public sealed class LexerTokenCache
                 node = subtreeEnd;
                 continue;
             }
-            int next = _lexer.StepEncoded(parentLex, nodeBytes[node]);
+            int next = table[parentLex * classCount + classes[nodeBytes[node]]];
+            if (next == LexerDfa.UnknownTransition)
+            {
+                next = _lexer.StepEncoded(parentLex, nodeBytes[node]);
+                table = _lexer.Table;
+            }
             bool ends = next < 0
                 ? _lexer.IsAccepting(parentLex)
                 : (next & (LexerDfa.FlagAccepting | LexerDfa.FlagCanExtend)) == LexerDfa.FlagAccepting;
