@@ -53,8 +53,12 @@ public sealed class LexerTokenCache
         _alphabet = ClassRepresentatives(lexer, trie);
     }
 
-    /// <summary>Whether a new state may reuse the entry of a built state it agrees with (off only to test that reuse).</summary>
-    internal bool ShareAgreeingStates { get; set; } = true;
+    /// <summary>
+    /// Whether a new state may reuse (or patch) the entry of a recently built state it agrees with. Off by default: on
+    /// MaskBench the check costs about what it saves (deepseek-llm even, llama-spm ~10% more CPU), because few builds
+    /// are counted-string chains; worth it for grammars dominated by long maxLength strings or {m,n} patterns.
+    /// </summary>
+    internal bool ShareAgreeingStates { get; set; }
 
     /// <summary>States whose entry was reused from an agreeing state instead of built.</summary>
     internal int SharedCount { get; private set; }

@@ -95,6 +95,7 @@ public class LexerStateAgreementTests
         int reused = 0;
         foreach (var (grammar, text) in cases)
         {
+            grammar.TokenCacheFor(vocab.Trie).ShareAgreeingStates = true;
             var m = new Matcher(grammar, vocab.Trie);
             int[] ids = LexerTokenCacheShortcutTests.GreedyTokens(vocab, Encoding.UTF8.GetBytes(text));
             for (int i = 0; i <= ids.Length; i++)
