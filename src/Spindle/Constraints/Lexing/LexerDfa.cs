@@ -78,6 +78,26 @@ public sealed class LexerDfa
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool CanExtend(int state) => (Volatile.Read(ref _flags)[state] & FlagCanExtend) != 0;
 
+    /// <summary>
+    /// The transition table as published now: entry [state × <see cref="ClassCount"/> + class] is a
+    /// <see cref="StepEncoded"/> value, or <see cref="Unknown"/> (then call <see cref="StepEncoded"/>, which may publish a
+    /// bigger table). For walks that step many times: one load per step, no re-read of the table field.
+    /// </summary>
+    internal int[] Table => Volatile.Read(ref _table);
+
+    internal const int UnknownTransition = Unknown;
+
+    internal int ClassCount => _classCount;
+
+    internal byte[] Classes => _classes;
+
+    /// <summary>The byte class of <paramref name="value"/>: bytes of one class lead every state to the same state.</summary>
+    internal int ByteClassOf(byte value) => _classes[value];
+
+    /// <summary><see cref="FlagAccepting"/> | <see cref="FlagCanExtend"/> of <paramref name="state"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal byte Flags(int state) => Volatile.Read(ref _flags)[state];
+
     /// <summary>Lexemes (sorted ids) that match the bytes that led to <paramref name="state"/>.</summary>
     public ReadOnlySpan<int> AcceptedLexemes(int state) => Volatile.Read(ref _accepts)[state];
 

@@ -30,17 +30,50 @@ public sealed class LexerTokenCache
         public readonly int[] FrontierLex = frontierLex; // lexer state at the frontier node's parent
     }
 
+    /// <summary>Built states a new state is compared with before it is built (most recent first).</summary>
+    private const int AgreementCandidates = 2;
+
+    /// <summary>State pairs one agreement check may visit (a counted string needs about one per token byte).</summary>
+    private const int MaxAgreementPairs = 128;
+
     private readonly LexerDfa _lexer;
     private readonly TokenTrie _trie;
+    private readonly byte[] _alphabet; // one trie byte per lexer byte class
     private readonly Lock _lock = new();
     private Entry?[] _entries = new Entry?[64];
     private int _count;
+    private readonly int[] _recentBuilt = new int[AgreementCandidates];
+    private int _recentCount;
 
     internal LexerTokenCache(LexerDfa lexer, TokenTrie trie)
     {
         _lexer = lexer;
         _trie = trie;
         _maxEntries = (int)Math.Clamp(MaxMaskBytes / Math.Max(8, (trie.Vocabulary.TokenCount + 7) / 8), 16, 1 << 20);
+        _alphabet = ClassRepresentatives(lexer, trie);
+    }
+
+    /// <summary>
+    /// Whether a new state may reuse (or patch) the entry of a recently built state it agrees with. Off by default: on
+    /// MaskBench the check costs about what it saves (deepseek-llm even, llama-spm ~10% more CPU), because few builds
+    /// are counted-string chains; worth it for grammars dominated by long maxLength strings or {m,n} patterns.
+    /// </summary>
+    internal bool ShareAgreeingStates { get; set; }
+
+    /// <summary>States whose entry was reused from an agreeing state instead of built.</summary>
+    internal int SharedCount { get; private set; }
+
+    /// <summary>States whose entry was patched from an agreeing state's (only the deeper tokens walked).</summary>
+    internal int PatchedCount { get; private set; }
+
+    private static byte[] ClassRepresentatives(LexerDfa lexer, TokenTrie trie)
+    {
+        var used = trie.UsedBytes;
+        var seenClass = new HashSet<int>();
+        var alphabet = new List<byte>();
+        for (int b = 0; b < 256; b++)
+            if (used[b] && seenClass.Add(lexer.ByteClassOf((byte)b))) alphabet.Add((byte)b);
+        return [.. alphabet];
     }
 
     public int Count => Volatile.Read(ref _count);
@@ -53,7 +86,22 @@ public sealed class LexerTokenCache
         var entries = Volatile.Read(ref _entries);
         if (lexState < entries.Length && Volatile.Read(ref entries[lexState]) is { } hit) return hit;
         if (Volatile.Read(ref _count) >= _maxEntries) return null;
-        var entry = Build(lexState);
+        Entry? shared = null, entry = null;
+        if (ShareAgreeingStates)
+        {
+            var (candidate, depth) = FindAgreeing(lexState);
+            if (candidate is not null)
+            {
+                if (depth >= _trie.MaxDepth) shared = candidate;
+                // Patching pays when the tokens past the agreement depth hang off a small part of the trie.
+                else if (depth > 0 && _trie.NodesDeeperThan(depth) * 4 < _trie.NodeCount)
+                {
+                    entry = Patch(lexState, candidate, depth);
+                    PatchedCount++;
+                }
+            }
+        }
+        entry ??= shared ?? Build(lexState, 0, null);
         lock (_lock)
         {
             if (lexState >= _entries.Length)
@@ -64,13 +112,75 @@ public sealed class LexerTokenCache
             }
             if (_entries[lexState] is { } raced) return raced;
             Volatile.Write(ref _entries[lexState], entry);
-            _count++;
+            if (shared is null)
+            {
+                _count++;
+                int keep = Math.Min(_recentCount, AgreementCandidates - 1);
+                Array.Copy(_recentBuilt, 0, _recentBuilt, 1, keep);
+                _recentBuilt[0] = lexState;
+                _recentCount = keep + 1;
+            }
+            else SharedCount++;
             return entry;
         }
     }
 
-    private Entry Build(int lexState)
+    /// <summary>
+    /// Among recently built states, the entry of the one that agrees with <paramref name="lexState"/> to the greatest
+    /// depth (see <see cref="LexerStateAgreement"/>), and that depth; (null, -1) when none agrees at all.
+    /// </summary>
+    private (Entry? Entry, int Depth) FindAgreeing(int lexState)
     {
+        Span<int> candidates = stackalloc int[AgreementCandidates];
+        int count;
+        lock (_lock)
+        {
+            count = _recentCount;
+            _recentBuilt.AsSpan(0, count).CopyTo(candidates);
+        }
+        var entries = Volatile.Read(ref _entries);
+        Entry? best = null;
+        int bestDepth = -1;
+        foreach (int candidate in candidates[..count])
+        {
+            int depth = LexerStateAgreement.Depth(_lexer, lexState, candidate, _trie.MaxDepth, _alphabet, MaxAgreementPairs);
+            if (depth <= bestDepth) continue;
+            (best, bestDepth) = (Volatile.Read(ref entries[candidate]), depth);
+            if (depth >= _trie.MaxDepth) break;
+        }
+        return (best, bestDepth);
+    }
+
+    /// <summary>
+    /// The entry of <paramref name="lexState"/> from that of a state agreeing with it up to <paramref name="depth"/>:
+    /// tokens of at most that many bytes and frontier nodes at most that deep carry over (a frontier walk leaves the
+    /// lexeme within the agreement, after which the lexer state no longer depends on where it started); only the trie
+    /// paths leading deeper are walked again.
+    /// </summary>
+    private Entry Patch(int lexState, Entry other, int depth)
+    {
+        var mask = (ulong[])other.Mask.Clone();
+        foreach (int id in _trie.TokensLongerThan(depth)) mask[id >> 6] &= ~(1UL << (id & 63));
+        var frontierNodes = new List<int>(other.FrontierNodes.Length);
+        var frontierLex = new List<int>(other.FrontierNodes.Length);
+        var depths = _trie.NodeDepths;
+        for (int i = 0; i < other.FrontierNodes.Length; i++)
+        {
+            if (depths[other.FrontierNodes[i]] > depth) continue;
+            frontierNodes.Add(other.FrontierNodes[i]);
+            frontierLex.Add(other.FrontierLex[i]);
+        }
+        return Build(lexState, depth, (mask, frontierNodes, frontierLex));
+    }
+
+    /// <summary>
+    /// Walks the trie from <paramref name="lexState"/>. With <paramref name="keepDepth"/> &gt; 0, tokens and frontier
+    /// nodes at most that deep are already in <paramref name="start"/>: subtrees no deeper are skipped, and shallower
+    /// nodes are only stepped through on the way down.
+    /// </summary>
+    private Entry Build(int lexState, int keepDepth, (ulong[] Mask, List<int> Nodes, List<int> Lex)? start)
+    {
+        var subtreeMaxDepths = _trie.SubtreeMaxDepths;
         var nodeBytes = _trie.NodeBytes;
         var depths = _trie.NodeDepths;
         var subtreeEnds = _trie.SubtreeEnds;
@@ -78,29 +188,39 @@ public sealed class LexerTokenCache
         var tokens = _trie.Tokens;
         var subtreeGroups = _trie.SubtreeByteGroups;
         var utf8Flags = _trie.Utf8Flags;
-        var mask = new ulong[(_trie.Vocabulary.TokenCount + 63) >> 6];
-        var frontierNodes = new List<int>();
-        var frontierLex = new List<int>();
+        var mask = start?.Mask ?? new ulong[(_trie.Vocabulary.TokenCount + 63) >> 6];
+        var frontierNodes = start?.Nodes ?? [];
+        var frontierLex = start?.Lex ?? [];
         var walkLex = new int[_trie.MaxDepth + 1];
         walkLex[0] = lexState;
         // Self-loop groups of the state last looked up (strings: the state after the first content byte, which then
-        // loops); other states are looked up only at subtrees big enough to repay the 256 steps, once per Build.
-        Dictionary<int, (ulong Low, ulong High, bool Utf8)>? loopsByState = null;
+        // loops). States already looked up (by any Build) are used at every node; a new one is looked up only at a
+        // subtree big enough to repay the 256 steps.
+        var loops = Volatile.Read(ref _loops);
+        int[] table = _lexer.Table;
+        byte[] classes = _lexer.Classes;
+        int classCount = _lexer.ClassCount;
         int loopState = -1;
         ulong loopLow = 0, loopHigh = 0;
         bool loopUtf8 = false;
         for (int node = 1; node < nodeBytes.Length;)
         {
-            int parentLex = walkLex[depths[node] - 1];
-            if (parentLex != loopState && subtreeEnds[node] - node >= LoopCheckMinSubtree)
+            if (subtreeMaxDepths[node] <= keepDepth)
             {
-                loopsByState ??= [];
-                if (!loopsByState.TryGetValue(parentLex, out var loop))
+                node = subtreeEnds[node];
+                continue;
+            }
+            int parentLex = walkLex[depths[node] - 1];
+            if (parentLex != loopState)
+            {
+                var loop = parentLex < loops.Length ? Volatile.Read(ref loops[parentLex]) : null;
+                if (loop is null && subtreeEnds[node] - node >= LoopCheckMinSubtree)
                 {
-                    var (low, high) = SelfLoopGroups(parentLex);
-                    loopsByState[parentLex] = loop = (low, high, (low | high) != 0 && IsUtf8Transparent(parentLex));
+                    loop = LookUpLoop(parentLex);
+                    loops = Volatile.Read(ref _loops);
+                    table = _lexer.Table; // the lookup may have added states
                 }
-                (loopState, loopLow, loopHigh, loopUtf8) = (parentLex, loop.Low, loop.High, loop.Utf8);
+                if (loop is not null) (loopState, loopLow, loopHigh, loopUtf8) = (parentLex, loop.Low, loop.High, loop.Utf8);
             }
             // A subtree made only of bytes on which the state loops stays in that state throughout: all its tokens are
             // allowed and none of its nodes is a frontier. If the state also passes every well-formed non-ASCII
@@ -117,13 +237,18 @@ public sealed class LexerTokenCache
                 node = subtreeEnd;
                 continue;
             }
-            int next = _lexer.StepEncoded(parentLex, nodeBytes[node]);
+            int next = table[parentLex * classCount + classes[nodeBytes[node]]];
+            if (next == LexerDfa.UnknownTransition)
+            {
+                next = _lexer.StepEncoded(parentLex, nodeBytes[node]);
+                table = _lexer.Table;
+            }
             bool ends = next < 0
                 ? _lexer.IsAccepting(parentLex)
                 : (next & (LexerDfa.FlagAccepting | LexerDfa.FlagCanExtend)) == LexerDfa.FlagAccepting;
             if (next < 0 || ends)
             {
-                if (ends)
+                if (ends && depths[node] > keepDepth)
                 {
                     frontierNodes.Add(node);
                     frontierLex.Add(parentLex);
@@ -132,11 +257,34 @@ public sealed class LexerTokenCache
                 continue;
             }
             walkLex[depths[node]] = next >> LexerDfa.FlagBits;
-            for (int t = tokenStarts[node], end = tokenStarts[node + 1]; t < end; t++)
-                mask[tokens[t] >> 6] |= 1UL << (tokens[t] & 63);
+            if (depths[node] > keepDepth)
+                for (int t = tokenStarts[node], end = tokenStarts[node + 1]; t < end; t++)
+                    mask[tokens[t] >> 6] |= 1UL << (tokens[t] & 63);
             node++;
         }
         return new Entry(mask, [.. frontierNodes], [.. frontierLex]);
+    }
+
+    /// <summary>Self-loop groups of one lexer state and whether it passes well-formed non-ASCII characters back to itself.</summary>
+    private sealed record LoopInfo(ulong Low, ulong High, bool Utf8);
+
+    private LoopInfo?[] _loops = new LoopInfo?[64];
+
+    private LoopInfo LookUpLoop(int lexState)
+    {
+        var (low, high) = SelfLoopGroups(lexState);
+        var info = new LoopInfo(low, high, (low | high) != 0 && IsUtf8Transparent(lexState));
+        lock (_lock)
+        {
+            if (lexState >= _loops.Length)
+            {
+                var grown = new LoopInfo?[Math.Max(lexState + 1, _loops.Length * 2)];
+                _loops.CopyTo(grown, 0);
+                Volatile.Write(ref _loops, grown);
+            }
+            Volatile.Write(ref _loops[lexState], info);
+        }
+        return info;
     }
 
     /// <summary>

@@ -15,6 +15,10 @@ public sealed class TokenTrie
     private readonly int[] _tokens;
     private readonly ulong[] _subtreeByteGroups; // two words per node, see ByteGroup
     private readonly byte[] _utf8Flags;
+    private readonly bool[] _usedBytes;
+    private readonly ushort[] _subtreeMaxDepth;
+    private readonly int[] _nodesDeeperThan;
+    private readonly int[] _tokensByDepth; // longest first
 
     public TokenTrie(IConstraintVocabulary vocabulary)
     {
@@ -66,6 +70,9 @@ public sealed class TokenTrie
         for (int i = 0; i < _byte.Length; i++) _tokenStart[i + 1] += _tokenStart[i];
         MaxDepth = maxDepth;
         _subtreeByteGroups = ComputeSubtreeByteGroups();
+        _usedBytes = new bool[256];
+        for (int node = 1; node < _byte.Length; node++) _usedBytes[_byte[node]] = true;
+        (_subtreeMaxDepth, _nodesDeeperThan, _tokensByDepth) = ComputeDepthIndex();
         _utf8Flags = ComputeUtf8Flags();
     }
 
@@ -113,6 +120,51 @@ public sealed class TokenTrie
     /// <summary>Number of <see cref="ByteGroup"/> values.</summary>
     public const int ByteGroupCount = 101;
 
+    private (ushort[] SubtreeMax, int[] NodesDeeper, int[] TokensByDepth) ComputeDepthIndex()
+    {
+        var subtreeMax = new ushort[_byte.Length];
+        for (int node = _byte.Length - 1; node >= 0; node--)
+        {
+            ushort max = _depth[node];
+            for (int child = node + 1; child < _subtreeEnd[node]; child = _subtreeEnd[child])
+                max = Math.Max(max, subtreeMax[child]);
+            subtreeMax[node] = max;
+        }
+        var nodesDeeper = new int[MaxDepth + 2];
+        for (int node = 1; node < _byte.Length; node++) nodesDeeper[_depth[node] - 1]++;
+        for (int d = MaxDepth - 1; d >= 0; d--) nodesDeeper[d] += nodesDeeper[d + 1];
+        var byDepth = new int[_tokens.Length];
+        var tokenDepth = new int[_tokens.Length];
+        for (int node = 1, i = 0; node < _byte.Length; node++)
+            for (int t = _tokenStart[node]; t < _tokenStart[node + 1]; t++, i++)
+            {
+                byDepth[i] = _tokens[t];
+                tokenDepth[i] = -_depth[node];
+            }
+        Array.Sort(tokenDepth, byDepth);
+        return (subtreeMax, nodesDeeper, byDepth);
+    }
+
+    /// <summary>Per node, the depth of the deepest node in its subtree.</summary>
+    internal ReadOnlySpan<ushort> SubtreeMaxDepths => _subtreeMaxDepth;
+
+    /// <summary>Number of nodes deeper than <paramref name="depth"/>.</summary>
+    internal int NodesDeeperThan(int depth) => depth > MaxDepth ? 0 : _nodesDeeperThan[Math.Max(0, depth)];
+
+    /// <summary>The tokens longer than <paramref name="length"/> bytes.</summary>
+    internal ReadOnlySpan<int> TokensLongerThan(int length)
+    {
+        // _tokensByDepth is sorted longest first; the count is found by counting nodes' tokens, so search by length.
+        int lo = 0, hi = _tokensByDepth.Length;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (Vocabulary.TokenBytes(_tokensByDepth[mid]).Length > length) lo = mid + 1;
+            else hi = mid;
+        }
+        return _tokensByDepth.AsSpan(0, lo);
+    }
+
     private ulong[] ComputeSubtreeByteGroups()
     {
         var groups = new ulong[2 * _byte.Length];
@@ -149,6 +201,9 @@ public sealed class TokenTrie
     internal ReadOnlySpan<int> SubtreeEnds => _subtreeEnd;
     internal ReadOnlySpan<int> TokenStarts => _tokenStart;
     internal ReadOnlySpan<int> Tokens => _tokens;
+
+    /// <summary>Per byte value, whether some token contains it.</summary>
+    internal ReadOnlySpan<bool> UsedBytes => _usedBytes;
 
     /// <summary>
     /// Per node, two words (bits 0–63, 64–100) with the <see cref="ByteGroup"/> of every byte on the node and below it

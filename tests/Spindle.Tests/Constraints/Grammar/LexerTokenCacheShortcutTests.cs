@@ -92,7 +92,7 @@ public class LexerTokenCacheShortcutTests
     }
 
     /// <summary>Longest-match tokens spelling <paramref name="bytes"/> exactly (no space prefix).</summary>
-    private static int[] GreedyTokens(RealVocabulary vocab, byte[] bytes)
+    internal static int[] GreedyTokens(RealVocabulary vocab, byte[] bytes)
     {
         var ids = new List<int>();
         for (int position = 0; position < bytes.Length;)
@@ -107,7 +107,7 @@ public class LexerTokenCacheShortcutTests
         return [.. ids];
     }
 
-    private static CompiledGrammar Schema(string json)
+    internal static CompiledGrammar Schema(string json)
     {
         using var doc = JsonDocument.Parse(json);
         return new CompiledGrammar(JsonSchemaCompiler.Compile(doc.RootElement.Clone(), JsonSchemaCompilerOptions.Default));
