@@ -6,7 +6,7 @@ namespace Spindle.Cli;
 /// <summary>The `spindle` root command: each verb lives in its own file under Commands/.</summary>
 public static class SpindleCommand
 {
-    public static int Run(string[] args) => Run(args, Console.Out, Console.Error, StandardInput.Open());
+    public static int Run(string[] args) => Run(args, Console.Out, Console.Error, Console.In);
 
     /// <summary>Runs the command line against the given streams (tests run commands in-process this way).</summary>
     public static int Run(string[] args, TextWriter output, TextWriter error, TextReader? input = null)
