@@ -664,8 +664,9 @@ public sealed class JsonSchemaCompiler
     }
 
     /// <summary>
-    /// Non-integer numbers: only the sign is enforced from the bounds (minimum ≥ 0 forbids '-', maximum &lt; 0 requires
-    /// it); the magnitude is not (documented over-approximation).
+    /// Numbers: bounds are enforced exactly on texts without an exponent (<see cref="DecimalRangeRegex"/>); texts with
+    /// an exponent keep only the sign rule (minimum ≥ 0 forbids '-', maximum &lt; 0 requires it), a documented
+    /// over-approximation. Generating, bounded numbers are written without an exponent.
     /// </summary>
     private GrammarSymbol? NumberValue(JsonElement schema)
     {
@@ -676,14 +677,31 @@ public sealed class JsonSchemaCompiler
         if (low is { } l && high is { } h && (l > h || (l == h && (lowExclusive || highExclusive)))) return null;
         bool allowNegative = low is not { } lo || lo < 0;
         bool requireNegative = high is { } hi && (hi < 0 || (hi == 0 && highExclusive));
-        return _b.Lexeme(NumberRegex(allowNegative, requireNegative, _options.MaxNumberDigits), "number");
+        var unbounded = NumberRegex(allowNegative, requireNegative, _options.MaxNumberDigits);
+        if (lowText is null && highText is null) return _b.Lexeme(unbounded, "number");
+        var lowExact = lowText is null ? null : DecimalRangeRegex.Decimal.Parse(lowText);
+        var highExact = highText is null ? null : DecimalRangeRegex.Decimal.Parse(highText);
+        if ((lowText is not null && lowExact is null) || (highText is not null && highExact is null))
+            return _b.Lexeme(unbounded, "number"); // bound beyond exact reach: sign only
+        if (_options.MaxNumberDigits is int maxDigits)
+        {
+            // Generating: an open side gets maxDigits more integer digits than the other bound (or than 0).
+            var span = BigInteger.Pow(10, maxDigits) - 1;
+            highExact ??= new DecimalRangeRegex.Decimal(false, BigInteger.Max(lowExact is { Negative: false } le ? le.Integer : 0, 0) + span, "");
+            lowExact ??= new DecimalRangeRegex.Decimal(true, (highExact is { Negative: true } he ? he.Integer : 0) + span, "");
+            var plain = DecimalRangeRegex.Create(lowExact, lowExclusive, highExact, highExclusive, maxDigits);
+            return plain is null ? null : _b.Lexeme(plain, "number");
+        }
+        var exact = DecimalRangeRegex.Create(lowExact, lowExclusive, highExact, highExclusive);
+        var withExponent = NumberRegex(allowNegative, requireNegative, null, exponentRequired: true);
+        return _b.Lexeme(exact is null ? withExponent : RegexNode.Alternate([exact, withExponent]), "number");
     }
 
-    private static RegexNode NumberRegex(bool allowNegative, bool requireNegative, int? maxDigits)
+    private static RegexNode NumberRegex(bool allowNegative, bool requireNegative, int? maxDigits, bool exponentRequired = false)
     {
         var body = RegexParser.Parse(maxDigits is int n
             ? $@"(0|[1-9][0-9]{{0,{n - 1}}})(\.[0-9]{{1,{n}}})?([eE][+-]?[0-9]{{1,3}})?"
-            : @"(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?");
+            : exponentRequired ? @"(0|[1-9][0-9]*)(\.[0-9]+)?[eE][+-]?[0-9]+" : @"(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?");
         var sign = RegexNode.Literal("-");
         if (requireNegative) return RegexNode.Concat([sign, body]);
         return allowNegative ? RegexNode.Concat([RegexNode.Repeat(sign, 0, 1), body]) : body;
