@@ -370,7 +370,10 @@ public sealed class JsonSchemaCompiler
             // extra key: the key sets in flight would multiply (2^overlapping). Without regex difference the extra
             // path cannot exclude it, so such keys are taken only as extra keys (over-approximation, README).
             props.RemoveAll(p => PatternMatchingKey(schema, p.Name) is not null);
-            return AnyOrderObject(props, required, extra, depth);
+            int minCount = ReadCount(schema, "minProperties") ?? 0;
+            int maxCount = ReadCount(schema, "maxProperties") ?? -1;
+            if (maxCount >= 0 && (minCount > maxCount || required.Count > maxCount)) return null;
+            return AnyOrderObject(props, required, extra, depth, minCount, maxCount);
         }
 
         GrammarSymbol restTail = extra is { } e1 ? _b.Star(_b.Sequence(_comma, e1)) : _b.Sequence();
@@ -413,7 +416,8 @@ public sealed class JsonSchemaCompiler
     /// An object whose declared properties may come in any order, each at most once (the key-set state lives in lazily
     /// materialized rules, see <see cref="GrammarBuilder.AnyOrder"/>); extra keys anywhere.
     /// </summary>
-    private GrammarSymbol? AnyOrderObject(List<(string Name, JsonElement Schema)> props, HashSet<string> required, GrammarSymbol? extra, int depth)
+    private GrammarSymbol? AnyOrderObject(List<(string Name, JsonElement Schema)> props, HashSet<string> required, GrammarSymbol? extra, int depth,
+        int minCount, int maxCount)
     {
         var members = new List<GrammarSymbol>(props.Count);
         var isRequired = new List<bool>(props.Count);
@@ -428,7 +432,8 @@ public sealed class JsonSchemaCompiler
             members.Add(_b.Sequence(KeyLexeme(RegexNode.Literal(JsonText.QuoteString(name))), value.Value));
             isRequired.Add(required.Contains(name));
         }
-        return _b.Sequence(_objOpen, _b.AnyOrder(members, isRequired, extra, _comma, _objClose));
+        if (extra is null && members.Count < minCount) return null;
+        return _b.Sequence(_objOpen, _b.AnyOrder(members, isRequired, extra, _comma, _objClose, minCount, maxCount));
     }
 
     private static readonly JsonElement TrueSchema = JsonDocument.Parse("true").RootElement.Clone();
