@@ -57,10 +57,12 @@ internal static class DecimalRangeRegex
 
     /// <summary>
     /// Numbers -?I(.F)? in the range (null: unbounded side); null when the range is empty. <paramref name="maxRun"/>
-    /// bounds each free digit run (null: unbounded).
+    /// bounds each free digit run (null: unbounded); <paramref name="fractionDigits"/> (multipleOf 10^-k) makes every
+    /// fraction digit after the first k a zero.
     /// </summary>
-    public static RegexNode? Create(Decimal? low, bool lowExclusive, Decimal? high, bool highExclusive, int? maxRun = null)
+    public static RegexNode? Create(Decimal? low, bool lowExclusive, Decimal? high, bool highExclusive, int? maxRun = null, int? fractionDigits = null)
     {
+        var shape = new Shape(maxRun, fractionDigits);
         if (low is { } l && high is { } h)
         {
             int c = Decimal.Compare(l, h);
@@ -72,7 +74,7 @@ internal static class DecimalRangeRegex
         if (high is not { Negative: true })
         {
             bool lowIsNonNegative = low is { Negative: false };
-            if (Magnitudes(lowIsNonNegative ? low!.Value : zero, lowIsNonNegative && lowExclusive, high, highExclusive, maxRun) is { } m)
+            if (Magnitudes(lowIsNonNegative ? low!.Value : zero, lowIsNonNegative && lowExclusive, high, highExclusive, shape) is { } m)
                 parts.Add(m);
         }
         // Texts with '-' (value -m, "-0" included): magnitudes in [max(-high, 0), -low].
@@ -80,13 +82,13 @@ internal static class DecimalRangeRegex
         {
             bool highIsNegative = high is { Negative: true };
             if (Magnitudes(highIsNegative ? high!.Value.Magnitude : zero, highIsNegative && highExclusive,
-                    low?.Magnitude, low is not null && lowExclusive, maxRun) is { } m)
+                    low?.Magnitude, low is not null && lowExclusive, shape) is { } m)
                 parts.Add(RegexNode.Concat([RegexNode.Literal("-"), m]));
         }
         return parts.Count == 0 ? null : RegexNode.Alternate(parts);
     }
 
-    private static RegexNode? Magnitudes(Decimal low, bool lowExclusive, Decimal? high, bool highExclusive, int? maxRun)
+    private static RegexNode? Magnitudes(Decimal low, bool lowExclusive, Decimal? high, bool highExclusive, Shape shape)
     {
         if (high is { } h)
         {
@@ -100,23 +102,23 @@ internal static class DecimalRangeRegex
         }
         if (high is { } hb && hb.Integer == low.Integer)
         {
-            Add(low.Integer, Fraction(low.Fraction, lowExclusive, hb.Fraction, highExclusive, maxRun));
+            Add(low.Integer, Fraction(low.Fraction, lowExclusive, hb.Fraction, highExclusive, shape));
         }
         else
         {
-            Add(low.Integer, Fraction(low.Fraction, lowExclusive, null, false, maxRun));
+            Add(low.Integer, Fraction(low.Fraction, lowExclusive, null, false, shape));
             BigInteger? innerHigh = high is { } hi ? hi.Integer - 1 : null;
             if (IntegerRangeRegex.Create(low.Integer + 1, innerHigh) is { } inner)
-                parts.Add(RegexNode.Concat([inner, Optional(RegexNode.Concat([RegexNode.Literal("."), Run(1, maxRun)]))]));
-            if (high is { } hh) Add(hh.Integer, Fraction(null, false, hh.Fraction, highExclusive, maxRun));
+                parts.Add(RegexNode.Concat([inner, Optional(RegexNode.Concat([RegexNode.Literal("."), Free(0, 1, shape)]))]));
+            if (high is { } hh) Add(hh.Integer, Fraction(null, false, hh.Fraction, highExclusive, shape));
         }
         return parts.Count == 0 ? null : RegexNode.Alternate(parts);
     }
 
     /// <summary>"" or ".F" (F non-empty digits) with low ≤ 0.F ≤ high (either null: no bound); null when none.</summary>
-    private static RegexNode? Fraction(string? low, bool lowExclusive, string? high, bool highExclusive, int? maxRun)
+    private static RegexNode? Fraction(string? low, bool lowExclusive, string? high, bool highExclusive, Shape shape)
     {
-        var (end, more) = Rest(0, low, lowExclusive, high, highExclusive, maxRun);
+        var (end, more) = Rest(0, low, lowExclusive, high, highExclusive, shape);
         var parts = new List<RegexNode>(2);
         if (end) parts.Add(RegexNode.Empty);
         if (more is { } m) parts.Add(RegexNode.Concat([RegexNode.Literal("."), m]));
@@ -127,31 +129,33 @@ internal static class DecimalRangeRegex
     /// Fraction digits from position <paramref name="i"/> while equal so far to the bounds that are not null: whether
     /// stopping here is allowed, and the regex of the non-empty continuations.
     /// </summary>
-    private static (bool End, RegexNode? More) Rest(int i, string? low, bool lowExclusive, string? high, bool highExclusive, int? maxRun)
+    private static (bool End, RegexNode? More) Rest(int i, string? low, bool lowExclusive, string? high, bool highExclusive, Shape shape)
     {
         // Stopping: the rest is 0. Equal to the low bound only when it has no digits left; below it otherwise.
         bool end = (low is null || (i >= low.Length && !lowExclusive)) && (high is null || i < high.Length || !highExclusive);
-        if (low is null && high is null) return (true, Run(1, maxRun));
+        if (low is null && high is null) return (true, Free(i, 1, shape));
         bool lowDone = low is null || i >= low.Length, highDone = high is null || i >= high.Length;
         if (lowDone && highDone)
         {
             // Past the bounds' digits: equal to a remaining bound means all zeros from here.
-            if (high is null) return (end, lowExclusive ? RegexNode.Concat([RegexNode.Repeat(Zero, 0, maxRun ?? -1), NonZero, Run(0, maxRun)]) : Run(1, maxRun));
+            if (high is null) return (end, lowExclusive ? SomeNonZero(i, shape) : Free(i, 1, shape));
             bool zerosOk = !highExclusive && (low is null || !lowExclusive);
-            return (end, zerosOk ? RegexNode.Repeat(Zero, 1, maxRun ?? -1) : null);
+            return (end, zerosOk ? RegexNode.Repeat(Zero, 1, shape.MaxRun ?? -1) : null);
         }
         int from = low is null ? 0 : (i < low.Length ? low[i] - '0' : 0);
         int to = high is null ? 9 : (i < high.Length ? high[i] - '0' : 0);
+        if (i >= shape.FractionDigits) to = Math.Min(to, 0); // beyond the significant fraction digits: zeros only
+        if (from > to) return (end, null);
         var parts = new List<RegexNode>();
         // Digits strictly inside the bounds at this position: any continuation.
         int freeFrom = low is null ? from : from + 1, freeTo = high is null ? to : to - 1;
         if (freeFrom <= freeTo)
-            parts.Add(RegexNode.Concat([new RegexCharSet(CodePointSet.Range((char)('0' + freeFrom), (char)('0' + freeTo))), Run(0, maxRun)]));
+            parts.Add(RegexNode.Concat([new RegexCharSet(CodePointSet.Range((char)('0' + freeFrom), (char)('0' + freeTo))), Free(i + 1, 0, shape)]));
         for (int c = from; c <= to; c += Math.Max(1, to - from))
         {
             bool tightLow = low is not null && c == from, tightHigh = high is not null && c == to;
             if (!tightLow && !tightHigh) continue;
-            var (e, m) = Rest(i + 1, tightLow ? low : null, lowExclusive, tightHigh ? high : null, highExclusive, maxRun);
+            var (e, m) = Rest(i + 1, tightLow ? low : null, lowExclusive, tightHigh ? high : null, highExclusive, shape);
             var alternatives = new List<RegexNode>(2);
             if (e) alternatives.Add(RegexNode.Empty);
             if (m is { } mm) alternatives.Add(mm);
@@ -160,7 +164,31 @@ internal static class DecimalRangeRegex
         return (end, parts.Count == 0 ? null : RegexNode.Alternate(parts));
     }
 
-    private static RegexNode Run(int min, int? maxRun) => RegexNode.Repeat(Digit, min, maxRun is int m ? Math.Max(m, min) : -1);
+    /// <summary>Limits on fraction digits: each free run (generation) and the significant positions (multipleOf).</summary>
+    private readonly record struct Shape(int? MaxRun, int? FractionDigits);
+
+    /// <summary>At least <paramref name="min"/> free fraction digits from position <paramref name="i"/>.</summary>
+    private static RegexNode Free(int i, int min, Shape shape)
+    {
+        if (shape.FractionDigits is not int cap) return RegexNode.Repeat(Digit, min, shape.MaxRun is int m ? Math.Max(m, min) : -1);
+        int significant = Math.Max(0, cap - i);
+        var zeros = RegexNode.Repeat(Zero, 0, shape.MaxRun ?? -1);
+        if (min == 0) return RegexNode.Concat([RegexNode.Repeat(Digit, 0, significant), zeros]);
+        var nonEmptyZeros = RegexNode.Repeat(Zero, 1, Math.Max(1, shape.MaxRun ?? -1));
+        return significant == 0 ? nonEmptyZeros
+            : RegexNode.Alternate([RegexNode.Concat([RegexNode.Repeat(Digit, 1, significant), zeros]), nonEmptyZeros]);
+    }
+
+    /// <summary>Free fraction digits from position <paramref name="i"/> with some digit not zero; null when none can be.</summary>
+    private static RegexNode? SomeNonZero(int i, Shape shape)
+    {
+        if (shape.FractionDigits is not int cap)
+            return RegexNode.Concat([RegexNode.Repeat(Zero, 0, shape.MaxRun ?? -1), NonZero, Free(i + 1, 0, shape)]);
+        var parts = new List<RegexNode>();
+        for (int p = i; p < cap; p++)
+            parts.Add(RegexNode.Concat([RegexNode.Repeat(Zero, p - i, p - i), NonZero, Free(p + 1, 0, shape)]));
+        return parts.Count == 0 ? null : RegexNode.Alternate(parts);
+    }
 
     private static RegexNode Optional(RegexNode node) => RegexNode.Repeat(node, 0, 1);
 }

@@ -660,12 +660,48 @@ public sealed class JsonSchemaCompiler
             hi ??= BigInteger.Max(lo ?? 0, 0) + span;
             lo ??= BigInteger.Min(hi.Value, 0) - span;
         }
-        var digits = IntegerRangeRegex.Create(lo, hi);
+        var digits = MultipleOf(schema) is { } step
+            ? IntegerMultiples(step, lo, hi)
+            : IntegerRangeRegex.Create(lo, hi);
         if (digits is null) return null;
         if (_options.MaxNumberDigits is not null) return _b.Lexeme(digits, "integer"); // generating: no "2.000…"
         // 2.0 is an integer too (JSON Schema counts mathematical value): allow a zero fraction.
         var zeroFraction = RegexNode.Repeat(RegexNode.Concat([RegexNode.Literal("."), RegexNode.Repeat(RegexNode.Literal("0"), 1, -1)]), 0, 1);
         return _b.Lexeme(RegexNode.Concat([digits, zeroFraction]), "integer");
+    }
+
+    /// <summary>The multipleOf value, exactly; null when absent.</summary>
+    private static DecimalRangeRegex.Decimal? MultipleOf(JsonElement schema)
+    {
+        if (!schema.TryGetProperty("multipleOf", out var m)) return null;
+        if (m.ValueKind != JsonValueKind.Number || DecimalRangeRegex.Decimal.Parse(m.GetRawText()) is not { } step || step.Negative || step.IsZero)
+            throw new JsonSchemaCompileException("multipleOf", $"must be a number greater than 0, not {m.GetRawText()}");
+        return step;
+    }
+
+    private RegexNode? IntegerMultiples(DecimalRangeRegex.Decimal step, BigInteger? lo, BigInteger? hi)
+    {
+        // An integer n is a multiple of a/10^k exactly when it is a multiple of a / gcd(a, 10^k) (0.5: every integer).
+        var scale = BigInteger.Pow(10, step.Fraction.Length);
+        var numerator = step.Integer * scale + (step.Fraction.Length == 0 ? 0 : BigInteger.Parse(step.Fraction, System.Globalization.CultureInfo.InvariantCulture));
+        var integerStep = numerator / BigInteger.GreatestCommonDivisor(numerator, scale);
+        step = new DecimalRangeRegex.Decimal(false, integerStep, "");
+        if (_options.MaxNumberDigits is not null && lo is { } l && hi is { } h
+            && (h - l) / step.Integer >= _options.MaxExactRepeat && !IsPowerOfTen(step.Integer))
+        {
+            // Generating: the first multiples from the bound nearer zero are enough (every one is valid).
+            var span = step.Integer * (_options.MaxExactRepeat - 1);
+            if (l >= 0) hi = l + span;
+            else if (h <= 0) lo = h - span;
+            else { lo = BigInteger.Max(l, -span / 2); hi = BigInteger.Min(h, span / 2); }
+        }
+        return MultipleOfRegex.Create(step.Integer, lo, hi, _options.MaxExactRepeat);
+    }
+
+    private static bool IsPowerOfTen(BigInteger n)
+    {
+        while (n > 1 && (n % 10).IsZero) n /= 10;
+        return n.IsOne;
     }
 
     /// <summary>
@@ -683,7 +719,16 @@ public sealed class JsonSchemaCompiler
         bool allowNegative = low is not { } lo || lo < 0;
         bool requireNegative = high is { } hi && (hi < 0 || (hi == 0 && highExclusive));
         var unbounded = NumberRegex(allowNegative, requireNegative, _options.MaxNumberDigits);
-        if (lowText is null && highText is null) return _b.Lexeme(unbounded, "number");
+        int? fractionDigits = null;
+        if (MultipleOf(schema) is { } step)
+        {
+            if (step.Fraction.Length == 0) return IntegerValue(schema); // an integral step admits integers only
+            if (!step.Integer.IsZero || step.Fraction.TrimStart('0') != "1")
+                throw new JsonSchemaCompileException("multipleOf",
+                    $"multipleOf {step.Integer}.{step.Fraction} is not enforced for numbers (only integers and 0.1, 0.01, ...)");
+            fractionDigits = step.Fraction.Length;
+        }
+        if (lowText is null && highText is null && fractionDigits is null) return _b.Lexeme(unbounded, "number");
         var lowExact = lowText is null ? null : DecimalRangeRegex.Decimal.Parse(lowText);
         var highExact = highText is null ? null : DecimalRangeRegex.Decimal.Parse(highText);
         if ((lowText is not null && lowExact is null) || (highText is not null && highExact is null))
@@ -694,10 +739,10 @@ public sealed class JsonSchemaCompiler
             var span = BigInteger.Pow(10, maxDigits) - 1;
             highExact ??= new DecimalRangeRegex.Decimal(false, BigInteger.Max(lowExact is { Negative: false } le ? le.Integer : 0, 0) + span, "");
             lowExact ??= new DecimalRangeRegex.Decimal(true, (highExact is { Negative: true } he ? he.Integer : 0) + span, "");
-            var plain = DecimalRangeRegex.Create(lowExact, lowExclusive, highExact, highExclusive, maxDigits);
+            var plain = DecimalRangeRegex.Create(lowExact, lowExclusive, highExact, highExclusive, maxDigits, fractionDigits);
             return plain is null ? null : _b.Lexeme(plain, "number");
         }
-        var exact = DecimalRangeRegex.Create(lowExact, lowExclusive, highExact, highExclusive);
+        var exact = DecimalRangeRegex.Create(lowExact, lowExclusive, highExact, highExclusive, fractionDigits: fractionDigits);
         var withExponent = NumberRegex(allowNegative, requireNegative, null, exponentRequired: true);
         return _b.Lexeme(exact is null ? withExponent : RegexNode.Alternate([exact, withExponent]), "number");
     }
