@@ -357,10 +357,14 @@ public sealed class JsonSchemaCompiler
             foreach (var p in patterns.EnumerateObject())
                 if (Value(p.Value, depth + 1) is { } v)
                     _b.AddAlternative(extraRule, KeyLexeme(JsonStringRegex.Quoted(PatternRegex(p.Name))), v);
-        if (additional is not { ValueKind: JsonValueKind.False })
+        // additionalProperties applies only to keys no pattern matches; a pattern of a known shape gives that set
+        // exactly (none at all for ".*"), otherwise any undeclared key may take it (over-approximation, README).
+        var unmatched = UnmatchedKeys.Of(patterns.ValueKind == JsonValueKind.Object ? patterns : default, props.ConvertAll(p => p.Name));
+        if (additional is not { ValueKind: JsonValueKind.False } && unmatched is not { IsEmpty: true })
             if ((additional is { } a ? Value(a, depth + 1) : Any()) is { } v)
             {
-                var key = props.Count == 0 ? AnyKeyRegex() : JsonStringRegex.Quoted(ExcludedWordsRegex.Create(props.ConvertAll(p => p.Name)));
+                var key = unmatched is { Keys: { } k } ? JsonStringRegex.Quoted(k)
+                    : props.Count == 0 ? AnyKeyRegex() : JsonStringRegex.Quoted(ExcludedWordsRegex.Create(props.ConvertAll(p => p.Name)));
                 _b.AddAlternative(extraRule, KeyLexeme(key), v);
             }
         if (_b.RuleAlternativeCount(extraRule) > 0) extra = extraRule;
