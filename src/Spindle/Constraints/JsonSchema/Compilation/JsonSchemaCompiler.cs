@@ -552,7 +552,17 @@ public sealed class JsonSchemaCompiler
     {
         RegexNode content;
         if (schema.TryGetProperty("pattern", out var pattern) && pattern.GetString() is { } p)
-            content = PatternRegex(p); // minLength/maxLength beside a pattern are not enforced (no regex intersection)
+        {
+            content = PatternRegex(p);
+            // Lengths beside a pattern: exact when the pattern is anchored fixed parts around one repeated class,
+            // otherwise not enforced (no regex intersection; README).
+            if (ReadCount(schema, "minLength") is not null || ReadCount(schema, "maxLength") is not null)
+            {
+                var limited = LengthLimitedPattern(p, ReadCount(schema, "minLength") ?? 0, ReadCount(schema, "maxLength") ?? -1, out bool none);
+                if (none) return null;
+                if (limited is not null) content = limited;
+            }
+        }
         else if (schema.TryGetProperty("format", out var format) && format.GetString() is { } f && StringFormats.For(f) is { } formatRegex)
             content = formatRegex;
         else
@@ -592,6 +602,43 @@ public sealed class JsonSchemaCompiler
         bool end = !alternation && EndsWithAnchor(pattern);
         var anything = RegexNode.Repeat(new RegexCharSet(CodePointSet.All), 0, -1);
         return RegexNode.Concat([start ? RegexNode.Empty : anything, parsed, end ? RegexNode.Empty : anything]);
+    }
+
+    /// <summary>
+    /// An anchored pattern made of single characters and classes with at most one variable repetition of a class,
+    /// with that repetition narrowed to the length bounds; null when the pattern has another shape.
+    /// </summary>
+    private RegexNode? LengthLimitedPattern(string pattern, int minLength, int maxLength, out bool none)
+    {
+        none = false;
+        if (HasTopLevelAlternation(pattern) || !pattern.StartsWith('^') || !EndsWithAnchor(pattern)) return null;
+        RegexNode parsed;
+        try { parsed = RegexParser.Parse(pattern); }
+        catch (GrammarException) { return null; }
+        var items = parsed is RegexConcat c ? (RegexNode[])c.Items.Clone() : [parsed];
+        int fixedLength = 0, variable = -1;
+        for (int i = 0; i < items.Length; i++)
+        {
+            switch (items[i])
+            {
+                case RegexCharSet: fixedLength++; break;
+                case RegexRepeat { Item: RegexCharSet } r when r.Min == r.Max: fixedLength += r.Min; break;
+                case RegexRepeat { Item: RegexCharSet } when variable < 0: variable = i; break;
+                default: return null;
+            }
+        }
+        if (variable < 0)
+        {
+            none = fixedLength < minLength || (maxLength >= 0 && fixedLength > maxLength);
+            return none ? null : parsed;
+        }
+        var repeat = (RegexRepeat)items[variable];
+        int low = Math.Max(repeat.Min, minLength - fixedLength);
+        int high = maxLength < 0 ? repeat.Max : repeat.Max < 0 ? maxLength - fixedLength : Math.Min(repeat.Max, maxLength - fixedLength);
+        if ((maxLength >= 0 && high < 0) || (high >= 0 && low > high)) { none = true; return null; }
+        if (low > _options.MaxExactRepeat || high > _options.MaxExactRepeat) return null; // too long to count exactly
+        items[variable] = RegexNode.Repeat(repeat.Item, low, high);
+        return RegexNode.Concat(items);
     }
 
     private static readonly RegexNode AnyString = RegexNode.Repeat(new RegexCharSet(CodePointSet.All), 0, -1);
