@@ -131,6 +131,9 @@ public sealed class JsonSchemaCompiler
             }
             return _b.RuleAlternativeCount(rule) == 0 ? null : rule;
         }
+        // if/then/else needs the complement of the condition: honestly unsupported rather than silently ignored.
+        if (schema.TryGetProperty("if", out _) && (schema.TryGetProperty("then", out _) || schema.TryGetProperty("else", out _)))
+            throw new JsonSchemaCompileException("if", "if/then/else is not enforced by the grammar");
         HashSet<string>? declaredTypes = schema.TryGetProperty("type", out var declared) ? TypesOf(declared) : null;
         if (schema.TryGetProperty("const", out var constant))
             return HasType(constant, declaredTypes) ? ConstValue(constant) : null;
@@ -500,6 +503,9 @@ public sealed class JsonSchemaCompiler
         int min = ReadCount(schema, "minItems") ?? 0;
         int max = ReadCount(schema, "maxItems") ?? -1;
         if (max >= 0 && min > max) return null;
+        // Distinct elements need equality across the array: only arrays of at most one element are unique for free.
+        if (schema.TryGetProperty("uniqueItems", out var unique) && unique.ValueKind == JsonValueKind.True && (max < 0 || max > 1))
+            throw new JsonSchemaCompileException("uniqueItems", "uniqueItems is not enforced by the grammar (only with maxItems ≤ 1)");
         if (min > _options.MaxExactRepeat) min = 0;
         if (max > _options.MaxExactRepeat) max = -1;
 
