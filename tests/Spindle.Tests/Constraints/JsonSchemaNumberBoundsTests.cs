@@ -90,4 +90,16 @@ public sealed class JsonSchemaNumberBoundsTests
         }
         Assert.True(accepted > 10);
     }
+
+    [Theory]
+    [InlineData("""{"$schema":"http://json-schema.org/draft-04/schema#","type":"integer"}""")]
+    [InlineData("""{"$schema":"http://json-schema.org/draft-07/schema#","type":"integer"}""")]
+    [InlineData("""{"$schema":"http://json-schema.org/draft-04/schema#","type":"number","multipleOf":1}""")]
+    public void Zero_fractions_are_integers_except_in_draft_4(string schema)
+    {
+        var grammar = new CompiledGrammar(JsonSchemaCompiler.Compile(schema));
+        var validator = JsonSchemaValidator.Compile(schema);
+        foreach (string text in (string[])["2", "2.0", "-3.00", "2.5"])
+            Assert.True(IsValid(validator, text) == Accepts(grammar, text), $"{text}: validator {IsValid(validator, text)}");
+    }
 }

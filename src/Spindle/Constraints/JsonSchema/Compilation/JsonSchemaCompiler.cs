@@ -27,6 +27,7 @@ public sealed class JsonSchemaCompiler
     private readonly JsonElement _root;
     private readonly Dictionary<string, GrammarSymbol> _refRules = new(StringComparer.Ordinal);
     private readonly bool _refSiblingsApply;
+    private readonly bool _draft4; // integers are literals without a fraction there ("1.0" is not one)
     private readonly RegexNode _ws;
     private readonly GrammarSymbol _comma, _objOpen, _objClose, _arrOpen, _arrClose;
     private GrammarSymbol? _any;
@@ -39,6 +40,8 @@ public sealed class JsonSchemaCompiler
         // Before draft 2019-09, keywords beside $ref are ignored.
         _refSiblingsApply = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("$schema", out var draft)
             && draft.GetString() is { } uri && (uri.Contains("2019-09", StringComparison.Ordinal) || uri.Contains("2020-12", StringComparison.Ordinal));
+        _draft4 = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("$schema", out var schemaUri)
+            && schemaUri.GetString() is { } d4 && d4.Contains("draft-04", StringComparison.Ordinal);
         _ws = options.CompactWhitespace ? RegexNode.Empty : WhitespaceRun(0, options.MaxWhitespace);
         _comma = Punctuation(",", both: true);
         _objOpen = _b.Lexeme(RegexNode.Concat([RegexNode.Literal("{"), _ws]), "{");
@@ -703,7 +706,7 @@ public sealed class JsonSchemaCompiler
         return false;
     }
 
-    private GrammarSymbol? IntegerValue(JsonElement schema)
+    private GrammarSymbol? IntegerValue(JsonElement schema, bool numberType = false)
     {
         var (low, lowExclusive) = Bound(schema, "minimum", "exclusiveMinimum", lower: true);
         var (high, highExclusive) = Bound(schema, "maximum", "exclusiveMaximum", lower: false);
@@ -721,7 +724,7 @@ public sealed class JsonSchemaCompiler
             ? IntegerMultiples(step, lo, hi)
             : IntegerRangeRegex.Create(lo, hi);
         if (digits is null) return null;
-        if (_options.MaxNumberDigits is not null) return _b.Lexeme(digits, "integer"); // generating: no "2.000…"
+        if (_options.MaxNumberDigits is not null || (_draft4 && !numberType)) return _b.Lexeme(digits, "integer"); // generating: no "2.000…"
         // 2.0 is an integer too (JSON Schema counts mathematical value): allow a zero fraction.
         var zeroFraction = RegexNode.Repeat(RegexNode.Concat([RegexNode.Literal("."), RegexNode.Repeat(RegexNode.Literal("0"), 1, -1)]), 0, 1);
         return _b.Lexeme(RegexNode.Concat([digits, zeroFraction]), "integer");
@@ -779,7 +782,7 @@ public sealed class JsonSchemaCompiler
         int? fractionDigits = null;
         if (MultipleOf(schema) is { } step)
         {
-            if (step.Fraction.Length == 0) return IntegerValue(schema); // an integral step admits integers only
+            if (step.Fraction.Length == 0) return IntegerValue(schema, numberType: true); // an integral step admits integers only
             if (!step.Integer.IsZero || step.Fraction.TrimStart('0') != "1")
                 throw new JsonSchemaCompileException("multipleOf",
                     $"multipleOf {step.Integer}.{step.Fraction} is not enforced for numbers (only integers and 0.1, 0.01, ...)");
