@@ -151,15 +151,17 @@ public sealed class GrammarBuilder
     /// <summary>
     /// A rule for the members of an object in any order (see <see cref="AnyOrderMembers"/>): each of
     /// <paramref name="members"/> at most once, those marked in <paramref name="required"/> at least once,
-    /// <paramref name="extra"/> any number of times, then <paramref name="close"/> (a lexeme, so the rule is never empty).
+    /// <paramref name="extra"/> any number of times, then <paramref name="close"/> (a lexeme, so the rule is never empty);
+    /// between <paramref name="minCount"/> and <paramref name="maxCount"/> (-1: unbounded) members in all.
     /// </summary>
     public GrammarSymbol AnyOrder(IReadOnlyList<GrammarSymbol> members, IReadOnlyList<bool> required, GrammarSymbol? extra,
-        GrammarSymbol separator, GrammarSymbol close)
+        GrammarSymbol separator, GrammarSymbol close, int minCount = 0, int maxCount = -1)
     {
+        if (minCount < 0 || (maxCount >= 0 && maxCount < minCount)) throw new ArgumentException("member counts out of order", nameof(maxCount));
         if (members.Count != required.Count) throw new ArgumentException("one required flag per member", nameof(required));
         if (!close.IsLexeme) throw new ArgumentException("the closing symbol must be a lexeme", nameof(close));
         var rule = NewRule("any order");
-        _anyOrder.Add(new AnyOrderMembers(rule.Index, [.. members], [.. required], extra, separator, close));
+        _anyOrder.Add(new AnyOrderMembers(rule.Index, [.. members], [.. required], extra, separator, close, minCount, maxCount));
         return rule;
     }
 

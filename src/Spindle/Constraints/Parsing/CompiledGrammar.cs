@@ -31,8 +31,17 @@ public sealed class CompiledGrammar
     private readonly Dictionary<string, int> _lazyRuleByKey = new(StringComparer.Ordinal);
     private readonly int _initialPositions;
 
-    /// <summary>A lazily materialized rule: the rest of an any-order object after the members in <see cref="Seen"/>.</summary>
-    private sealed record AnyOrderState(int Family, ulong[] Seen, bool Started);
+    /// <summary>
+    /// A lazily materialized rule: the rest of an any-order object after the members in <see cref="Seen"/> and
+    /// <see cref="Count"/> members in all (extras included), counted only up to the family's larger count bound.
+    /// </summary>
+    private sealed record AnyOrderState(int Family, ulong[] Seen, int Count)
+    {
+        public bool Started => Count > 0;
+    }
+
+    // Counting beyond the larger bound (at least 1, for the separator) distinguishes nothing and would multiply states.
+    private static int CountCap(AnyOrderMembers family) => Math.Max(1, Math.Max(family.MinCount, family.MaxCount));
 
     public CompiledGrammar(Grammar grammar, int maxLexerStates = LexerDfa.DefaultMaxStates)
     {
@@ -47,7 +56,7 @@ public sealed class CompiledGrammar
         for (int f = 0; f < grammar.AnyOrderRules.Count; f++)
         {
             var family = grammar.AnyOrderRules[f];
-            var state = new AnyOrderState(f, new ulong[(family.Members.Count + 63) / 64], false);
+            var state = new AnyOrderState(f, new ulong[(family.Members.Count + 63) / 64], 0);
             _lazyStates[family.EntryRule + 1] = state;
             _lazyRuleByKey[KeyOf(state)] = family.EntryRule + 1;
         }
@@ -132,19 +141,21 @@ public sealed class CompiledGrammar
             int sep = ToFlat(family.Separator);
             var productions = new List<int[]>();
             var newRules = new List<int>();
-            if (RequiredSeen(family, state.Seen)) productions.Add([ToFlat(family.Close)]);
-            for (int k = 0; k < family.Members.Count; k++)
+            if (RequiredSeen(family, state.Seen) && state.Count >= family.MinCount) productions.Add([ToFlat(family.Close)]);
+            bool full = family.MaxCount >= 0 && state.Count >= family.MaxCount;
+            int nextCount = Math.Min(state.Count + 1, CountCap(family));
+            for (int k = 0; k < family.Members.Count && !full; k++)
             {
                 if ((state.Seen[k >> 6] & (1UL << k)) != 0) continue;
                 var seen = (ulong[])state.Seen.Clone();
                 seen[k >> 6] |= 1UL << k;
-                int next = LazyRule(new AnyOrderState(state.Family, seen, true), t.RuleCount, newRules);
+                int next = LazyRule(new AnyOrderState(state.Family, seen, nextCount), t.RuleCount, newRules);
                 int member = ToFlat(family.Members[k]);
                 productions.Add(state.Started ? [sep, member, next] : [member, next]);
             }
-            if (family.Extra is { } extra)
+            if (family.Extra is { } extra && !full)
             {
-                int next = LazyRule(state with { Started = true }, t.RuleCount, newRules);
+                int next = LazyRule(state with { Count = nextCount }, t.RuleCount, newRules);
                 productions.Add(state.Started ? [sep, ToFlat(extra), next] : [ToFlat(extra), next]);
             }
 
@@ -204,7 +215,7 @@ public sealed class CompiledGrammar
     private static string KeyOf(AnyOrderState state)
     {
         var sb = new System.Text.StringBuilder();
-        sb.Append(state.Family).Append(state.Started ? '+' : '-');
+        sb.Append(state.Family).Append('#').Append(state.Count).Append(':');
         foreach (ulong w in state.Seen) sb.Append(w.ToString("x")).Append('.');
         return sb.ToString();
     }

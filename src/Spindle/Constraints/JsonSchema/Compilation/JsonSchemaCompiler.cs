@@ -27,6 +27,7 @@ public sealed class JsonSchemaCompiler
     private readonly JsonElement _root;
     private readonly Dictionary<string, GrammarSymbol> _refRules = new(StringComparer.Ordinal);
     private readonly bool _refSiblingsApply;
+    private readonly bool _draft4; // integers are literals without a fraction there ("1.0" is not one)
     private readonly RegexNode _ws;
     private readonly GrammarSymbol _comma, _objOpen, _objClose, _arrOpen, _arrClose;
     private GrammarSymbol? _any;
@@ -39,6 +40,8 @@ public sealed class JsonSchemaCompiler
         // Before draft 2019-09, keywords beside $ref are ignored.
         _refSiblingsApply = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("$schema", out var draft)
             && draft.GetString() is { } uri && (uri.Contains("2019-09", StringComparison.Ordinal) || uri.Contains("2020-12", StringComparison.Ordinal));
+        _draft4 = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("$schema", out var schemaUri)
+            && schemaUri.GetString() is { } d4 && d4.Contains("draft-04", StringComparison.Ordinal);
         _ws = options.CompactWhitespace ? RegexNode.Empty : WhitespaceRun(0, options.MaxWhitespace);
         _comma = Punctuation(",", both: true);
         _objOpen = _b.Lexeme(RegexNode.Concat([RegexNode.Literal("{"), _ws]), "{");
@@ -131,6 +134,9 @@ public sealed class JsonSchemaCompiler
             }
             return _b.RuleAlternativeCount(rule) == 0 ? null : rule;
         }
+        // if/then/else needs the complement of the condition: honestly unsupported rather than silently ignored.
+        if (schema.TryGetProperty("if", out _) && (schema.TryGetProperty("then", out _) || schema.TryGetProperty("else", out _)))
+            throw new JsonSchemaCompileException("if", "if/then/else is not enforced by the grammar");
         HashSet<string>? declaredTypes = schema.TryGetProperty("type", out var declared) ? TypesOf(declared) : null;
         if (schema.TryGetProperty("const", out var constant))
             return HasType(constant, declaredTypes) ? ConstValue(constant) : null;
@@ -357,10 +363,14 @@ public sealed class JsonSchemaCompiler
             foreach (var p in patterns.EnumerateObject())
                 if (Value(p.Value, depth + 1) is { } v)
                     _b.AddAlternative(extraRule, KeyLexeme(JsonStringRegex.Quoted(PatternRegex(p.Name))), v);
-        if (additional is not { ValueKind: JsonValueKind.False })
+        // additionalProperties applies only to keys no pattern matches; a pattern of a known shape gives that set
+        // exactly (none at all for ".*"), otherwise any undeclared key may take it (over-approximation, README).
+        var unmatched = UnmatchedKeys.Of(patterns.ValueKind == JsonValueKind.Object ? patterns : default, props.ConvertAll(p => p.Name));
+        if (additional is not { ValueKind: JsonValueKind.False } && unmatched is not { IsEmpty: true })
             if ((additional is { } a ? Value(a, depth + 1) : Any()) is { } v)
             {
-                var key = props.Count == 0 ? AnyKeyRegex() : JsonStringRegex.Quoted(ExcludedWordsRegex.Create(props.ConvertAll(p => p.Name)));
+                var key = unmatched is { Keys: { } k } ? JsonStringRegex.Quoted(k)
+                    : props.Count == 0 ? AnyKeyRegex() : JsonStringRegex.Quoted(ExcludedWordsRegex.Create(props.ConvertAll(p => p.Name)));
                 _b.AddAlternative(extraRule, KeyLexeme(key), v);
             }
         if (_b.RuleAlternativeCount(extraRule) > 0) extra = extraRule;
@@ -370,7 +380,10 @@ public sealed class JsonSchemaCompiler
             // extra key: the key sets in flight would multiply (2^overlapping). Without regex difference the extra
             // path cannot exclude it, so such keys are taken only as extra keys (over-approximation, README).
             props.RemoveAll(p => PatternMatchingKey(schema, p.Name) is not null);
-            return AnyOrderObject(props, required, extra, depth);
+            int minCount = ReadCount(schema, "minProperties") ?? 0;
+            int maxCount = ReadCount(schema, "maxProperties") ?? -1;
+            if (maxCount >= 0 && (minCount > maxCount || required.Count > maxCount)) return null;
+            return AnyOrderObject(props, required, extra, depth, minCount, maxCount);
         }
 
         GrammarSymbol restTail = extra is { } e1 ? _b.Star(_b.Sequence(_comma, e1)) : _b.Sequence();
@@ -413,7 +426,8 @@ public sealed class JsonSchemaCompiler
     /// An object whose declared properties may come in any order, each at most once (the key-set state lives in lazily
     /// materialized rules, see <see cref="GrammarBuilder.AnyOrder"/>); extra keys anywhere.
     /// </summary>
-    private GrammarSymbol? AnyOrderObject(List<(string Name, JsonElement Schema)> props, HashSet<string> required, GrammarSymbol? extra, int depth)
+    private GrammarSymbol? AnyOrderObject(List<(string Name, JsonElement Schema)> props, HashSet<string> required, GrammarSymbol? extra, int depth,
+        int minCount, int maxCount)
     {
         var members = new List<GrammarSymbol>(props.Count);
         var isRequired = new List<bool>(props.Count);
@@ -428,7 +442,8 @@ public sealed class JsonSchemaCompiler
             members.Add(_b.Sequence(KeyLexeme(RegexNode.Literal(JsonText.QuoteString(name))), value.Value));
             isRequired.Add(required.Contains(name));
         }
-        return _b.Sequence(_objOpen, _b.AnyOrder(members, isRequired, extra, _comma, _objClose));
+        if (extra is null && members.Count < minCount) return null;
+        return _b.Sequence(_objOpen, _b.AnyOrder(members, isRequired, extra, _comma, _objClose, minCount, maxCount));
     }
 
     private static readonly JsonElement TrueSchema = JsonDocument.Parse("true").RootElement.Clone();
@@ -491,6 +506,9 @@ public sealed class JsonSchemaCompiler
         int min = ReadCount(schema, "minItems") ?? 0;
         int max = ReadCount(schema, "maxItems") ?? -1;
         if (max >= 0 && min > max) return null;
+        // Distinct elements need equality across the array: only arrays of at most one element are unique for free.
+        if (schema.TryGetProperty("uniqueItems", out var unique) && unique.ValueKind == JsonValueKind.True && (max < 0 || max > 1))
+            throw new JsonSchemaCompileException("uniqueItems", "uniqueItems is not enforced by the grammar (only with maxItems ≤ 1)");
         if (min > _options.MaxExactRepeat) min = 0;
         if (max > _options.MaxExactRepeat) max = -1;
 
@@ -543,7 +561,17 @@ public sealed class JsonSchemaCompiler
     {
         RegexNode content;
         if (schema.TryGetProperty("pattern", out var pattern) && pattern.GetString() is { } p)
-            content = PatternRegex(p); // minLength/maxLength beside a pattern are not enforced (no regex intersection)
+        {
+            content = PatternRegex(p);
+            // Lengths beside a pattern: exact when the pattern is anchored fixed parts around one repeated class,
+            // otherwise not enforced (no regex intersection; README).
+            if (ReadCount(schema, "minLength") is not null || ReadCount(schema, "maxLength") is not null)
+            {
+                var limited = LengthLimitedPattern(p, ReadCount(schema, "minLength") ?? 0, ReadCount(schema, "maxLength") ?? -1, out bool none);
+                if (none) return null;
+                if (limited is not null) content = limited;
+            }
+        }
         else if (schema.TryGetProperty("format", out var format) && format.GetString() is { } f && StringFormats.For(f) is { } formatRegex)
             content = formatRegex;
         else
@@ -583,6 +611,43 @@ public sealed class JsonSchemaCompiler
         bool end = !alternation && EndsWithAnchor(pattern);
         var anything = RegexNode.Repeat(new RegexCharSet(CodePointSet.All), 0, -1);
         return RegexNode.Concat([start ? RegexNode.Empty : anything, parsed, end ? RegexNode.Empty : anything]);
+    }
+
+    /// <summary>
+    /// An anchored pattern made of single characters and classes with at most one variable repetition of a class,
+    /// with that repetition narrowed to the length bounds; null when the pattern has another shape.
+    /// </summary>
+    private RegexNode? LengthLimitedPattern(string pattern, int minLength, int maxLength, out bool none)
+    {
+        none = false;
+        if (HasTopLevelAlternation(pattern) || !pattern.StartsWith('^') || !EndsWithAnchor(pattern)) return null;
+        RegexNode parsed;
+        try { parsed = RegexParser.Parse(pattern); }
+        catch (GrammarException) { return null; }
+        var items = parsed is RegexConcat c ? (RegexNode[])c.Items.Clone() : [parsed];
+        int fixedLength = 0, variable = -1;
+        for (int i = 0; i < items.Length; i++)
+        {
+            switch (items[i])
+            {
+                case RegexCharSet: fixedLength++; break;
+                case RegexRepeat { Item: RegexCharSet } r when r.Min == r.Max: fixedLength += r.Min; break;
+                case RegexRepeat { Item: RegexCharSet } when variable < 0: variable = i; break;
+                default: return null;
+            }
+        }
+        if (variable < 0)
+        {
+            none = fixedLength < minLength || (maxLength >= 0 && fixedLength > maxLength);
+            return none ? null : parsed;
+        }
+        var repeat = (RegexRepeat)items[variable];
+        int low = Math.Max(repeat.Min, minLength - fixedLength);
+        int high = maxLength < 0 ? repeat.Max : repeat.Max < 0 ? maxLength - fixedLength : Math.Min(repeat.Max, maxLength - fixedLength);
+        if ((maxLength >= 0 && high < 0) || (high >= 0 && low > high)) { none = true; return null; }
+        if (low > _options.MaxExactRepeat || high > _options.MaxExactRepeat) return null; // too long to count exactly
+        items[variable] = RegexNode.Repeat(repeat.Item, low, high);
+        return RegexNode.Concat(items);
     }
 
     private static readonly RegexNode AnyString = RegexNode.Repeat(new RegexCharSet(CodePointSet.All), 0, -1);
@@ -641,7 +706,7 @@ public sealed class JsonSchemaCompiler
         return false;
     }
 
-    private GrammarSymbol? IntegerValue(JsonElement schema)
+    private GrammarSymbol? IntegerValue(JsonElement schema, bool numberType = false)
     {
         var (low, lowExclusive) = Bound(schema, "minimum", "exclusiveMinimum", lower: true);
         var (high, highExclusive) = Bound(schema, "maximum", "exclusiveMaximum", lower: false);
@@ -655,17 +720,54 @@ public sealed class JsonSchemaCompiler
             hi ??= BigInteger.Max(lo ?? 0, 0) + span;
             lo ??= BigInteger.Min(hi.Value, 0) - span;
         }
-        var digits = IntegerRangeRegex.Create(lo, hi);
+        var digits = MultipleOf(schema) is { } step
+            ? IntegerMultiples(step, lo, hi)
+            : IntegerRangeRegex.Create(lo, hi);
         if (digits is null) return null;
-        if (_options.MaxNumberDigits is not null) return _b.Lexeme(digits, "integer"); // generating: no "2.000…"
+        if (_options.MaxNumberDigits is not null || (_draft4 && !numberType)) return _b.Lexeme(digits, "integer"); // generating: no "2.000…"
         // 2.0 is an integer too (JSON Schema counts mathematical value): allow a zero fraction.
         var zeroFraction = RegexNode.Repeat(RegexNode.Concat([RegexNode.Literal("."), RegexNode.Repeat(RegexNode.Literal("0"), 1, -1)]), 0, 1);
         return _b.Lexeme(RegexNode.Concat([digits, zeroFraction]), "integer");
     }
 
+    /// <summary>The multipleOf value, exactly; null when absent.</summary>
+    private static DecimalRangeRegex.Decimal? MultipleOf(JsonElement schema)
+    {
+        if (!schema.TryGetProperty("multipleOf", out var m)) return null;
+        if (m.ValueKind != JsonValueKind.Number || DecimalRangeRegex.Decimal.Parse(m.GetRawText()) is not { } step || step.Negative || step.IsZero)
+            throw new JsonSchemaCompileException("multipleOf", $"must be a number greater than 0, not {m.GetRawText()}");
+        return step;
+    }
+
+    private RegexNode? IntegerMultiples(DecimalRangeRegex.Decimal step, BigInteger? lo, BigInteger? hi)
+    {
+        // An integer n is a multiple of a/10^k exactly when it is a multiple of a / gcd(a, 10^k) (0.5: every integer).
+        var scale = BigInteger.Pow(10, step.Fraction.Length);
+        var numerator = step.Integer * scale + (step.Fraction.Length == 0 ? 0 : BigInteger.Parse(step.Fraction, System.Globalization.CultureInfo.InvariantCulture));
+        var integerStep = numerator / BigInteger.GreatestCommonDivisor(numerator, scale);
+        step = new DecimalRangeRegex.Decimal(false, integerStep, "");
+        if (_options.MaxNumberDigits is not null && lo is { } l && hi is { } h
+            && (h - l) / step.Integer >= _options.MaxExactRepeat && !IsPowerOfTen(step.Integer))
+        {
+            // Generating: the first multiples from the bound nearer zero are enough (every one is valid).
+            var span = step.Integer * (_options.MaxExactRepeat - 1);
+            if (l >= 0) hi = l + span;
+            else if (h <= 0) lo = h - span;
+            else { lo = BigInteger.Max(l, -span / 2); hi = BigInteger.Min(h, span / 2); }
+        }
+        return MultipleOfRegex.Create(step.Integer, lo, hi, _options.MaxExactRepeat);
+    }
+
+    private static bool IsPowerOfTen(BigInteger n)
+    {
+        while (n > 1 && (n % 10).IsZero) n /= 10;
+        return n.IsOne;
+    }
+
     /// <summary>
-    /// Non-integer numbers: only the sign is enforced from the bounds (minimum ≥ 0 forbids '-', maximum &lt; 0 requires
-    /// it); the magnitude is not (documented over-approximation).
+    /// Numbers: bounds are enforced exactly on texts without an exponent (<see cref="DecimalRangeRegex"/>); texts with
+    /// an exponent keep only the sign rule (minimum ≥ 0 forbids '-', maximum &lt; 0 requires it), a documented
+    /// over-approximation. Generating, bounded numbers are written without an exponent.
     /// </summary>
     private GrammarSymbol? NumberValue(JsonElement schema)
     {
@@ -676,14 +778,40 @@ public sealed class JsonSchemaCompiler
         if (low is { } l && high is { } h && (l > h || (l == h && (lowExclusive || highExclusive)))) return null;
         bool allowNegative = low is not { } lo || lo < 0;
         bool requireNegative = high is { } hi && (hi < 0 || (hi == 0 && highExclusive));
-        return _b.Lexeme(NumberRegex(allowNegative, requireNegative, _options.MaxNumberDigits), "number");
+        var unbounded = NumberRegex(allowNegative, requireNegative, _options.MaxNumberDigits);
+        int? fractionDigits = null;
+        if (MultipleOf(schema) is { } step)
+        {
+            if (step.Fraction.Length == 0) return IntegerValue(schema, numberType: true); // an integral step admits integers only
+            if (!step.Integer.IsZero || step.Fraction.TrimStart('0') != "1")
+                throw new JsonSchemaCompileException("multipleOf",
+                    $"multipleOf {step.Integer}.{step.Fraction} is not enforced for numbers (only integers and 0.1, 0.01, ...)");
+            fractionDigits = step.Fraction.Length;
+        }
+        if (lowText is null && highText is null && fractionDigits is null) return _b.Lexeme(unbounded, "number");
+        var lowExact = lowText is null ? null : DecimalRangeRegex.Decimal.Parse(lowText);
+        var highExact = highText is null ? null : DecimalRangeRegex.Decimal.Parse(highText);
+        if ((lowText is not null && lowExact is null) || (highText is not null && highExact is null))
+            return _b.Lexeme(unbounded, "number"); // bound beyond exact reach: sign only
+        if (_options.MaxNumberDigits is int maxDigits)
+        {
+            // Generating: an open side gets maxDigits more integer digits than the other bound (or than 0).
+            var span = BigInteger.Pow(10, maxDigits) - 1;
+            highExact ??= new DecimalRangeRegex.Decimal(false, BigInteger.Max(lowExact is { Negative: false } le ? le.Integer : 0, 0) + span, "");
+            lowExact ??= new DecimalRangeRegex.Decimal(true, (highExact is { Negative: true } he ? he.Integer : 0) + span, "");
+            var plain = DecimalRangeRegex.Create(lowExact, lowExclusive, highExact, highExclusive, maxDigits, fractionDigits);
+            return plain is null ? null : _b.Lexeme(plain, "number");
+        }
+        var exact = DecimalRangeRegex.Create(lowExact, lowExclusive, highExact, highExclusive, fractionDigits: fractionDigits);
+        var withExponent = NumberRegex(allowNegative, requireNegative, null, exponentRequired: true);
+        return _b.Lexeme(exact is null ? withExponent : RegexNode.Alternate([exact, withExponent]), "number");
     }
 
-    private static RegexNode NumberRegex(bool allowNegative, bool requireNegative, int? maxDigits)
+    private static RegexNode NumberRegex(bool allowNegative, bool requireNegative, int? maxDigits, bool exponentRequired = false)
     {
         var body = RegexParser.Parse(maxDigits is int n
             ? $@"(0|[1-9][0-9]{{0,{n - 1}}})(\.[0-9]{{1,{n}}})?([eE][+-]?[0-9]{{1,3}})?"
-            : @"(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?");
+            : exponentRequired ? @"(0|[1-9][0-9]*)(\.[0-9]+)?[eE][+-]?[0-9]+" : @"(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?");
         var sign = RegexNode.Literal("-");
         if (requireNegative) return RegexNode.Concat([sign, body]);
         return allowNegative ? RegexNode.Concat([RegexNode.Repeat(sign, 0, 1), body]) : body;

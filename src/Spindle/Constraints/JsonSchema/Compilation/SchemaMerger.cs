@@ -19,9 +19,8 @@ internal static class SchemaMerger
     /// <summary>Keywords the compiler does not enforce: merging keeps either value (an over-approximation anyway).</summary>
     private static readonly HashSet<string> NotEnforced = new(StringComparer.Ordinal)
     {
-        "not", "if", "then", "else", "multipleOf", "uniqueItems", "contains", "minContains", "maxContains", "propertyNames",
-        "dependencies", "dependentRequired", "dependentSchemas", "minProperties", "maxProperties", "unevaluatedProperties",
-        "unevaluatedItems",
+        "not", "if", "then", "else", "contains", "minContains", "maxContains", "propertyNames",
+        "dependencies", "dependentRequired", "dependentSchemas", "unevaluatedProperties", "unevaluatedItems",
     };
 
     private static readonly HashSet<string> SchemaMaps = new(StringComparer.Ordinal)
@@ -63,6 +62,7 @@ internal static class SchemaMerger
                 "type" => MergeType(left, right),
                 "required" => Union(left, right),
                 "enum" => Intersect(left, right),
+                "uniqueItems" => JsonValue.Create(left.ValueKind == JsonValueKind.True || right.ValueKind == JsonValueKind.True),
                 "items" when left.ValueKind != JsonValueKind.Array && right.ValueKind != JsonValueKind.Array => Node(Merge(left, right)),
                 _ when SchemaMaps.Contains(k) => MergeMap(left, right),
                 _ when SubSchemas.Contains(k) => Node(Merge(left, right)),
