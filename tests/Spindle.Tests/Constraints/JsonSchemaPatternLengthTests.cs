@@ -6,6 +6,8 @@ using Spindle.Constraints.JsonSchema.Validation;
 using Spindle.Constraints.Parsing;
 using Spindle.Tests.Constraints.Grammar;
 
+using static Spindle.Tests.Constraints.GrammarValidatorAgreement;
+
 namespace Spindle.Tests.Constraints;
 
 /// <summary>
@@ -14,20 +16,6 @@ namespace Spindle.Tests.Constraints;
 /// </summary>
 public sealed class JsonSchemaPatternLengthTests
 {
-    private static readonly RealVocabulary Llama = RealVocabulary.Get("ggml-vocab-llama-spm.gguf");
-
-    private static bool Accepts(CompiledGrammar grammar, string text)
-    {
-        var matcher = new Matcher(grammar, Llama.Trie);
-        return matcher.TryAcceptBytes(Encoding.UTF8.GetBytes(text)) && matcher.IsAccepting;
-    }
-
-    private static bool IsValid(JsonSchemaValidator validator, string instance)
-    {
-        using var doc = JsonDocument.Parse(instance);
-        return validator.IsValid(doc.RootElement);
-    }
-
     /// <summary>Every string over {a, 1, -} up to length 6.</summary>
     private static IEnumerable<string> Strings()
     {

@@ -6,6 +6,8 @@ using Spindle.Constraints.JsonSchema.Validation;
 using Spindle.Constraints.Parsing;
 using Spindle.Tests.Constraints.Grammar;
 
+using static Spindle.Tests.Constraints.GrammarValidatorAgreement;
+
 namespace Spindle.Tests.Constraints;
 
 /// <summary>
@@ -14,45 +16,7 @@ namespace Spindle.Tests.Constraints;
 /// </summary>
 public sealed class JsonSchemaPropertyCountTests
 {
-    private static readonly RealVocabulary Llama = RealVocabulary.Get("ggml-vocab-llama-spm.gguf");
-
-    private static bool Accepts(CompiledGrammar grammar, string text)
-    {
-        var matcher = new Matcher(grammar, Llama.Trie);
-        return matcher.TryAcceptBytes(Encoding.UTF8.GetBytes(text)) && matcher.IsAccepting;
-    }
-
-    private static bool IsValid(JsonSchemaValidator validator, string instance)
-    {
-        using var doc = JsonDocument.Parse(instance);
-        return validator.IsValid(doc.RootElement);
-    }
-
     private static readonly string[] Values = ["1", "\"s\""];
-
-    /// <summary>Every object over distinct keys from <paramref name="keys"/>, in every order, each value 1 or "s".</summary>
-    private static IEnumerable<string> AllObjects(string[] keys)
-    {
-        var used = new bool[keys.Length];
-        var members = new List<string>();
-        IEnumerable<string> Extend()
-        {
-            yield return "{" + string.Join(",", members) + "}";
-            for (int k = 0; k < keys.Length; k++)
-            {
-                if (used[k]) continue;
-                used[k] = true;
-                foreach (string v in Values)
-                {
-                    members.Add($"\"{keys[k]}\":{v}");
-                    foreach (var o in Extend()) yield return o;
-                    members.RemoveAt(members.Count - 1);
-                }
-                used[k] = false;
-            }
-        }
-        return Extend();
-    }
 
     [Theory]
     [InlineData("""{"type":"object","minProperties":1}""")]
@@ -68,7 +32,7 @@ public sealed class JsonSchemaPropertyCountTests
         var grammar = new CompiledGrammar(JsonSchemaCompiler.Compile(schema));
         var validator = JsonSchemaValidator.Compile(schema);
         int accepted = 0, total = 0;
-        foreach (string text in AllObjects(["a", "b", "x", "y"]))
+        foreach (string text in AllObjects(["a", "b", "x", "y"], Values))
         {
             bool valid = IsValid(validator, text);
             Assert.True(valid == Accepts(grammar, text), $"{text}: validator {valid}");
