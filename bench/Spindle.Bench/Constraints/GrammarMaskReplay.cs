@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using Spindle.Constraints;
 using Spindle.Constraints.FrontEnds;
+using Spindle.Constraints.JsonSchema.Compilation;
 using Spindle.Constraints.Parsing;
 using Spindle.Constraints.Vocabulary;
 using Spindle.Gguf;
@@ -20,17 +20,6 @@ namespace Spindle.Bench.Constraints;
 /// </summary>
 internal static class GrammarMaskReplay
 {
-    private const string JsonGbnf = """
-        root   ::= ws value
-        value  ::= object | array | string | number | ("true" | "false" | "null") ws
-        object ::= "{" ws ( member ( "," ws member )* )? "}" ws
-        member ::= string ":" ws value
-        array  ::= "[" ws ( value ( "," ws value )* )? "]" ws
-        string ::= "\"" ( [^"\\\x00-\x1f] | "\\" ( ["\\/bfnrt] | "u" [0-9a-fA-F]{4} ) )* "\"" ws
-        number ::= "-"? ( "0" | [1-9] [0-9]* ) ( "." [0-9]+ )? ( [eE] [-+]? [0-9]+ )? ws
-        ws     ::= [ \t\n\r]*
-        """;
-
     public static int Run(string[] args)
     {
         int docLimit = args.Length > 0 ? int.Parse(args[0]) : 300;
@@ -48,14 +37,14 @@ internal static class GrammarMaskReplay
 
         long c0 = Stopwatch.GetTimestamp();
         bool perCharacter = args.Length > 2 && args[2] == "per-char";
-        var grammar = new CompiledGrammar(GbnfGrammar.Parse(JsonGbnf, perCharacter));
+        var grammar = new CompiledGrammar(GbnfGrammar.Parse(JsonGbnf.Text, perCharacter));
         var first = new Matcher(grammar, trie);
         first.ComputeMask(mask);
         double firstMaskMs = Stopwatch.GetElapsedTime(c0).TotalMilliseconds;
 
         // Same again with the JIT warm: what a new grammar costs a server that is already running.
         long w0 = Stopwatch.GetTimestamp();
-        var fresh = new CompiledGrammar(GbnfGrammar.Parse(JsonGbnf, perCharacter));
+        var fresh = new CompiledGrammar(GbnfGrammar.Parse(JsonGbnf.Text, perCharacter));
         new Matcher(fresh, trie).ComputeMask(mask);
         double warmFirstMaskMs = Stopwatch.GetElapsedTime(w0).TotalMilliseconds;
 
@@ -113,51 +102,8 @@ internal static class GrammarMaskReplay
         return docs;
     }
 
-    /// <summary>Python json.dumps layout: ", " and ": " separators, no newlines.</summary>
-    private static string Dumps(JsonElement e)
-    {
-        var sb = new StringBuilder();
-        Write(e, sb);
-        return sb.ToString();
-    }
-
-    private static readonly JsonSerializerOptions StringOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    private static void Write(JsonElement e, StringBuilder sb)
-    {
-        switch (e.ValueKind)
-        {
-            case JsonValueKind.Object:
-                sb.Append('{');
-                bool firstMember = true;
-                foreach (var p in e.EnumerateObject())
-                {
-                    if (!firstMember) sb.Append(", ");
-                    firstMember = false;
-                    sb.Append(JsonSerializer.Serialize(p.Name, StringOptions)).Append(": ");
-                    Write(p.Value, sb);
-                }
-                sb.Append('}');
-                break;
-            case JsonValueKind.Array:
-                sb.Append('[');
-                bool firstItem = true;
-                foreach (var item in e.EnumerateArray())
-                {
-                    if (!firstItem) sb.Append(", ");
-                    firstItem = false;
-                    Write(item, sb);
-                }
-                sb.Append(']');
-                break;
-            case JsonValueKind.String:
-                sb.Append(JsonSerializer.Serialize(e.GetString(), StringOptions));
-                break;
-            default:
-                sb.Append(e.GetRawText());
-                break;
-        }
-    }
+    /// <summary>Python json.dumps layout: ", " and ": " separators, no newlines, UTF-8 kept.</summary>
+    private static string Dumps(JsonElement e) => JsonText.SerializeSpaced(e);
 
     private static string FindShared()
     {

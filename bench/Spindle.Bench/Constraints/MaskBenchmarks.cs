@@ -15,17 +15,6 @@ namespace Spindle.Bench.Constraints;
 [MemoryDiagnoser]
 public class MaskBenchmarks
 {
-    private const string JsonGbnf = """
-        root   ::= ws value
-        value  ::= object | array | string | number | ("true" | "false" | "null") ws
-        object ::= "{" ws ( member ( "," ws member )* )? "}" ws
-        member ::= string ":" ws value
-        array  ::= "[" ws ( value ( "," ws value )* )? "]" ws
-        string ::= "\"" ( [^"\\\x00-\x1f] | "\\" ( ["\\/bfnrt] | "u" [0-9a-fA-F]{4} ) )* "\"" ws
-        number ::= "-"? ( "0" | [1-9] [0-9]* ) ( "." [0-9]+ )? ( [eE] [-+]? [0-9]+ )? ws
-        ws     ::= [ \t\n\r]*
-        """;
-
     private Matcher _inString = null!;
     private Matcher _betweenValues = null!;
     private TokenMask _mask = null!;
@@ -40,7 +29,7 @@ public class MaskBenchmarks
         Tokenizer tokenizer;
         using (var file = GgufFile.Open(path)) tokenizer = Tokenizer.FromGguf(file);
         var trie = new TokenTrie(new TokenizerConstraintVocabulary(tokenizer));
-        var grammar = new CompiledGrammar(GbnfGrammar.Parse(JsonGbnf));
+        var grammar = new CompiledGrammar(GbnfGrammar.Parse(JsonGbnf.Text));
         _mask = new TokenMask(trie.Vocabulary.TokenCount);
         _inString = new Matcher(grammar, trie) { UseTokenCache = TokenCache };
         _inString.TryAcceptBytes("{\"name\": [\"Ada Lo"u8);

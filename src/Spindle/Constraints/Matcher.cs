@@ -217,15 +217,7 @@ public sealed class Matcher
         var bytes = _vocabulary.TokenBytes(tokenId);
         if (bytes.IsEmpty) return false;
         int sets = _parser.SetCount;
-        int lex = _lexState;
-        foreach (byte b in bytes)
-        {
-            if (!StepByte(ref lex, b))
-            {
-                _parser.TruncateTo(sets);
-                return false;
-            }
-        }
+        if (!TryStepBytes(bytes, out int lex)) return false;
         PushHistory(sets, _lexState, _finished);
         _lexState = lex;
         return true;
@@ -235,8 +227,16 @@ public sealed class Matcher
     public bool TryAcceptBytes(ReadOnlySpan<byte> bytes)
     {
         if (_finished) return false;
+        if (!TryStepBytes(bytes, out int lex)) return false;
+        _lexState = lex;
+        return true;
+    }
+
+    /// <summary>Steps the lexer (and the parser at lexeme ends) over <paramref name="bytes"/>; on failure the parser is put back.</summary>
+    private bool TryStepBytes(ReadOnlySpan<byte> bytes, out int lex)
+    {
         int sets = _parser.SetCount;
-        int lex = _lexState;
+        lex = _lexState;
         foreach (byte b in bytes)
         {
             if (!StepByte(ref lex, b))
@@ -245,7 +245,6 @@ public sealed class Matcher
                 return false;
             }
         }
-        _lexState = lex;
         return true;
     }
 

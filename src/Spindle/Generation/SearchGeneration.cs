@@ -39,6 +39,7 @@ internal static class SearchGeneration
         var prefillTime = clock.Elapsed;
         int generated = 0;
         GenerationUsage Usage() => new(prompt.Length, 0, generated, prefillTime, clock.Elapsed - prefillTime, TimeSpan.Zero);
+        Func<GenerationUsage> usage = Usage; // one delegate for the whole stream, not one per token
         while (!search.Finished)
         {
             if (cancellationToken.IsCancellationRequested)
@@ -48,7 +49,7 @@ internal static class SearchGeneration
             }
             var t = search.Step();
             generated++;
-            var chunk = writer.Next(t.Token, MathF.Log(t.Probability), t.IsStopToken, search.Finished, FinishReason.Length, Usage);
+            var chunk = writer.Next(t.Token, MathF.Log(t.Probability), t.IsStopToken, search.Finished, FinishReason.Length, usage);
             yield return chunk;
             if (chunk.FinishReason is not null) yield break;
         }
@@ -77,6 +78,7 @@ internal static class SearchGeneration
         float[] logprobs = RawLogprobsOf(model, prompt, delivered);
         var usage = new GenerationUsage(prompt.Length, 0, delivered.Length, TimeSpan.Zero, searchTime, TimeSpan.Zero);
         var writer = new ChunkWriter(spindle, options);
+        Func<GenerationUsage> usageOf = () => usage;
         if (delivered.Length == 0)
         {
             yield return cancelled ? writer.Cancelled(usage) : writer.Ended(usage);
@@ -86,7 +88,7 @@ internal static class SearchGeneration
         {
             bool last = i == delivered.Length - 1;
             var chunk = writer.Next(delivered[i], logprobs[i], stopToken is not null && last, last,
-                cancelled ? FinishReason.Cancelled : FinishReason.Length, () => usage);
+                cancelled ? FinishReason.Cancelled : FinishReason.Length, usageOf);
             yield return chunk;
             if (chunk.FinishReason is not null) yield break;
         }

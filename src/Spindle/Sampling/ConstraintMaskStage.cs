@@ -37,9 +37,7 @@ public sealed class ConstraintMaskStage : ILogitsStage
 
     public void Apply(CandidateSet candidates)
     {
-        _matcher.ComputeMask(_mask);
-        ReadOnlySpan<ulong> words = _mask.Words;
-        if (ConstraintStageChecks.IsEmpty(words)) ConstraintStageChecks.ThrowNothingAllowed(_matcher);
+        ReadOnlySpan<ulong> words = ConstraintStageChecks.ComputeNonEmptyMask(_matcher, _mask);
         _awaitingPick = true;
 
         var items = candidates.Items;

@@ -1,15 +1,20 @@
 using System.Diagnostics.CodeAnalysis;
 using Spindle.Constraints;
+using Spindle.Constraints.Vocabulary;
 
 namespace Spindle.Sampling;
 
 /// <summary>The checks and errors shared by the stages that apply a constraint's token mask.</summary>
 internal static class ConstraintStageChecks
 {
-    public static bool IsEmpty(ReadOnlySpan<ulong> maskWords)
+    /// <summary>Fills <paramref name="mask"/> for the matcher's state; throws when no token is allowed at all.</summary>
+    public static ReadOnlySpan<ulong> ComputeNonEmptyMask(Matcher matcher, TokenMask mask)
     {
-        foreach (ulong w in maskWords) if (w != 0) return false;
-        return true;
+        matcher.ComputeMask(mask);
+        ReadOnlySpan<ulong> words = mask.Words;
+        foreach (ulong w in words) if (w != 0) return words;
+        ThrowNothingAllowed(matcher);
+        return default;
     }
 
     [DoesNotReturn]

@@ -70,9 +70,7 @@ public sealed class AsapStage : ILogitsStage
             _state.Bind(_grammar, _tokens, _contextHash);
             _bound = true;
         }
-        _matcher.ComputeMask(_mask);
-        ReadOnlySpan<ulong> words = _mask.Words;
-        if (ConstraintStageChecks.IsEmpty(words)) ConstraintStageChecks.ThrowNothingAllowed(_matcher);
+        ReadOnlySpan<ulong> words = ConstraintStageChecks.ComputeNonEmptyMask(_matcher, _mask);
         _awaitingPick = true;
 
         var items = candidates.Items;

@@ -7,18 +7,8 @@ namespace Spindle.Tests.Constraints.Grammar;
 
 internal static class TestGrammars
 {
-    /// <summary>JSON (RFC 8259) with optional leading whitespace, written for these tests in the style of llama.cpp's json.gbnf.</summary>
-    public const string Json = """
-        # JSON, with whitespace allowed before the value
-        root   ::= ws value
-        value  ::= object | array | string | number | ("true" | "false" | "null") ws
-        object ::= "{" ws ( member ( "," ws member )* )? "}" ws
-        member ::= string ":" ws value
-        array  ::= "[" ws ( value ( "," ws value )* )? "]" ws
-        string ::= "\"" ( [^"\\\x00-\x1f] | "\\" ( ["\\/bfnrt] | "u" [0-9a-fA-F]{4} ) )* "\"" ws
-        number ::= "-"? ( "0" | [1-9] [0-9]* ) ( "." [0-9]+ )? ( [eE] [-+]? [0-9]+ )? ws
-        ws     ::= [ \t\n\r]*
-        """;
+    /// <summary>JSON (RFC 8259) with optional leading whitespace: the library's generic JSON grammar.</summary>
+    public const string Json = Spindle.Constraints.FrontEnds.JsonGbnf.Text;
 
     public const string Arithmetic = """
         root  ::= expr

@@ -18,7 +18,17 @@ public static class JsonText
         return sb.ToString();
     }
 
-    public static void Write(JsonElement value, StringBuilder sb)
+    public static void Write(JsonElement value, StringBuilder sb) => Write(value, sb, ",", ":");
+
+    /// <summary>As Python's <c>json.dumps(ensure_ascii=False)</c> with its default separators <c>", "</c> and <c>": "</c>.</summary>
+    public static string SerializeSpaced(JsonElement value)
+    {
+        var sb = new StringBuilder();
+        Write(value, sb, ", ", ": ");
+        return sb.ToString();
+    }
+
+    private static void Write(JsonElement value, StringBuilder sb, string itemSeparator, string keySeparator)
     {
         switch (value.ValueKind)
         {
@@ -27,11 +37,11 @@ public static class JsonText
                 bool first = true;
                 foreach (var p in value.EnumerateObject())
                 {
-                    if (!first) sb.Append(',');
+                    if (!first) sb.Append(itemSeparator);
                     first = false;
                     WriteString(p.Name, sb);
-                    sb.Append(':');
-                    Write(p.Value, sb);
+                    sb.Append(keySeparator);
+                    Write(p.Value, sb, itemSeparator, keySeparator);
                 }
                 sb.Append('}');
                 break;
@@ -40,9 +50,9 @@ public static class JsonText
                 bool firstItem = true;
                 foreach (var item in value.EnumerateArray())
                 {
-                    if (!firstItem) sb.Append(',');
+                    if (!firstItem) sb.Append(itemSeparator);
                     firstItem = false;
-                    Write(item, sb);
+                    Write(item, sb, itemSeparator, keySeparator);
                 }
                 sb.Append(']');
                 break;
