@@ -9,7 +9,7 @@ public sealed class GenerationCostTests(ITestOutputHelper output)
 {
     /// <summary>
     /// Per token, generation allocates only the chunk and its text: the difference between a long and a short run,
-    /// divided by the extra tokens, stays within a couple of small objects.
+    /// divided by the extra tokens, stays within a couple of small objects (96 bytes measured).
     /// </summary>
     [Fact]
     public void GenerationAllocatesOnlyTheChunkPerToken()
@@ -25,7 +25,10 @@ public sealed class GenerationCostTests(ITestOutputHelper output)
             return GC.GetAllocatedBytesForCurrentThread() - before;
         }
         Allocated(20); // warm up
-        long perToken = (Allocated(260) - Allocated(60)) / 200;
+        // The least of three measurements: a gen-2 collection caused by tests running in parallel trims ArrayPool's
+        // per-thread caches, and the next rent then allocates once; a steady per-token allocation shows in every run.
+        long perToken = long.MaxValue;
+        for (int run = 0; run < 3; run++) perToken = Math.Min(perToken, (Allocated(260) - Allocated(60)) / 200);
         output.WriteLine($"{perToken} bytes allocated per token");
         Assert.InRange(perToken, 0, 160);
     }
