@@ -52,8 +52,6 @@ internal static class GenerateCommand
                 Contrastive = search.Contrastive(parse),
                 Constraint = constraint.Parse(parse),
             };
-            if (options.Constraint is not null && (options.Beam is not null || options.Contrastive is not null))
-                throw new CliException("--regex/--grammar/--choice/--json-schema work with sampling, not with --beams or --contrastive-alpha");
             using var spindle = ModelCommandOptions.LoadSpindle(parse.GetValue(model), parse.GetValue(threads), parse.GetValue(context_));
             if (options.Constraint is { } spec) ConstraintFlags.Validate(spindle, spec);
             using var cancel = new ConsoleCancellation(context);
@@ -62,6 +60,8 @@ internal static class GenerateCommand
             if (warmups > 0)
             {
                 if (options.Constraint is null) throw new CliException("--asap needs --regex, --grammar or --choice");
+                if (options.Beam is not null || options.Contrastive is not null)
+                    throw new CliException("--asap reweights sampling; it does not apply to --beams or --contrastive-alpha");
                 options = options with { GrammarAlignment = new Sampling.Aligned.AsapState() };
                 string text = parse.GetRequiredValue(prompt);
                 // Each earlier sample teaches the shared state; seeds differ so they explore different prefixes.

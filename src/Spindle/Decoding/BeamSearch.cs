@@ -1,6 +1,9 @@
 using System.Numerics.Tensors;
 using Spindle.Caching;
+using Spindle.Constraints;
+using Spindle.Constraints.Vocabulary;
 using Spindle.Models;
+using Spindle.Sampling;
 
 namespace Spindle.Decoding;
 
@@ -9,15 +12,41 @@ namespace Spindle.Decoding;
 /// a best-B set), and diverse (group) beam search when given <see cref="DiverseBeamSearchOptions"/>. Each step expands
 /// every live beam with one batched forward pass: one sequence and one KV cache per beam (see
 /// <see cref="BeamCachePool"/> for how caches follow the selected beams). Uses the model exclusively while it runs.
+/// <para>
+/// With a constraint (a <see cref="Matcher"/>), every live beam carries its own grammar state: before candidates are
+/// chosen, the tokens its state does not allow get log-probability −∞ (end-of-generation only where the output is
+/// complete), and a beam extended by token t continues with its parent's state after t: the first child of a parent
+/// takes the parent's matcher, every further child a <see cref="Matcher.Clone"/> of it, so beams never share mutable
+/// state. Scores are HF's processed scores: the model's log-probabilities with disallowed tokens at −∞, not
+/// renormalised over the allowed ones (HF's logits processors run after log_softmax), so a hypothesis's
+/// <see cref="BeamHypothesis.SumLogProb"/> is the model's own log-probability of it and beams compete on that. A beam
+/// whose state allows no token (the vocabulary cannot spell what the grammar needs next) is dropped; when that leaves
+/// no hypothesis at all, the search throws <see cref="ConstraintDeadEndException"/>. A hypothesis cut by
+/// <see cref="BeamSearchOptions.MaxNewTokens"/> (StopToken null) may be an incomplete prefix, as in sampling.
+/// </para>
 /// </summary>
 public static class BeamSearch
 {
     /// <summary>Runs on a thread-pool thread; the result comes at the end (beams are not final until then).</summary>
     public static Task<BeamSearchResult> RunAsync(Model model, ReadOnlyMemory<int> prompt, BeamSearchOptions options,
         CancellationToken cancellationToken = default) =>
-        Task.Run(() => Run(model, prompt.Span, options, cancellationToken), cancellationToken);
+        Task.Run(() => Run(model, prompt.Span, options, null, cancellationToken), cancellationToken);
+
+    /// <summary>Constrained beam search on a thread-pool thread; <paramref name="constraint"/> is cloned, never changed.</summary>
+    public static Task<BeamSearchResult> RunAsync(Model model, ReadOnlyMemory<int> prompt, BeamSearchOptions options,
+        Matcher? constraint, CancellationToken cancellationToken = default) =>
+        Task.Run(() => Run(model, prompt.Span, options, constraint, cancellationToken), cancellationToken);
 
     public static BeamSearchResult Run(Model model, ReadOnlySpan<int> prompt, BeamSearchOptions options,
+        CancellationToken cancellationToken = default) =>
+        Run(model, prompt, options, null, cancellationToken);
+
+    /// <summary>
+    /// Beam search whose every hypothesis follows <paramref name="constraint"/> (null: unconstrained), starting from the
+    /// matcher's current state; the matcher itself is cloned, never changed. <see cref="BeamSearchOptions.StopTokens"/>
+    /// should hold the vocabulary's end-of-generation ids, so a complete output ends its hypothesis.
+    /// </summary>
+    public static BeamSearchResult Run(Model model, ReadOnlySpan<int> prompt, BeamSearchOptions options, Matcher? constraint,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -57,6 +86,22 @@ public static class BeamSearch
         // Each group starts from the prompt alone (HF gives the other beams of a group a score of −1e9 at step 0).
         for (int g = 0; g < groups; g++) live[g * groupSize] = true;
 
+        // Grammar state per beam slot, and one reused mask buffer per slot: nothing grows with the steps but the
+        // matchers' own histories.
+        Matcher?[]? matchers = null, nextMatchers = null;
+        TokenMask[]? masks = null;
+        bool[]? parentTaken = null;
+        Matcher? deadEnd = null;
+        if (constraint is not null)
+        {
+            matchers = new Matcher?[beams];
+            nextMatchers = new Matcher?[beams];
+            masks = new TokenMask[beams];
+            parentTaken = new bool[beams];
+            for (int s = 0; s < beams; s++) masks[s] = new TokenMask(constraint.VocabularySize);
+            for (int g = 0; g < groups; g++) matchers[g * groupSize] = constraint.Clone();
+        }
+
         var finished = new FinishedHypotheses[groups];
         for (int g = 0; g < groups; g++)
             finished[g] = new FinishedHypotheses(groupSize, options.LengthPenalty, options.EarlyStopping, maxNew);
@@ -94,6 +139,22 @@ public static class BeamSearch
                     if (!live[s]) continue;
                     var row = logits.AsSpan(rowOf[s] * vocab, vocab);
                     float logSumExp = LogProbabilities.LogSumExp(row, expScratch);
+                    if (matchers is not null)
+                    {
+                        var matcher = matchers[s]!;
+                        if (matcher.IsFinished)
+                        {
+                            // It took an end-of-generation token that is not a stop token: the output is complete.
+                            finished[g].Add(history.AsSpan(s * maxNew, length), score[s], sumLogProb[s], null, g);
+                            continue;
+                        }
+                        // Masked after the log-sum-exp: scores stay the model's log-probabilities (see the class notes).
+                        if (!ConstrainedRow.TryMask(matcher, masks![s], row))
+                        {
+                            deadEnd = matcher;
+                            continue;
+                        }
+                    }
                     ReadOnlySpan<float> ranked = row;
                     if (penalizedCount > 0)
                     {
@@ -104,6 +165,8 @@ public static class BeamSearch
                     for (int r = 0; r < n; r++)
                     {
                         int id = topIds[r];
+                        // Ranked best first, so only disallowed (masked) tokens follow the first −∞.
+                        if (float.IsNegativeInfinity(ranked[id])) break;
                         candidates[candidateCount++] = new BeamCandidate(
                             score[s] + (ranked[id] - logSumExp), sumLogProb[s] + (row[id] - logSumExp), s, r, id);
                     }
@@ -157,6 +220,7 @@ public static class BeamSearch
                 batchSlots[batchSize++] = s;
             }
             (history, nextHistory) = (nextHistory, history);
+            if (matchers is not null) AdvanceMatchers(matchers, nextMatchers!, parentTaken!, nextLive, nextParent, nextToken);
             Array.Copy(nextLive, live, beams);
             Array.Copy(nextScore, score, beams);
             Array.Copy(nextSumLogProb, sumLogProb, beams);
@@ -188,7 +252,39 @@ public static class BeamSearch
             Array.Clear(batchCaches);
         }
 
+        if (deadEnd is not null)
+        {
+            int kept = 0;
+            foreach (var f in finished) kept += f.Count;
+            if (kept == 0) ConstraintStageChecks.ThrowNothingAllowed(deadEnd);
+        }
         return Collect(finished, beams, length, pool.CopiedSlots);
+    }
+
+    /// <summary>
+    /// Gives each selected beam its parent's grammar state advanced by its token. The first child of a parent takes the
+    /// parent's matcher; the others clone it before anyone advances it, so siblings share nothing mutable.
+    /// </summary>
+    private static void AdvanceMatchers(Matcher?[] matchers, Matcher?[] next, bool[] parentTaken,
+        bool[] nextLive, int[] nextParent, int[] nextToken)
+    {
+        Array.Clear(parentTaken);
+        Array.Clear(next);
+        for (int s = 0; s < next.Length; s++)
+        {
+            if (!nextLive[s] || parentTaken[nextParent[s]]) continue;
+            parentTaken[nextParent[s]] = true;
+            next[s] = matchers[nextParent[s]];
+        }
+        for (int s = 0; s < next.Length; s++)
+        {
+            if (nextLive[s] && next[s] is null) next[s] = matchers[nextParent[s]]!.Clone();
+        }
+        for (int s = 0; s < next.Length; s++)
+        {
+            if (nextLive[s] && !next[s]!.TryAccept(nextToken[s])) ConstraintStageChecks.ThrowRejected(nextToken[s]);
+        }
+        Array.Copy(next, matchers, next.Length);
     }
 
     private static BeamSearchResult Collect(FinishedHypotheses[] finished, int beams, int steps, long copiedSlots)

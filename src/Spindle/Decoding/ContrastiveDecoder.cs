@@ -1,6 +1,9 @@
 using System.Numerics.Tensors;
 using Spindle.Caching;
+using Spindle.Constraints;
+using Spindle.Constraints.Vocabulary;
 using Spindle.Models;
+using Spindle.Sampling;
 
 namespace Spindle.Decoding;
 
@@ -9,6 +12,11 @@ namespace Spindle.Decoding;
 /// side after the context: they occupy cache slots [L, L + k) at the same position L, and a tree
 /// <see cref="AttentionMask"/> lets candidate i see the context and itself only. The chosen candidate's key and value
 /// are then moved to slot L and the others dropped, so the cache never holds more than one context.
+/// <para>
+/// With a constraint, the candidates are the k most probable <em>allowed</em> tokens (fewer when fewer are allowed), and
+/// p(v) in the score is the softmax of the masked logits, as HF's contrastive search applies its logits processors
+/// before the softmax. The token's raw log-probability under the model is reported alongside.
+/// </para>
 /// </summary>
 internal sealed class ContrastiveDecoder
 {
@@ -30,10 +38,13 @@ internal sealed class ContrastiveDecoder
     private readonly float[] _context;          // unit-length final hidden states of every token so far, rows of n_embd
     private readonly int[] _candidates;
     private readonly int[] _candidatePositions;
+    private readonly Matcher? _matcher;
+    private readonly TokenMask? _allowed;
     private int _contextCount;
     private int _generated;
 
-    public ContrastiveDecoder(Model model, ReadOnlySpan<int> prompt, ContrastiveSearchOptions options)
+    /// <param name="constraint">Grammar the output must follow, from its current state (cloned, never changed); null: none.</param>
+    public ContrastiveDecoder(Model model, ReadOnlySpan<int> prompt, ContrastiveSearchOptions options, Matcher? constraint = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
@@ -56,6 +67,11 @@ internal sealed class ContrastiveDecoder
         _candidateLogits = new float[Math.Max(k, PrefillChunk) * _vocab];
         _candidateHidden = new float[Math.Max(k, PrefillChunk) * _embedding];
         _context = new float[contextCapacity * _embedding];
+        if (constraint is not null)
+        {
+            _matcher = constraint.Clone();
+            _allowed = new TokenMask(_matcher.VocabularySize);
+        }
         Prefill(prompt);
     }
 
@@ -78,7 +94,16 @@ internal sealed class ContrastiveDecoder
     public ContrastiveToken Step()
     {
         if (Finished) throw new InvalidOperationException("the search has finished");
+        float rawLogSumExp = 0f;
+        if (_matcher is not null)
+        {
+            // Before masking: the reported log-probability is the model's, as in the other generation paths.
+            rawLogSumExp = LogProbabilities.LogSumExp(_logits, _probabilities);
+            if (!ConstrainedRow.TryMask(_matcher, _allowed!, _logits)) ConstraintStageChecks.ThrowNothingAllowed(_matcher);
+        }
         int k = TopTokens.Select(_logits, _candidates);
+        // Best first, so disallowed (−∞) candidates are at the end; at least one token is allowed.
+        while (k > 1 && float.IsNegativeInfinity(_logits[_candidates[k - 1]])) k--;
         Softmax(_logits, _probabilities);
 
         int contextLength = _cache.Count;
@@ -108,17 +133,21 @@ internal sealed class ContrastiveDecoder
             }
         }
 
+        int token = _candidates[best];
+        float logProbability = _matcher is null ? MathF.Log(_probabilities[token]) : _logits[token] - rawLogSumExp;
+        if (_matcher is not null && !_matcher.TryAccept(token)) ConstraintStageChecks.ThrowRejected(token);
+
         // Keep the winner's key/value at slot L, drop the other candidates.
         _cache.CopySlot(contextLength + best, contextLength);
         _cache.Truncate(contextLength + 1);
         AppendContext(_candidateHidden.AsSpan(best * _embedding, _embedding));
         _candidateLogits.AsSpan(best * _vocab, _vocab).CopyTo(_logits);
 
-        int token = _candidates[best];
         bool isStop = Array.IndexOf(_stops, token) >= 0;
         _generated++;
-        if (isStop || _generated == _maxNewTokens) Finished = true;
-        return new ContrastiveToken(token, _probabilities[token], bestPenalty, isStop);
+        // A matcher that took an end-of-generation token allows nothing more: the output is complete.
+        if (isStop || _generated == _maxNewTokens || _matcher is { IsFinished: true }) Finished = true;
+        return new ContrastiveToken(token, _probabilities[token], bestPenalty, isStop, logProbability);
     }
 
     /// <summary>max_j cos(h, h_j) over the context; <paramref name="unitHidden"/> is already unit length.</summary>

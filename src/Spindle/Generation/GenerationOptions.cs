@@ -50,7 +50,8 @@ public sealed record GenerationOptions
     /// Restricts the output to a regex, GBNF grammar or choice list: a mask stage after the penalties sets every token the
     /// grammar does not allow to −∞, for any sampler (greedy, top-k/p, Mirostat, …). End-of-generation is allowed only
     /// when the output is complete, and is all that is allowed once nothing can follow, so a complete output ends with
-    /// <see cref="FinishReason.EndOfGeneration"/>. Not supported with <see cref="Beam"/> or <see cref="Contrastive"/>.
+    /// <see cref="FinishReason.EndOfGeneration"/>. With <see cref="Beam"/> every beam carries its own grammar state; with
+    /// <see cref="Contrastive"/> the candidates are allowed tokens only.
     /// </summary>
     public ConstraintSpec? Constraint { get; init; }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Spindle.Constraints;
 using Spindle.Decoding;
 using Spindle.Models;
 using Spindle.Tokenization;
@@ -11,7 +12,8 @@ namespace Spindle.Generation;
 /// token per step, so its chunks stream as it goes, each with the model's raw log-probability of the token (contrastive
 /// search scores candidates with the full softmax it already computed). Beam search knows its best sequence only at
 /// the end, so its chunks come after the search; their logprobs are recomputed by one teacher-forced pass over the
-/// chosen sequence (beams are scored with length penalties, not the model's probability alone).
+/// chosen sequence (beams are scored with length penalties, not the model's probability alone). A constraint gives the
+/// search its own grammar state (beam search clones it per beam); logprobs stay the model's raw ones.
 /// </summary>
 internal static class SearchGeneration
 {
@@ -20,13 +22,14 @@ internal static class SearchGeneration
     {
         int maxNew = (int)Math.Min(options.MaxTokens, (long)spindle.ContextLength - prompt.Count);
         int[] stopTokens = [.. spindle.Vocabulary.EndOfGenerationIds];
+        var matcher = options.Constraint is { } constraint ? spindle.CreateMatcher(constraint) : null;
         return options.Contrastive is { } contrastive
-            ? StreamContrastive(spindle, [.. prompt], options, contrastive with { MaxNewTokens = maxNew, StopTokens = stopTokens }, cancellationToken)
-            : RunBeam(spindle, [.. prompt], options, maxNew, stopTokens, cancellationToken);
+            ? StreamContrastive(spindle, [.. prompt], options, contrastive with { MaxNewTokens = maxNew, StopTokens = stopTokens }, matcher, cancellationToken)
+            : RunBeam(spindle, [.. prompt], options, maxNew, stopTokens, matcher, cancellationToken);
     }
 
     private static IEnumerable<GenerationChunk> StreamContrastive(SpindleModel spindle, int[] prompt, GenerationOptions options,
-        ContrastiveSearchOptions contrastive, CancellationToken cancellationToken)
+        ContrastiveSearchOptions contrastive, Matcher? matcher, CancellationToken cancellationToken)
     {
         var writer = new ChunkWriter(spindle, options);
         if (cancellationToken.IsCancellationRequested)
@@ -35,7 +38,7 @@ internal static class SearchGeneration
             yield break;
         }
         var clock = Stopwatch.StartNew();
-        var search = new ContrastiveDecoder(spindle.Model, prompt, contrastive);
+        var search = new ContrastiveDecoder(spindle.Model, prompt, contrastive, matcher);
         var prefillTime = clock.Elapsed;
         int generated = 0;
         GenerationUsage Usage() => new(prompt.Length, 0, generated, prefillTime, clock.Elapsed - prefillTime, TimeSpan.Zero);
@@ -49,14 +52,14 @@ internal static class SearchGeneration
             }
             var t = search.Step();
             generated++;
-            var chunk = writer.Next(t.Token, MathF.Log(t.Probability), t.IsStopToken, search.Finished, FinishReason.Length, usage);
+            var chunk = writer.Next(t.Token, t.LogProbability, t.IsStopToken, search.Finished, FinishReason.Length, usage);
             yield return chunk;
             if (chunk.FinishReason is not null) yield break;
         }
     }
 
     private static IEnumerable<GenerationChunk> RunBeam(SpindleModel spindle, int[] prompt, GenerationOptions options,
-        int maxNew, int[] stopTokens, CancellationToken cancellationToken)
+        int maxNew, int[] stopTokens, Matcher? matcher, CancellationToken cancellationToken)
     {
         var model = spindle.Model;
         var clock = Stopwatch.StartNew();
@@ -65,7 +68,7 @@ internal static class SearchGeneration
         bool cancelled = false;
         try
         {
-            (tokens, stopToken) = Search(model, prompt, options, maxNew, stopTokens, cancellationToken);
+            (tokens, stopToken) = Search(model, prompt, options, maxNew, stopTokens, matcher, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -132,9 +135,9 @@ internal static class SearchGeneration
     }
 
     private static (int[] Tokens, int? StopToken) Search(
-        Model model, int[] prompt, GenerationOptions options, int maxNew, int[] stopTokens, CancellationToken ct)
+        Model model, int[] prompt, GenerationOptions options, int maxNew, int[] stopTokens, Matcher? matcher, CancellationToken ct)
     {
-        var result = BeamSearch.Run(model, prompt, options.Beam! with { MaxNewTokens = maxNew, StopTokens = stopTokens }, ct);
+        var result = BeamSearch.Run(model, prompt, options.Beam! with { MaxNewTokens = maxNew, StopTokens = stopTokens }, matcher, ct);
         return (result.Best.Tokens, result.Best.StopToken);
     }
 

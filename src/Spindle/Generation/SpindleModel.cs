@@ -150,8 +150,8 @@ public sealed class SpindleModel : IDisposable
 
         if (options.Beam is not null && options.Contrastive is not null)
             throw new ArgumentException("choose beam search or contrastive search, not both", nameof(options));
-        if (options.Constraint is not null && (options.Beam is not null || options.Contrastive is not null))
-            throw new ArgumentException("a constraint works with sampling, not with beam or contrastive search", nameof(options));
+        if (options.GrammarAlignment is not null && (options.Beam is not null || options.Contrastive is not null))
+            throw new ArgumentException("grammar alignment (ASAp) reweights sampling; it does not apply to beam or contrastive search", nameof(options));
         if (options.GrammarAlignment is not null && options.Constraint is null)
             throw new ArgumentException("grammar alignment needs a constraint", nameof(options));
 

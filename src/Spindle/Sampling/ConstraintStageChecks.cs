@@ -10,11 +10,19 @@ internal static class ConstraintStageChecks
     /// <summary>Fills <paramref name="mask"/> for the matcher's state; throws when no token is allowed at all.</summary>
     public static ReadOnlySpan<ulong> ComputeNonEmptyMask(Matcher matcher, TokenMask mask)
     {
+        if (!TryComputeNonEmptyMask(matcher, mask)) ThrowNothingAllowed(matcher);
+        return mask.Words;
+    }
+
+    /// <summary>
+    /// Fills <paramref name="mask"/> for the matcher's state; false when no token is allowed (a dead end), for callers
+    /// such as beam search that drop one sequence rather than fail the whole generation.
+    /// </summary>
+    public static bool TryComputeNonEmptyMask(Matcher matcher, TokenMask mask)
+    {
         matcher.ComputeMask(mask);
-        ReadOnlySpan<ulong> words = mask.Words;
-        foreach (ulong w in words) if (w != 0) return words;
-        ThrowNothingAllowed(matcher);
-        return default;
+        foreach (ulong w in mask.Words) if (w != 0) return true;
+        return false;
     }
 
     [DoesNotReturn]

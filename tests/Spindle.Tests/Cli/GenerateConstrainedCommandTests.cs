@@ -102,7 +102,28 @@ public sealed class GenerateConstrainedCommandTests
     public void EmptyChoiceIsAnError() =>
         AssertOneLineError(Generate("--choice", "a,,b"), "--choice: empty choice");
 
+    [Theory]
+    [InlineData("--beams", "2")]
+    [InlineData("--beams", "4", "--diverse-groups", "2")]
+    [InlineData("--contrastive-alpha", "0.6")]
+    public void RegexWorksWithBeamAndContrastiveSearch(params string[] search)
+    {
+        var r = Generate(["--regex", "[0-9]{3}-[a-z]{1,8}", "--json", .. search]);
+        Assert.True(r.ExitCode == 0, r.Error);
+        using var doc = JsonDocument.Parse(r.Out);
+        Assert.Matches(@"\A[0-9]{3}-[a-z]{1,8}\z", doc.RootElement.GetProperty("text").GetString());
+        Assert.Equal("end_of_generation", doc.RootElement.GetProperty("stats").GetProperty("finish_reason").GetString());
+    }
+
     [Fact]
-    public void ConstraintWithBeamSearchIsAnError() =>
-        AssertOneLineError(Generate("--regex", "a", "--beams", "2"), "not with --beams");
+    public void ChoiceWithBeamsPrintsExactlyOneChoice()
+    {
+        var r = Generate("--choice", "yes,no,maybe", "--beams", "3");
+        Assert.True(r.ExitCode == 0, r.Error);
+        Assert.Contains(r.Out.TrimEnd('\n'), new[] { "yes", "no", "maybe" });
+    }
+
+    [Fact]
+    public void AsapWithBeamSearchIsAnError() =>
+        AssertOneLineError(Generate("--regex", "a", "--beams", "2", "--asap", "2"), "does not apply to --beams");
 }

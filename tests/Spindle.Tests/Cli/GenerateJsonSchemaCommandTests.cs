@@ -68,6 +68,21 @@ public sealed class GenerateJsonSchemaCommandTests
         Assert.EndsWith("finish: end_of_generation", r.ErrorLines.Single());
     }
 
+    [Theory]
+    [InlineData("--beams", "3")]
+    [InlineData("--beams", "4", "--diverse-groups", "2")]
+    [InlineData("--contrastive-alpha", "0.6")]
+    public void SearchWithInlineSchemaGivesValidJson(params string[] search)
+    {
+        var r = Generate(["--json-schema-inline", Schema, "--json-compact", "--json", .. search]);
+        Assert.True(r.ExitCode == 0, r.Error);
+        using var result = JsonDocument.Parse(r.Out);
+        Assert.Equal("end_of_generation", result.RootElement.GetProperty("stats").GetProperty("finish_reason").GetString());
+        string text = result.RootElement.GetProperty("text").GetString()!;
+        using var doc = JsonDocument.Parse(text);
+        Assert.True(JsonSchemaValidator.Compile(Schema).IsValid(doc.RootElement), text);
+    }
+
     [Fact]
     public void InvalidJsonIsOneLineErrorWithPosition()
     {

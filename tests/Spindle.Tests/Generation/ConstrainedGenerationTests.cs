@@ -176,12 +176,13 @@ public sealed class ConstrainedGenerationTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void ConstraintWithBeamSearchIsRejected()
+    public void GrammarAlignmentWithBeamSearchIsRejected()
     {
         using var model = LoadNamed("stories260K");
         var options = new GenerationOptions
         {
             Constraint = ConstraintSpec.Regex("a"), Beam = new Spindle.Decoding.BeamSearchOptions { BeamWidth = 2 },
+            GrammarAlignment = new Spindle.Sampling.Aligned.AsapState(),
         };
         Assert.Throws<ArgumentException>(() => Collect(model.GenerateAsync("Once", options)));
     }
