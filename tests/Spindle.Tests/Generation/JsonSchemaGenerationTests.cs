@@ -101,6 +101,81 @@ public sealed class JsonSchemaGenerationTests(ITestOutputHelper output)
         Assert.Equal(100, run);
     }
 
+    /// <summary>
+    /// MaskBench schemas tinystories-656K can spell, as <see cref="MaskBenchSpellableSelection"/> picks them (checked by
+    /// <see cref="MaskBenchSpellableSelectionTests"/>).
+    /// </summary>
+    internal static readonly string[] TinyStoriesMaskBenchSchemas =
+    [
+        "Github_easy---o36080.json", // integer, or a string fraction / IEEE-754 pattern (oneOf)
+        "Github_easy---o41735.json", // type ["object","null"]: only null is spellable
+        "Github_trivial---o10069.json", // oneOf object / string with a pattern
+        "Github_trivial---o17657.json", // anchored pattern with minLength/maxLength
+        "Github_trivial---o21731.json", // string, minLength 0
+        "Github_trivial---o24503.json", // enum of strings (one with a space)
+        "Github_trivial---o25183.json", // enum filtered by type string (null dropped)
+        "Github_trivial---o25988.json", // free string
+        "Github_trivial---o26950.json", // number: oneOf of 16 consts
+        "Github_trivial---o27825.json", // boolean
+        "Github_trivial---o27830.json", // integer 0..1
+        "Github_trivial---o27841.json", // integer ≥ 0
+        "Github_trivial---o28265.json", // number
+        "Github_trivial---o36250.json", // pattern with a character class
+        "Github_trivial---o41658.json", // enum beside allOf $ref
+        "Github_trivial---o41702.json", // allOf $ref to a string enum
+        "Github_trivial---o42291.json", // anyOf string / object
+        "Github_trivial---o46560.json", // anyOf string / number
+        "Github_trivial---o47165.json", // $ref to an anyOf of scalars and objects
+        "Github_trivial---o48017.json", // oneOf integer ≥ 1 / non-empty string
+    ];
+
+    /// <summary>
+    /// The Structured-generation issue's must-show, as literally as tinystories-656K's vocabulary allows: 100 generations
+    /// (5 per schema, samplers cycled, fixed seeds) for 20 MaskBench schemas, every one ending with end-of-generation,
+    /// parsing, and valid with formats asserted.
+    /// </summary>
+    [Fact]
+    public void HundredMaskBenchGenerationsOnTinyStoriesAllValidate()
+    {
+        const int runsPerSchema = 5;
+        Assert.Equal(20, TinyStoriesMaskBenchSchemas.Length);
+        using var model = Load(TinyStoriesQ8);
+        int run = 0;
+        var failures = new List<string>();
+        foreach (string file in TinyStoriesMaskBenchSchemas)
+        {
+            string schema = MaskBenchSpellableSelection.SchemaText(file);
+            var validator = JsonSchemaValidator.Compile(schema, new JsonSchemaValidatorOptions { AssertFormat = true });
+            // Every fourth schema with flexible (bounded) whitespace, so both generation grammars are exercised.
+            var whitespace = (run / runsPerSchema) % 4 == 3 ? JsonWhitespace.Flexible : JsonWhitespace.Compact;
+            var constraint = ConstraintSpec.JsonSchema(schema, whitespace);
+            for (int i = 0; i < runsPerSchema; i++, run++)
+            {
+                var (name, sampling) = Samplers[run % Samplers.Length];
+                var options = new GenerationOptions { Sampling = sampling, Seed = (ulong)run + 1, Constraint = constraint, MaxTokens = MaskBenchBudget };
+                var chunks = Collect(model.GenerateAsync("Once upon a time", options));
+                string text = TextOf(chunks);
+                var finish = chunks[^1].FinishReason;
+                output.WriteLine($"{file} {whitespace} {name,-18} {finish} {IdsOf(chunks).Length,3} tokens: {text.ReplaceLineEndings("\\n")}");
+                if (finish != FinishReason.EndOfGeneration) { failures.Add($"{file} ({name}, seed {run + 1}): {finish} after '{text}'"); continue; }
+                try
+                {
+                    using var doc = JsonDocument.Parse(text);
+                    if (!validator.IsValid(doc.RootElement)) failures.Add($"{file} ({name}, seed {run + 1}): schema rejects '{text}'");
+                }
+                catch (JsonException e)
+                {
+                    failures.Add($"{file} ({name}, seed {run + 1}): '{text}' does not parse: {e.Message}");
+                }
+            }
+        }
+        Assert.Equal(100, run);
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    private const int MaskBenchBudget = 160;
+
+
     [Fact]
     public void CompleteValueEndsGenerationAndEosIsOnlyAllowedWhenComplete()
     {
