@@ -176,6 +176,29 @@ public sealed class JsonSchemaGenerationTests(ITestOutputHelper output)
     private const int MaskBenchBudget = 160;
 
 
+    [Theory]
+    [InlineData("""{"type":"string"}""", 128)]
+    [InlineData("""{"type":"string","minLength":200}""", 200)]
+    [InlineData("""{"type":"string","pattern":"^[a-z]+$"}""", 128)]
+    [InlineData("""{"type":"string","maxLength":250}""", 250)]
+    public void GenerationGrammarsEndStringsWithoutMaxLength(string schema, int longest)
+    {
+        using var model = Load(TinyStoriesQ8);
+        foreach (var whitespace in new[] { JsonWhitespace.Compact, JsonWhitespace.Flexible })
+        {
+            var matcher = model.CreateMatcher(ConstraintSpec.JsonSchema(schema, whitespace));
+            Assert.True(matcher.TryAcceptBytes(System.Text.Encoding.UTF8.GetBytes("\"" + new string('a', longest))));
+            Assert.False(matcher.TryAcceptBytes("a"u8)); // one character more is refused...
+            Assert.True(matcher.TryAcceptBytes("\""u8)); // ...and the string can still close
+            Assert.True(matcher.IsAccepting);
+        }
+        // Replaying (no generation bound) keeps JSON's unbounded strings; only a schema's own maxLength still counts.
+        var replay = new Spindle.Constraints.Matcher(
+            new Spindle.Constraints.Parsing.CompiledGrammar(Spindle.Constraints.FrontEnds.JsonSchemaGrammar.Parse(schema)), model.ConstraintTrie);
+        bool ownBound = schema.Contains("maxLength", StringComparison.Ordinal);
+        Assert.Equal(!ownBound, replay.TryAcceptBytes(System.Text.Encoding.UTF8.GetBytes("\"" + new string('a', longest + 1))));
+    }
+
     [Fact]
     public void CompleteValueEndsGenerationAndEosIsOnlyAllowedWhenComplete()
     {
