@@ -108,13 +108,16 @@ public sealed class JsonSchemaGenerationTests(ITestOutputHelper output)
     internal static readonly string[] TinyStoriesMaskBenchSchemas =
     [
         "Github_easy---o36080.json", // integer, or a string fraction / IEEE-754 pattern (oneOf)
-        "Github_easy---o41735.json", // type ["object","null"]: only null is spellable
+        "Github_medium---o71327.json", // type ["object","null"]: only null is spellable
         "Github_trivial---o10069.json", // oneOf object / string with a pattern
+        "Handwritten---num0.json", // integer multipleOf 7 in 10000..10010, exclusive bounds too
+        "JsonSchemaStore---hayson-json-schema.json", // anyOf $ref to a union of scalars and objects
+        "WashingtonPost---wp_101_Normalized.json", // string
         "Github_trivial---o17657.json", // anchored pattern with minLength/maxLength
+        "WashingtonPost---wp_38_Normalized.json", // string enum
         "Github_trivial---o21731.json", // string, minLength 0
+        "WashingtonPost---wp_59_Normalized.json", // boolean enum [true]
         "Github_trivial---o24503.json", // enum of strings (one with a space)
-        "Github_trivial---o25183.json", // enum filtered by type string (null dropped)
-        "Github_trivial---o25988.json", // free string
         "Github_trivial---o26950.json", // number: oneOf of 16 consts
         "Github_trivial---o27825.json", // boolean
         "Github_trivial---o27830.json", // integer 0..1
@@ -124,9 +127,6 @@ public sealed class JsonSchemaGenerationTests(ITestOutputHelper output)
         "Github_trivial---o41658.json", // enum beside allOf $ref
         "Github_trivial---o41702.json", // allOf $ref to a string enum
         "Github_trivial---o42291.json", // anyOf string / object
-        "Github_trivial---o46560.json", // anyOf string / number
-        "Github_trivial---o47165.json", // $ref to an anyOf of scalars and objects
-        "Github_trivial---o48017.json", // oneOf integer ≥ 1 / non-empty string
     ];
 
     /// <summary>
@@ -173,7 +173,10 @@ public sealed class JsonSchemaGenerationTests(ITestOutputHelper output)
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 
-    private const int MaskBenchBudget = 160;
+    // Enough for the longest value these generation grammars allow: a string of 128 characters (JsonSchemaGrammar's
+    // bound for strings without maxLength, at worst one token each) in quotes, 21 whitespace characters on each side
+    // (flexible), the leading space and end-of-generation.
+    private const int MaskBenchBudget = 200;
 
 
     [Theory]

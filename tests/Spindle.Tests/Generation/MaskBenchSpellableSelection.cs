@@ -9,8 +9,9 @@ using Spindle.Constraints.Vocabulary;
 namespace Spindle.Tests.Generation;
 
 /// <summary>
-/// Picks MaskBench schemas a vocabulary can spell, deterministically: in ordinal file order, the first schema of each
-/// new shape (the kind of value its found spelling starts with, and its top-level keywords) among those that
+/// Picks MaskBench schemas a vocabulary can spell, deterministically: the subsets (Github_easy, ..., WashingtonPost) take
+/// turns in ordinal order, each giving its next schema, in ordinal file order, of a shape not picked yet (the kind of
+/// value its found spelling starts with, and its top-level keywords) among those that
 /// <list type="number">
 /// <item>do not declare <c>"type": "object"</c> or <c>"array"</c> at the top (tinystories-656K has no '{' or '[');</item>
 /// <item>use none of the keywords the compiler over-approximates by design (<c>not</c>, <c>dependencies</c>, ...), so
@@ -47,37 +48,62 @@ internal static class MaskBenchSpellableSelection
     {
         var files = Directory.GetFiles(Folder, "*.json");
         Array.Sort(files, StringComparer.Ordinal);
+        // Subsets (file name before "---") take turns, so the pick is not all from the first subset in ordinal order.
+        var subsets = new List<Queue<string>>();
+        string? previous = null;
+        foreach (string file in files)
+        {
+            string subset = Path.GetFileName(file).Split("---")[0];
+            if (subset != previous) subsets.Add(new Queue<string>());
+            previous = subset;
+            subsets[^1].Enqueue(file);
+        }
         var search = new VocabularySpellingSearch(trie);
         var shapes = new HashSet<string>(StringComparer.Ordinal);
         var selected = new List<string>();
-        foreach (string file in files)
+        while (selected.Count < count && subsets.Exists(q => q.Count > 0))
         {
-            if (selected.Count == count) break;
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(file));
-            var schema = doc.RootElement.GetProperty("schema");
-            if (DeclaresContainer(schema) || UsesUnenforcedKeyword(schema)) continue;
-            string text = schema.GetRawText();
-            JsonSchemaValidator validator;
-            CompiledGrammar grammar;
-            try
+            foreach (var queue in subsets)
             {
-                validator = JsonSchemaValidator.Compile(text, new JsonSchemaValidatorOptions { AssertFormat = true });
-                if (AcceptsEveryProbe(validator)) continue;
-                grammar = new CompiledGrammar(GrammarCache.Parse(GrammarSyntax.JsonSchemaCompact, text));
+                if (selected.Count == count) break;
+                while (queue.TryDequeue(out string? file))
+                {
+                    if (Qualifies(file, search, trie.Vocabulary, shapes))
+                    {
+                        selected.Add(Path.GetFileName(file));
+                        break;
+                    }
+                }
             }
-            catch (Exception e) when (e is JsonSchemaException or JsonSchemaCompileException or GrammarException or JsonException or InvalidOperationException or NotSupportedException)
-            {
-                continue;
-            }
-            if (search.FindSpelling(grammar) is not { } spelling) continue;
-            string written = Spell(trie.Vocabulary, spelling).Trim();
-            if (written.Length == 0) continue;
-            using (var instance = JsonDocument.Parse(written))
-                if (!validator.IsValid(instance.RootElement)) continue;
-            if (!shapes.Add(Shape(schema, written))) continue;
-            selected.Add(Path.GetFileName(file));
         }
         return selected;
+    }
+
+    /// <summary>Whether <paramref name="file"/> meets the rules above with a shape not in <paramref name="shapes"/> (then added).</summary>
+    private static bool Qualifies(string file, VocabularySpellingSearch search, IConstraintVocabulary vocabulary, HashSet<string> shapes)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllBytes(file));
+        var schema = doc.RootElement.GetProperty("schema");
+        if (DeclaresContainer(schema) || UsesUnenforcedKeyword(schema)) return false;
+        string text = schema.GetRawText();
+        JsonSchemaValidator validator;
+        CompiledGrammar grammar;
+        try
+        {
+            validator = JsonSchemaValidator.Compile(text, new JsonSchemaValidatorOptions { AssertFormat = true });
+            if (AcceptsEveryProbe(validator)) return false;
+            grammar = new CompiledGrammar(GrammarCache.Parse(GrammarSyntax.JsonSchemaCompact, text));
+        }
+        catch (Exception e) when (e is JsonSchemaException or JsonSchemaCompileException or GrammarException or JsonException or InvalidOperationException or NotSupportedException)
+        {
+            return false;
+        }
+        if (search.FindSpelling(grammar) is not { } spelling) return false;
+        string written = Spell(vocabulary, spelling).Trim();
+        if (written.Length == 0) return false;
+        using (var instance = JsonDocument.Parse(written))
+            if (!validator.IsValid(instance.RootElement)) return false;
+        return shapes.Add(Shape(schema, written));
     }
 
     public static string Spell(IConstraintVocabulary vocabulary, int[] tokens)
