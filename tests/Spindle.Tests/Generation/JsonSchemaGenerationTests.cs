@@ -14,7 +14,8 @@ namespace Spindle.Tests.Generation;
 /// <remarks>
 /// tinystories-656K's vocabulary has no '{', '[' or byte-fallback tokens, so no object or array can be spelled with it;
 /// it gets the scalar schemas (enums, ranges, patterns, formats). stories260K (byte fallback: every character can be
-/// written) gets objects, arrays and $ref.
+/// written) gets objects, arrays and $ref. <see cref="HundredMaskBenchGenerationsOnTinyStoriesAllValidate"/> does the
+/// same on 20 real MaskBench schemas that tinystories-656K can spell.
 /// </remarks>
 public sealed class JsonSchemaGenerationTests(ITestOutputHelper output)
 {
