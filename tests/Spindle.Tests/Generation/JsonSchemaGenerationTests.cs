@@ -14,7 +14,8 @@ namespace Spindle.Tests.Generation;
 /// <remarks>
 /// tinystories-656K's vocabulary has no '{', '[' or byte-fallback tokens, so no object or array can be spelled with it;
 /// it gets the scalar schemas (enums, ranges, patterns, formats). stories260K (byte fallback: every character can be
-/// written) gets objects, arrays and $ref.
+/// written) gets objects, arrays and $ref. <see cref="HundredMaskBenchGenerationsOnTinyStoriesAllValidate"/> does the
+/// same on 20 real MaskBench schemas that tinystories-656K can spell.
 /// </remarks>
 public sealed class JsonSchemaGenerationTests(ITestOutputHelper output)
 {
@@ -99,6 +100,107 @@ public sealed class JsonSchemaGenerationTests(ITestOutputHelper output)
             }
         }
         Assert.Equal(100, run);
+    }
+
+    /// <summary>
+    /// MaskBench schemas tinystories-656K can spell, as <see cref="MaskBenchSpellableSelection"/> picks them (checked by
+    /// <see cref="MaskBenchSpellableSelectionTests"/>).
+    /// </summary>
+    internal static readonly string[] TinyStoriesMaskBenchSchemas =
+    [
+        "Github_easy---o36080.json", // integer, or a string fraction / IEEE-754 pattern (oneOf)
+        "Github_medium---o71327.json", // type ["object","null"]: only null is spellable
+        "Github_trivial---o10069.json", // oneOf object / string with a pattern
+        "Handwritten---num0.json", // integer multipleOf 7 in 10000..10010, exclusive bounds too
+        "JsonSchemaStore---hayson-json-schema.json", // anyOf $ref to a union of scalars and objects
+        "WashingtonPost---wp_101_Normalized.json", // string
+        "Github_trivial---o17657.json", // anchored pattern with minLength/maxLength
+        "WashingtonPost---wp_38_Normalized.json", // string enum
+        "Github_trivial---o21731.json", // string, minLength 0
+        "WashingtonPost---wp_59_Normalized.json", // boolean enum [true]
+        "Github_trivial---o24503.json", // enum of strings (one with a space)
+        "Github_trivial---o26950.json", // number: oneOf of 16 consts
+        "Github_trivial---o27825.json", // boolean
+        "Github_trivial---o27830.json", // integer 0..1
+        "Github_trivial---o27841.json", // integer ≥ 0
+        "Github_trivial---o28265.json", // number
+        "Github_trivial---o36250.json", // pattern with a character class
+        "Github_trivial---o41658.json", // enum beside allOf $ref
+        "Github_trivial---o41702.json", // allOf $ref to a string enum
+        "Github_trivial---o42291.json", // anyOf string / object
+    ];
+
+    /// <summary>
+    /// The Structured-generation issue's must-show, as literally as tinystories-656K's vocabulary allows: 100 generations
+    /// (5 per schema, samplers cycled, fixed seeds) for 20 MaskBench schemas, every one ending with end-of-generation,
+    /// parsing, and valid with formats asserted.
+    /// </summary>
+    [Fact]
+    public void HundredMaskBenchGenerationsOnTinyStoriesAllValidate()
+    {
+        const int runsPerSchema = 5;
+        Assert.Equal(20, TinyStoriesMaskBenchSchemas.Length);
+        using var model = Load(TinyStoriesQ8);
+        int run = 0;
+        var failures = new List<string>();
+        foreach (string file in TinyStoriesMaskBenchSchemas)
+        {
+            string schema = MaskBenchSpellableSelection.SchemaText(file);
+            var validator = JsonSchemaValidator.Compile(schema, new JsonSchemaValidatorOptions { AssertFormat = true });
+            // Every fourth schema with flexible (bounded) whitespace, so both generation grammars are exercised.
+            var whitespace = (run / runsPerSchema) % 4 == 3 ? JsonWhitespace.Flexible : JsonWhitespace.Compact;
+            var constraint = ConstraintSpec.JsonSchema(schema, whitespace);
+            for (int i = 0; i < runsPerSchema; i++, run++)
+            {
+                var (name, sampling) = Samplers[run % Samplers.Length];
+                var options = new GenerationOptions { Sampling = sampling, Seed = (ulong)run + 1, Constraint = constraint, MaxTokens = MaskBenchBudget };
+                var chunks = Collect(model.GenerateAsync("Once upon a time", options));
+                string text = TextOf(chunks);
+                var finish = chunks[^1].FinishReason;
+                output.WriteLine($"{file} {whitespace} {name,-18} {finish} {IdsOf(chunks).Length,3} tokens: {text.ReplaceLineEndings("\\n")}");
+                if (finish != FinishReason.EndOfGeneration) { failures.Add($"{file} ({name}, seed {run + 1}): {finish} after '{text}'"); continue; }
+                try
+                {
+                    using var doc = JsonDocument.Parse(text);
+                    if (!validator.IsValid(doc.RootElement)) failures.Add($"{file} ({name}, seed {run + 1}): schema rejects '{text}'");
+                }
+                catch (JsonException e)
+                {
+                    failures.Add($"{file} ({name}, seed {run + 1}): '{text}' does not parse: {e.Message}");
+                }
+            }
+        }
+        Assert.Equal(100, run);
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    // Enough for the longest value these generation grammars allow: a string of 128 characters (JsonSchemaGrammar's
+    // bound for strings without maxLength, at worst one token each) in quotes, 21 whitespace characters on each side
+    // (flexible), the leading space and end-of-generation.
+    private const int MaskBenchBudget = 200;
+
+
+    [Theory]
+    [InlineData("""{"type":"string"}""", 128)]
+    [InlineData("""{"type":"string","minLength":200}""", 200)]
+    [InlineData("""{"type":"string","pattern":"^[a-z]+$"}""", 128)]
+    [InlineData("""{"type":"string","maxLength":250}""", 250)]
+    public void GenerationGrammarsEndStringsWithoutMaxLength(string schema, int longest)
+    {
+        using var model = Load(TinyStoriesQ8);
+        foreach (var whitespace in new[] { JsonWhitespace.Compact, JsonWhitespace.Flexible })
+        {
+            var matcher = model.CreateMatcher(ConstraintSpec.JsonSchema(schema, whitespace));
+            Assert.True(matcher.TryAcceptBytes(System.Text.Encoding.UTF8.GetBytes("\"" + new string('a', longest))));
+            Assert.False(matcher.TryAcceptBytes("a"u8)); // one character more is refused...
+            Assert.True(matcher.TryAcceptBytes("\""u8)); // ...and the string can still close
+            Assert.True(matcher.IsAccepting);
+        }
+        // Replaying (no generation bound) keeps JSON's unbounded strings; only a schema's own maxLength still counts.
+        var replay = new Spindle.Constraints.Matcher(
+            new Spindle.Constraints.Parsing.CompiledGrammar(Spindle.Constraints.FrontEnds.JsonSchemaGrammar.Parse(schema)), model.ConstraintTrie);
+        bool ownBound = schema.Contains("maxLength", StringComparison.Ordinal);
+        Assert.Equal(!ownBound, replay.TryAcceptBytes(System.Text.Encoding.UTF8.GetBytes("\"" + new string('a', longest + 1))));
     }
 
     [Fact]

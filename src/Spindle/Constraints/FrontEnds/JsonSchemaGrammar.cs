@@ -24,19 +24,22 @@ public static class JsonSchemaGrammar
 
     /// <summary>
     /// Options for generating: JSON whitespace around structure, at most a newline plus 20 indentation characters per
-    /// run (as llama.cpp's JSON grammars), and numbers of at most 15 digits per part written canonically, so a model
-    /// cannot stall the value with endless blank lines or zeros.
+    /// run (as llama.cpp's JSON grammars), numbers of at most 15 digits per part written canonically, and strings without
+    /// maxLength of at most 128 characters, so a model cannot stall the value with endless blank lines, zeros or prose.
     /// </summary>
-    public static JsonSchemaCompilerOptions FlexibleGeneration { get; } = new() { MaxWhitespace = 21, MaxNumberDigits = GenerationNumberDigits };
+    public static JsonSchemaCompilerOptions FlexibleGeneration { get; } = new() { MaxWhitespace = 21, MaxNumberDigits = GenerationNumberDigits, MaxStringLength = GenerationStringLength };
 
     private const int GenerationNumberDigits = 15;
+
+    // Characters in a string without maxLength: room for a sentence or two, and a string a small model opens always ends.
+    private const int GenerationStringLength = 128;
 
     /// <summary>
     /// Options for generating compact JSON: no whitespace inside the value, and one whitespace character at most before
     /// and after it (a SentencePiece tokenizer's leading space, a final newline).
     /// </summary>
     public static JsonSchemaCompilerOptions CompactGeneration { get; } =
-        new() { CompactWhitespace = true, MaxWhitespace = 1, MaxNumberDigits = GenerationNumberDigits };
+        new() { CompactWhitespace = true, MaxWhitespace = 1, MaxNumberDigits = GenerationNumberDigits, MaxStringLength = GenerationStringLength };
 
     public static Grammar Parse(string schemaJson, JsonSchemaCompilerOptions? options = null)
     {
@@ -45,6 +48,8 @@ public static class JsonSchemaGrammar
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxWhitespace, "MaxWhitespace must be at least 1 (or null: unbounded)");
         if (options?.MaxNumberDigits is < 1 or > 1000)
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxNumberDigits, "MaxNumberDigits must be in 1..1000 (or null: unbounded)");
+        if (options?.MaxStringLength is < 1 || (options?.MaxStringLength is int cap && cap > options.MaxExactRepeat))
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxStringLength, $"MaxStringLength must be in 1..MaxExactRepeat ({options.MaxExactRepeat}) (or null: unbounded)");
         if (schemaJson.Length > MaxSchemaLength)
             throw new JsonSchemaCompileException("schema", $"the schema text has {schemaJson.Length} chars; at most {MaxSchemaLength} are accepted");
         JsonElement schema;

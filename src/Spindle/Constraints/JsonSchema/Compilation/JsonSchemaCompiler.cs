@@ -571,6 +571,13 @@ public sealed class JsonSchemaCompiler
                 if (none) return null;
                 if (limited is not null) content = limited;
             }
+            if (ReadCount(schema, "maxLength") is null && _options.MaxStringLength is int cap)
+            {
+                // Generating: bound the pattern's repetition too; when its fixed parts alone are longer, keep it whole.
+                int minLength = ReadCount(schema, "minLength") ?? 0;
+                var capped = LengthLimitedPattern(p, minLength, Math.Max(minLength, cap), out bool tooLong);
+                if (!tooLong && capped is not null) content = capped;
+            }
         }
         else if (schema.TryGetProperty("format", out var format) && format.GetString() is { } f && StringFormats.For(f) is { } formatRegex)
             content = formatRegex;
@@ -581,6 +588,7 @@ public sealed class JsonSchemaCompiler
             if (max >= 0 && min > max) return null;
             if (min > _options.MaxExactRepeat) min = 0;
             if (max > _options.MaxExactRepeat) max = -1;
+            if (max < 0 && _options.MaxStringLength is int cap) max = Math.Max(min, cap);
             content = RegexNode.Repeat(new RegexCharSet(CodePointSet.All), min, max);
         }
         return _b.Lexeme(JsonStringRegex.Quoted(content), "string");

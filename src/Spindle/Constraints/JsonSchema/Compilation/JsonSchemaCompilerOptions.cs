@@ -30,6 +30,14 @@ public sealed record JsonSchemaCompilerOptions
     public int? MaxNumberDigits { get; init; }
 
     /// <summary>
+    /// Generation: a string without <c>maxLength</c> (free, or a pattern whose length can be counted) gets at most this
+    /// many characters (or <c>minLength</c>, if larger). Null (default): unbounded, as JSON allows. A narrower language is
+    /// still valid output, and without it a story model writing prose inside a string never picks the closing quote
+    /// (the same reason as <see cref="MaxNumberDigits"/> and <see cref="MaxWhitespace"/>).
+    /// </summary>
+    public int? MaxStringLength { get; init; }
+
+    /// <summary>
     /// Largest repetition count enforced exactly (minItems/maxItems, minLength/maxLength). Beyond it the bound is
     /// relaxed (min dropped, max treated as unbounded): an over-approximation that never rejects a valid instance.
     /// </summary>
