@@ -572,8 +572,8 @@ public sealed class JsonSchemaCompiler
                 if (limited is not null) content = limited;
             }
         }
-        else if (schema.TryGetProperty("format", out var format) && format.GetString() is { } f && StringFormats.For(f) is { } formatRegex)
-            content = formatRegex;
+        else if (schema.TryGetProperty("format", out var format) && format.GetString() is { } f && StringFormats.QuotedFor(f) is { } formatLexeme)
+            return _b.Lexeme(formatLexeme, "string");
         else
         {
             int min = ReadCount(schema, "minLength") ?? 0;
