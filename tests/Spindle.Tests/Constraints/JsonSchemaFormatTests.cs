@@ -201,6 +201,39 @@ public sealed class JsonSchemaFormatTests
         Assert.Equal(valid, GrammarAccepts("ipv6", address));
     }
 
+    /// <summary>Every way to write random addresses: eight groups or six and an IPv4 tail, any run of groups (of
+    /// zeros or not: syntax only) compressed to "::", groups of 1-4 digits in either case. All valid in both; dropping
+    /// or adding a group makes them invalid in both.</summary>
+    [Fact]
+    public void IPv6_ConstructedAddresses_AcceptedByBoth_GroupCountErrorsRejectedByBoth()
+    {
+        var random = new Random(4291);
+        var problems = new List<string>();
+        for (int n = 0; n < 400; n++)
+        {
+            bool ipv4Tail = random.Next(3) == 0;
+            var parts = new List<string>();
+            for (int g = 0; g < (ipv4Tail ? 6 : 8); g++)
+                parts.Add(random.Next(0x10000).ToString(random.Next(2) == 0 ? "x4" : "X4")[^random.Next(1, 5)..]);
+            if (ipv4Tail) parts.Add($"{random.Next(256)}.{random.Next(256)}.{random.Next(256)}.{random.Next(256)}");
+            // "::" for a random run of at least one group (the IPv4 tail counts as two): always valid.
+            int at = random.Next(parts.Count), length = random.Next(1, parts.Count - at + 1);
+            Check(string.Join(':', parts.GetRange(0, at)) + "::" + string.Join(':', parts.GetRange(at + length, parts.Count - at - length)), true);
+            Check(string.Join(':', parts), true);
+            Check(string.Join(':', parts.GetRange(1, parts.Count - 1)), false);
+            Check("a:" + string.Join(':', parts), false);
+            // A second "::" is never allowed.
+            Check("::" + string.Join(':', parts.GetRange(0, at)) + "::" + string.Join(':', parts.GetRange(at + length, parts.Count - at - length)), false);
+        }
+        Assert.True(problems.Count == 0, string.Join("\n", problems.Take(10)));
+
+        void Check(string text, bool expected)
+        {
+            bool valid = ValidatorAccepts("ipv6", text), accepted = GrammarAccepts("ipv6", text);
+            if (valid != expected || accepted != expected) problems.Add($"{text}: expected {expected}, validator {valid}, grammar {accepted}");
+        }
+    }
+
     [Theory]
     [InlineData("\"a\\\"b\"@example.com", true)]
     [InlineData("\"\"@example.com", true)]

@@ -18,14 +18,16 @@ internal static class HostRegexes
 
     /// <summary>RFC 4291 §2.2 text forms (RFC 3986 IPv6address): eight groups, "::" at most once standing for at least
     /// one group, an IPv4 tail counting as two; no zone id.</summary>
-    public const string IPv6 = "("
-        + "(" + H16 + ":){6}" + Ls32
-        + "|::(" + H16 + ":){5}" + Ls32
-        + "|(" + H16 + ")?::(" + H16 + ":){4}" + Ls32
-        + "|((" + H16 + ":)?" + H16 + ")?::(" + H16 + ":){3}" + Ls32
-        + "|((" + H16 + ":){0,2}" + H16 + ")?::(" + H16 + ":){2}" + Ls32
-        + "|((" + H16 + ":){0,3}" + H16 + ")?::" + H16 + ":" + Ls32
-        + "|((" + H16 + ":){0,4}" + H16 + ")?::" + Ls32
+    public const string IPv6 = "(("
+        // The seven forms ending in ls32 share it (an IPv4 tail is the bulk of the automaton).
+        + "(" + H16 + ":){6}"
+        + "|::(" + H16 + ":){5}"
+        + "|(" + H16 + ")?::(" + H16 + ":){4}"
+        + "|((" + H16 + ":)?" + H16 + ")?::(" + H16 + ":){3}"
+        + "|((" + H16 + ":){0,2}" + H16 + ")?::(" + H16 + ":){2}"
+        + "|((" + H16 + ":){0,3}" + H16 + ")?::" + H16 + ":"
+        + "|((" + H16 + ":){0,4}" + H16 + ")?::"
+        + ")" + Ls32
         + "|((" + H16 + ":){0,5}" + H16 + ")?::" + H16
         + "|((" + H16 + ":){0,6}" + H16 + ")?::"
         + ")";
@@ -36,9 +38,10 @@ internal static class HostRegexes
 
     /// <summary>RFC 1123 label: 1–63 letters, digits and hyphens, no hyphen first or last; hyphens in both the third
     /// and fourth place only after "xn" (an A-label, RFC 5891 §4.2.3.1).</summary>
-    private const string Label = "(" + Alnum + "(" + Alnum + "|" + Ldh + Alnum
-        + "|" + Ldh + "(" + Alnum + Alnum + LabelTail + "?|" + Alnum + "-" + LabelTail + "|-" + Alnum + LabelTail + "?))?"
-        + "|[xX][nN]--" + LabelTail + ")";
+    private const string Label = "(" + Alnum + "(" + Alnum + "|" + Ldh + Alnum + ")?"
+        + "|" + Alnum + Ldh + "(" + Alnum + Alnum + "|-" + Alnum + ")"
+        // Longer labels share one tail (the counted part, the bulk of the automaton): places 3-4 not "--", or "xn--".
+        + "|(" + Alnum + Ldh + "(" + Alnum + Alnum + "|-" + Alnum + "|" + Alnum + "-)|[xX][nN]--)" + LabelTail + ")";
 
     /// <summary>Dot-separated labels; no trailing dot (the JSON Schema test suite rejects "example.").</summary>
     public const string Hostname = Label + @"(\." + Label + ")*";

@@ -21,10 +21,14 @@ internal static class UriRegex
     private const string AfterAuthority = "//" + Authority + "([/?]" + QueryChar + "*)?";
     private const string Fragment = "(#" + QueryChar + "*)?";
 
-    /// <summary>scheme ":" hier-part ["?" query] ["#" fragment].</summary>
-    public const string Uri = "[A-Za-z][A-Za-z0-9+.-]*:(" + AfterAuthority + @"|/?((" + Pchar + @"|\?)" + QueryChar + "*)?)" + Fragment;
+    private const string Scheme = "[A-Za-z][A-Za-z0-9+.-]*:";
+    private const string PathAfterScheme = @"/?((" + Pchar + @"|\?)" + QueryChar + "*)?";
 
-    /// <summary>URI / relative-ref; a relative path without authority is path-absolute, path-noscheme or empty.</summary>
-    public const string UriReference = "(" + Uri + "|(" + AfterAuthority + "|/((" + Pchar + @"|\?)" + QueryChar + "*)?|"
-        + PcharNoColon + "+([/?]" + QueryChar + @"*)?|\?" + QueryChar + "*)?" + Fragment + ")";
+    /// <summary>scheme ":" hier-part ["?" query] ["#" fragment].</summary>
+    public const string Uri = Scheme + "(" + AfterAuthority + "|" + PathAfterScheme + ")" + Fragment;
+
+    /// <summary>URI / relative-ref; a relative path without authority is path-absolute, path-noscheme or empty. The
+    /// authority (with its IPv6 branch) is written once for both.</summary>
+    public const string UriReference = "((" + Scheme + ")?" + AfterAuthority + "|" + Scheme + PathAfterScheme
+        + "|(/((" + Pchar + @"|\?)" + QueryChar + "*)?|" + PcharNoColon + "+([/?]" + QueryChar + @"*)?|\?" + QueryChar + "*)?)" + Fragment;
 }
