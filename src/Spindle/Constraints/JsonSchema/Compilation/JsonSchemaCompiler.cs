@@ -579,8 +579,8 @@ public sealed class JsonSchemaCompiler
                 if (!tooLong && capped is not null) content = capped;
             }
         }
-        else if (schema.TryGetProperty("format", out var format) && format.GetString() is { } f && StringFormats.For(f) is { } formatRegex)
-            content = formatRegex;
+        else if (schema.TryGetProperty("format", out var format) && format.GetString() is { } f && StringFormats.QuotedFor(f) is { } formatLexeme)
+            return _b.Lexeme(formatLexeme, "string");
         else
         {
             int min = ReadCount(schema, "minLength") ?? 0;

@@ -5,7 +5,10 @@ namespace Spindle.Constraints.JsonSchema.Validation;
 /// <summary>
 /// Checks for the <c>format</c> values the spec defines, used only when format is asserted. Each follows the
 /// RFC the spec cites (3339 dates/times and durations, 5321/5322 email, 1123 hostnames, 2673/4291 IP addresses,
-/// 3986/3987 URIs, 4122 UUIDs, 6901 JSON Pointers, 5890-5893 IDNA via <see cref="IdnHostname"/>).
+/// 3986/3987 URIs, 4122 UUIDs, 6901 JSON Pointers, 5890-5893 IDNA via <see cref="IdnHostname"/>). date, time,
+/// date-time, uuid, ipv4, ipv6, hostname, email, uri and uri-reference define the same languages as the compiler's
+/// format regexes (<c>Compilation/StringFormats</c>), which only over-approximate where its README says (a hostname's
+/// total length and A-label validity, a leap second's offset minutes); <c>JsonSchemaFormatTests</c> checks both.
 /// </summary>
 internal static class FormatCheckers
 {
@@ -48,7 +51,10 @@ internal static class FormatCheckers
     {
         if (s.Length != 10 || s[4] != '-' || s[7] != '-' || !IsDigits(s, 0, 4) || !IsDigits(s, 5, 2) || !IsDigits(s, 8, 2)) return false;
         int y = Num(s, 0, 4), m = Num(s, 5, 2), d = Num(s, 8, 2);
-        return m is >= 1 and <= 12 && d >= 1 && d <= DateTime.DaysInMonth(Math.Max(y, 1), m);
+        if (m is < 1 or > 12 || d < 1) return false;
+        // Proleptic Gregorian, year 0000 included (a leap year, as the grammar's date regex has it).
+        bool leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+        return d <= (m == 2 ? (leap ? 29 : 28) : m is 4 or 6 or 9 or 11 ? 30 : 31);
     }
 
     /// <summary>full-time: HH:MM:SS[.frac](Z|±HH:MM); a leap second only at 23:59:60 UTC.</summary>
@@ -204,20 +210,18 @@ internal static class FormatCheckers
         return true;
     }
 
-    /// <summary>RFC 5321 mailbox: dot-atom or quoted local part, then a hostname or an address literal.</summary>
+    /// <summary>RFC 5321 Mailbox: dot-atom or quoted local part, "@", then a hostname or an IPv4 / IPv6 address
+    /// literal (IPv6 is the only registered tag; ABNF literals are case-insensitive). International (RFC 6531) also
+    /// allows non-ASCII in atoms and quoted text, and IDN domains. The 64-octet local-part limit (a size limit, not
+    /// part of the Mailbox grammar) is not checked, nor by the compiler's regex.</summary>
     public static bool IsEmail(string s, bool international)
     {
         int at = s.LastIndexOf('@');
         if (at <= 0 || at == s.Length - 1) return false;
         string local = s[..at], domain = s[(at + 1)..];
-        if (local.Length >= 2 && local[0] == '"' && local[^1] == '"')
+        if (local[0] == '"')
         {
-            for (int i = 1; i < local.Length - 1; i++)
-            {
-                char c = local[i];
-                if (c == '\\') { i++; continue; }
-                if (c == '"' || c < 32) return false;
-            }
+            if (!IsQuotedLocalPart(local, international)) return false;
         }
         else
         {
@@ -232,7 +236,7 @@ internal static class FormatCheckers
         if (domain[0] == '[' && domain[^1] == ']')
         {
             string lit = domain[1..^1];
-            return lit.StartsWith("IPv6:", StringComparison.Ordinal) ? IsIPv6(lit[5..]) : IsIPv4(lit);
+            return lit.StartsWith("IPv6:", StringComparison.OrdinalIgnoreCase) ? IsIPv6(lit[5..]) : IsIPv4(lit);
         }
         if (international)
         {
@@ -241,6 +245,28 @@ internal static class FormatCheckers
             return true;
         }
         return IsHostname(domain);
+    }
+
+    /// <summary>RFC 5321 Quoted-string: DQUOTE *(qtextSMTP / quoted-pairSMTP) DQUOTE, where qtext is printable ASCII
+    /// but DQUOTE and backslash, and a quoted pair is a backslash before printable ASCII (or space).</summary>
+    private static bool IsQuotedLocalPart(string local, bool international)
+    {
+        if (local.Length < 2 || local[^1] != '"') return false;
+        int end = local.Length - 1;
+        for (int i = 1; i < end; i++)
+        {
+            char c = local[i];
+            if (c == '\\')
+            {
+                // The closing quote cannot be the escaped character.
+                if (++i >= end || local[i] is < ' ' or > '~') return false;
+                continue;
+            }
+            if (c is >= ' ' and <= '~' && c != '"') continue;
+            if (international && c > 127) continue;
+            return false;
+        }
+        return true;
     }
 
     public static bool IsUuid(string s)
