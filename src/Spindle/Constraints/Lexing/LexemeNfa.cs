@@ -17,6 +17,7 @@ public sealed class LexemeNfa
     private readonly List<int> _next = [];
     private readonly List<int> _next2 = [];
     private readonly int[] _starts;
+    private readonly int[] _firstStates; // lexeme i owns states [_firstStates[i], _firstStates[i + 1])
 
     internal byte[] Kind = [];
     internal byte[] Low = [];
@@ -27,9 +28,11 @@ public sealed class LexemeNfa
     public LexemeNfa(IReadOnlyList<RegexNode> lexemes)
     {
         _starts = new int[lexemes.Count];
+        _firstStates = new int[lexemes.Count];
         for (int i = 0; i < lexemes.Count; i++)
         {
             int accept = Add(KindAccept, 0, 0, i, -1);
+            _firstStates[i] = accept;
             _starts[i] = Compile(lexemes[i], accept);
         }
         Kind = [.. _kind]; Low = [.. _low]; High = [.. _high]; Next = [.. _next]; Next2 = [.. _next2];
@@ -45,6 +48,17 @@ public sealed class LexemeNfa
     /// <summary>Bytes that no range boundary separates share a class; the DFA stores one transition per class.</summary>
     internal byte[] ByteClasses { get; }
     internal int ByteClassCount { get; }
+
+    /// <summary>The lexeme whose regex <paramref name="state"/> belongs to (each lexeme's states are contiguous).</summary>
+    internal int LexemeOf(int state)
+    {
+        int index = Array.BinarySearch(_firstStates, state);
+        return index >= 0 ? index : ~index - 1;
+    }
+
+    /// <summary>The NFA states of <paramref name="lexeme"/>'s regex, as the range [Start, End).</summary>
+    internal (int Start, int End) StatesOf(int lexeme) =>
+        (_firstStates[lexeme], lexeme + 1 < _firstStates.Length ? _firstStates[lexeme + 1] : StateCount);
 
     /// <summary>For accept states, Next holds the lexeme id.</summary>
     internal int AcceptedLexeme(int state) => Next[state];

@@ -101,6 +101,28 @@ public sealed class LexerDfa
     /// <summary>Lexemes (sorted ids) that match the bytes that led to <paramref name="state"/>.</summary>
     public ReadOnlySpan<int> AcceptedLexemes(int state) => Volatile.Read(ref _accepts)[state];
 
+    internal LexemeNfa Nfa => _nfa;
+
+    /// <summary>The NFA states (sorted; range and accept states only) that <paramref name="state"/> stands for.</summary>
+    internal int[] NfaStates(int state)
+    {
+        lock (_lock) return _sets[state];
+    }
+
+    /// <summary>
+    /// The (non-start) state for a subset of another state's NFA states, e.g. one lexeme's part of it: a closed set stays
+    /// closed when states are dropped, so its transitions are those of that part alone.
+    /// </summary>
+    internal int StateOfSubset(ReadOnlySpan<int> sortedNfaStates)
+    {
+        lock (_lock)
+        {
+            _members.Clear();
+            foreach (int s in sortedNfaStates) _members.Add(s);
+            return Intern(isStart: false);
+        }
+    }
+
     /// <summary>The start state for a sorted set of allowed lexemes.</summary>
     public int StartState(ReadOnlySpan<int> lexemes)
     {

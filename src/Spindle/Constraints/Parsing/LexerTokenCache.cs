@@ -38,6 +38,7 @@ public sealed class LexerTokenCache
 
     private readonly LexerDfa _lexer;
     private readonly TokenTrie _trie;
+    private readonly FreeTextReach _freeText;
     private readonly byte[] _alphabet; // one trie byte per lexer byte class
     private readonly Lock _lock = new();
     private Entry?[] _entries = new Entry?[64];
@@ -51,6 +52,15 @@ public sealed class LexerTokenCache
         _trie = trie;
         _maxEntries = (int)Math.Clamp(MaxMaskBytes / Math.Max(8, (trie.Vocabulary.TokenCount + 7) / 8), 16, 1 << 20);
         _alphabet = ClassRepresentatives(lexer, trie);
+        _freeText = new FreeTextReach(lexer, trie.MaxDepth);
+    }
+
+    /// <summary><see cref="TokenTrie.ByteGroup"/>s of the printable ASCII slice bytes (all but the quote and the backslash), as (bits 0–63, 64–100).</summary>
+    private const ulong SliceLowGroups = ~((1UL << ('"' - 0x20)) | (1UL << ('\\' - 0x20))), SliceHighGroups = (1UL << 32) - 1;
+
+    private static void OrInto(Span<ulong> destination, ReadOnlySpan<ulong> source)
+    {
+        for (int i = 0; i < destination.Length; i++) destination[i] |= source[i];
     }
 
     /// <summary>
@@ -188,7 +198,27 @@ public sealed class LexerTokenCache
         var tokens = _trie.Tokens;
         var subtreeGroups = _trie.SubtreeByteGroups;
         var utf8Flags = _trie.Utf8Flags;
-        var mask = start?.Mask ?? new ulong[(_trie.Vocabulary.TokenCount + 63) >> 6];
+        // Free text the state surely takes is allowed wholesale from the precomputed slice; the walk then only
+        // descends into subtrees that hold other tokens or longer ones. When the state's reach is unbounded (or the
+        // search for it stopped early without a bad step) the walk is optimistic: it starts from every slice token and
+        // clears the ones it rules out, so a state that allows nearly all text costs a walk of the rest, not a bit set
+        // per allowed token.
+        var reach = _freeText.Of(lexState);
+        int freeDepth = reach.Depth;
+        bool optimistic = start is null && freeDepth > 0 && (reach.Open || freeDepth >= _trie.MaxDepth);
+        var slice = _trie.FreeText;
+        var subtreeInSlice = slice.SubtreeInSlice;
+        var pathInSlice = slice.PathInSlice;
+        var skipSiblings = slice.SkipSiblings;
+        bool unboundedFree = freeDepth >= _trie.MaxDepth;
+        ulong[] mask;
+        if (start is { } kept)
+        {
+            mask = kept.Mask;
+            if (freeDepth > 0) OrInto(mask, slice.MaskUpTo(freeDepth));
+        }
+        else if (freeDepth > 0) mask = (ulong[])slice.MaskUpTo(optimistic ? _trie.MaxDepth : freeDepth).Clone();
+        else mask = new ulong[(_trie.Vocabulary.TokenCount + 63) >> 6];
         var frontierNodes = start?.Nodes ?? [];
         var frontierLex = start?.Lex ?? [];
         var walkLex = new int[_trie.MaxDepth + 1];
@@ -210,6 +240,11 @@ public sealed class LexerTokenCache
                 node = subtreeEnds[node];
                 continue;
             }
+            if (freeDepth > 0 && subtreeInSlice[node] && subtreeMaxDepths[node] <= freeDepth)
+            {
+                node = unboundedFree ? skipSiblings[node] : subtreeEnds[node];
+                continue;
+            }
             int parentLex = walkLex[depths[node] - 1];
             if (parentLex != loopState)
             {
@@ -221,6 +256,13 @@ public sealed class LexerTokenCache
                     table = _lexer.Table; // the lookup may have added states
                 }
                 if (loop is not null) (loopState, loopLow, loopHigh, loopUtf8) = (parentLex, loop.Low, loop.High, loop.Utf8);
+            }
+            // Optimistic: under a state that loops on all free text, the slice tokens are already in the mask.
+            if (optimistic && subtreeInSlice[node] && parentLex == loopState && loopUtf8
+                && (loopLow & SliceLowGroups) == SliceLowGroups && (loopHigh & SliceHighGroups) == SliceHighGroups)
+            {
+                node = skipSiblings[node];
+                continue;
             }
             // A subtree made only of bytes on which the state loops stays in that state throughout: all its tokens are
             // allowed and none of its nodes is a frontier. If the state also passes every well-formed non-ASCII
@@ -253,7 +295,11 @@ public sealed class LexerTokenCache
                     frontierNodes.Add(node);
                     frontierLex.Add(parentLex);
                 }
-                node = subtreeEnds[node];
+                int subtreeEnd = subtreeEnds[node];
+                if (optimistic && pathInSlice[node])
+                    for (int t = tokenStarts[node], end = tokenStarts[subtreeEnd]; t < end; t++)
+                        mask[tokens[t] >> 6] &= ~(1UL << (tokens[t] & 63));
+                node = subtreeEnd;
                 continue;
             }
             walkLex[depths[node]] = next >> LexerDfa.FlagBits;

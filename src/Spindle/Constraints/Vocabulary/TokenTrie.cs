@@ -74,7 +74,11 @@ public sealed class TokenTrie
         for (int node = 1; node < _byte.Length; node++) _usedBytes[_byte[node]] = true;
         (_subtreeMaxDepth, _nodesDeeperThan, _tokensByDepth) = ComputeDepthIndex();
         _utf8Flags = ComputeUtf8Flags();
+        FreeText = new FreeTextSlice(this);
     }
+
+    /// <summary>The tokens that are free JSON-string text (see <see cref="FreeTextSlice"/>).</summary>
+    public FreeTextSlice FreeText { get; }
 
     /// <summary><see cref="Utf8Flags"/>: the node's byte starts a character of a well-formed path from the root.</summary>
     internal const byte Utf8StartsCharacter = 1;
