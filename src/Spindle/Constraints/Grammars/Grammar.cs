@@ -28,7 +28,12 @@ public sealed class Grammar
     {
         var sb = new StringBuilder();
         sb.Append("start R").Append(StartRule).Append('\n');
-        for (int i = 0; i < Lexemes.Count; i++) sb.Append('L').Append(i).Append(" = ").Append(Lexemes[i].Regex.Key).Append('\n');
+        for (int i = 0; i < Lexemes.Count; i++)
+        {
+            sb.Append('L').Append(i).Append(" = ").Append(Lexemes[i].Regex.Key);
+            if (Lexemes[i].Except is { } except) sb.Append(" except ").Append(except.Key);
+            sb.Append('\n');
+        }
         for (int i = 0; i < Rules.Count; i++)
         {
             sb.Append('R').Append(i).Append(" ::=");

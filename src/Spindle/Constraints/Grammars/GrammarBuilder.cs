@@ -59,20 +59,22 @@ public sealed class GrammarBuilder
     public int RuleAlternativeCount(GrammarSymbol rule) => _alternatives[rule.Index].Count;
 
     /// <summary>
-    /// A terminal matching <paramref name="regex"/>. Lexemes never match "" (the lexer needs progress), so a nullable regex
-    /// yields an optional rule around the lexeme of its non-empty part.
+    /// A terminal matching <paramref name="regex"/> (but not what <paramref name="except"/> matches, when given). Lexemes
+    /// never match "" (the lexer needs progress), so a nullable regex yields an optional rule around the lexeme of its
+    /// non-empty part.
     /// </summary>
-    public GrammarSymbol Lexeme(RegexNode regex, string? name = null)
+    public GrammarSymbol Lexeme(RegexNode regex, string? name = null, RegexNode? except = null)
     {
-        var lexeme = LexemeSymbol(regex, name);
-        return regex.IsNullable ? Optional(lexeme) : lexeme;
+        var lexeme = LexemeSymbol(regex, name, except);
+        return regex.IsNullable && except is not { IsNullable: true } ? Optional(lexeme) : lexeme;
     }
 
-    private GrammarSymbol LexemeSymbol(RegexNode regex, string? name)
+    private GrammarSymbol LexemeSymbol(RegexNode regex, string? name, RegexNode? except)
     {
-        if (_lexemeByKey.TryGetValue(regex.Key, out int id)) return GrammarSymbol.Lexeme(id);
-        _lexemes.Add(new Lexeme(name ?? $"lexeme{_lexemes.Count}", regex));
-        _lexemeByKey[regex.Key] = _lexemes.Count - 1;
+        string key = except is null ? regex.Key : regex.Key + "\u0000except\u0000" + except.Key;
+        if (_lexemeByKey.TryGetValue(key, out int id)) return GrammarSymbol.Lexeme(id);
+        _lexemes.Add(new Lexeme(name ?? $"lexeme{_lexemes.Count}", regex, except));
+        _lexemeByKey[key] = _lexemes.Count - 1;
         return GrammarSymbol.Lexeme(_lexemes.Count - 1);
     }
 

@@ -9,7 +9,7 @@ public sealed class LexemeNfa
 {
     public const int MaxStates = 250_000;
 
-    internal const byte KindRange = 0, KindSplit = 1, KindAccept = 2;
+    internal const byte KindRange = 0, KindSplit = 1, KindAccept = 2, KindVeto = 3;
 
     private readonly List<byte> _kind = [];
     private readonly List<byte> _low = [];
@@ -25,7 +25,11 @@ public sealed class LexemeNfa
     internal int[] Next = [];
     internal int[] Next2 = [];
 
-    public LexemeNfa(IReadOnlyList<RegexNode> lexemes)
+    /// <param name="lexemes">Each lexeme's regex.</param>
+    /// <param name="excepts">Per lexeme, null or a regex whose match vetoes the lexeme's match of the same bytes. Each is
+    /// compiled after all lexemes, ending in a veto state (<see cref="KindVeto"/>, Next = the lexeme), and started
+    /// beside its lexeme: its states stay out of every lexeme's own range.</param>
+    public LexemeNfa(IReadOnlyList<RegexNode> lexemes, IReadOnlyList<RegexNode?>? excepts = null)
     {
         _starts = new int[lexemes.Count];
         _firstStates = new int[lexemes.Count];
@@ -35,6 +39,15 @@ public sealed class LexemeNfa
             _firstStates[i] = accept;
             _starts[i] = Compile(lexemes[i], accept);
         }
+        LexemeCount = lexemes.Count;
+        ExceptStatesStart = _kind.Count;
+        if (excepts is not null)
+            for (int i = 0; i < lexemes.Count; i++)
+                if (excepts[i] is { } except)
+                {
+                    int veto = Add(KindVeto, 0, 0, i, -1);
+                    _starts[i] = Add(KindSplit, 0, 0, _starts[i], Compile(except, veto));
+                }
         Kind = [.. _kind]; Low = [.. _low]; High = [.. _high]; Next = [.. _next]; Next2 = [.. _next2];
         StateCount = Kind.Length;
         ByteClasses = ComputeByteClasses(out int count);
@@ -49,16 +62,25 @@ public sealed class LexemeNfa
     internal byte[] ByteClasses { get; }
     internal int ByteClassCount { get; }
 
-    /// <summary>The lexeme whose regex <paramref name="state"/> belongs to (each lexeme's states are contiguous).</summary>
+    public int LexemeCount { get; }
+
+    /// <summary>States from here on belong to lexemes' exceptions (see the constructor), not to their regexes.</summary>
+    internal int ExceptStatesStart { get; }
+
+    /// <summary>
+    /// The lexeme whose regex <paramref name="state"/> belongs to (each lexeme's states are contiguous), or
+    /// <see cref="LexemeCount"/> for a state of an exception.
+    /// </summary>
     internal int LexemeOf(int state)
     {
+        if (state >= ExceptStatesStart) return LexemeCount;
         int index = Array.BinarySearch(_firstStates, state);
         return index >= 0 ? index : ~index - 1;
     }
 
     /// <summary>The NFA states of <paramref name="lexeme"/>'s regex, as the range [Start, End).</summary>
     internal (int Start, int End) StatesOf(int lexeme) =>
-        (_firstStates[lexeme], lexeme + 1 < _firstStates.Length ? _firstStates[lexeme + 1] : StateCount);
+        (_firstStates[lexeme], lexeme + 1 < _firstStates.Length ? _firstStates[lexeme + 1] : ExceptStatesStart);
 
     /// <summary>For accept states, Next holds the lexeme id.</summary>
     internal int AcceptedLexeme(int state) => Next[state];

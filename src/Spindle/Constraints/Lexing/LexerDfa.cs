@@ -20,6 +20,7 @@ public sealed class LexerDfa
     internal const byte FlagAccepting = 1, FlagCanExtend = 2;
 
     private readonly LexemeNfa _nfa;
+    private readonly Predicate<int> _isLexemeState;
     private readonly byte[] _classes;
     private readonly int _classCount;
     private readonly int _maxStates;
@@ -41,6 +42,7 @@ public sealed class LexerDfa
     public LexerDfa(LexemeNfa nfa, int maxStates = DefaultMaxStates)
     {
         _nfa = nfa;
+        _isLexemeState = s => s < nfa.ExceptStatesStart;
         _classes = nfa.ByteClasses;
         _classCount = nfa.ByteClassCount;
         _maxStates = maxStates;
@@ -148,7 +150,8 @@ public sealed class LexerDfa
             foreach (int s in _sets[state])
                 if (kind[s] == LexemeNfa.KindRange && value >= _nfa.Low[s] && value <= _nfa.High[s]) Close(_nfa.Next[s]);
             int next = Dead;
-            if (_members.Count > 0)
+            // Exception states without any lexeme state left can veto nothing: the lexemes are dead.
+            if (_members.Count > 0 && _members.Exists(_isLexemeState))
             {
                 int id = Intern(isStart: false);
                 next = id << FlagBits | _flags[id];
@@ -198,15 +201,24 @@ public sealed class LexerDfa
             throw new GrammarException($"lexer DFA exceeds {_maxStates:N0} states; simplify the lexeme regexes");
         EnsureCapacity(id + 1);
         var accepts = new List<int>();
+        List<int>? vetoed = null;
         byte flags = 0;
+        int exceptStart = _nfa.ExceptStatesStart;
         foreach (int s in key.Set)
         {
-            if (_nfa.Kind[s] == LexemeNfa.KindAccept)
+            byte kind = _nfa.Kind[s];
+            if (kind == LexemeNfa.KindAccept)
             {
                 if (!isStart) accepts.Add(_nfa.AcceptedLexeme(s));
             }
-            else if (_nfa.Low[s] <= _nfa.High[s]) flags |= FlagCanExtend;
+            else if (kind == LexemeNfa.KindVeto)
+            {
+                if (!isStart) (vetoed ??= []).Add(_nfa.AcceptedLexeme(s));
+            }
+            // An exception alone never extends a lexeme: only its veto matters, and only where the lexeme matches.
+            else if (s < exceptStart && _nfa.Low[s] <= _nfa.High[s]) flags |= FlagCanExtend;
         }
+        if (vetoed is not null) accepts.RemoveAll(vetoed.Contains);
         accepts.Sort();
         if (accepts.Count > 0) flags |= FlagAccepting;
         _sets[id] = key.Set;

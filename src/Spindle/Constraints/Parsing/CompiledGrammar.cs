@@ -48,8 +48,9 @@ public sealed class CompiledGrammar
         ArgumentNullException.ThrowIfNull(grammar);
         Grammar = grammar;
         var regexes = new RegexNode[grammar.Lexemes.Count];
-        for (int i = 0; i < regexes.Length; i++) regexes[i] = grammar.Lexemes[i].Regex;
-        Nfa = new LexemeNfa(regexes);
+        var excepts = new RegexNode?[grammar.Lexemes.Count];
+        for (int i = 0; i < regexes.Length; i++) (regexes[i], excepts[i]) = (grammar.Lexemes[i].Regex, grammar.Lexemes[i].Except);
+        Nfa = new LexemeNfa(regexes, excepts);
         Lexer = new LexerDfa(Nfa, maxLexerStates);
 
         int ruleCount = grammar.Rules.Count + 1;

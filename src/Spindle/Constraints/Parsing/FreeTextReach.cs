@@ -115,7 +115,7 @@ internal sealed class FreeTextReach
         {
             int lexeme = nfa.LexemeOf(set[start]), end = start + 1;
             while (end < set.Length && nfa.LexemeOf(set[end]) == lexeme) end++;
-            if (TakesEveryFirstByte(set.AsSpan(start, end - start)))
+            if (lexeme < nfa.LexemeCount && TakesEveryFirstByte(set.AsSpan(start, end - start)))
             {
                 int part = start == 0 && end == set.Length ? lexState : _lexer.StateOfSubset(set.AsSpan(start, end - start));
                 var reach = PartReach(part, lexeme);

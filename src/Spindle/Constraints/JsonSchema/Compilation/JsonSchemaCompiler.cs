@@ -95,8 +95,9 @@ public sealed class JsonSchemaCompiler
     private GrammarSymbol Punctuation(string text, bool both) =>
         _b.Lexeme(RegexNode.Concat([both ? _ws : RegexNode.Empty, RegexNode.Literal(text), _ws]), text);
 
-    private GrammarSymbol KeyLexeme(RegexNode quotedKey) =>
-        _b.Lexeme(RegexNode.Concat([quotedKey, _ws, RegexNode.Literal(":"), _ws]));
+    private GrammarSymbol KeyLexeme(RegexNode quotedKey, RegexNode? exceptQuotedKeys = null) =>
+        _b.Lexeme(RegexNode.Concat([quotedKey, _ws, RegexNode.Literal(":"), _ws]), except: exceptQuotedKeys is null ? null
+            : RegexNode.Concat([exceptQuotedKeys, _ws, RegexNode.Literal(":"), _ws]));
 
     /// <summary>The symbol for instances of <paramref name="schema"/>; null when none can exist.</summary>
     private GrammarSymbol? Value(JsonElement schema, int depth)
@@ -369,9 +370,12 @@ public sealed class JsonSchemaCompiler
         if (additional is not { ValueKind: JsonValueKind.False } && unmatched is not { IsEmpty: true })
             if ((additional is { } a ? Value(a, depth + 1) : Any()) is { } v)
             {
-                var key = unmatched is { Keys: { } k } ? JsonStringRegex.Quoted(k)
-                    : props.Count == 0 ? AnyKeyRegex() : JsonStringRegex.Quoted(ExcludedWordsRegex.Create(props.ConvertAll(p => p.Name)));
-                _b.AddAlternative(extraRule, KeyLexeme(key), v);
+                // An extra key is any other string than a declared name: the names are the lexeme's exception, so the
+                // key stays a free string for the lexer.
+                var key = unmatched is { Keys: { } k } ? KeyLexeme(JsonStringRegex.Quoted(k))
+                    : props.Count == 0 ? KeyLexeme(AnyKeyRegex())
+                    : KeyLexeme(AnyKeyRegex(), RegexNode.Alternate(props.ConvertAll(p => RegexNode.Literal(JsonText.QuoteString(p.Name)))));
+                _b.AddAlternative(extraRule, key, v);
             }
         if (_b.RuleAlternativeCount(extraRule) > 0) extra = extraRule;
         if (_options.PropertyOrder == PropertyOrder.Any)
