@@ -7,8 +7,9 @@ namespace Spindle.Constraints.Parsing;
 /// Per lexer DFA state, the part of the token mask that does not depend on the parser: tokens whose bytes all stay
 /// inside the current lexeme (the DFA takes every byte and never completes a lexeme) are allowed whatever the parse
 /// stack is. What remains are the "frontier" trie nodes where a lexeme would end; only their subtrees need the parser.
-/// Inside a JSON string that turns a walk over every trie node into a 4 KB copy plus a few hundred parser steps.
-/// One cache per (grammar, vocabulary trie), shared by all sequences; thread-safe, entries built on first use.
+/// Inside a JSON string that turns a walk over every trie node into a mask copy plus a few hundred parser steps. A
+/// build itself starts from the vocabulary's free-text slice when the state takes free text (<see cref="FreeTextReach"/>),
+/// so it walks only the tokens outside the slice. One cache per (grammar, vocabulary trie), shared by all sequences; thread-safe, entries built on first use.
 /// </summary>
 public sealed class LexerTokenCache
 {
@@ -30,61 +31,23 @@ public sealed class LexerTokenCache
         public readonly int[] FrontierLex = frontierLex; // lexer state at the frontier node's parent
     }
 
-    /// <summary>Built states a new state is compared with before it is built (most recent first).</summary>
-    private const int AgreementCandidates = 2;
-
-    /// <summary>State pairs one agreement check may visit (a counted string needs about one per token byte).</summary>
-    private const int MaxAgreementPairs = 128;
-
     private readonly LexerDfa _lexer;
     private readonly TokenTrie _trie;
     private readonly FreeTextReach _freeText;
-    private readonly byte[] _alphabet; // one trie byte per lexer byte class
     private readonly Lock _lock = new();
     private Entry?[] _entries = new Entry?[64];
     private int _count;
-    private readonly int[] _recentBuilt = new int[AgreementCandidates];
-    private int _recentCount;
 
     internal LexerTokenCache(LexerDfa lexer, TokenTrie trie)
     {
         _lexer = lexer;
         _trie = trie;
         _maxEntries = (int)Math.Clamp(MaxMaskBytes / Math.Max(8, (trie.Vocabulary.TokenCount + 7) / 8), 16, 1 << 20);
-        _alphabet = ClassRepresentatives(lexer, trie);
         _freeText = new FreeTextReach(lexer, trie.MaxDepth);
     }
 
     /// <summary><see cref="TokenTrie.ByteGroup"/>s of the printable ASCII slice bytes (all but the quote and the backslash), as (bits 0–63, 64–100).</summary>
     private const ulong SliceLowGroups = ~((1UL << ('"' - 0x20)) | (1UL << ('\\' - 0x20))), SliceHighGroups = (1UL << 32) - 1;
-
-    private static void OrInto(Span<ulong> destination, ReadOnlySpan<ulong> source)
-    {
-        for (int i = 0; i < destination.Length; i++) destination[i] |= source[i];
-    }
-
-    /// <summary>
-    /// Whether a new state may reuse (or patch) the entry of a recently built state it agrees with. Off by default: on
-    /// MaskBench the check costs about what it saves (deepseek-llm even, llama-spm ~10% more CPU), because few builds
-    /// are counted-string chains; worth it for grammars dominated by long maxLength strings or {m,n} patterns.
-    /// </summary>
-    internal bool ShareAgreeingStates { get; set; }
-
-    /// <summary>States whose entry was reused from an agreeing state instead of built.</summary>
-    internal int SharedCount { get; private set; }
-
-    /// <summary>States whose entry was patched from an agreeing state's (only the deeper tokens walked).</summary>
-    internal int PatchedCount { get; private set; }
-
-    private static byte[] ClassRepresentatives(LexerDfa lexer, TokenTrie trie)
-    {
-        var used = trie.UsedBytes;
-        var seenClass = new HashSet<int>();
-        var alphabet = new List<byte>();
-        for (int b = 0; b < 256; b++)
-            if (used[b] && seenClass.Add(lexer.ByteClassOf((byte)b))) alphabet.Add((byte)b);
-        return [.. alphabet];
-    }
 
     public int Count => Volatile.Read(ref _count);
 
@@ -96,22 +59,7 @@ public sealed class LexerTokenCache
         var entries = Volatile.Read(ref _entries);
         if (lexState < entries.Length && Volatile.Read(ref entries[lexState]) is { } hit) return hit;
         if (Volatile.Read(ref _count) >= _maxEntries) return null;
-        Entry? shared = null, entry = null;
-        if (ShareAgreeingStates)
-        {
-            var (candidate, depth) = FindAgreeing(lexState);
-            if (candidate is not null)
-            {
-                if (depth >= _trie.MaxDepth) shared = candidate;
-                // Patching pays when the tokens past the agreement depth hang off a small part of the trie.
-                else if (depth > 0 && _trie.NodesDeeperThan(depth) * 4 < _trie.NodeCount)
-                {
-                    entry = Patch(lexState, candidate, depth);
-                    PatchedCount++;
-                }
-            }
-        }
-        entry ??= shared ?? Build(lexState, 0, null);
+        var entry = Build(lexState);
         lock (_lock)
         {
             if (lexState >= _entries.Length)
@@ -122,73 +70,16 @@ public sealed class LexerTokenCache
             }
             if (_entries[lexState] is { } raced) return raced;
             Volatile.Write(ref _entries[lexState], entry);
-            if (shared is null)
-            {
-                _count++;
-                int keep = Math.Min(_recentCount, AgreementCandidates - 1);
-                Array.Copy(_recentBuilt, 0, _recentBuilt, 1, keep);
-                _recentBuilt[0] = lexState;
-                _recentCount = keep + 1;
-            }
-            else SharedCount++;
+            _count++;
             return entry;
         }
     }
 
     /// <summary>
-    /// Among recently built states, the entry of the one that agrees with <paramref name="lexState"/> to the greatest
-    /// depth (see <see cref="LexerStateAgreement"/>), and that depth; (null, -1) when none agrees at all.
+    /// Walks the trie from <paramref name="lexState"/> with the lexer alone: the tokens that stay inside the lexeme, and
+    /// the frontier nodes where it would end.
     /// </summary>
-    private (Entry? Entry, int Depth) FindAgreeing(int lexState)
-    {
-        Span<int> candidates = stackalloc int[AgreementCandidates];
-        int count;
-        lock (_lock)
-        {
-            count = _recentCount;
-            _recentBuilt.AsSpan(0, count).CopyTo(candidates);
-        }
-        var entries = Volatile.Read(ref _entries);
-        Entry? best = null;
-        int bestDepth = -1;
-        foreach (int candidate in candidates[..count])
-        {
-            int depth = LexerStateAgreement.Depth(_lexer, lexState, candidate, _trie.MaxDepth, _alphabet, MaxAgreementPairs);
-            if (depth <= bestDepth) continue;
-            (best, bestDepth) = (Volatile.Read(ref entries[candidate]), depth);
-            if (depth >= _trie.MaxDepth) break;
-        }
-        return (best, bestDepth);
-    }
-
-    /// <summary>
-    /// The entry of <paramref name="lexState"/> from that of a state agreeing with it up to <paramref name="depth"/>:
-    /// tokens of at most that many bytes and frontier nodes at most that deep carry over (a frontier walk leaves the
-    /// lexeme within the agreement, after which the lexer state no longer depends on where it started); only the trie
-    /// paths leading deeper are walked again.
-    /// </summary>
-    private Entry Patch(int lexState, Entry other, int depth)
-    {
-        var mask = (ulong[])other.Mask.Clone();
-        foreach (int id in _trie.TokensLongerThan(depth)) mask[id >> 6] &= ~(1UL << (id & 63));
-        var frontierNodes = new List<int>(other.FrontierNodes.Length);
-        var frontierLex = new List<int>(other.FrontierNodes.Length);
-        var depths = _trie.NodeDepths;
-        for (int i = 0; i < other.FrontierNodes.Length; i++)
-        {
-            if (depths[other.FrontierNodes[i]] > depth) continue;
-            frontierNodes.Add(other.FrontierNodes[i]);
-            frontierLex.Add(other.FrontierLex[i]);
-        }
-        return Build(lexState, depth, (mask, frontierNodes, frontierLex));
-    }
-
-    /// <summary>
-    /// Walks the trie from <paramref name="lexState"/>. With <paramref name="keepDepth"/> &gt; 0, tokens and frontier
-    /// nodes at most that deep are already in <paramref name="start"/>: subtrees no deeper are skipped, and shallower
-    /// nodes are only stepped through on the way down.
-    /// </summary>
-    private Entry Build(int lexState, int keepDepth, (ulong[] Mask, List<int> Nodes, List<int> Lex)? start)
+    private Entry Build(int lexState)
     {
         var subtreeMaxDepths = _trie.SubtreeMaxDepths;
         var nodeBytes = _trie.NodeBytes;
@@ -205,22 +96,17 @@ public sealed class LexerTokenCache
         // per allowed token.
         var reach = _freeText.Of(lexState);
         int freeDepth = reach.Depth;
-        bool optimistic = start is null && freeDepth > 0 && (reach.Open || freeDepth >= _trie.MaxDepth);
+        bool optimistic = freeDepth > 0 && (reach.Open || freeDepth >= _trie.MaxDepth);
         var slice = _trie.FreeText;
         var subtreeInSlice = slice.SubtreeInSlice;
         var pathInSlice = slice.PathInSlice;
         var skipSiblings = slice.SkipSiblings;
         bool unboundedFree = freeDepth >= _trie.MaxDepth;
         ulong[] mask;
-        if (start is { } kept)
-        {
-            mask = kept.Mask;
-            if (freeDepth > 0) OrInto(mask, slice.MaskUpTo(freeDepth));
-        }
-        else if (freeDepth > 0) mask = (ulong[])slice.MaskUpTo(optimistic ? _trie.MaxDepth : freeDepth).Clone();
+        if (freeDepth > 0) mask = (ulong[])slice.MaskUpTo(optimistic ? _trie.MaxDepth : freeDepth).Clone();
         else mask = new ulong[(_trie.Vocabulary.TokenCount + 63) >> 6];
-        var frontierNodes = start?.Nodes ?? [];
-        var frontierLex = start?.Lex ?? [];
+        var frontierNodes = new List<int>();
+        var frontierLex = new List<int>();
         var walkLex = new int[_trie.MaxDepth + 1];
         walkLex[0] = lexState;
         // Self-loop groups of the state last looked up (strings: the state after the first content byte, which then
@@ -235,11 +121,6 @@ public sealed class LexerTokenCache
         bool loopUtf8 = false;
         for (int node = 1; node < nodeBytes.Length;)
         {
-            if (subtreeMaxDepths[node] <= keepDepth)
-            {
-                node = subtreeEnds[node];
-                continue;
-            }
             if (freeDepth > 0 && subtreeInSlice[node] && subtreeMaxDepths[node] <= freeDepth)
             {
                 node = unboundedFree ? skipSiblings[node] : subtreeEnds[node];
@@ -290,7 +171,7 @@ public sealed class LexerTokenCache
                 : (next & (LexerDfa.FlagAccepting | LexerDfa.FlagCanExtend)) == LexerDfa.FlagAccepting;
             if (next < 0 || ends)
             {
-                if (ends && depths[node] > keepDepth)
+                if (ends)
                 {
                     frontierNodes.Add(node);
                     frontierLex.Add(parentLex);
@@ -303,9 +184,8 @@ public sealed class LexerTokenCache
                 continue;
             }
             walkLex[depths[node]] = next >> LexerDfa.FlagBits;
-            if (depths[node] > keepDepth)
-                for (int t = tokenStarts[node], end = tokenStarts[node + 1]; t < end; t++)
-                    mask[tokens[t] >> 6] |= 1UL << (tokens[t] & 63);
+            for (int t = tokenStarts[node], end = tokenStarts[node + 1]; t < end; t++)
+                mask[tokens[t] >> 6] |= 1UL << (tokens[t] & 63);
             node++;
         }
         return new Entry(mask, [.. frontierNodes], [.. frontierLex]);

@@ -17,8 +17,6 @@ public sealed class TokenTrie
     private readonly byte[] _utf8Flags;
     private readonly bool[] _usedBytes;
     private readonly ushort[] _subtreeMaxDepth;
-    private readonly int[] _nodesDeeperThan;
-    private readonly int[] _tokensByDepth; // longest first
 
     public TokenTrie(IConstraintVocabulary vocabulary)
     {
@@ -72,7 +70,7 @@ public sealed class TokenTrie
         _subtreeByteGroups = ComputeSubtreeByteGroups();
         _usedBytes = new bool[256];
         for (int node = 1; node < _byte.Length; node++) _usedBytes[_byte[node]] = true;
-        (_subtreeMaxDepth, _nodesDeeperThan, _tokensByDepth) = ComputeDepthIndex();
+        _subtreeMaxDepth = ComputeSubtreeMaxDepths();
         _utf8Flags = ComputeUtf8Flags();
         FreeText = new FreeTextSlice(this);
     }
@@ -124,7 +122,7 @@ public sealed class TokenTrie
     /// <summary>Number of <see cref="ByteGroup"/> values.</summary>
     public const int ByteGroupCount = 101;
 
-    private (ushort[] SubtreeMax, int[] NodesDeeper, int[] TokensByDepth) ComputeDepthIndex()
+    private ushort[] ComputeSubtreeMaxDepths()
     {
         var subtreeMax = new ushort[_byte.Length];
         for (int node = _byte.Length - 1; node >= 0; node--)
@@ -134,40 +132,11 @@ public sealed class TokenTrie
                 max = Math.Max(max, subtreeMax[child]);
             subtreeMax[node] = max;
         }
-        var nodesDeeper = new int[MaxDepth + 2];
-        for (int node = 1; node < _byte.Length; node++) nodesDeeper[_depth[node] - 1]++;
-        for (int d = MaxDepth - 1; d >= 0; d--) nodesDeeper[d] += nodesDeeper[d + 1];
-        var byDepth = new int[_tokens.Length];
-        var tokenDepth = new int[_tokens.Length];
-        for (int node = 1, i = 0; node < _byte.Length; node++)
-            for (int t = _tokenStart[node]; t < _tokenStart[node + 1]; t++, i++)
-            {
-                byDepth[i] = _tokens[t];
-                tokenDepth[i] = -_depth[node];
-            }
-        Array.Sort(tokenDepth, byDepth);
-        return (subtreeMax, nodesDeeper, byDepth);
+        return subtreeMax;
     }
 
     /// <summary>Per node, the depth of the deepest node in its subtree.</summary>
     internal ReadOnlySpan<ushort> SubtreeMaxDepths => _subtreeMaxDepth;
-
-    /// <summary>Number of nodes deeper than <paramref name="depth"/>.</summary>
-    internal int NodesDeeperThan(int depth) => depth > MaxDepth ? 0 : _nodesDeeperThan[Math.Max(0, depth)];
-
-    /// <summary>The tokens longer than <paramref name="length"/> bytes.</summary>
-    internal ReadOnlySpan<int> TokensLongerThan(int length)
-    {
-        // _tokensByDepth is sorted longest first; the count is found by counting nodes' tokens, so search by length.
-        int lo = 0, hi = _tokensByDepth.Length;
-        while (lo < hi)
-        {
-            int mid = (lo + hi) >>> 1;
-            if (Vocabulary.TokenBytes(_tokensByDepth[mid]).Length > length) lo = mid + 1;
-            else hi = mid;
-        }
-        return _tokensByDepth.AsSpan(0, lo);
-    }
 
     private ulong[] ComputeSubtreeByteGroups()
     {
