@@ -102,23 +102,7 @@ public class FreeTextSliceTests
                 """["alpha","2024-02-29","alphabet soup","be"]"""),
             (new CompiledGrammar(RegexGrammar.Parse("\"[^\"]{0,25}\"x")), "\"twenty-five characters..\"x"),
         ];
-        var cached = new TokenMask(vocab.Vocabulary.TokenCount);
-        var walked = new TokenMask(vocab.Vocabulary.TokenCount);
-        foreach (var (grammar, text) in cases)
-        {
-            var m = new Matcher(grammar, vocab.Trie);
-            int[] ids = LexerTokenCacheShortcutTests.GreedyTokens(vocab, Encoding.UTF8.GetBytes(text));
-            for (int i = 0; i <= ids.Length; i++)
-            {
-                m.UseTokenCache = true;
-                m.ComputeMask(cached);
-                m.UseTokenCache = false;
-                m.ComputeMask(walked);
-                Assert.True(cached.Words.SequenceEqual(walked.Words), $"step {i} of {text}");
-                if (i < ids.Length) Assert.True(m.TryAccept(ids[i]), $"token {i} of {text}");
-            }
-            Assert.True(m.IsAccepting, text);
-        }
+        foreach (var (grammar, text) in cases) LexerTokenCacheShortcutTests.AssertCacheMatchesWalk(vocab, grammar, text);
     }
 
     /// <summary>

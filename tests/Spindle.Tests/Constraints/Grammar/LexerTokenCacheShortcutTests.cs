@@ -69,26 +69,30 @@ public class LexerTokenCacheShortcutTests
             (new CompiledGrammar(RegexGrammar.Parse("[a-z ]*x[^x]*")), "the quick brown fox jumps over the lazy dog"),
             (new CompiledGrammar(RegexGrammar.Parse("(?:[^\"\\\\]|\\\\.)*\"")), "free text with \\\"escapes\\\" and ünïcödé\""),
         ];
+        foreach (var (grammar, text) in cases) Assert.True(AssertCacheMatchesWalk(vocab, grammar, text) > 5, text);
+    }
+
+    /// <summary>
+    /// Spells <paramref name="text"/> with longest-match tokens and, before each token and at the end, asserts the mask
+    /// through the cache equals the plain trie walk; the text must be accepted. Returns the number of masks compared.
+    /// </summary>
+    internal static int AssertCacheMatchesWalk(RealVocabulary vocab, CompiledGrammar grammar, string text)
+    {
         var cached = new TokenMask(vocab.Vocabulary.TokenCount);
         var walked = new TokenMask(vocab.Vocabulary.TokenCount);
-        foreach (var (grammar, text) in cases)
+        var m = new Matcher(grammar, vocab.Trie);
+        int[] ids = GreedyTokens(vocab, Encoding.UTF8.GetBytes(text));
+        for (int i = 0; i <= ids.Length; i++)
         {
-            var m = new Matcher(grammar, vocab.Trie);
-            int[] ids = GreedyTokens(vocab, Encoding.UTF8.GetBytes(text));
-            int compared = 0;
-            for (int i = 0; i <= ids.Length; i++)
-            {
-                m.UseTokenCache = true;
-                m.ComputeMask(cached);
-                m.UseTokenCache = false;
-                m.ComputeMask(walked);
-                Assert.True(cached.Words.SequenceEqual(walked.Words), $"step {i} of {text}");
-                compared++;
-                if (i < ids.Length) Assert.True(m.TryAccept(ids[i]), $"token {i} of {text}");
-            }
-            Assert.True(compared > 5, text);
-            Assert.True(m.IsAccepting, text);
+            m.UseTokenCache = true;
+            m.ComputeMask(cached);
+            m.UseTokenCache = false;
+            m.ComputeMask(walked);
+            Assert.True(cached.Words.SequenceEqual(walked.Words), $"step {i} of {text}");
+            if (i < ids.Length) Assert.True(m.TryAccept(ids[i]), $"token {i} of {text}");
         }
+        Assert.True(m.IsAccepting, text);
+        return ids.Length + 1;
     }
 
     /// <summary>Longest-match tokens spelling <paramref name="bytes"/> exactly (no space prefix).</summary>
