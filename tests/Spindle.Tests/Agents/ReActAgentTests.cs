@@ -7,28 +7,40 @@ using static Spindle.Tests.Generation.GenerationTestModels;
 namespace Spindle.Tests.Agents;
 
 /// <summary>
-/// The agent loop with the real tinystories-656K model: its text is nonsense, but the masks force the structure, so
-/// every trace (12 seeds per spec) satisfies the spec, checked independently of the agent's own automaton.
+/// The agent loop with the real stories260K and tinystories-656K models: their text is nonsense, but the masks force the
+/// structure, so every trace (12 seeds per spec and model) satisfies the spec, checked independently of the agent's own
+/// automaton.
 /// </summary>
 public sealed class ReActAgentTests(ITestOutputHelper output)
 {
     private const int Seeds = 12;
     private static readonly SamplingOptions Sampled = new() { Temperature = 1f, TopK = 0, TopP = 1f, MinP = 0f };
 
-    public static TheoryData<string, int> Specs => new()
+    private static readonly (string Spec, int MaxSteps)[] SpecList =
+    [
+        ("G(Action -> X Observation) && F Answer", 8),
+        ("F Action(calc) && AtMost(3, Action) && G(Answer -> last)", 8),
+        ("Thought && G(Observation -> X (Thought || Answer)) && F Action(echo) && F Action(calc)", 10),
+        ("AtLeast(2, Thought) && (!Answer U Action(echo))", 6),
+        ("Exactly(1, Action) && X X Observation", 5),
+    ];
+
+    public static TheoryData<string, string, int> Specs
     {
-        { "G(Action -> X Observation) && F Answer", 8 },
-        { "F Action(calc) && AtMost(3, Action) && G(Answer -> last)", 8 },
-        { "Thought && G(Observation -> X (Thought || Answer)) && F Action(echo) && F Action(calc)", 10 },
-        { "AtLeast(2, Thought) && (!Answer U Action(echo))", 6 },
-        { "Exactly(1, Action) && X X Observation", 5 },
-    };
+        get
+        {
+            var data = new TheoryData<string, string, int>();
+            foreach (string model in new[] { "stories260K", "tinystories-656K" })
+                foreach (var (spec, maxSteps) in SpecList) data.Add(model, spec, maxSteps);
+            return data;
+        }
+    }
 
     [Theory]
     [MemberData(nameof(Specs))]
-    public async Task EveryTraceSatisfiesTheSpec(string spec, int maxSteps)
+    public async Task EveryTraceSatisfiesTheSpec(string modelName, string spec, int maxSteps)
     {
-        using var model = Load(TinyStoriesQ8);
+        using var model = Load(modelName == "stories260K" ? Stories260K : TinyStoriesQ8);
         var check = LtlSpecification.Parse(spec);
         for (ulong seed = 1; seed <= Seeds; seed++)
         {
