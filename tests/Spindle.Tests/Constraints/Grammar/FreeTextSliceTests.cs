@@ -102,7 +102,7 @@ public class FreeTextSliceTests
                 """["alpha","2024-02-29","alphabet soup","be"]"""),
             (new CompiledGrammar(RegexGrammar.Parse("\"[^\"]{0,25}\"x")), "\"twenty-five characters..\"x"),
         ];
-        foreach (var (grammar, text) in cases) LexerTokenCacheShortcutTests.AssertCacheMatchesWalk(vocab, grammar, text);
+        foreach (var (grammar, text) in cases) LexerTokenCacheShortcutTests.AssertCacheMatchesWalk(vocab.Trie, grammar, text);
     }
 
     /// <summary>
@@ -149,5 +149,52 @@ public class FreeTextSliceTests
         public bool IsSpecial(int tokenId) => false;
         public int EosId => -1;
         public ReadOnlySpan<int> EndOfGenerationIds => [];
+    }
+
+    /// <summary>
+    /// A 152k-token vocabulary (deepseek-llm's 102k tokens and 50k more: random words, CJK pairs, long runs): masks
+    /// through the cache equal the plain walk on a JSON object with free, counted and keyed strings.
+    /// </summary>
+    [Fact]
+    public void LargestVocabulariesWork()
+    {
+        var deepseek = RealVocabulary.Get("ggml-vocab-deepseek-llm.gguf").Vocabulary;
+        var extra = new List<byte[]>();
+        var rng = new Random(150_000);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        while (extra.Count < 50_000)
+        {
+            string word = rng.Next(4) switch
+            {
+                0 => " " + RandomLetters(rng, rng.Next(3, 12)),
+                1 => new string((char)rng.Next(0x4E00, 0x9FA5), 1) + (char)rng.Next(0x4E00, 0x9FA5),
+                2 => new string(" =-_#*"[rng.Next(6)], rng.Next(8, 64)),
+                _ => RandomLetters(rng, rng.Next(2, 9)) + "\":",
+            };
+            if (seen.Add(word)) extra.Add(Encoding.UTF8.GetBytes(word));
+        }
+        var vocabulary = new ExtendedVocabulary(deepseek, extra);
+        Assert.True(vocabulary.TokenCount >= 150_000);
+        var trie = new TokenTrie(vocabulary);
+        var grammar = LexerTokenCacheShortcutTests.Schema("""{"type":"object","properties":{"title":{"type":"string","maxLength":40},"body":{"type":"string"}},"required":["title"]}""");
+        int masks = LexerTokenCacheShortcutTests.AssertCacheMatchesWalk(trie, grammar,
+            """{"title":"東京 weather report ===","body":"Sunny, 23 °C; wind ----- light","extra_key":"x"}""");
+        Assert.True(masks > 10);
+    }
+
+    private static string RandomLetters(Random rng, int length)
+    {
+        var chars = new char[length];
+        for (int i = 0; i < length; i++) chars[i] = (char)('a' + rng.Next(26));
+        return new string(chars);
+    }
+
+    private sealed class ExtendedVocabulary(IConstraintVocabulary inner, List<byte[]> extra) : IConstraintVocabulary
+    {
+        public int TokenCount => inner.TokenCount + extra.Count;
+        public ReadOnlySpan<byte> TokenBytes(int tokenId) => tokenId < inner.TokenCount ? inner.TokenBytes(tokenId) : extra[tokenId - inner.TokenCount];
+        public bool IsSpecial(int tokenId) => tokenId < inner.TokenCount && inner.IsSpecial(tokenId);
+        public int EosId => inner.EosId;
+        public ReadOnlySpan<int> EndOfGenerationIds => inner.EndOfGenerationIds;
     }
 }

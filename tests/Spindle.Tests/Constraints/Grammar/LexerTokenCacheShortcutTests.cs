@@ -69,19 +69,19 @@ public class LexerTokenCacheShortcutTests
             (new CompiledGrammar(RegexGrammar.Parse("[a-z ]*x[^x]*")), "the quick brown fox jumps over the lazy dog"),
             (new CompiledGrammar(RegexGrammar.Parse("(?:[^\"\\\\]|\\\\.)*\"")), "free text with \\\"escapes\\\" and ünïcödé\""),
         ];
-        foreach (var (grammar, text) in cases) Assert.True(AssertCacheMatchesWalk(vocab, grammar, text) > 5, text);
+        foreach (var (grammar, text) in cases) Assert.True(AssertCacheMatchesWalk(vocab.Trie, grammar, text) > 5, text);
     }
 
     /// <summary>
     /// Spells <paramref name="text"/> with longest-match tokens and, before each token and at the end, asserts the mask
     /// through the cache equals the plain trie walk; the text must be accepted. Returns the number of masks compared.
     /// </summary>
-    internal static int AssertCacheMatchesWalk(RealVocabulary vocab, CompiledGrammar grammar, string text)
+    internal static int AssertCacheMatchesWalk(TokenTrie trie, CompiledGrammar grammar, string text)
     {
-        var cached = new TokenMask(vocab.Vocabulary.TokenCount);
-        var walked = new TokenMask(vocab.Vocabulary.TokenCount);
-        var m = new Matcher(grammar, vocab.Trie);
-        int[] ids = GreedyTokens(vocab, Encoding.UTF8.GetBytes(text));
+        var cached = new TokenMask(trie.Vocabulary.TokenCount);
+        var walked = new TokenMask(trie.Vocabulary.TokenCount);
+        var m = new Matcher(grammar, trie);
+        int[] ids = GreedyTokens(trie, Encoding.UTF8.GetBytes(text));
         for (int i = 0; i <= ids.Length; i++)
         {
             m.UseTokenCache = true;
@@ -96,14 +96,17 @@ public class LexerTokenCacheShortcutTests
     }
 
     /// <summary>Longest-match tokens spelling <paramref name="bytes"/> exactly (no space prefix).</summary>
-    internal static int[] GreedyTokens(RealVocabulary vocab, byte[] bytes)
+    internal static int[] GreedyTokens(RealVocabulary vocab, byte[] bytes) => GreedyTokens(vocab.Trie, bytes);
+
+    /// <summary>Longest-match tokens of <paramref name="trie"/> spelling <paramref name="bytes"/> exactly.</summary>
+    internal static int[] GreedyTokens(TokenTrie trie, byte[] bytes)
     {
         var ids = new List<int>();
         for (int position = 0; position < bytes.Length;)
         {
             int node = 0, best = -1, length = 0;
-            for (int i = position; i < bytes.Length && (node = vocab.Trie.Child(node, bytes[i])) >= 0; i++)
-                if (vocab.Trie.TokensAt(node).Length > 0) { best = vocab.Trie.TokensAt(node)[0]; length = i + 1 - position; }
+            for (int i = position; i < bytes.Length && (node = trie.Child(node, bytes[i])) >= 0; i++)
+                if (trie.TokensAt(node).Length > 0) { best = trie.TokensAt(node)[0]; length = i + 1 - position; }
             Assert.True(best >= 0);
             ids.Add(best);
             position += length;
