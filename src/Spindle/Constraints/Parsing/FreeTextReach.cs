@@ -16,9 +16,11 @@ namespace Spindle.Constraints.Parsing;
 /// alive and extendable keeps the whole state so. Looking at parts keeps the search small (a free string part is the
 /// same state under every key set) where the whole state would explore every literal's prefixes.</para>
 /// <para>The depth of a part is its distance to the nearest bad step (dead, or ending the lexeme) in the product of the
-/// DFA and <see cref="Utf8Prefix"/>, stepped with one byte per (byte class, UTF-8 state after it): breadth-first,
-/// stopping at nodes whose distance is known. Every node on the shortest path gets its exact distance too, so the
-/// positions of a counted string are searched once, not once each. Thread-safe like the cache that owns it.</para>
+/// DFA and <see cref="Utf8Prefix"/>, stepped with one byte per (class of the lexeme's own ranges, UTF-8 state after it):
+/// breadth-first, stopping at nodes whose distance is known. Every node on the shortest path gets its exact distance
+/// too, so the positions of a counted string are searched once, not once each; every node of a search that runs out of
+/// nodes has no limit. The search stops at <see cref="MaxLevels"/> levels or its budget and then reports an open
+/// (lower-bound) reach. Thread-safe like the cache that owns it.</para>
 /// </remarks>
 internal sealed class FreeTextReach
 {
@@ -43,11 +45,12 @@ internal sealed class FreeTextReach
     private readonly Dictionary<int, int> _partBounds = new(); // open reaches of parts whose search stopped early
 
     /// <summary>
-    /// Search budget per part. Counted strings need about 8 nodes a level (the UTF-8 states); a lexeme with a big DFA
-    /// (a uri or email format, a long pattern) could need thousands of states and new transitions, which would cost
-    /// more than the trie walk the depth saves.
+    /// Search budget per part. A counted string needs about 18 nodes a level (each position, at a character boundary
+    /// and inside the UTF-8 characters), so it reaches <see cref="MaxLevels"/> within the node budget; a lexeme with a
+    /// big DFA (a uri or email format, a long pattern) could need thousands of states and new transitions, which would
+    /// cost more than the trie walk the reach saves.
     /// </summary>
-    private const int MaxNodes = 512, MaxNewTransitions = 2048;
+    private const int MaxNodes = 1024, MaxNewTransitions = 2048;
 
     internal FreeTextReach(LexerDfa lexer, int maxDepth)
     {

@@ -15,7 +15,6 @@ public sealed class TokenTrie
     private readonly int[] _tokens;
     private readonly ulong[] _subtreeByteGroups; // two words per node, see ByteGroup
     private readonly byte[] _utf8Flags;
-    private readonly bool[] _usedBytes;
     private readonly ushort[] _subtreeMaxDepth;
 
     public TokenTrie(IConstraintVocabulary vocabulary)
@@ -68,8 +67,6 @@ public sealed class TokenTrie
         for (int i = 0; i < _byte.Length; i++) _tokenStart[i + 1] += _tokenStart[i];
         MaxDepth = maxDepth;
         _subtreeByteGroups = ComputeSubtreeByteGroups();
-        _usedBytes = new bool[256];
-        for (int node = 1; node < _byte.Length; node++) _usedBytes[_byte[node]] = true;
         _subtreeMaxDepth = ComputeSubtreeMaxDepths();
         _utf8Flags = ComputeUtf8Flags();
         FreeText = new FreeTextSlice(this);
@@ -175,8 +172,6 @@ public sealed class TokenTrie
     internal ReadOnlySpan<int> TokenStarts => _tokenStart;
     internal ReadOnlySpan<int> Tokens => _tokens;
 
-    /// <summary>Per byte value, whether some token contains it.</summary>
-    internal ReadOnlySpan<bool> UsedBytes => _usedBytes;
 
     /// <summary>
     /// Per node, two words (bits 0–63, 64–100) with the <see cref="ByteGroup"/> of every byte on the node and below it
