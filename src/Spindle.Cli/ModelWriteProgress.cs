@@ -1,8 +1,7 @@
 using Spectre.Console;
 using Spindle.Gguf;
 using Spindle.Models.Quantization;
-using Spindle.Tensors;
-
+using Spindle.Tensors.Blocks;
 namespace Spindle.Cli;
 
 /// <summary>

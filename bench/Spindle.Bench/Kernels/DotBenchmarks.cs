@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
-using Spindle.Tensors;
-
+using Spindle.Tensors.Blocks;
+using Spindle.Tensors.Kernels;
 namespace Spindle.Bench.Kernels;
 
 /// <summary>One weight row · one prepared activation row, per type, ISA and row length.</summary>

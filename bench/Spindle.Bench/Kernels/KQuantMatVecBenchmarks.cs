@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
-using Spindle.Tensors;
-
+using Spindle.Tensors.Blocks;
+using Spindle.Tensors.Kernels;
 namespace Spindle.Bench.Kernels;
 
 /// <summary>

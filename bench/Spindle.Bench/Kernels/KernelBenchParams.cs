@@ -1,4 +1,5 @@
-using Spindle.Tensors;
+using Spindle.Tensors.Blocks;
+using Spindle.Tensors.Kernels;
 
 namespace Spindle.Bench.Kernels;
 

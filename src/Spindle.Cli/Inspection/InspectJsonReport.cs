@@ -1,8 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Spindle.Gguf;
-using Spindle.Tensors;
-
+using Spindle.Tensors.Blocks;
 namespace Spindle.Cli.Inspection;
 
 /// <summary>

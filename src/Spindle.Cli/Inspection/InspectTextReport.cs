@@ -1,7 +1,6 @@
 using Spectre.Console;
 using Spindle.Gguf;
-using Spindle.Tensors;
-
+using Spindle.Tensors.Blocks;
 namespace Spindle.Cli.Inspection;
 
 /// <summary>The human-readable `spindle inspect` output: sections of key/value grids and a tensor table.</summary>

@@ -1,6 +1,5 @@
 using Spindle.Gguf;
-using Spindle.Tensors;
-
+using Spindle.Tensors.Blocks;
 namespace Spindle.Cli.Inspection;
 
 /// <summary>What `spindle inspect` reports, gathered once from the file for both the table and the JSON output.</summary>

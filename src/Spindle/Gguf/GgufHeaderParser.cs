@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
-using Spindle.Tensors;
-
+using Spindle.Tensors.Blocks;
 namespace Spindle.Gguf;
 
 /// <summary>

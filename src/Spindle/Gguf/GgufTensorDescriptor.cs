@@ -1,6 +1,5 @@
 using System.Text;
-using Spindle.Tensors;
-
+using Spindle.Tensors.Blocks;
 namespace Spindle.Gguf;
 
 /// <summary>

@@ -1,4 +1,4 @@
-using Spindle.Tensors;
+using Spindle.Tensors.Blocks;
 
 namespace Spindle.Gguf;
 

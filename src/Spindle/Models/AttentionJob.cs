@@ -2,8 +2,8 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Spindle.Caching;
-using Spindle.Tensors;
-
+using Spindle.Tensors.Ops;
+using Spindle.Tensors.Threading;
 namespace Spindle.Models;
 
 /// <summary>

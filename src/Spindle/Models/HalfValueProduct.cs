@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
-using Spindle.Tensors;
-
+using Spindle.Tensors.Ops;
 namespace Spindle.Models;
 
 /// <summary>

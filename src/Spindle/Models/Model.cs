@@ -1,8 +1,10 @@
 using System.Numerics.Tensors;
 using Spindle.Caching;
 using Spindle.Gguf;
-using Spindle.Tensors;
-
+using Spindle.Tensors.Diagnostics;
+using Spindle.Tensors.Kernels;
+using Spindle.Tensors.Ops;
+using Spindle.Tensors.Threading;
 namespace Spindle.Models;
 
 /// <summary>

@@ -1,4 +1,4 @@
-using Spindle.Tensors;
+using Spindle.Tensors.Ops;
 
 namespace Spindle.Models;
 
@@ -42,5 +42,5 @@ public static class ModelArchitectures
 
     /// <summary>llama.cpp's rope type per architecture (llama_model_rope_type).</summary>
     public static RopeKind RopeKind(this ModelArchitecture architecture) =>
-        architecture == ModelArchitecture.Llama ? Tensors.RopeKind.Normal : Tensors.RopeKind.Neox;
+        architecture == ModelArchitecture.Llama ? Tensors.Ops.RopeKind.Normal : Tensors.Ops.RopeKind.Neox;
 }

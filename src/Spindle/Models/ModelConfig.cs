@@ -1,6 +1,5 @@
 using Spindle.Gguf;
-using Spindle.Tensors;
-
+using Spindle.Tensors.Ops;
 namespace Spindle.Models;
 
 /// <summary>

@@ -1,6 +1,5 @@
 using Spindle.Gguf;
-using Spindle.Tensors;
-
+using Spindle.Tensors.Kernels;
 namespace Spindle.Models;
 
 /// <summary>All tensors of a model, bound in place to the GGUF mapping and validated against its <see cref="ModelConfig"/>.</summary>

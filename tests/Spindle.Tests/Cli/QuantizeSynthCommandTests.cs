@@ -1,6 +1,5 @@
 using Spindle.Gguf;
-using Spindle.Tensors;
-
+using Spindle.Tensors.Blocks;
 namespace Spindle.Tests.Cli;
 
 public sealed class QuantizeSynthCommandTests : IDisposable

@@ -1,7 +1,6 @@
 using System.Text;
 using Spindle.Gguf;
-using Spindle.Tensors;
-
+using Spindle.Tensors.Blocks;
 namespace Spindle.Tests.Gguf;
 
 public class GgufWriterTests

@@ -1,7 +1,7 @@
 using Spindle.Gguf;
 using Spindle.Models;
-using Spindle.Tensors;
-
+using Spindle.Tensors.Blocks;
+using Spindle.Tensors.Ops;
 namespace Spindle.Tests.Models;
 
 public sealed class ModelLoadingTests

@@ -1,7 +1,7 @@
 using Spindle.Gguf;
 using Spindle.Models.Quantization;
-using Spindle.Tensors;
-
+using Spindle.Tensors.Blocks;
+using Spindle.Tensors.Kernels;
 namespace Spindle.Tests.Models;
 
 /// <summary>`spindle quantize` writes the files llama-quantize wrote for the shared conformance models, byte for byte.</summary>

@@ -1,8 +1,8 @@
 using Spindle.Gguf;
-using Spindle.Models;
 using Spindle.Models.Quantization;
 using Spindle.Models.Synthetic;
-using Spindle.Tensors;
+using Spindle.Models;
+using Spindle.Tensors.Blocks;
 using Spindle.Tokenization;
 
 namespace Spindle.Tests.Models;

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using Spindle.Tensors;
-
+using Spindle.Tensors.Blocks;
+using Spindle.Tensors.Kernels;
 namespace Spindle.Tests.Tensors;
 
 public class HalfDotKernelTests

@@ -1,5 +1,5 @@
 using Spindle.Gguf;
-using Spindle.Tensors;
+using Spindle.Tensors.Blocks;
 using Xunit.Abstractions;
 
 namespace Spindle.Tests.Tensors;

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
-using Spindle.Tensors;
-
+using Spindle.Tensors.Blocks;
+using Spindle.Tensors.Kernels;
 namespace Spindle.Tests.Tensors;
 
 /// <summary>

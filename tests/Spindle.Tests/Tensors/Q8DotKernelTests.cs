@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
-using Spindle.Tensors;
-
+using Spindle.Tensors.Blocks;
+using Spindle.Tensors.Kernels;
 namespace Spindle.Tests.Tensors;
 
 /// <summary>Every vector path of the Q8-activation kernels against the scalar reference path.</summary>

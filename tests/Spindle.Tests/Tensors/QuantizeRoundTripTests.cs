@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
-using Spindle.Tensors;
-
+using Spindle.Tensors.Blocks;
 namespace Spindle.Tests.Tensors;
 
 public class QuantizeRoundTripTests

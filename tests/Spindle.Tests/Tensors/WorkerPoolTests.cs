@@ -1,4 +1,4 @@
-using Spindle.Tensors;
+using Spindle.Tensors.Threading;
 
 namespace Spindle.Tests.Tensors;
 

@@ -1,6 +1,6 @@
 using Spindle.Gguf;
-using Spindle.Tensors;
-
+using Spindle.Tensors.Blocks;
+using Spindle.Tensors.Kernels;
 namespace Spindle.Models.Quantization;
 
 /// <summary>

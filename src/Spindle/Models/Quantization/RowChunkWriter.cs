@@ -1,7 +1,6 @@
 using System.Buffers;
 using Spindle.Gguf;
-using Spindle.Tensors;
-
+using Spindle.Tensors.Blocks;
 namespace Spindle.Models.Quantization;
 
 /// <summary>

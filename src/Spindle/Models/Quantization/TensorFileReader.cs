@@ -1,7 +1,7 @@
 using Microsoft.Win32.SafeHandles;
 using Spindle.Gguf;
-using Spindle.Tensors;
-
+using Spindle.Tensors.Blocks;
+using Spindle.Tensors.Kernels;
 namespace Spindle.Models.Quantization;
 
 /// <summary>

@@ -1,7 +1,6 @@
 using Spindle.Gguf;
 using Spindle.Models.Quantization;
-using Spindle.Tensors;
-
+using Spindle.Tensors.Blocks;
 namespace Spindle.Models.Synthetic;
 
 /// <summary>

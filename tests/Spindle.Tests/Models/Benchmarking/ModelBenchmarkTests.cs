@@ -1,7 +1,6 @@
-using Spindle.Models;
 using Spindle.Models.Benchmarking;
-using Spindle.Tensors;
-
+using Spindle.Models;
+using Spindle.Tensors.Blocks;
 namespace Spindle.Tests.Models.Benchmarking;
 
 public class ModelBenchmarkTests

@@ -1,0 +1,283 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Spindle.Tensors.Kernels;
+
+/// <summary>
+/// The MatMul paths: activation scales arrive pre-widened (fp32, one per block per token) and weight scales are
+/// widened eight blocks at a time with vector integer ops, so a block costs its integer dot product plus one FMA.
+/// TFormat blocks start with fp16 d, and formats with a minimum keep fp16 m right after it.
+/// Every path computes each (row, token) dot with one accumulator chain over the blocks in order, the same d_w·d_a
+/// products and the same final reduction, so a token gets bit-identical results whether it arrives in a prompt batch
+/// (<see cref="Tokens4Avx2"/>) or alone (<see cref="Row1Avx2"/>). Otherwise an ulp of difference, re-quantized to
+/// 8 bits in the next layer's activations, grows into whole quantization steps. Prefill gets its instruction-level
+/// parallelism from the four tokens in flight; decode is bound by reading the weights, not by the chain's latency.
+/// </summary>
+internal abstract partial class Q8DotKernel<TBlock, TFormat>
+{
+    private const int ScaleGroup = 8;
+
+    /// <summary>One weight row against the four tokens at <paramref name="a"/> (stride <paramref name="activationBytes"/>).</summary>
+    private static void Tokens4(KernelIsa isa, ref byte w, ref byte a, ref float d, ref float s,
+        int activationBytes, int blockCount, Span<float> sums, ref float scratch)
+    {
+        if (isa == KernelIsa.Avx512) Tokens4Avx512(ref w, ref a, ref d, ref s, activationBytes, blockCount, sums);
+        else Tokens4Avx2(ref w, ref a, ref d, ref s, activationBytes, blockCount, sums, ref scratch);
+    }
+
+    private static float Row1(KernelIsa isa, ref byte w, ref byte a, ref float d, ref float s, int blockCount) =>
+        isa == KernelIsa.Avx512 ? Row1Avx512(ref w, ref a, ref d, ref s, blockCount) : Row1Avx2(ref w, ref a, ref d, ref s, blockCount);
+
+    /// <summary>fp16 fields at <paramref name="offset"/> of blocks b..b+7, widened to fp32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> BlockHalves8(ref byte w, int b, int offset)
+    {
+        int size = Unsafe.SizeOf<TBlock>();
+        ref byte first = ref Unsafe.Add(ref w, b * size + offset);
+        var bits = Vector128.Create(
+            Unsafe.ReadUnaligned<ushort>(ref first),
+            Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref first, size)),
+            Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref first, 2 * size)),
+            Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref first, 3 * size)),
+            Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref first, 4 * size)),
+            Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref first, 5 * size)),
+            Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref first, 6 * size)),
+            Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref first, 7 * size)));
+        return F16Widening.ToSingle(Avx2.ConvertToVector256Int32(bits).AsUInt32());
+    }
+
+    /// <summary>
+    /// The per-block correction weights of the AVX2 paths' minimum chain: m_w for formats with a minimum; −8·d_w for
+    /// nibble-offset formats, whose block products use the unsigned nibbles u = w + 8.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> MinimumWeights(ref byte w, int b, Vector256<float> dw) =>
+        TFormat.HasMinimum ? BlockHalves8(ref w, b, 2) : dw * Vector256.Create(-8f);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> BlockProducts(ref byte w, ref byte a, int b) =>
+        Avx.ConvertToVector256Single(MultiplySumAvx2(TFormat.Unpack256(in BlockAt(ref w, b)), ActivationQs(ref a, b)));
+
+    /// <summary>
+    /// Block b's integer products with activation quants <paramref name="qs"/> as the AVX2 group loops take them:
+    /// Σ u_i a_i for nibble-offset formats (u ≤ 15 and |a| ≤ 127 keep maddubs' pair sums in range), else Σ w_i a_i.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> GroupProducts(ref byte w, int b, Vector256<sbyte> qs)
+    {
+        if (TFormat.HasNibbleOffset)
+        {
+            var pairs = Avx2.MultiplyAddAdjacent(TFormat.UnpackUnsigned256(in BlockAt(ref w, b)), qs);
+            return Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(pairs, Vector256.Create((short)1)));
+        }
+        return Avx.ConvertToVector256Single(MultiplySumAvx2(TFormat.Unpack256(in BlockAt(ref w, b)), qs));
+    }
+
+    /// <summary>Blocks b and b + 1 of one row against activation quants <paramref name="qs"/> (both blocks), as 16 lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> PairProducts(ref byte w, int b, Vector512<sbyte> qs) =>
+        Avx512F.ConvertToVector512Single(MultiplySumAvx512(
+            VectorJoin.Join(TFormat.Unpack256(in BlockAt(ref w, b)), TFormat.Unpack256(in BlockAt(ref w, b + 1))), qs));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Broadcast(Vector256<float> scales, int lane) => Avx2.PermuteVar8x32(scales, Vector256.Create(lane));
+
+    /// <summary>Lanes 0–7 = scales[lane], lanes 8–15 = scales[lane + 1].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> BroadcastPair(Vector256<float> scales, Vector512<int> index) =>
+        Avx512F.PermuteVar16x32(scales.ToVector512Unsafe(), index);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> PairIndex(int k) => Vector512.Create(Vector256.Create(k), Vector256.Create(k + 1));
+
+    /// <summary>Σ over tail blocks [b, blockCount) with scalar scale widening.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float TailAvx2(ref byte w, ref byte a, ref float d, ref float s, int b, int blockCount)
+    {
+        var acc = Vector256<float>.Zero;
+        float minimumTerms = 0;
+        for (; b < blockCount; b++)
+        {
+            ref TBlock x = ref BlockAt(ref w, b);
+            acc = Fma.MultiplyAdd(BlockProducts(ref w, ref a, b), Vector256.Create(TFormat.Scale(in x) * Unsafe.Add(ref d, b)), acc);
+            if (TFormat.HasMinimum) minimumTerms += TFormat.Minimum(in x) * Unsafe.Add(ref s, b);
+        }
+        return Vector256.Sum(acc) + minimumTerms;
+    }
+
+    // ---- AVX2 ----
+
+    /// <summary>The reference chain every AVX2 path reproduces, for rows left over after groups of four.</summary>
+    private static float Row1Avx2(ref byte w, ref byte a, ref float d, ref float s, int blockCount)
+    {
+        var acc = Vector256<float>.Zero;
+        var minimums = Vector256<float>.Zero;
+        int b = 0;
+        for (; b + ScaleGroup <= blockCount; b += ScaleGroup)
+        {
+            var dw = BlockHalves8(ref w, b, 0);
+            var scales = dw * Vector256.LoadUnsafe(ref d, (nuint)b);
+            if (TFormat.HasMinimum || TFormat.HasNibbleOffset)
+                minimums = Fma.MultiplyAdd(MinimumWeights(ref w, b, dw), Vector256.LoadUnsafe(ref s, (nuint)b), minimums);
+            acc = Fma.MultiplyAdd(GroupProducts(ref w, b, ActivationQs(ref a, b)), Broadcast(scales, 0), acc);
+            acc = Fma.MultiplyAdd(GroupProducts(ref w, b + 1, ActivationQs(ref a, b + 1)), Broadcast(scales, 1), acc);
+            acc = Fma.MultiplyAdd(GroupProducts(ref w, b + 2, ActivationQs(ref a, b + 2)), Broadcast(scales, 2), acc);
+            acc = Fma.MultiplyAdd(GroupProducts(ref w, b + 3, ActivationQs(ref a, b + 3)), Broadcast(scales, 3), acc);
+            acc = Fma.MultiplyAdd(GroupProducts(ref w, b + 4, ActivationQs(ref a, b + 4)), Broadcast(scales, 4), acc);
+            acc = Fma.MultiplyAdd(GroupProducts(ref w, b + 5, ActivationQs(ref a, b + 5)), Broadcast(scales, 5), acc);
+            acc = Fma.MultiplyAdd(GroupProducts(ref w, b + 6, ActivationQs(ref a, b + 6)), Broadcast(scales, 6), acc);
+            acc = Fma.MultiplyAdd(GroupProducts(ref w, b + 7, ActivationQs(ref a, b + 7)), Broadcast(scales, 7), acc);
+        }
+        return Vector256.Sum(acc) + Vector256.Sum(minimums) + TailAvx2(ref w, ref a, ref d, ref s, b, blockCount);
+    }
+
+    /// <summary>One row against four tokens (prefill): each unpacked weight block is reused four times.</summary>
+    private static void Tokens4Avx2(ref byte w, ref byte a, ref float d, ref float s, int activationBytes, int blockCount, Span<float> sums,
+        ref float sc)
+    {
+        ref byte a1 = ref Unsafe.Add(ref a, activationBytes);
+        ref byte a2 = ref Unsafe.Add(ref a, 2 * activationBytes);
+        ref byte a3 = ref Unsafe.Add(ref a, 3 * activationBytes);
+        nuint stride = (nuint)blockCount;
+        // Combined scales d_w·d_a of the current 8 blocks, per token, broadcast from memory one at a time: keeping
+        // them in registers and permuting left the JIT short of registers, and it then kept the accumulators on the
+        // stack, a store-to-load round trip on every FMA. The caller owns the 32-float scratch (a stackalloc here
+        // would make the JIT skip tiering and compile the method without inlining).
+        var acc0 = Vector256<float>.Zero;
+        var acc1 = Vector256<float>.Zero;
+        var acc2 = Vector256<float>.Zero;
+        var acc3 = Vector256<float>.Zero;
+        var min0 = Vector256<float>.Zero;
+        var min1 = Vector256<float>.Zero;
+        var min2 = Vector256<float>.Zero;
+        var min3 = Vector256<float>.Zero;
+        int b = 0;
+        for (; b + ScaleGroup <= blockCount; b += ScaleGroup)
+        {
+            var dw = BlockHalves8(ref w, b, 0);
+            (dw * Vector256.LoadUnsafe(ref d, (nuint)b)).StoreUnsafe(ref sc, 0);
+            (dw * Vector256.LoadUnsafe(ref d, stride + (nuint)b)).StoreUnsafe(ref sc, 8);
+            (dw * Vector256.LoadUnsafe(ref d, 2 * stride + (nuint)b)).StoreUnsafe(ref sc, 16);
+            (dw * Vector256.LoadUnsafe(ref d, 3 * stride + (nuint)b)).StoreUnsafe(ref sc, 24);
+            if (TFormat.HasMinimum || TFormat.HasNibbleOffset)
+            {
+                var mw = MinimumWeights(ref w, b, dw);
+                min0 = Fma.MultiplyAdd(mw, Vector256.LoadUnsafe(ref s, (nuint)b), min0);
+                min1 = Fma.MultiplyAdd(mw, Vector256.LoadUnsafe(ref s, stride + (nuint)b), min1);
+                min2 = Fma.MultiplyAdd(mw, Vector256.LoadUnsafe(ref s, 2 * stride + (nuint)b), min2);
+                min3 = Fma.MultiplyAdd(mw, Vector256.LoadUnsafe(ref s, 3 * stride + (nuint)b), min3);
+            }
+            Step4(ref w, ref a, ref a1, ref a2, ref a3, ref sc, b, 0, ref acc0, ref acc1, ref acc2, ref acc3);
+            Step4(ref w, ref a, ref a1, ref a2, ref a3, ref sc, b, 1, ref acc0, ref acc1, ref acc2, ref acc3);
+            Step4(ref w, ref a, ref a1, ref a2, ref a3, ref sc, b, 2, ref acc0, ref acc1, ref acc2, ref acc3);
+            Step4(ref w, ref a, ref a1, ref a2, ref a3, ref sc, b, 3, ref acc0, ref acc1, ref acc2, ref acc3);
+            Step4(ref w, ref a, ref a1, ref a2, ref a3, ref sc, b, 4, ref acc0, ref acc1, ref acc2, ref acc3);
+            Step4(ref w, ref a, ref a1, ref a2, ref a3, ref sc, b, 5, ref acc0, ref acc1, ref acc2, ref acc3);
+            Step4(ref w, ref a, ref a1, ref a2, ref a3, ref sc, b, 6, ref acc0, ref acc1, ref acc2, ref acc3);
+            Step4(ref w, ref a, ref a1, ref a2, ref a3, ref sc, b, 7, ref acc0, ref acc1, ref acc2, ref acc3);
+        }
+        int ib = (int)stride;
+        sums[0] = Vector256.Sum(acc0) + Vector256.Sum(min0) + TailAvx2(ref w, ref a, ref d, ref s, b, blockCount);
+        sums[1] = Vector256.Sum(acc1) + Vector256.Sum(min1) + TailAvx2(ref w, ref a1, ref Unsafe.Add(ref d, ib), ref Unsafe.Add(ref s, ib), b, blockCount);
+        sums[2] = Vector256.Sum(acc2) + Vector256.Sum(min2) + TailAvx2(ref w, ref a2, ref Unsafe.Add(ref d, 2 * ib), ref Unsafe.Add(ref s, 2 * ib), b, blockCount);
+        sums[3] = Vector256.Sum(acc3) + Vector256.Sum(min3) + TailAvx2(ref w, ref a3, ref Unsafe.Add(ref d, 3 * ib), ref Unsafe.Add(ref s, 3 * ib), b, blockCount);
+    }
+
+    /// <summary>Block b + k of one weight row against four tokens; its scales are at sc[8t + k].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Step4(ref byte w, ref byte a0, ref byte a1, ref byte a2, ref byte a3, ref float sc, int b, int k,
+        ref Vector256<float> acc0, ref Vector256<float> acc1, ref Vector256<float> acc2, ref Vector256<float> acc3)
+    {
+        var ones = Vector256.Create((short)1);
+        if (TFormat.HasNibbleOffset)
+        {
+            var u = TFormat.UnpackUnsigned256(in BlockAt(ref w, b + k));
+            acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, ActivationQs(ref a0, b + k)), ones)),
+                Vector256.Create(Unsafe.Add(ref sc, k)), acc0);
+            acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, ActivationQs(ref a1, b + k)), ones)),
+                Vector256.Create(Unsafe.Add(ref sc, 8 + k)), acc1);
+            acc2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, ActivationQs(ref a2, b + k)), ones)),
+                Vector256.Create(Unsafe.Add(ref sc, 16 + k)), acc2);
+            acc3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, ActivationQs(ref a3, b + k)), ones)),
+                Vector256.Create(Unsafe.Add(ref sc, 24 + k)), acc3);
+            return;
+        }
+        var values = TFormat.Unpack256(in BlockAt(ref w, b + k));
+        // maddubs multiplies unsigned by signed bytes: |w| once, w's sign moved onto each token's activations.
+        var magnitude = Avx2.Abs(values);
+        acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(magnitude, Avx2.Sign(ActivationQs(ref a0, b + k), values)), ones)),
+            Vector256.Create(Unsafe.Add(ref sc, k)), acc0);
+        acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(magnitude, Avx2.Sign(ActivationQs(ref a1, b + k), values)), ones)),
+            Vector256.Create(Unsafe.Add(ref sc, 8 + k)), acc1);
+        acc2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(magnitude, Avx2.Sign(ActivationQs(ref a2, b + k), values)), ones)),
+            Vector256.Create(Unsafe.Add(ref sc, 16 + k)), acc2);
+        acc3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(magnitude, Avx2.Sign(ActivationQs(ref a3, b + k), values)), ones)),
+            Vector256.Create(Unsafe.Add(ref sc, 24 + k)), acc3);
+    }
+
+    // ---- AVX-512: two blocks per 512-bit step (block b + k in the low half, b + k + 1 in the high half) ----
+    // Signed unpacking only (no nibble-offset shortcut), and the minimum chain only for formats with a minimum.
+
+    private static float Row1Avx512(ref byte w, ref byte a, ref float d, ref float s, int blockCount)
+    {
+        var acc = Vector512<float>.Zero;
+        var minimums = Vector256<float>.Zero;
+        int b = 0;
+        for (; b + ScaleGroup <= blockCount; b += ScaleGroup)
+        {
+            var scales = BlockHalves8(ref w, b, 0) * Vector256.LoadUnsafe(ref d, (nuint)b);
+            if (TFormat.HasMinimum) minimums = Fma.MultiplyAdd(BlockHalves8(ref w, b, 2), Vector256.LoadUnsafe(ref s, (nuint)b), minimums);
+            for (int k = 0; k < ScaleGroup; k += 2)
+                acc = Avx512F.FusedMultiplyAdd(PairProducts(ref w, b + k, ActivationQsPair(ref a, b + k)), BroadcastPair(scales, PairIndex(k)), acc);
+        }
+        return Vector512.Sum(acc) + Vector256.Sum(minimums) + TailAvx2(ref w, ref a, ref d, ref s, b, blockCount);
+    }
+
+    private static void Tokens4Avx512(ref byte w, ref byte a, ref float d, ref float s, int activationBytes, int blockCount, Span<float> sums)
+    {
+        ref byte a1 = ref Unsafe.Add(ref a, activationBytes);
+        ref byte a2 = ref Unsafe.Add(ref a, 2 * activationBytes);
+        ref byte a3 = ref Unsafe.Add(ref a, 3 * activationBytes);
+        nuint stride = (nuint)blockCount;
+        var acc0 = Vector512<float>.Zero;
+        var acc1 = Vector512<float>.Zero;
+        var acc2 = Vector512<float>.Zero;
+        var acc3 = Vector512<float>.Zero;
+        var min0 = Vector256<float>.Zero;
+        var min1 = Vector256<float>.Zero;
+        var min2 = Vector256<float>.Zero;
+        var min3 = Vector256<float>.Zero;
+        int b = 0;
+        for (; b + ScaleGroup <= blockCount; b += ScaleGroup)
+        {
+            var dw = BlockHalves8(ref w, b, 0);
+            var s0 = dw * Vector256.LoadUnsafe(ref d, (nuint)b);
+            var s1 = dw * Vector256.LoadUnsafe(ref d, stride + (nuint)b);
+            var s2 = dw * Vector256.LoadUnsafe(ref d, 2 * stride + (nuint)b);
+            var s3 = dw * Vector256.LoadUnsafe(ref d, 3 * stride + (nuint)b);
+            if (TFormat.HasMinimum)
+            {
+                var mw = BlockHalves8(ref w, b, 2);
+                min0 = Fma.MultiplyAdd(mw, Vector256.LoadUnsafe(ref s, (nuint)b), min0);
+                min1 = Fma.MultiplyAdd(mw, Vector256.LoadUnsafe(ref s, stride + (nuint)b), min1);
+                min2 = Fma.MultiplyAdd(mw, Vector256.LoadUnsafe(ref s, 2 * stride + (nuint)b), min2);
+                min3 = Fma.MultiplyAdd(mw, Vector256.LoadUnsafe(ref s, 3 * stride + (nuint)b), min3);
+            }
+            for (int k = 0; k < ScaleGroup; k += 2)
+            {
+                var values = VectorJoin.Join(TFormat.Unpack256(in BlockAt(ref w, b + k)), TFormat.Unpack256(in BlockAt(ref w, b + k + 1)));
+                var pair = PairIndex(k);
+                acc0 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(MultiplySumAvx512(values, ActivationQsPair(ref a, b + k))), BroadcastPair(s0, pair), acc0);
+                acc1 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(MultiplySumAvx512(values, ActivationQsPair(ref a1, b + k))), BroadcastPair(s1, pair), acc1);
+                acc2 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(MultiplySumAvx512(values, ActivationQsPair(ref a2, b + k))), BroadcastPair(s2, pair), acc2);
+                acc3 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(MultiplySumAvx512(values, ActivationQsPair(ref a3, b + k))), BroadcastPair(s3, pair), acc3);
+            }
+        }
+        int ib = (int)stride;
+        sums[0] = Vector512.Sum(acc0) + Vector256.Sum(min0) + TailAvx2(ref w, ref a, ref d, ref s, b, blockCount);
+        sums[1] = Vector512.Sum(acc1) + Vector256.Sum(min1) + TailAvx2(ref w, ref a1, ref Unsafe.Add(ref d, ib), ref Unsafe.Add(ref s, ib), b, blockCount);
+        sums[2] = Vector512.Sum(acc2) + Vector256.Sum(min2) + TailAvx2(ref w, ref a2, ref Unsafe.Add(ref d, 2 * ib), ref Unsafe.Add(ref s, 2 * ib), b, blockCount);
+        sums[3] = Vector512.Sum(acc3) + Vector256.Sum(min3) + TailAvx2(ref w, ref a3, ref Unsafe.Add(ref d, 3 * ib), ref Unsafe.Add(ref s, 3 * ib), b, blockCount);
+    }
+}

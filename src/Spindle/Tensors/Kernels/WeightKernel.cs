@@ -1,0 +1,49 @@
+using Spindle.Tensors.Blocks;
+
+namespace Spindle.Tensors.Kernels;
+
+/// <summary>
+/// Row operations for one weight type. A weight matrix is stored as rows of <c>rowLength</c> elements, each
+/// <see cref="GgmlTypeInfo.ByteLength"/> bytes, straight from the GGUF mapping. Matrix products first convert the
+/// activations once to <see cref="ActivationType"/> (e.g. Q8_0 blocks for Q4_0 weights, as llama.cpp does), then take
+/// dot products of weight rows with those prepared activations.
+/// Implementations are stateless and thread-safe; callers validate shapes once, so kernels trust them.
+/// </summary>
+public abstract class WeightKernel
+{
+    public abstract GgmlType Type { get; }
+
+    /// <summary>The format activations are converted to before dot products with rows of this type.</summary>
+    public abstract GgmlType ActivationType { get; }
+
+    /// <summary>Expands one row (a whole number of blocks) to float.</summary>
+    public abstract void DequantizeRow(ReadOnlySpan<byte> row, Span<float> destination);
+
+    /// <summary>Converts one activation row to <see cref="ActivationType"/>; <paramref name="destination"/> holds
+    /// <c>GgmlTypeInfo.ByteLength(ActivationType, source.Length)</c> bytes.</summary>
+    public abstract void PrepareActivation(ReadOnlySpan<float> source, Span<byte> destination);
+
+    /// <summary>Dot product of one weight row with one prepared activation row, both of <paramref name="rowLength"/> elements.</summary>
+    public abstract float Dot(ReadOnlySpan<byte> row, ReadOnlySpan<byte> activation, int rowLength);
+
+    /// <summary>
+    /// For weight rows r in [0, rowCount) and prepared activation rows t in [0, tokenCount):
+    /// <c>output[t * outputStride + r] = Dot(row r, activation t)</c>. Weight rows and activation rows are each stored
+    /// contiguously. Kernels override this to reuse a loaded weight block across several tokens (prefill).
+    /// </summary>
+    public virtual void MatMul(
+        ReadOnlySpan<byte> weightRows, int rowCount, int rowLength,
+        ReadOnlySpan<byte> activations, int tokenCount,
+        Span<float> output, int outputStride)
+    {
+        int rowBytes = (int)GgmlTypeInfo.ByteLength(Type, rowLength);
+        int activationBytes = (int)GgmlTypeInfo.ByteLength(ActivationType, rowLength);
+        for (int t = 0; t < tokenCount; t++)
+        {
+            var activation = activations.Slice(t * activationBytes, activationBytes);
+            var outRow = output.Slice(t * outputStride);
+            for (int r = 0; r < rowCount; r++)
+                outRow[r] = Dot(weightRows.Slice(r * rowBytes, rowBytes), activation, rowLength);
+        }
+    }
+}
