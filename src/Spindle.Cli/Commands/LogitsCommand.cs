@@ -42,10 +42,7 @@ internal static class LogitsCommand
                 if ((uint)id >= (uint)vocab) throw new CliException($"token id {id} is outside the vocabulary [0, {vocab})");
 
             var logits = new float[(long)ids.Length * vocab];
-            var positions = new int[ids.Length];
-            for (int i = 0; i < positions.Length; i++) positions[i] = i;
-            var cache = loaded.CreateCache(capacity: ids.Length);
-            loaded.Forward(ids, positions, cache, logits, LogitsSelection.All);
+            new InferenceSession(loaded, contextLength: ids.Length).Evaluate(ids, logits);
             WriteLittleEndian(outPath, logits);
             context.Out.WriteLine($"wrote {ids.Length} × {vocab} logits (float32, little-endian, row-major) to {outPath}");
             return 0;

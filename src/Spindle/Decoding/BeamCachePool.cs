@@ -4,44 +4,37 @@ using Spindle.Models;
 namespace Spindle.Decoding;
 
 /// <summary>
-/// One KV cache per beam, all starting with the same prompt. When beams are selected, a parent's cache goes to its first
-/// child without copying; further children get an unused cache overwritten with the parent's contents (copy on select).
-/// Only the slots after the prefix the two caches already share are copied: every cache holds the prompt, and caches
-/// with a common ancestor hold byte-identical slots for their common token prefix, so a copy costs
-/// (divergent suffix) × layers × (key + value width) elements rather than the whole context. A shared-prefix scheme
-/// (paged caches, one copy of the common past) would avoid even that; future work.
+/// One paged KV sequence per beam, all drawing on one <see cref="KvBlockPool"/>. When beams are selected, a parent's
+/// sequence goes to its first child as it is; further children share the parent's blocks (no copy), and the first
+/// token a child appends copies only the partly filled block it writes into. The common past of all beams — the prompt
+/// and every shared prefix — is stored once.
 /// </summary>
-internal sealed class BeamCachePool
+internal sealed class BeamCachePool : IDisposable
 {
-    private readonly KvCache[] _caches;
-    private readonly int[][] _generated;   // tokens each cache holds after the prompt
-    private readonly int[] _generatedCount;
+    private readonly KvBlockPool _blocks;
+    private readonly PagedKvCache[] _caches;
     private readonly bool[] _claimed;
-    private readonly int _promptLength;
+    private readonly long _copiedBefore;
 
-    public BeamCachePool(Model model, int cacheCount, int promptLength, int maxNewTokens, KvCacheType type)
+    public BeamCachePool(Model model, int cacheCount, int promptLength, int maxNewTokens, KvCacheFormat format)
     {
-        _promptLength = promptLength;
-        _caches = new KvCache[cacheCount];
-        _generated = new int[cacheCount][];
-        _generatedCount = new int[cacheCount];
+        int capacity = promptLength + maxNewTokens;
+        int blockSlots = KvBlockPool.DefaultBlockSlots;
+        // Enough blocks for every beam to hold a whole context of its own, the case where beams share nothing.
+        int perSequence = (capacity + blockSlots - 1) / blockSlots + 1;
+        _blocks = model.CreateBlockPool(cacheCount * perSequence, format, blockSlots);
+        _caches = new PagedKvCache[cacheCount];
         _claimed = new bool[cacheCount];
-        for (int i = 0; i < cacheCount; i++)
-        {
-            _caches[i] = model.CreateCache(type, promptLength + maxNewTokens);
-            _generated[i] = new int[maxNewTokens];
-        }
+        for (int i = 0; i < cacheCount; i++) _caches[i] = _blocks.CreateSequence(capacity);
+        _copiedBefore = _blocks.CopiedBlocks;
     }
 
     public int Count => _caches.Length;
 
-    /// <summary>Slots copied so far by <see cref="Assign"/>, to report the cost of copy-on-select.</summary>
-    public long CopiedSlots { get; private set; }
+    /// <summary>Slots copied so far because a beam wrote into a block it shared (whole blocks counted).</summary>
+    public long CopiedSlots => (_blocks.CopiedBlocks - _copiedBefore) * _blocks.BlockSlots;
 
     public KvCache this[int index] => _caches[index];
-
-    /// <summary>Records that a forward pass appended <paramref name="token"/> to cache <paramref name="index"/>.</summary>
-    public void Appended(int index, int token) => _generated[index][_generatedCount[index]++] = token;
 
     /// <summary>
     /// Gives each child beam a cache holding its parent's contents. <paramref name="parentCaches"/>[i] is the cache of
@@ -63,31 +56,20 @@ internal sealed class BeamCachePool
                 childCaches[i] = -1;
             }
         }
-        // Unclaimed caches are nobody's parent, so overwriting them cannot destroy a source still to be copied.
+        // Unclaimed caches are nobody's parent, so overwriting them cannot destroy a source still to be shared.
         int free = 0;
         for (int i = 0; i < parentCaches.Length; i++)
         {
             if (childCaches[i] >= 0) continue;
             while (_claimed[free]) free++;
             _claimed[free] = true;
-            CopyInto(parentCaches[i], free);
+            _caches[parentCaches[i]].CopyTo(_caches[free]);
             childCaches[i] = free;
         }
     }
 
-    private void CopyInto(int source, int destination)
+    public void Dispose()
     {
-        KvCache src = _caches[source], dst = _caches[destination];
-        int fromSlot = 0;
-        if (dst.Count >= _promptLength)
-        {
-            var a = _generated[source].AsSpan(0, _generatedCount[source]);
-            var b = _generated[destination].AsSpan(0, _generatedCount[destination]);
-            fromSlot = _promptLength + a.CommonPrefixLength(b);
-        }
-        src.CopyTo(dst, fromSlot);
-        CopiedSlots += src.Count - fromSlot;
-        _generated[source].AsSpan(0, _generatedCount[source]).CopyTo(_generated[destination]);
-        _generatedCount[destination] = _generatedCount[source];
+        foreach (var cache in _caches) cache.Dispose();
     }
 }

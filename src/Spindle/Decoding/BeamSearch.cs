@@ -63,11 +63,11 @@ public static class BeamSearch
         // non-stop groupSize, whichever of them are stop tokens.
         int perBeam = Math.Min(vocab, groupSize + stops.Length);
 
-        var pool = new BeamCachePool(model, beams, promptLength, maxNew, options.CacheType);
+        using var pool = new BeamCachePool(model, beams, promptLength, maxNew, options.CacheType);
         var logits = new float[beams * vocab];
-        var positions = new int[Math.Max(promptLength, beams)];
-        for (int i = 0; i < promptLength; i++) positions[i] = i;
-        model.Forward(prompt, positions.AsSpan(0, promptLength), pool[0], logits.AsSpan(0, vocab), LogitsSelection.Last);
+        var batch = new ForwardBatch(Math.Max(promptLength, beams));
+        batch.AddSequence(prompt, 0, outputLast: true);
+        model.Forward(batch, pool[0], logits.AsSpan(0, vocab), cancellationToken: cancellationToken);
 
         // Per beam slot (group g owns slots [g·groupSize, (g+1)·groupSize)).
         var live = new bool[beams];
@@ -113,15 +113,10 @@ public static class BeamSearch
         var penalizedTokens = new int[beams];
         var topIds = new int[perBeam];
         var candidates = new BeamCandidate[groupSize * perBeam];
-        var batchTokens = new int[beams];
-        var batchSequences = new int[beams];
-        var batchOutputs = new bool[beams];
         var batchCaches = new KvCache[beams];
         var parentCaches = new int[beams];
         var childCaches = new int[beams];
         var batchSlots = new int[beams];
-        for (int i = 0; i < beams; i++) batchSequences[i] = i;
-        batchOutputs.AsSpan().Fill(true);
 
         int length = 0;
         while (true)
@@ -236,19 +231,17 @@ public static class BeamSearch
             }
 
             pool.Assign(parentCaches.AsSpan(0, batchSize), childCaches);
+            batch.Clear();
             for (int j = 0; j < batchSize; j++)
             {
                 int s = batchSlots[j];
                 cacheOf[s] = childCaches[j];
                 rowOf[s] = j;
-                batchTokens[j] = nextToken[s];
                 batchCaches[j] = pool[cacheOf[s]];
-                positions[j] = promptLength + length - 1;
+                batch.Add(nextToken[s], promptLength + length - 1, j, output: true);
             }
             cancellationToken.ThrowIfCancellationRequested();
-            model.Forward(batchTokens.AsSpan(0, batchSize), positions.AsSpan(0, batchSize), batchSequences.AsSpan(0, batchSize),
-                batchCaches.AsSpan(0, batchSize), batchOutputs.AsSpan(0, batchSize), logits);
-            for (int j = 0; j < batchSize; j++) pool.Appended(cacheOf[batchSlots[j]], batchTokens[j]);
+            model.Forward(batch, batchCaches.AsSpan(0, batchSize), logits);
             Array.Clear(batchCaches);
         }
 

@@ -37,7 +37,7 @@ internal sealed class ContrastiveDecoder
     private readonly float[] _candidateHidden;
     private readonly float[] _context;          // unit-length final hidden states of every token so far, rows of n_embd
     private readonly int[] _candidates;
-    private readonly int[] _candidatePositions;
+    private readonly ForwardBatch _batch;
     private readonly Matcher? _matcher;
     private readonly TokenMask? _allowed;
     private int _contextCount;
@@ -59,11 +59,11 @@ internal sealed class ContrastiveDecoder
         int k = Math.Min(options.TopK, _vocab);
         int contextCapacity = prompt.Length + _maxNewTokens;
         _cache = model.CreateCache(options.CacheType, contextCapacity + k);
-        _mask = new AttentionMask(k, contextCapacity + k);
+        _mask = new AttentionMask(k);
+        _batch = new ForwardBatch(Math.Max(k, PrefillChunk));
         _logits = new float[_vocab];
         _probabilities = new float[_vocab];
         _candidates = new int[k];
-        _candidatePositions = new int[k];
         _candidateLogits = new float[Math.Max(k, PrefillChunk) * _vocab];
         _candidateHidden = new float[Math.Max(k, PrefillChunk) * _embedding];
         _context = new float[contextCapacity * _embedding];
@@ -79,12 +79,12 @@ internal sealed class ContrastiveDecoder
 
     private void Prefill(ReadOnlySpan<int> prompt)
     {
-        Span<int> positions = stackalloc int[PrefillChunk];
         for (int start = 0; start < prompt.Length; start += PrefillChunk)
         {
             int n = Math.Min(PrefillChunk, prompt.Length - start);
-            for (int i = 0; i < n; i++) positions[i] = start + i;
-            _model.Forward(prompt.Slice(start, n), positions.Slice(0, n), _cache, _candidateLogits, LogitsSelection.All, _candidateHidden);
+            _batch.Clear();
+            _batch.AddSequence(prompt.Slice(start, n), start, outputAll: true);
+            _model.Forward(_batch, _cache, _candidateLogits, _candidateHidden);
             for (int i = 0; i < n; i++) AppendContext(_candidateHidden.AsSpan(i * _embedding, _embedding));
             if (start + n == prompt.Length) _candidateLogits.AsSpan((n - 1) * _vocab, _vocab).CopyTo(_logits);
         }
@@ -107,15 +107,12 @@ internal sealed class ContrastiveDecoder
         Softmax(_logits, _probabilities);
 
         int contextLength = _cache.Count;
+        // Candidates side by side at one position, each seeing the context and itself only.
         _mask.Reset();
-        for (int i = 0; i < k; i++)
-        {
-            _mask.AllowPrefix(i, contextLength);
-            _mask.Allow(i, contextLength + i);
-            _candidatePositions[i] = contextLength;
-        }
-        _model.Forward(_candidates.AsSpan(0, k), _candidatePositions.AsSpan(0, k), _cache, _candidateLogits,
-            LogitsSelection.All, _candidateHidden, _mask);
+        _batch.Clear();
+        for (int i = 0; i < k; i++) _batch.Add(_candidates[i], contextLength, output: true);
+        _batch.Mask = _mask;
+        _model.Forward(_batch, _cache, _candidateLogits, _candidateHidden);
 
         int best = 0;
         float bestScore = float.NegativeInfinity, bestPenalty = 0f;

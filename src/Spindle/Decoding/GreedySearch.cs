@@ -19,16 +19,12 @@ public static class GreedySearch
 
         int vocab = model.Config.VocabSize, maxNew = options.MaxNewTokens;
         int[] stops = [.. options.StopTokens];
-        var cache = model.CreateCache(options.CacheType, prompt.Length + maxNew);
-        var logits = new float[vocab];
+        var session = new InferenceSession(model, options.CacheType, prompt.Length + maxNew);
+        var logits = session.Prefill(prompt, cancellationToken);
         var scratch = new float[vocab];
-        var positions = new int[prompt.Length];
-        for (int i = 0; i < positions.Length; i++) positions[i] = i;
-        model.Forward(prompt, positions, cache, logits, LogitsSelection.Last);
 
         var tokens = new List<int>(maxNew);
         Span<int> best = stackalloc int[1];
-        int[] token = new int[1], position = new int[1];
         double sumLogProb = 0;
         for (int step = 0; step < maxNew; step++)
         {
@@ -38,9 +34,7 @@ public static class GreedySearch
             if (Array.IndexOf(stops, best[0]) >= 0) return new SearchResult(tokens.ToArray(), sumLogProb, best[0]);
             tokens.Add(best[0]);
             if (step == maxNew - 1) break;
-            token[0] = best[0];
-            position[0] = cache.Count;
-            model.Forward(token, position, cache, logits, LogitsSelection.Last);
+            logits = session.Decode(best[0]);
         }
         return new SearchResult(tokens.ToArray(), sumLogProb, null);
     }

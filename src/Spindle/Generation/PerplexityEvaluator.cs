@@ -1,3 +1,4 @@
+using Spindle.Caching;
 using Spindle.Models;
 
 namespace Spindle.Generation;
@@ -10,7 +11,8 @@ namespace Spindle.Generation;
 /// </summary>
 public static class PerplexityEvaluator
 {
-    public static PerplexityResult Evaluate(Model model, ReadOnlySpan<int> tokens, int contextLength, int bosId)
+    public static PerplexityResult Evaluate(Model model, ReadOnlySpan<int> tokens, int contextLength, int bosId,
+        KvCacheFormat? cacheFormat = null, CancellationToken cancellationToken = default)
     {
         if (contextLength < 4) throw new ArgumentOutOfRangeException(nameof(contextLength), "the context must hold at least 4 tokens");
         if (contextLength > model.Config.ContextLength)
@@ -20,11 +22,9 @@ public static class PerplexityEvaluator
             throw new ArgumentException($"{tokens.Length} tokens: perplexity with a context of {contextLength} needs at least {2 * contextLength}");
 
         int vocab = model.Config.VocabSize;
-        var cache = model.CreateCache(capacity: contextLength);
+        var session = new InferenceSession(model, cacheFormat, contextLength);
         var logits = new float[contextLength * vocab];
         var chunk = new int[contextLength];
-        var positions = new int[contextLength];
-        for (int i = 0; i < contextLength; i++) positions[i] = i;
         var logprobs = new RawLogprobs(vocab);
         int first = contextLength / 2;
         double nll = 0;
@@ -35,8 +35,8 @@ public static class PerplexityEvaluator
             int start = c * contextLength;
             tokens.Slice(start, contextLength).CopyTo(chunk);
             if (bosId >= 0) chunk[0] = bosId;
-            cache.Clear();
-            model.Forward(chunk, positions, cache, logits, LogitsSelection.All);
+            session.Reset();
+            session.Evaluate(chunk, logits, cancellationToken);
             for (int j = first; j < contextLength - 1; j++)
             {
                 var row = logits.AsSpan(j * vocab, vocab);

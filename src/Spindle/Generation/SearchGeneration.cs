@@ -147,15 +147,11 @@ internal static class SearchGeneration
         var result = new float[tokens.Length];
         if (tokens.Length == 0) return result;
         int vocab = model.Config.VocabSize;
-        var cache = model.CreateCache(capacity: prompt.Length + tokens.Length);
+        var session = new InferenceSession(model, contextLength: prompt.Length + tokens.Length);
         var logits = new float[tokens.Length * vocab];
         var logprobs = new RawLogprobs(vocab);
-        model.Forward(prompt, Positions(0, prompt.Length), cache, logits.AsSpan(0, vocab), LogitsSelection.Last);
-        if (tokens.Length > 1)
-        {
-            model.Forward(tokens.AsSpan(0, tokens.Length - 1), Positions(prompt.Length, tokens.Length - 1), cache,
-                logits.AsSpan(vocab), LogitsSelection.All);
-        }
+        session.Prefill(prompt).CopyTo(logits);
+        if (tokens.Length > 1) session.Evaluate(tokens.AsSpan(0, tokens.Length - 1), logits.AsSpan(vocab));
         for (int i = 0; i < tokens.Length; i++)
         {
             var row = logits.AsSpan(i * vocab, vocab);
@@ -165,10 +161,4 @@ internal static class SearchGeneration
         return result;
     }
 
-    private static int[] Positions(int start, int count)
-    {
-        var positions = new int[count];
-        for (int i = 0; i < count; i++) positions[i] = start + i;
-        return positions;
-    }
 }

@@ -1,189 +1,261 @@
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Spindle.Caching;
+using Spindle.Tensors.Blocks;
+using Spindle.Tensors.Kernels;
 using Spindle.Tensors.Ops;
 using Spindle.Tensors.Threading;
+
 namespace Spindle.Models;
 
 /// <summary>
-/// Grouped-query attention of a batch against the cache of one layer, split over (token, head) pairs across workers.
-/// Scores and softmax are in F32; with an F16 cache the probabilities are then rounded to F16, as llama.cpp's
-/// non-flash attention does before its probabilities × values product. An F16 cache is widened to F32 once per layer and call (one vectorized pass over the
-/// used slots) rather than per head and slot, where the per-call overhead would dominate at small head sizes.
-/// Each worker owns its score row, so a pair's result does not depend on which worker ran it.
+/// Grouped-query attention of a batch against one layer of its sequences' caches, split over (token, KV head) pairs
+/// across workers: a pair reads each cached key and value row of its head once, straight from the cache in its stored
+/// type, and uses it for every query head of the group. Nothing is widened or copied per layer, so the serial work of a
+/// pass does not grow with the context.
+/// <para>
+/// Numerics follow llama.cpp. Scores and softmax are fp32; with an F16 cache, queries are rounded to F16 before Q·K and
+/// probabilities to F16 before the product with the values, in llamafile's tiled order (see
+/// <see cref="HalfValueProduct"/>), as its non-flash attention does. Quantized keys take Q·K against the query
+/// quantized to Q8_0 with the weight kernels' dot product; quantized values are expanded row by row (llama.cpp's flash
+/// attention, which a quantized V cache requires there, does the same).
+/// </para>
+/// Each worker owns its scratch, so a pair's result does not depend on which worker ran it.
 /// </summary>
 internal sealed class AttentionJob : IParallelWork
 {
     private readonly ModelConfig _config;
     private readonly float _scale;
-    private float[][] _scores = [];
-    private float[][] _keysWidened = [];
-    private float[][] _valuesWidened = [];
-    private float[][] _keys = [];
-    private float[][] _values = [];
-    private bool[] _halfCache = [];
-    private float[][] _partials = [];
+    private readonly int _group;
+    private Scratch[] _scratch = [];
 
     // Per-call inputs, set by Run.
-    private int[] _tokenSequence = [];
-    private int[] _tokenSlot = [];
-    private int[] _sequenceSlotEnd = [];
-    private int _tokenCount;
+    private KvCache[] _caches = [];
+    private int _layer;
+    private ForwardPlan _plan = null!;
+    private AttentionMask? _mask;
     private float[] _qkv = [];
     private int _qkvStride;
     private float[] _output = [];
     private int _outputStride;
-    private AttentionMask? _mask;
+    private int _pairs;
+    private int _nextPair;
+    private WeightKernel? _keyKernel;
 
     public AttentionJob(ModelConfig config)
     {
         _config = config;
         _scale = 1.0f / MathF.Sqrt(config.KeyHeadDim);
+        _group = config.HeadCount / config.KvHeadCount;
     }
 
     /// <summary>
-    /// Batch token t belongs to sequence <c>tokenSequence[t]</c> (its cache is <c>caches[that]</c>) and has its key and
-    /// value already stored at slot <c>tokenSlot[t]</c>; sequence s uses slots [0, sequenceSlotEnd[s]).
-    /// Queries are at <c>qkv[t * qkvStride]</c> (head h at h × KeyHeadDim); head outputs go to
-    /// <c>output[t * outputStride]</c>. Without a mask a token sees its sequence's slots up to its own; a mask (single
-    /// sequence only) decides slot by slot.
+    /// Attends every token of <paramref name="plan"/> (its keys and values already stored at its slot) to its sequence's
+    /// visible slots in <paramref name="layer"/>. Queries are at <c>qkv[t * qkvStride]</c> (head h at h × KeyHeadDim);
+    /// head outputs go to <c>output[t * outputStride]</c>.
     /// </summary>
-    public void Run(WorkerPool pool, KvCache[] caches, int cacheCount, int layer,
-        int[] tokenSequence, int[] tokenSlot, int[] sequenceSlotEnd, int tokenCount,
-        float[] qkv, int qkvStride, float[] output, int outputStride, AttentionMask? mask)
+    public void Run(WorkerPool pool, KvCache[] caches, ForwardPlan plan, int layer, AttentionMask? mask,
+        float[] qkv, int qkvStride, float[] output, int outputStride)
     {
-        EnsureScratch(pool.ThreadCount, caches, cacheCount);
-        long work = 0;
-        for (int i = 0; i < cacheCount; i++)
-        {
-            var cache = caches[i];
-            int slots = sequenceSlotEnd[i];
-            _halfCache[i] = cache.Type == KvCacheType.F16;
-            if (cache.Type == KvCacheType.F16)
-            {
-                TensorPrimitives.ConvertToSingle(cache.KeysF16(layer).AsSpan(0, slots * cache.KeyWidth), _keysWidened[i]);
-                TensorPrimitives.ConvertToSingle(cache.ValuesF16(layer).AsSpan(0, slots * cache.ValueWidth), _valuesWidened[i]);
-                _keys[i] = _keysWidened[i];
-                _values[i] = _valuesWidened[i];
-            }
-            else
-            {
-                _keys[i] = cache.KeysF32(layer)!;
-                _values[i] = cache.ValuesF32(layer)!;
-            }
-            work += slots;
-        }
-        _tokenSequence = tokenSequence;
-        _tokenSlot = tokenSlot;
-        _sequenceSlotEnd = sequenceSlotEnd;
-        _tokenCount = tokenCount;
+        var format = caches[plan.SequenceOfToken[0]].Format;
+        // Score rows sized for the longest context any of the batch's caches can reach, so decoding token after token
+        // does not reallocate them as the context grows.
+        int slots = plan.MaxSlotEnd;
+        for (int s = 0; s < plan.SequenceCount; s++)
+            if (caches[s] is { } cache) slots = Math.Max(slots, cache.Capacity);
+        EnsureScratch(pool.ThreadCount, slots);
+        _caches = caches;
+        _plan = plan;
+        _layer = layer;
+        _mask = mask;
         _qkv = qkv;
         _qkvStride = qkvStride;
         _output = output;
         _outputStride = outputStride;
-        _mask = mask;
+        _keyKernel = format.Keys.IsQuantized() ? WeightKernels.For(format.Keys.ToGgmlType()) : null;
+        _pairs = plan.TokenCount * _config.KvHeadCount;
         _nextPair = 0;
-        work *= (long)tokenCount * _config.HeadCount * (_config.KeyHeadDim + _config.ValueHeadDim) / cacheCount;
+        long work = plan.VisibleSlotSum * (long)_config.HeadCount * (_config.KeyHeadDim + _config.ValueHeadDim);
         if (pool.ThreadCount == 1 || work < (1 << 17)) Execute(0, 1);
         else pool.RunShared(this); // pairs are shared out dynamically, so a late worker may skip the job
         _mask = null;
-        Array.Clear(_keys, 0, cacheCount);
-        Array.Clear(_values, 0, cacheCount);
+        _caches = [];
     }
 
-    private void EnsureScratch(int workers, KvCache[] caches, int cacheCount)
+    private void EnsureScratch(int workers, int slots)
     {
-        if (_keys.Length < cacheCount)
-        {
-            int n = Math.Max(cacheCount, 2 * _keys.Length);
-            Array.Resize(ref _keysWidened, n);
-            Array.Resize(ref _valuesWidened, n);
-            _keys = new float[n][];
-            _values = new float[n][];
-            _halfCache = new bool[n];
-        }
-        int capacity = 0;
-        for (int i = 0; i < cacheCount; i++)
-        {
-            var cache = caches[i];
-            capacity = Math.Max(capacity, cache.Capacity);
-            if (cache.Type != KvCacheType.F16) continue;
-            if (_keysWidened[i] is null || _keysWidened[i].Length < cache.Capacity * cache.KeyWidth)
-                _keysWidened[i] = new float[cache.Capacity * cache.KeyWidth];
-            if (_valuesWidened[i] is null || _valuesWidened[i].Length < cache.Capacity * cache.ValueWidth)
-                _valuesWidened[i] = new float[cache.Capacity * cache.ValueWidth];
-        }
-        if (_scores.Length >= workers && _scores[0].Length >= capacity) return;
-        _scores = new float[workers][];
-        _partials = new float[workers][];
+        if (_scratch.Length < workers) Array.Resize(ref _scratch, workers);
         for (int i = 0; i < workers; i++)
         {
-            _scores[i] = new float[capacity];
-            _partials[i] = new float[HalfValueProduct.Lanes * _config.ValueHeadDim];
+            _scratch[i] ??= new Scratch(_config, _group);
+            _scratch[i].EnsureSlots(_group, slots);
         }
     }
-
-    private int _nextPair;
 
     public void Execute(int workerIndex, int workerCount)
     {
         // Pairs are taken one by one so a worker the OS schedules late does not hold the others at the barrier.
-        int pairs = _tokenCount * _config.HeadCount;
+        var scratch = _scratch[workerIndex];
+        int kvHeads = _config.KvHeadCount;
         int i;
-        while ((i = Interlocked.Increment(ref _nextPair) - 1) < pairs)
-            AttendOne(i / _config.HeadCount, i % _config.HeadCount, _scores[workerIndex], workerIndex);
+        while ((i = Interlocked.Increment(ref _nextPair) - 1) < _pairs)
+            AttendGroup(i / kvHeads, i % kvHeads, scratch);
     }
 
-    private void AttendOne(int t, int head, float[] scoreBuffer, int worker)
+    private void AttendGroup(int t, int kvHead, Scratch scratch)
     {
         var c = _config;
-        int kd = c.KeyHeadDim, vd = c.ValueHeadDim;
-        int kvHead = head / (c.HeadCount / c.KvHeadCount);
-        int sequence = _tokenSequence[t];
-        int slotEnd = _mask is null ? _tokenSlot[t] + 1 : _sequenceSlotEnd[sequence];
-        var scores = scoreBuffer.AsSpan(0, slotEnd);
-        var maskRow = _mask is null ? default : _mask.Row(t);
+        int kd = c.KeyHeadDim, vd = c.ValueHeadDim, g = _group;
+        int sequence = _plan.SequenceOfToken[t];
+        var cache = _caches[sequence];
+        var format = cache.Format;
+        int prefix = _plan.SequenceStart[sequence];
+        int slotEnd = _mask is null ? _plan.SlotOfToken[t] + 1 : _plan.SequenceEnd[sequence];
+        int stride = scratch.SlotStride;
+        float[] scores = scratch.Scores;
+        ref float q0 = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_qkv), t * _qkvStride + kvHead * g * kd);
 
-        ref float q = ref MemoryMarshal.GetArrayDataReference(_qkv);
-        q = ref Unsafe.Add(ref q, t * _qkvStride + head * kd);
-        ref float keys = ref MemoryMarshal.GetArrayDataReference(_keys[sequence]);
-        int kw = _config.KeyWidth, kOffset = kvHead * kd;
-        for (int s = 0; s < slotEnd; s++)
+        if (_keyKernel is not null)
         {
-            if (_mask is not null && !maskRow[s])
-            {
-                scores[s] = float.NegativeInfinity;
-                continue;
-            }
-            scores[s] = HeadVectors.Dot(ref q, ref Unsafe.Add(ref keys, s * kw + kOffset), kd) * _scale;
+            for (int h = 0; h < g; h++)
+                Q8ActivationQuantizer.QuantizeQ8_0(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref q0, h * kd), kd),
+                    scratch.QueryQ8.AsSpan(h * scratch.QueryQ8Bytes, scratch.QueryQ8Bytes));
         }
-        // ggml's own exp and summation: an ulp here can move a probability across an F16 rounding boundary below.
-        GgmlSoftmax.InPlace(scores);
-        // llama.cpp (without flash attention) multiplies the probabilities by the cached values in the cache's type:
-        // with an F16 cache they are rounded to F16 first. Doing the same cuts the mean KL to its logits ten- to
-        // a hundredfold and keeps greedy continuations on its side of near-ties.
-        if (_halfCache[sequence]) HalfRounding.RoundInPlace(ref MemoryMarshal.GetReference(scores), scores.Length);
 
-        var output = _output.AsSpan(t * _outputStride + head * vd, vd);
-        output.Clear();
-        ref float o = ref MemoryMarshal.GetReference(output);
-        ref float values = ref MemoryMarshal.GetArrayDataReference(_values[sequence]);
-        int vw = _config.ValueWidth, vOffset = kvHead * vd;
-        // llama.cpp pads the slots in view, n_kv, to a multiple of 256 (at least 32 in older releases), so its
-        // probabilities × values product always takes the tiled path, the same way for a prompt batch as for one
-        // decoded token; slots past a token's own are masked and add exact zeros. Always tiling keeps prefill and
-        // decode on one summation order.
-        if (_halfCache[sequence])
+        // Scores: one pass over the head's key rows, block by block.
+        int blockSlots = cache.BlockSlots, keyRow = cache.KeyRowBytes;
+        for (int first = 0; first < slotEnd; first += blockSlots)
         {
-            HalfValueProduct.ComputeTiled(scores, ref Unsafe.Add(ref values, vOffset), vw, vd, _partials[worker], output);
+            int count = Math.Min(blockSlots, slotEnd - first);
+            ref byte keys = ref Unsafe.Add(ref cache.KeyBlock(_layer, first / blockSlots), kvHead * blockSlots * keyRow);
+            for (int r = 0; r < count; r++)
+            {
+                int s = first + r;
+                if (_mask is not null && s >= prefix && !_mask.IsVisible(t, _plan.BatchIndexOfSlot(sequence, s)))
+                {
+                    for (int h = 0; h < g; h++) scores[h * stride + s] = float.NegativeInfinity;
+                    continue;
+                }
+                ref byte row = ref Unsafe.Add(ref keys, r * keyRow);
+                switch (format.Keys)
+                {
+                    case KvCacheType.F16:
+                        HalfRows.Widen(ref Unsafe.As<byte, ushort>(ref row), ref scratch.RowRef, kd);
+                        for (int h = 0; h < g; h++)
+                            scores[h * stride + s] = HeadVectors.Dot(ref Unsafe.Add(ref q0, h * kd), ref scratch.RowRef, kd) * _scale;
+                        break;
+                    case KvCacheType.F32:
+                        for (int h = 0; h < g; h++)
+                            scores[h * stride + s] = HeadVectors.Dot(ref Unsafe.Add(ref q0, h * kd), ref Unsafe.As<byte, float>(ref row), kd) * _scale;
+                        break;
+                    default:
+                        var rowBytes = MemoryMarshal.CreateReadOnlySpan(ref row, keyRow);
+                        for (int h = 0; h < g; h++)
+                            scores[h * stride + s] = _keyKernel!.Dot(rowBytes, scratch.QueryQ8.AsSpan(h * scratch.QueryQ8Bytes, scratch.QueryQ8Bytes), kd) * _scale;
+                        break;
+                }
+            }
+        }
+
+        bool halfValues = format.Values == KvCacheType.F16;
+        for (int h = 0; h < g; h++)
+        {
+            var row = scores.AsSpan(h * stride, slotEnd);
+            // ggml's own exp and summation: an ulp here can move a probability across an F16 rounding boundary below.
+            GgmlSoftmax.InPlace(row);
+            // llama.cpp (without flash attention) multiplies the probabilities by the cached values in the cache's
+            // type: with an F16 cache they are rounded to F16 first.
+            if (halfValues) HalfRounding.RoundInPlace(ref MemoryMarshal.GetReference(row), slotEnd);
+        }
+
+        int valueRow = cache.ValueRowBytes;
+        int outputBase = t * _outputStride + kvHead * g * vd;
+        if (halfValues)
+        {
+            // llama.cpp pads the slots in view to a multiple of 256, so its probabilities × values product always takes
+            // the tiled path, the same way for a prompt batch as for one decoded token; slots past a token's own add
+            // exact zeros. Always tiling keeps prefill and decode on one summation order.
+            var lanes = scratch.Lanes;
+            Array.Clear(lanes, 0, g * HalfValueProduct.Lanes * vd);
+            for (int first = 0; first < slotEnd; first += blockSlots)
+            {
+                int count = Math.Min(blockSlots, slotEnd - first);
+                ref byte values = ref Unsafe.Add(ref cache.ValueBlock(_layer, first / blockSlots), kvHead * blockSlots * valueRow);
+                for (int r = 0; r < count; r++)
+                {
+                    int s = first + r;
+                    bool any = false;
+                    for (int h = 0; h < g && !any; h++) any = scores[h * stride + s] != 0;
+                    if (!any) continue;
+                    HalfRows.Widen(ref Unsafe.As<byte, ushort>(ref Unsafe.Add(ref values, r * valueRow)), ref scratch.RowRef, vd);
+                    for (int h = 0; h < g; h++)
+                    {
+                        float p = scores[h * stride + s];
+                        if (p == 0) continue;
+                        HeadVectors.MultiplyAdd(ref scratch.RowRef, p, ref lanes[(h * HalfValueProduct.Lanes + (s & (HalfValueProduct.Lanes - 1))) * vd], vd);
+                    }
+                }
+            }
+            for (int h = 0; h < g; h++)
+                HalfValueProduct.ReduceLanes(lanes.AsSpan(h * HalfValueProduct.Lanes * vd, HalfValueProduct.Lanes * vd), vd,
+                    _output.AsSpan(outputBase + h * vd, vd));
             return;
         }
-        for (int s = 0; s < slotEnd; s++)
+
+        var output = _output.AsSpan(outputBase, g * vd);
+        output.Clear();
+        ref float o = ref MemoryMarshal.GetReference(output);
+        for (int first = 0; first < slotEnd; first += blockSlots)
         {
-            float p = scores[s];
-            if (p == 0) continue;
-            HeadVectors.MultiplyAdd(ref Unsafe.Add(ref values, s * vw + vOffset), p, ref o, vd);
+            int count = Math.Min(blockSlots, slotEnd - first);
+            ref byte values = ref Unsafe.Add(ref cache.ValueBlock(_layer, first / blockSlots), kvHead * blockSlots * valueRow);
+            for (int r = 0; r < count; r++)
+            {
+                int s = first + r;
+                ref byte rowBytes = ref Unsafe.Add(ref values, r * valueRow);
+                ref float row = ref Unsafe.As<byte, float>(ref rowBytes);
+                bool loaded = format.Values == KvCacheType.F32;
+                for (int h = 0; h < g; h++)
+                {
+                    float p = scores[h * stride + s];
+                    if (p == 0) continue;
+                    if (!loaded)
+                    {
+                        KvRows.Load(format.Values, MemoryMarshal.CreateReadOnlySpan(ref rowBytes, valueRow), scratch.Row.AsSpan(0, vd));
+                        row = ref scratch.RowRef;
+                        loaded = true;
+                    }
+                    HeadVectors.MultiplyAdd(ref row, p, ref Unsafe.Add(ref o, h * vd), vd);
+                }
+            }
+        }
+    }
+
+    /// <summary>One worker's buffers: G score rows, G × 16 lane rows, one widened row, G quantized queries.</summary>
+    private sealed class Scratch
+    {
+        public float[] Scores = [];
+        public int SlotStride;
+        public readonly float[] Lanes;
+        public readonly float[] Row;
+        public readonly byte[] QueryQ8;
+        public readonly int QueryQ8Bytes;
+
+        public Scratch(ModelConfig c, int group)
+        {
+            Lanes = new float[group * HalfValueProduct.Lanes * c.ValueHeadDim];
+            Row = new float[Math.Max(c.KeyHeadDim, c.ValueHeadDim)];
+            QueryQ8Bytes = c.KeyHeadDim % 32 == 0 ? (int)GgmlTypeInfo.ByteLength(GgmlType.Q8_0, c.KeyHeadDim) : 0;
+            QueryQ8 = new byte[group * QueryQ8Bytes];
+        }
+
+        public ref float RowRef => ref MemoryMarshal.GetArrayDataReference(Row);
+
+        public void EnsureSlots(int group, int slots)
+        {
+            if (SlotStride >= slots) return;
+            SlotStride = Math.Max(slots, Math.Max(64, 2 * SlotStride));
+            Scores = new float[(long)group * SlotStride];
         }
     }
 }

@@ -1,35 +1,42 @@
 namespace Spindle.Models;
 
 /// <summary>
-/// Which cache slots each token of a batch may attend to, for batches that are not a simple causal run (tree attention
-/// over draft candidates, several branches in one pass). Slots are cache slots: the batch's own tokens occupy slots
-/// [cache.Count, cache.Count + batchSize). Without a mask, token i sees every slot up to its own.
-/// Reusable: size it once for the largest batch and context, then <see cref="Reset"/> per batch.
+/// Which earlier tokens of its own batch each token may attend to, beside its sequence's cached slots, which it always
+/// sees: a tree mask for verifying draft trees or evaluating several candidate continuations in one pass. Token i
+/// always sees itself; <see cref="Allow"/> adds earlier tokens of the same sequence (a token of another sequence is
+/// never visible, whatever the mask says). Reusable: size it for the largest batch, then <see cref="Reset"/> per batch.
 /// </summary>
 public sealed class AttentionMask
 {
     private readonly bool[] _visible;
 
-    public AttentionMask(int maxBatchSize, int slotCount)
+    public AttentionMask(int maxBatchSize)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatchSize, 1);
         MaxBatchSize = maxBatchSize;
-        SlotCount = slotCount;
-        _visible = new bool[(long)maxBatchSize * slotCount];
+        _visible = new bool[(long)maxBatchSize * maxBatchSize];
     }
 
     public int MaxBatchSize { get; }
 
-    public int SlotCount { get; }
-
-    /// <summary>Hides every slot from every token.</summary>
+    /// <summary>Hides every other batch token from every token.</summary>
     public void Reset() => Array.Clear(_visible);
 
-    public void Allow(int batchIndex, int slot, bool visible = true) => _visible[batchIndex * SlotCount + slot] = visible;
+    /// <summary>Lets batch token <paramref name="token"/> see the earlier batch token <paramref name="visible"/>.</summary>
+    public void Allow(int token, int visible, bool allow = true)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)token, (uint)MaxBatchSize, nameof(token));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)visible, (uint)token, nameof(visible));
+        _visible[token * MaxBatchSize + visible] = allow;
+    }
 
-    /// <summary>Lets <paramref name="batchIndex"/> see slots [0, <paramref name="endSlot"/>).</summary>
-    public void AllowPrefix(int batchIndex, int endSlot) => _visible.AsSpan(batchIndex * SlotCount, endSlot).Fill(true);
+    /// <summary>Lets <paramref name="token"/> see every earlier batch token from <paramref name="first"/> on (a chain).</summary>
+    public void AllowRange(int token, int first, int end)
+    {
+        for (int j = first; j < end; j++) Allow(token, j);
+    }
 
-    public bool IsVisible(int batchIndex, int slot) => _visible[batchIndex * SlotCount + slot];
+    public bool IsVisible(int token, int visible) => visible == token || _visible[token * MaxBatchSize + visible];
 
-    internal ReadOnlySpan<bool> Row(int batchIndex) => _visible.AsSpan(batchIndex * SlotCount, SlotCount);
+    internal ReadOnlySpan<bool> Row(int token) => _visible.AsSpan(token * MaxBatchSize, MaxBatchSize);
 }

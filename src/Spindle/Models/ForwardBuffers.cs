@@ -48,20 +48,25 @@ internal sealed class ForwardBuffers
         if (Logits.LongLength < needed) Logits = new float[needed];
     }
 
-    /// <summary>Per token: index of its sequence, and the cache slot it is written to [n].</summary>
-    public int[] TokenSequence = [];
-    public int[] TokenSlot = [];
     /// <summary>Batch indices of the tokens whose logits are wanted, in batch order [≤ n].</summary>
     public int[] OutputTokens = [];
-    /// <summary>Per sequence: its cache, and the end of its used slots once this batch is written.</summary>
+    /// <summary>Per sequence: its cache during a pass.</summary>
     public KvCache[] Caches = [];
-    public int[] SequenceSlotEnd = [];
+    private int[] _sequenceCounts = [];
 
     public void EnsureSequences(int count)
     {
         if (Caches.Length >= count) return;
         Caches = new KvCache[Math.Max(count, 2 * Caches.Length)];
-        SequenceSlotEnd = new int[Caches.Length];
+    }
+
+    /// <summary>A zeroed counter per sequence, for validating a batch.</summary>
+    public Span<int> SequenceCounts(int count)
+    {
+        if (_sequenceCounts.Length < count) _sequenceCounts = new int[Math.Max(count, 2 * _sequenceCounts.Length)];
+        var counts = _sequenceCounts.AsSpan(0, count);
+        counts.Clear();
+        return counts;
     }
 
     public int QkvWidth => _c.QueryWidth + _c.KeyWidth + _c.ValueWidth;
@@ -79,8 +84,6 @@ internal sealed class ForwardBuffers
         GateUp = new float[n * 2 * _c.FeedForwardLength];
         Activated = new float[n * _c.FeedForwardLength];
         RopeTables = new float[n * _c.RopeDimensionCount];
-        TokenSequence = new int[n];
-        TokenSlot = new int[n];
         OutputTokens = new int[n];
         Capacity = n;
     }

@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Spindle.Tensors.Ops;
+
 namespace Spindle.Models;
 
 /// <summary>
@@ -8,30 +10,20 @@ namespace Spindle.Models;
 /// 16 (always, as llama.cpp pads n_kv): slot s accumulates into lane s mod 16 and the lanes reduce pairwise
 /// (16 → 8 → 4 → 2 → 1). Every product of two F16 values is exact in fp32, so only the order of the additions matters,
 /// and it decides which way later F16 roundings fall. Masked slots past a token's own add exact zeros, so the result
-/// does not depend on how many slots the batch has in view.
+/// does not depend on how many slots the batch has in view. The attention job accumulates the lanes itself (it widens
+/// each value row once for a whole group of query heads); this reduces them.
 /// </summary>
 internal static class HalfValueProduct
 {
     public const int Lanes = 16;
 
-    /// <param name="probabilities">One per slot; slots past the span (masked) are zero.</param>
-    /// <param name="values">The head's value at slot 0; slot s is <paramref name="stride"/> × s further.</param>
-    /// <param name="partial">Scratch of <see cref="Lanes"/> × <paramref name="headDim"/> floats.</param>
-    public static void ComputeTiled(ReadOnlySpan<float> probabilities, ref float values, int stride, int headDim,
-        float[] partial, Span<float> output)
+    /// <summary>Adds <see cref="Lanes"/> rows of <paramref name="headDim"/> pairwise and writes the sum to <paramref name="output"/>.</summary>
+    public static void ReduceLanes(Span<float> lanes, int headDim, Span<float> output)
     {
-        var rows = partial.AsSpan(0, Lanes * headDim);
-        rows.Clear();
-        ref float rowsRef = ref partial[0];
-        for (int s = 0; s < probabilities.Length; s++)
-        {
-            float p = probabilities[s];
-            if (p == 0) continue;
-            HeadVectors.MultiplyAdd(ref Unsafe.Add(ref values, s * stride), p, ref Unsafe.Add(ref rowsRef, (s & (Lanes - 1)) * headDim), headDim);
-        }
+        ref float rows = ref MemoryMarshal.GetReference(lanes);
         for (int width = Lanes / 2; width >= 1; width >>= 1)
             for (int lane = 0; lane < width; lane++)
-                HeadVectors.Add(ref Unsafe.Add(ref rowsRef, (lane + width) * headDim), ref Unsafe.Add(ref rowsRef, lane * headDim), headDim);
-        rows.Slice(0, headDim).CopyTo(output);
+                HeadVectors.Add(ref Unsafe.Add(ref rows, (lane + width) * headDim), ref Unsafe.Add(ref rows, lane * headDim), headDim);
+        lanes.Slice(0, headDim).CopyTo(output);
     }
 }

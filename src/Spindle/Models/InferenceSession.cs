@@ -10,13 +10,20 @@ public sealed class InferenceSession
 {
     private readonly float[] _lastLogits;
     private readonly float[] _hidden;
-    private readonly int[] _token = new int[1];
-    private int[] _positions = new int[64];
+    private readonly ForwardBatch _batch = new(1);
 
-    public InferenceSession(Model model, KvCacheType cacheType = KvCacheType.F16, int? contextLength = null)
+    public InferenceSession(Model model, KvCacheFormat? format = null, int? contextLength = null)
+        : this(model, model.CreateCache(format, contextLength))
     {
+    }
+
+    /// <summary>A session over an existing cache (contiguous or paged); its slots are the session's context so far.</summary>
+    public InferenceSession(Model model, KvCache cache)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(cache);
         Model = model;
-        Cache = model.CreateCache(cacheType, contextLength);
+        Cache = cache;
         _lastLogits = new float[model.Config.VocabSize];
         _hidden = new float[model.Config.EmbeddingLength];
     }
@@ -34,27 +41,35 @@ public sealed class InferenceSession
     /// <summary>Final normalized hidden state after the last <see cref="Prefill"/> or <see cref="Decode"/> (e.g. for contrastive search).</summary>
     public ReadOnlySpan<float> HiddenState => _hidden;
 
-    /// <summary>Evaluates a run of tokens as one batch and returns the logits after the last one.</summary>
-    public ReadOnlySpan<float> Prefill(ReadOnlySpan<int> tokens)
+    /// <summary>
+    /// Evaluates a run of tokens and returns the logits after the last one. The run goes through the model in
+    /// micro-batches; a cancelled prefill stops between them, and the cache then holds the tokens evaluated so far
+    /// (<see cref="TokenCount"/>).
+    /// </summary>
+    public ReadOnlySpan<float> Prefill(ReadOnlySpan<int> tokens, CancellationToken cancellationToken = default)
     {
-        Model.Forward(tokens, NextPositions(tokens.Length), Cache, _lastLogits, LogitsSelection.Last, _hidden);
+        Fill(tokens, outputAll: false);
+        Model.Forward(_batch, Cache, _lastLogits, _hidden, cancellationToken: cancellationToken);
         return _lastLogits;
     }
 
     /// <summary>Evaluates one token and returns the logits that follow it.</summary>
     public ReadOnlySpan<float> Decode(int token)
     {
-        _token[0] = token;
-        return Prefill(_token);
+        _batch.Clear();
+        _batch.Add(token, Cache.Count, 0, output: true);
+        Model.Forward(_batch, Cache, _lastLogits, _hidden);
+        return _lastLogits;
     }
 
     /// <summary>
     /// Evaluates a batch and writes logits for every token (tokens × n_vocab), e.g. to verify k speculative drafts at
-    /// once; follow with <see cref="Rollback"/> to drop rejected ones.
+    /// once or to score a text; follow with <see cref="Rollback"/> to drop rejected ones.
     /// </summary>
-    public void Evaluate(ReadOnlySpan<int> tokens, Span<float> allLogits)
+    public void Evaluate(ReadOnlySpan<int> tokens, Span<float> allLogits, CancellationToken cancellationToken = default)
     {
-        Model.Forward(tokens, NextPositions(tokens.Length), Cache, allLogits, LogitsSelection.All);
+        Fill(tokens, outputAll: true);
+        Model.Forward(_batch, Cache, allLogits, cancellationToken: cancellationToken);
         int v = Model.Config.VocabSize;
         allLogits.Slice((tokens.Length - 1) * v, v).CopyTo(_lastLogits);
     }
@@ -64,11 +79,10 @@ public sealed class InferenceSession
 
     public void Reset() => Cache.Clear();
 
-    private ReadOnlySpan<int> NextPositions(int count)
+    private void Fill(ReadOnlySpan<int> tokens, bool outputAll)
     {
-        if (_positions.Length < count) _positions = new int[Math.Max(count, _positions.Length * 2)];
-        int start = Cache.Count;
-        for (int i = 0; i < count; i++) _positions[i] = start + i;
-        return _positions.AsSpan(0, count);
+        if (tokens.IsEmpty) throw new ArgumentException("a forward pass needs at least one token", nameof(tokens));
+        _batch.Clear();
+        _batch.AddSequence(tokens, Cache.Count, 0, outputAll, outputLast: true);
     }
 }

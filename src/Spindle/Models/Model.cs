@@ -8,20 +8,25 @@ using Spindle.Tensors.Threading;
 namespace Spindle.Models;
 
 /// <summary>
-/// A decoder-only transformer loaded from GGUF, weights left in the memory map. <see cref="Forward"/> runs a batch of
-/// tokens at given positions against a <see cref="KvCache"/>: a whole prompt as one batch (prefill), one token
-/// (decode), k draft tokens to verify, or a tree of candidates with an <see cref="AttentionMask"/>.
-/// One forward pass at a time: a model reuses its activation buffers and worker pool across calls.
+/// A decoder-only transformer loaded from GGUF, weights left in the memory map. <see cref="Forward"/> runs one
+/// <see cref="ForwardBatch"/> — a prompt (prefill), one token per sequence (decode, continuous batching), k drafts to
+/// verify, or a tree of candidates under an <see cref="AttentionMask"/> — against the sequences' <see cref="KvCache"/>s.
+/// One forward pass at a time per model: a model reuses its activation buffers; concurrent calls wait for each other.
+/// Several models may share one <see cref="WorkerPool"/> (<see cref="ModelOptions.WorkerPool"/>), e.g. a draft and a
+/// target, so two models never run more threads than the cores.
 /// </summary>
 public sealed class Model : IDisposable
 {
     private readonly GgufFile _file;
     private readonly bool _ownsFile;
+    private readonly bool _ownsPool;
     private readonly WorkerPool _pool;
     private readonly MatMulDriver _matMul;
     private readonly AttentionJob _attention;
     private readonly ForwardBuffers _buffers;
+    private readonly ForwardPlan _plan = new();
     private readonly int _microBatchSize;
+    private readonly object _forwardGate = new();
 
     private Model(GgufFile file, bool ownsFile, ModelConfig config, ModelWeights weights, ModelOptions options)
     {
@@ -29,11 +34,13 @@ public sealed class Model : IDisposable
         _ownsFile = ownsFile;
         Config = config;
         Weights = weights;
-        _pool = new WorkerPool(Math.Max(1, options.ThreadCount));
+        _ownsPool = options.WorkerPool is null;
+        _pool = options.WorkerPool ?? new WorkerPool(Math.Max(1, options.ThreadCount));
         _matMul = new MatMulDriver(_pool);
         _attention = new AttentionJob(config);
         _buffers = new ForwardBuffers(config);
         _microBatchSize = options.MicroBatchSize;
+        CacheShape = new KvCacheShape(config.LayerCount, config.KvHeadCount, config.KeyHeadDim, config.ValueHeadDim);
     }
 
     public ModelConfig Config { get; }
@@ -43,6 +50,12 @@ public sealed class Model : IDisposable
     public GgufFile File => _file;
 
     public int ThreadCount => _pool.ThreadCount;
+
+    /// <summary>The worker pool the passes run on (shared with other models when <see cref="ModelOptions.WorkerPool"/> was given).</summary>
+    public WorkerPool WorkerPool => _pool;
+
+    /// <summary>What one cached token holds: every cache of this model has this shape.</summary>
+    public KvCacheShape CacheShape { get; }
 
     public static Model Load(string path, ModelOptions? options = null)
     {
@@ -67,159 +80,168 @@ public sealed class Model : IDisposable
         if (embedding.Dimensions.Length < 2 || embedding.Dimensions[1] > int.MaxValue)
             throw new ModelFormatException($"tensor 'token_embd.weight' has shape {embedding.ShapeText}, expected [n_embd, n_vocab]");
         options ??= new ModelOptions();
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.MicroBatchSize, 1, "options.MicroBatchSize");
+        options.Validate();
         var config = ModelConfig.FromMetadata(file.Metadata, (int)embedding.Dimensions[1]);
         var weights = ModelWeights.Bind(file, config);
         return new Model(file, ownsFile, config, weights, options);
     }
 
-    /// <summary>A cache for one sequence, as long as the training context unless <paramref name="capacity"/> says otherwise.</summary>
-    public KvCache CreateCache(KvCacheType type = KvCacheType.F16, int? capacity = null) =>
-        new(Config.LayerCount, capacity ?? Config.ContextLength, Config.KeyWidth, Config.ValueWidth, type);
+    /// <summary>
+    /// A contiguous cache for one sequence, as long as the training context unless <paramref name="capacity"/> says
+    /// otherwise, in <paramref name="format"/> (F16 keys and values by default, as llama.cpp).
+    /// </summary>
+    public ContiguousKvCache CreateCache(KvCacheFormat? format = null, int? capacity = null) =>
+        new(CacheShape, capacity ?? Config.ContextLength, format ?? KvCacheFormat.F16);
+
+    /// <summary>A pool of <paramref name="maxBlocks"/> blocks for paged sequences of this model (see <see cref="KvBlockPool"/>).</summary>
+    public KvBlockPool CreateBlockPool(int maxBlocks, KvCacheFormat? format = null, int blockSlots = KvBlockPool.DefaultBlockSlots) =>
+        new(CacheShape, format ?? KvCacheFormat.F16, maxBlocks, blockSlots);
 
     /// <summary>
-    /// Runs <paramref name="tokens"/> (at <paramref name="positions"/>, used for RoPE) through the model, appending their
-    /// keys and values to <paramref name="cache"/> at slots [cache.Count, cache.Count + n).
-    /// Logits of the selected rows go to <paramref name="logits"/> (rows × n_vocab: n rows for All, 1 for Last);
-    /// <paramref name="hiddenStates"/>, when not empty, receives the same rows' final normalized hidden states
-    /// (rows × n_embd), the input of the LM head. Without <paramref name="mask"/>, attention is causal in slot order.
+    /// Runs <paramref name="batch"/> through the model: token t is appended to <c>caches[batch.Sequences[t]]</c>.
+    /// Logits of the tokens flagged as outputs go to <paramref name="logits"/>, one vocabulary-wide row each in batch
+    /// order (pass an empty span to skip the LM head, e.g. for embeddings); <paramref name="hiddenStates"/>, when not
+    /// empty, receives the same rows' hidden states (the final normalized state, the LM head's input, unless
+    /// <see cref="ForwardOptions.HiddenStateLayer"/> picks a layer). A long batch runs in micro-batches
+    /// (<see cref="ModelOptions.MicroBatchSize"/>); <paramref name="cancellationToken"/> is checked between them, and a
+    /// cancelled pass leaves each cache holding the tokens of the micro-batches that finished.
     /// </summary>
-    public void Forward(
-        ReadOnlySpan<int> tokens, ReadOnlySpan<int> positions, KvCache cache,
-        Span<float> logits, LogitsSelection selection = LogitsSelection.Last,
-        Span<float> hiddenStates = default, AttentionMask? mask = null)
+    /// <exception cref="KvCacheFullException">a sequence's context or the block pool has no room; nothing is written.</exception>
+    public void Forward(ForwardBatch batch, ReadOnlySpan<KvCache> caches, Span<float> logits, Span<float> hiddenStates = default,
+        ForwardOptions options = default, CancellationToken cancellationToken = default)
     {
-        int n = tokens.Length;
-        if (n == 0) throw new ArgumentException("a forward pass needs at least one token", nameof(tokens));
-        if (mask is not null && (mask.MaxBatchSize < n || mask.SlotCount < cache.Count + n))
-            throw new ArgumentException("the attention mask is smaller than the batch", nameof(mask));
+        ArgumentNullException.ThrowIfNull(batch);
+        lock (_forwardGate)
+        {
+            if (_running) throw new InvalidOperationException("Model.Forward was called again from inside a forward pass");
+            _running = true;
+            try
+            {
+                Check(batch, caches, logits, hiddenStates, options);
+                RunBatch(batch, caches, logits, hiddenStates, options, cancellationToken);
+            }
+            finally
+            {
+                _running = false;
+            }
+        }
+    }
+
+    /// <summary>A batch of one sequence: every token goes to <paramref name="cache"/> (sequence ids must all be 0).</summary>
+    public void Forward(ForwardBatch batch, KvCache cache, Span<float> logits, Span<float> hiddenStates = default,
+        ForwardOptions options = default, CancellationToken cancellationToken = default) =>
+        Forward(batch, new ReadOnlySpan<KvCache>(in cache), logits, hiddenStates, options, cancellationToken);
+
+    private bool _running;
+
+    /// <summary>
+    /// Adds <paramref name="delta"/> to the positions of <paramref name="cache"/>'s slots [fromSlot, toSlot) and rotates
+    /// their keys accordingly (llama.cpp's K-shift, after llama_kv_self_seq_add): e.g. to drop the start of a long
+    /// context and slide the rest down, or to reuse a cached chunk at another position.
+    /// </summary>
+    public void ShiftPositions(KvCache cache, int fromSlot, int toSlot, int delta)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
         CheckCache(cache);
-        int outputCount = selection switch { LogitsSelection.All => n, LogitsSelection.Last => 1, _ => 0 };
-        CheckBatch(n, positions, outputCount, logits, hiddenStates);
-        cache.EnsureRoom(n);
-        // Mask rows and columns are numbered by the whole batch, so a masked batch (a small draft tree) runs whole.
-        int chunk = mask is null ? _microBatchSize : n;
-        var b = _buffers;
-        b.EnsureCapacity(Math.Min(n, chunk), chunk);
-        b.EnsureSequences(1);
-        b.Caches[0] = cache;
-        try
-        {
-            int firstOutput = n - outputCount, written = 0;
-            for (int start = 0; start < n; start += chunk)
-            {
-                int m = Math.Min(chunk, n - start), count = 0;
-                b.TokenSequence.AsSpan(0, m).Clear();
-                for (int t = Math.Max(start, firstOutput); t < start + m; t++) b.OutputTokens[count++] = t - start;
-                Run(tokens.Slice(start, m), positions.Slice(start, m), 1, count,
-                    logits.Slice(written * Config.VocabSize), OutputRows(hiddenStates, written), mask);
-                written += count;
-            }
-        }
-        finally
-        {
-            b.Caches[0] = null!;
-        }
+        var c = Config;
+        var table = new float[c.RopeDimensionCount];
+        var freqFactors = Weights.RopeFrequencyFactors is { } f ? f.Values : default;
+        Rope.BuildTable(delta, c.RopeDimensionCount, c.RopeFreqBase, table, c.RopeFreqScale, freqFactors);
+        lock (_forwardGate)
+            cache.ShiftPositions(fromSlot, toSlot, delta, row => Rope.Apply(row, table, c.RopeDimensionCount, c.RopeKind));
     }
 
-    /// <summary>
-    /// One forward pass over several sequences (continuous batching): token t belongs to sequence
-    /// <c>sequenceIds[t]</c>, whose cache is <c>caches[sequenceIds[t]]</c>; a sequence's tokens must appear in order and
-    /// are appended to its cache. Each token attends causally to its own sequence only. Logits (and hidden states) are
-    /// written for the tokens with <c>outputs[t]</c> set, one row each, in batch order.
-    /// </summary>
-    public void Forward(
-        ReadOnlySpan<int> tokens, ReadOnlySpan<int> positions, ReadOnlySpan<int> sequenceIds, ReadOnlySpan<KvCache> caches,
-        ReadOnlySpan<bool> outputs, Span<float> logits, Span<float> hiddenStates = default)
-    {
-        int n = tokens.Length;
-        if (n == 0) throw new ArgumentException("a forward pass needs at least one token", nameof(tokens));
-        if (sequenceIds.Length != n || outputs.Length != n)
-            throw new ArgumentException($"{tokens.Length} tokens need as many sequence ids ({sequenceIds.Length}) and output flags ({outputs.Length})");
-        if (caches.IsEmpty) throw new ArgumentException("no caches", nameof(caches));
-        for (int i = 0; i < caches.Length; i++)
-        {
-            CheckCache(caches[i]);
-            for (int j = 0; j < i; j++)
-                if (ReferenceEquals(caches[i], caches[j])) throw new ArgumentException($"caches {j} and {i} are the same object", nameof(caches));
-        }
-        var b = _buffers;
-        b.EnsureSequences(caches.Length);
-        int outputCount = 0;
-        for (int t = 0; t < n; t++)
-        {
-            if ((uint)sequenceIds[t] >= (uint)caches.Length)
-                throw new ArgumentOutOfRangeException(nameof(sequenceIds), $"sequence id {sequenceIds[t]} has no cache (there are {caches.Length})");
-            if (outputs[t]) outputCount++;
-        }
-        CheckBatch(n, positions, outputCount, logits, hiddenStates);
-        // Every cache must have room for its share of the whole batch before the first micro-batch is written.
-        for (int s = 0; s < caches.Length; s++) b.SequenceSlotEnd[s] = caches[s].Count;
-        for (int t = 0; t < n; t++) b.SequenceSlotEnd[sequenceIds[t]]++;
-        for (int s = 0; s < caches.Length; s++) caches[s].EnsureRoom(b.SequenceSlotEnd[s] - caches[s].Count);
-        int chunk = _microBatchSize;
-        b.EnsureCapacity(Math.Min(n, chunk), chunk);
-        caches.CopyTo(b.Caches);
-        try
-        {
-            int written = 0;
-            for (int start = 0; start < n; start += chunk)
-            {
-                int m = Math.Min(chunk, n - start), count = 0;
-                for (int t = 0; t < m; t++)
-                {
-                    b.TokenSequence[t] = sequenceIds[start + t];
-                    if (outputs[start + t]) b.OutputTokens[count++] = t;
-                }
-                Run(tokens.Slice(start, m), positions.Slice(start, m), caches.Length, count,
-                    logits.Slice(written * Config.VocabSize), OutputRows(hiddenStates, written), mask: null);
-                written += count;
-            }
-        }
-        finally
-        {
-            Array.Clear(b.Caches, 0, caches.Length);
-        }
-    }
-
-    private void CheckBatch(int n, ReadOnlySpan<int> positions, int outputCount, Span<float> logits, Span<float> hiddenStates)
+    private void Check(ForwardBatch batch, ReadOnlySpan<KvCache> caches, Span<float> logits, Span<float> hiddenStates, ForwardOptions options)
     {
         var c = Config;
-        if (positions.Length != n) throw new ArgumentException($"{positions.Length} positions for {n} tokens", nameof(positions));
-        if (logits.Length < (long)outputCount * c.VocabSize)
-            throw new ArgumentException($"logits needs {outputCount} × {c.VocabSize} floats, got {logits.Length}", nameof(logits));
-        if (!hiddenStates.IsEmpty && hiddenStates.Length < (long)outputCount * c.EmbeddingLength)
-            throw new ArgumentException($"hiddenStates needs {outputCount} × {c.EmbeddingLength} floats, got {hiddenStates.Length}", nameof(hiddenStates));
+        int n = batch.Count;
+        if (n == 0) throw new ArgumentException("a forward pass needs at least one token", nameof(batch));
+        if (caches.Length < batch.SequenceCount)
+            throw new ArgumentException($"the batch names sequence {batch.SequenceCount - 1} but only {caches.Length} caches were given", nameof(caches));
+        var sequences = batch.Sequences;
+        var used = _buffers.SequenceCounts(batch.SequenceCount);
+        for (int t = 0; t < n; t++) used[sequences[t]]++;
+        KvCacheFormat? format = null;
+        for (int s = 0; s < batch.SequenceCount; s++)
+        {
+            if (used[s] == 0) continue;
+            var cache = caches[s] ?? throw new ArgumentException($"sequence {s} has no cache", nameof(caches));
+            CheckCache(cache);
+            if (format is { } f && f != cache.Format)
+                throw new ArgumentException($"all caches of one pass must have one format ({f} vs {cache.Format})", nameof(caches));
+            format = cache.Format;
+            for (int j = 0; j < s; j++)
+                if (used[j] != 0 && ReferenceEquals(caches[j], cache)) throw new ArgumentException($"sequences {j} and {s} share one cache object", nameof(caches));
+            cache.EnsureRoom(used[s]);
+        }
+        var tokens = batch.Tokens;
+        for (int t = 0; t < n; t++)
+            if ((uint)tokens[t] >= (uint)c.VocabSize)
+                throw new ArgumentOutOfRangeException(nameof(batch), $"token id {tokens[t]} is outside the vocabulary of {c.VocabSize}");
+        if (batch.Mask is { } mask && mask.MaxBatchSize < n)
+            throw new ArgumentException($"the attention mask holds {mask.MaxBatchSize} tokens, the batch {n}", nameof(batch));
+        int outputs = batch.OutputCount;
+        if (!logits.IsEmpty && logits.Length < (long)outputs * c.VocabSize)
+            throw new ArgumentException($"logits needs {outputs} × {c.VocabSize} floats, got {logits.Length}", nameof(logits));
+        if (!hiddenStates.IsEmpty && hiddenStates.Length < (long)outputs * c.EmbeddingLength)
+            throw new ArgumentException($"hiddenStates needs {outputs} × {c.EmbeddingLength} floats, got {hiddenStates.Length}", nameof(hiddenStates));
+        if (options.ExitAfterLayer is int exit && (exit < 1 || exit > c.LayerCount))
+            throw new ArgumentOutOfRangeException(nameof(options), $"ExitAfterLayer {exit} must be within 1..{c.LayerCount}");
+        if (options.HiddenStateLayer is int layer && (layer < 0 || layer >= (options.ExitAfterLayer ?? c.LayerCount)))
+            throw new ArgumentOutOfRangeException(nameof(options), $"HiddenStateLayer {layer} must be a layer that runs (0..{(options.ExitAfterLayer ?? c.LayerCount) - 1})");
     }
-
-    /// <summary>Where a micro-batch's hidden-state rows go, after the <paramref name="written"/> rows of earlier ones.</summary>
-    private Span<float> OutputRows(Span<float> hiddenStates, int written) =>
-        hiddenStates.IsEmpty ? default : hiddenStates.Slice(written * Config.EmbeddingLength);
 
     private void CheckCache(KvCache cache)
     {
-        if (cache.LayerCount != Config.LayerCount || cache.KeyWidth != Config.KeyWidth || cache.ValueWidth != Config.ValueWidth)
+        if (cache.Shape != CacheShape)
             throw new ArgumentException("the cache was made for a different model", nameof(cache));
     }
 
-    /// <summary>The pass itself; the buffers already hold each token's sequence, the caches and the output rows.</summary>
-    private void Run(ReadOnlySpan<int> tokens, ReadOnlySpan<int> positions, int sequenceCount, int outputCount,
-        Span<float> logits, Span<float> hiddenStates, AttentionMask? mask)
+    private void RunBatch(ForwardBatch batch, ReadOnlySpan<KvCache> caches, Span<float> logits, Span<float> hiddenStates,
+        ForwardOptions options, CancellationToken cancellationToken)
+    {
+        var b = _buffers;
+        int n = batch.Count, sequenceCount = batch.SequenceCount;
+        // Mask rows and columns are numbered by the whole batch, so a masked batch (a small draft tree) runs whole.
+        int chunk = batch.Mask is null ? _microBatchSize : n;
+        b.EnsureCapacity(Math.Min(n, chunk), chunk);
+        b.EnsureSequences(sequenceCount);
+        caches.Slice(0, sequenceCount).CopyTo(b.Caches);
+        try
+        {
+            int written = 0;
+            var outputs = batch.Outputs;
+            for (int start = 0; start < n; start += chunk)
+            {
+                if (start > 0) cancellationToken.ThrowIfCancellationRequested();
+                int m = Math.Min(chunk, n - start), count = 0;
+                for (int t = 0; t < m; t++)
+                    if (outputs[start + t]) b.OutputTokens[count++] = t;
+                _plan.Plan(batch.Sequences.Slice(start, m), b.Caches, sequenceCount, batch.Mask is not null);
+                // Every sequence's storage is reserved (a paged cache's blocks allocated and unshared) before anything is written.
+                for (int s = 0; s < sequenceCount; s++)
+                    if (_plan.SequenceEnd[s] > _plan.SequenceStart[s]) b.Caches[s].Reserve(_plan.SequenceEnd[s] - _plan.SequenceStart[s]);
+                Run(batch.Tokens.Slice(start, m), batch.Positions.Slice(start, m), count,
+                    logits.IsEmpty ? default : logits.Slice(written * Config.VocabSize),
+                    hiddenStates.IsEmpty ? default : hiddenStates.Slice(written * Config.EmbeddingLength),
+                    batch.Mask, options);
+                written += count;
+            }
+        }
+        finally
+        {
+            Array.Clear(b.Caches, 0, sequenceCount);
+        }
+    }
+
+    /// <summary>The pass itself over one micro-batch; the plan already says each token's sequence and slot.</summary>
+    private void Run(ReadOnlySpan<int> tokens, ReadOnlySpan<int> positions, int outputCount,
+        Span<float> logits, Span<float> hiddenStates, AttentionMask? mask, ForwardOptions options)
     {
         var c = Config;
         var b = _buffers;
+        var plan = _plan;
         int n = tokens.Length;
-        if (positions.Length != n) throw new ArgumentException($"{positions.Length} positions for {n} tokens", nameof(positions));
-        if (logits.Length < (long)outputCount * c.VocabSize)
-            throw new ArgumentException($"logits needs {outputCount} × {c.VocabSize} floats, got {logits.Length}", nameof(logits));
-        if (!hiddenStates.IsEmpty && hiddenStates.Length < outputCount * c.EmbeddingLength)
-            throw new ArgumentException($"hiddenStates needs {outputCount} × {c.EmbeddingLength} floats, got {hiddenStates.Length}", nameof(hiddenStates));
-
-        // Assign slots in batch order, then check every cache has room before anything is written.
-        for (int s = 0; s < sequenceCount; s++) b.SequenceSlotEnd[s] = b.Caches[s].Count;
-        for (int t = 0; t < n; t++) b.TokenSlot[t] = b.SequenceSlotEnd[b.TokenSequence[t]]++;
-        for (int s = 0; s < sequenceCount; s++) b.Caches[s].EnsureRoom(b.SequenceSlotEnd[s] - b.Caches[s].Count);
-
         int e = c.EmbeddingLength;
         Embed(tokens, b.Residual);
         int ropeDims = c.RopeDimensionCount;
@@ -228,10 +250,12 @@ public sealed class Model : IDisposable
         {
             Rope.BuildTable(positions[t], ropeDims, c.RopeFreqBase, b.RopeTables.AsSpan(t * ropeDims, ropeDims),
                 c.RopeFreqScale, freqFactors);
-            b.Caches[b.TokenSequence[t]].SetPosition(b.TokenSlot[t], positions[t]);
+            b.Caches[plan.SequenceOfToken[t]].SetPosition(plan.SlotOfToken[t], positions[t]);
         }
 
-        for (int layer = 0; layer < c.LayerCount; layer++)
+        int layers = options.ExitAfterLayer ?? c.LayerCount;
+        int hiddenLayer = options.HiddenStateLayer ?? -1;
+        for (int layer = 0; layer < layers; layer++)
         {
             var w = Weights.Layers[layer];
             long t0 = ForwardProfile.Start();
@@ -244,8 +268,7 @@ public sealed class Model : IDisposable
             ApplyRopeAndStore(layer, n);
             ForwardProfile.Stop(ForwardPhase.RopeAndStore, t0);
             t0 = ForwardProfile.Start();
-            _attention.Run(_pool, b.Caches, sequenceCount, layer, b.TokenSequence, b.TokenSlot, b.SequenceSlotEnd, n,
-                b.Qkv, b.QkvWidth, b.AttentionHeads, c.AttentionOutputWidth, mask);
+            _attention.Run(_pool, b.Caches, plan, layer, mask, b.Qkv, b.QkvWidth, b.AttentionHeads, c.AttentionOutputWidth);
             ForwardProfile.Stop(ForwardPhase.Attention, t0);
             t0 = ForwardProfile.Start();
             _matMul.Multiply(w.AttentionOutput, b.AttentionHeads, c.AttentionOutputWidth, n, b.Projection, 0, e);
@@ -261,14 +284,22 @@ public sealed class Model : IDisposable
             t0 = ForwardProfile.Start();
             TensorPrimitives.Add(b.Residual.AsSpan(0, n * e), b.Projection.AsSpan(0, n * e), b.Residual.AsSpan(0, n * e));
             ForwardProfile.Stop(ForwardPhase.Residual, t0);
+            if (layer == hiddenLayer && !hiddenStates.IsEmpty)
+                for (int r = 0; r < outputCount; r++)
+                    b.Residual.AsSpan(b.OutputTokens[r] * e, e).CopyTo(hiddenStates.Slice(r * e, e));
         }
-        for (int s = 0; s < sequenceCount; s++) b.Caches[s].Commit(b.SequenceSlotEnd[s] - b.Caches[s].Count);
+        for (int s = 0; s < plan.SequenceCount; s++)
+        {
+            var cache = b.Caches[s];
+            if (cache is not null && plan.SequenceEnd[s] > plan.SequenceStart[s]) cache.Commit(plan.SequenceEnd[s] - plan.SequenceStart[s]);
+        }
 
         if (outputCount == 0) return;
         var finalNorm = Weights.OutputNorm.Values;
         for (int r = 0; r < outputCount; r++)
             RmsNorm.Apply(b.Residual.AsSpan(b.OutputTokens[r] * e, e), finalNorm, c.RmsEpsilon, b.Normed.AsSpan(r * e, e));
-        if (!hiddenStates.IsEmpty) b.Normed.AsSpan(0, outputCount * e).CopyTo(hiddenStates);
+        if (!hiddenStates.IsEmpty && hiddenLayer < 0) b.Normed.AsSpan(0, outputCount * e).CopyTo(hiddenStates);
+        if (logits.IsEmpty) return;
         b.EnsureLogitRows(outputCount);
         long tHead = ForwardProfile.Start();
         _matMul.Multiply(Weights.Output, b.Normed, e, outputCount, b.Logits, 0, c.VocabSize);
@@ -338,8 +369,8 @@ public sealed class Model : IDisposable
             var table = b.RopeTables.AsSpan(t * ropeDims, ropeDims);
             for (int h = 0; h < c.HeadCount; h++)
                 Rope.Apply(row.Slice(h * kd, kd), table, ropeDims, c.RopeKind);
-            var cache = b.Caches[b.TokenSequence[t]];
-            if (cache.Type == KvCacheType.F16)
+            var cache = b.Caches[_plan.SequenceOfToken[t]];
+            if (cache.Format.Keys == KvCacheType.F16)
             {
                 // llama.cpp converts queries to the cache's type before the Q·K products; doing the same halves the
                 // distance to its logits.
@@ -350,7 +381,7 @@ public sealed class Model : IDisposable
             var keys = row.Slice(c.QueryWidth, c.KeyWidth);
             for (int h = 0; h < c.KvHeadCount; h++)
                 Rope.Apply(keys.Slice(h * kd, kd), table, ropeDims, c.RopeKind);
-            cache.Write(layer, b.TokenSlot[t], keys, row.Slice(c.QueryWidth + c.KeyWidth, c.ValueWidth));
+            cache.Write(layer, _plan.SlotOfToken[t], keys, row.Slice(c.QueryWidth + c.KeyWidth, c.ValueWidth));
         }
     }
 
@@ -386,7 +417,7 @@ public sealed class Model : IDisposable
 
     public void Dispose()
     {
-        _pool.Dispose();
+        if (_ownsPool) _pool.Dispose();
         if (_ownsFile) _file.Dispose();
     }
 }

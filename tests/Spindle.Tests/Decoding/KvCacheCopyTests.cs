@@ -33,10 +33,8 @@ public sealed class KvCacheCopyTests
         // Slot 3 gets token 300 at position 3 side by side with slot 2 (token 261, also at position 2 → 3 below).
         var tree = model.CreateCache(KvCacheType.F32, 16);
         model.Forward([1, 403], [0, 1], tree, logits);
-        var mask = new AttentionMask(2, 16);
-        mask.AllowPrefix(0, 2); mask.Allow(0, 2);
-        mask.AllowPrefix(1, 2); mask.Allow(1, 3);
-        model.Forward([261, 300], [2, 2], tree, new float[2 * v], LogitsSelection.All, mask: mask);
+        // Siblings: each sees the cached prefix and itself only.
+        model.ForwardTree([261, 300], [2, 2], tree, new AttentionMask(2), new float[2 * v]);
         tree.CopySlot(3, 2);
         tree.Truncate(3);
 
@@ -54,10 +52,11 @@ public sealed class KvCacheCopyTests
     [Fact]
     public void CopyToRejectsMismatchedCaches()
     {
-        var f16 = new KvCache(2, 8, 4, 4, KvCacheType.F16);
+        var shape = new KvCacheShape(2, 1, 4, 4);
+        var f16 = new ContiguousKvCache(shape, 8, KvCacheType.F16);
         Assert.Throws<ArgumentException>(() => f16.CopyTo(f16));
-        Assert.Throws<ArgumentException>(() => f16.CopyTo(new KvCache(2, 8, 4, 4, KvCacheType.F32)));
-        Assert.Throws<ArgumentException>(() => f16.CopyTo(new KvCache(3, 8, 4, 4, KvCacheType.F16)));
-        Assert.Throws<ArgumentOutOfRangeException>(() => f16.CopyTo(new KvCache(2, 8, 4, 4), fromSlot: 1));
+        Assert.Throws<ArgumentException>(() => f16.CopyTo(new ContiguousKvCache(shape, 8, KvCacheType.F32)));
+        Assert.Throws<ArgumentException>(() => f16.CopyTo(new ContiguousKvCache(new KvCacheShape(3, 1, 4, 4), 8, KvCacheType.F16)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => f16.CopyTo(new ContiguousKvCache(shape, 8, KvCacheType.F16), fromSlot: 1));
     }
 }

@@ -67,7 +67,7 @@ public sealed class ForwardConsistencyTests
             using var model = Model.Load(path, new ModelOptions { ThreadCount = 1, MicroBatchSize = microBatch });
             var logits = new float[prompt.Length * model.Config.VocabSize];
             var hidden = new float[prompt.Length * model.Config.EmbeddingLength];
-            model.Forward(prompt, Positions(0, prompt.Length), model.CreateCache(), logits, LogitsSelection.All, hidden);
+            model.Forward(prompt, Positions(0, prompt.Length), model.CreateCache(), logits, allLogits: true, hiddenStates: hidden);
             return [.. logits, .. hidden];
         }
         var whole = Run(64);
@@ -89,7 +89,7 @@ public sealed class ForwardConsistencyTests
     {
         int v = model.Config.VocabSize, n = prompt.Length;
         var batched = new float[n * v];
-        model.Forward(prompt, Positions(0, n), model.CreateCache(type), batched, LogitsSelection.All);
+        model.Forward(prompt, Positions(0, n), model.CreateCache(type), batched, allLogits: true);
 
         var cache = model.CreateCache(type);
         var stepwise = new float[n * v];
@@ -114,7 +114,7 @@ public sealed class ForwardConsistencyTests
         int v = model.Config.VocabSize, n = Prompt.Length;
         var result = new float[(n + 4) * v];
         var cache = model.CreateCache();
-        model.Forward(Prompt, Positions(0, n), cache, result, LogitsSelection.All);
+        model.Forward(Prompt, Positions(0, n), cache, result, allLogits: true);
         for (int i = 0; i < 4; i++)
         {
             int next = LogitsComparison.ArgMax(result.AsSpan((n + i - 1) * v, v));
@@ -163,7 +163,7 @@ public sealed class ForwardConsistencyTests
         var scratch = new float[v];
         model.Forward(Prompt, Positions(0, n), cache, scratch);
         var verified = new float[drafts.Length * v];
-        model.Forward(drafts, Positions(n, drafts.Length), cache, verified, LogitsSelection.All);
+        model.Forward(drafts, Positions(n, drafts.Length), cache, verified, allLogits: true);
         cache.Truncate(n);
         var decoded = Decode(model, cache, drafts);
         Assert.True(MaxAbsDelta(verified, decoded) <= 1e-4);
@@ -180,13 +180,11 @@ public sealed class ForwardConsistencyTests
         int a = 153, b1 = 93, b2 = 408;
         var cache = model.CreateCache();
         model.Forward(Prompt, Positions(0, n), cache, scratch);
-        var mask = new AttentionMask(3, cache.Capacity);
-        mask.AllowPrefix(0, n + 1);
-        mask.AllowPrefix(1, n + 2);
-        mask.AllowPrefix(2, n + 1);
-        mask.Allow(2, n + 2);
+        var mask = new AttentionMask(3);
+        mask.Allow(1, 0);
+        mask.Allow(2, 0);
         var tree = new float[3 * v];
-        model.Forward([a, b1, b2], [n, n + 1, n + 1], cache, tree, LogitsSelection.All, mask: mask);
+        model.ForwardTree([a, b1, b2], [n, n + 1, n + 1], cache, mask, tree);
 
         var linear = model.CreateCache();
         model.Forward(Prompt, Positions(0, n), linear, scratch);
@@ -235,9 +233,9 @@ public sealed class ForwardConsistencyTests
         using var model = Load("conformance/gemma.f32.gguf");
         int v = model.Config.VocabSize, e = model.Config.EmbeddingLength, n = Prompt.Length;
         var allHidden = new float[n * e];
-        model.Forward(Prompt, Positions(0, n), model.CreateCache(), new float[n * v], LogitsSelection.All, allHidden);
+        model.Forward(Prompt, Positions(0, n), model.CreateCache(), new float[n * v], allLogits: true, hiddenStates: allHidden);
         var lastHidden = new float[e];
-        model.Forward(Prompt, Positions(0, n), model.CreateCache(), new float[v], LogitsSelection.Last, lastHidden);
+        model.Forward(Prompt, Positions(0, n), model.CreateCache(), new float[v], allLogits: false, hiddenStates: lastHidden);
         Assert.Equal(allHidden.AsSpan((n - 1) * e, e).ToArray(), lastHidden);
         Assert.Contains(lastHidden, h => h != 0);
     }
@@ -262,19 +260,16 @@ public sealed class ForwardConsistencyTests
         using var model = Load("conformance/llama.f32.gguf");
         var cache = model.CreateCache();
         var logits = new float[model.Config.VocabSize];
-        int[] token = [5];
-        int[] position = [0];
-        for (int i = 0; i < 4; i++)
+        var batch = new ForwardBatch(1);
+        void Step()
         {
-            position[0] = cache.Count;
-            model.Forward(token, position, cache, logits);
+            batch.Clear();
+            batch.Add(5, cache.Count, 0, output: true);
+            model.Forward(batch, cache, logits);
         }
+        for (int i = 0; i < 4; i++) Step();
         long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 16; i++)
-        {
-            position[0] = cache.Count;
-            model.Forward(token, position, cache, logits);
-        }
+        for (int i = 0; i < 16; i++) Step();
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 

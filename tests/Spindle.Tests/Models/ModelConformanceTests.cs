@@ -15,7 +15,7 @@ public sealed class ModelConformanceTests(ITestOutputHelper output)
         var cache = model.CreateCache();
         int n = entry.Prompt.Length, vocab = model.Config.VocabSize;
         var logits = new float[n * vocab];
-        model.Forward(entry.Prompt, Positions(0, n), cache, logits, LogitsSelection.All);
+        model.Forward(entry.Prompt, Positions(0, n), cache, logits, allLogits: true);
 
         var reference = ReferenceModels.ReadLogits(entry);
         Assert.Equal(reference.Length, logits.Length);

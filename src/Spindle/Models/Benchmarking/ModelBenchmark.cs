@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Numerics.Tensors;
 using System.Runtime;
 using Spindle.Caching;
+using Spindle.Tensors.Diagnostics;
 
 namespace Spindle.Models.Benchmarking;
 
@@ -19,11 +20,30 @@ public static class ModelBenchmark
         ArgumentNullException.ThrowIfNull(model);
         options.Validate();
         var config = model.Config;
-        int capacity = Math.Max(1, Math.Max(options.PromptTokens, options.GenerateTokens));
-        var cache = model.CreateCache(KvCacheType.F16, capacity);
-        long kvBytes = (long)config.LayerCount * capacity * (config.KeyWidth + config.ValueWidth) * sizeof(short);
-        var logits = new float[config.VocabSize];
+        int depth = options.Depth, parallel = options.Parallel;
+        int capacity = Math.Max(1, depth + Math.Max(options.PromptTokens, options.GenerateTokens));
+        if (capacity > config.ContextLength)
+            throw new ArgumentOutOfRangeException(nameof(options),
+                $"depth {depth} + {Math.Max(options.PromptTokens, options.GenerateTokens)} tokens exceed the model's context of {config.ContextLength}");
+        var caches = new KvCache[parallel];
+        for (int s = 0; s < parallel; s++) caches[s] = model.CreateCache(options.CacheFormat, capacity);
+        long kvBytes = parallel * ContiguousKvCache.ByteLength(model.CacheShape, capacity, options.CacheFormat);
         var random = new Random(options.Seed);
+        var batch = new ForwardBatch(Math.Max(parallel, Math.Max(1, Math.Max(depth, options.PromptTokens))));
+        var logits = new float[(long)parallel * config.VocabSize];
+
+        // The context every test starts from: depth random tokens in every sequence (copied, not recomputed).
+        var context = new int[depth];
+        for (int i = 0; i < depth; i++) context[i] = random.Next(config.VocabSize);
+        void FillDepth()
+        {
+            foreach (var cache in caches) cache.Clear();
+            if (depth == 0) return;
+            batch.Clear();
+            batch.AddSequence(context, 0);
+            model.Forward(batch, caches[0], default);
+            for (int s = 1; s < parallel; s++) caches[0].CopyTo(caches[s]);
+        }
 
         ThroughputSummary? prompt = null, generation = null;
         long? peak = null, decode = null, decodeAnonymous = null, decodeFile = null;
@@ -33,18 +53,14 @@ public static class ModelBenchmark
         if (options.PromptTokens > 0)
         {
             var tokens = new int[options.PromptTokens];
-            var positions = new int[options.PromptTokens];
-            for (int i = 0; i < tokens.Length; i++)
-            {
-                tokens[i] = random.Next(config.VocabSize);
-                positions[i] = i;
-            }
+            for (int i = 0; i < tokens.Length; i++) tokens[i] = random.Next(config.VocabSize);
             bool lastPhase = options.GenerateTokens == 0;
             if (lastPhase) peakReset = ProcessMemory.TryResetPeak();
-            prompt = Measure(options, tokens.Length, () =>
+            prompt = Measure(options, tokens.Length, "pp", FillDepth, () =>
             {
-                cache.Clear();
-                model.Forward(tokens, positions, cache, logits, LogitsSelection.Last);
+                batch.Clear();
+                batch.AddSequence(tokens, depth, 0, outputLast: true);
+                model.Forward(batch, caches[0], logits.AsSpan(0, config.VocabSize));
             });
             if (lastPhase) (peak, peakPhase) = (ProcessMemory.PeakResidentBytes(), "pp");
         }
@@ -52,18 +68,18 @@ public static class ModelBenchmark
         if (options.GenerateTokens > 0)
         {
             int start = random.Next(config.VocabSize);
-            var token = new int[1];
-            var position = new int[1];
+            var next = new int[parallel];
             peakReset = ProcessMemory.TryResetPeak();
-            generation = Measure(options, options.GenerateTokens, () =>
+            generation = Measure(options, options.GenerateTokens * parallel, "tg", FillDepth, () =>
             {
-                cache.Clear();
-                token[0] = start;
+                next.AsSpan().Fill(start);
                 for (int i = 0; i < options.GenerateTokens; i++)
                 {
-                    position[0] = i;
-                    model.Forward(token, position, cache, logits, LogitsSelection.Last);
-                    token[0] = TensorPrimitives.IndexOfMax<float>(logits);
+                    batch.Clear();
+                    for (int s = 0; s < parallel; s++) batch.Add(next[s], depth + i, s, output: true);
+                    model.Forward(batch, caches, logits);
+                    for (int s = 0; s < parallel; s++)
+                        next[s] = TensorPrimitives.IndexOfMax<float>(logits.AsSpan(s * config.VocabSize, config.VocabSize));
                 }
             });
             (peak, peakPhase) = (ProcessMemory.PeakResidentBytes(), "tg");
@@ -82,6 +98,9 @@ public static class ModelBenchmark
             TypeMix = TypeMixOf(model),
             ThreadCount = model.ThreadCount,
             Repetitions = options.Repetitions,
+            Depth = depth,
+            Parallel = parallel,
+            CacheFormat = options.CacheFormat,
             Prompt = prompt,
             Generation = generation,
             KvCacheByteLength = kvBytes,
@@ -95,15 +114,27 @@ public static class ModelBenchmark
         };
     }
 
-    private static ThroughputSummary Measure(ModelBenchmarkOptions options, int tokenCount, Action run)
+    /// <summary>Times <paramref name="run"/> after warm-up; <paramref name="setup"/> runs untimed before each run.</summary>
+    private static ThroughputSummary Measure(ModelBenchmarkOptions options, int tokenCount, string test, Action setup, Action run)
     {
-        Warmup(options, run);
+        Warmup(options, () =>
+        {
+            setup();
+            run();
+        });
+        ForwardProfile.Reset();
         var seconds = new double[options.Repetitions];
         for (int r = 0; r < seconds.Length; r++)
         {
+            setup();
             long begin = Stopwatch.GetTimestamp();
             run();
             seconds[r] = Stopwatch.GetElapsedTime(begin).TotalSeconds;
+        }
+        if (ForwardProfile.Enabled)
+        {
+            Console.Error.WriteLine($"forward profile, {test} ({options.Repetitions} timed runs; depth fills excluded only from the timings):");
+            ForwardProfile.Print(Console.Error);
         }
         return ThroughputSummary.FromSeconds(tokenCount, seconds);
     }

@@ -11,6 +11,18 @@ public sealed record ModelBenchmarkOptions
 
     public int GenerateTokens { get; init; } = 64;
 
+    /// <summary>Tokens already in each sequence's cache before a test starts (llama-bench's <c>-d</c>); filled untimed.</summary>
+    public int Depth { get; init; }
+
+    /// <summary>
+    /// Sequences decoding together in the generation test (llama-batched-bench's <c>-npl</c>): each step is one forward
+    /// pass with one token of each sequence, and throughput counts every sequence's tokens.
+    /// </summary>
+    public int Parallel { get; init; } = 1;
+
+    /// <summary>Key and value types of the caches (llama-bench's <c>-ctk/-ctv</c>).</summary>
+    public Caching.KvCacheFormat CacheFormat { get; init; } = Caching.KvCacheFormat.F16;
+
     public int Repetitions { get; init; } = 5;
 
     public int WarmupRuns { get; init; } = 1;
@@ -35,6 +47,8 @@ public sealed record ModelBenchmarkOptions
         ArgumentOutOfRangeException.ThrowIfNegative(PromptTokens);
         ArgumentOutOfRangeException.ThrowIfNegative(GenerateTokens);
         ArgumentOutOfRangeException.ThrowIfLessThan(Repetitions, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(Depth);
+        ArgumentOutOfRangeException.ThrowIfLessThan(Parallel, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(WarmupRuns);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaximumWarmupTime, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(JitQuietTime, TimeSpan.Zero);

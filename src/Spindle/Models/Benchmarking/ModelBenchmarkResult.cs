@@ -19,13 +19,21 @@ public sealed record ModelBenchmarkResult
 
     public required int Repetitions { get; init; }
 
+    /// <summary>Tokens in each cache before each test (llama-bench's depth).</summary>
+    public int Depth { get; init; }
+
+    /// <summary>Sequences decoded together in the generation test; its tokens/s is their sum.</summary>
+    public int Parallel { get; init; } = 1;
+
+    public Caching.KvCacheFormat CacheFormat { get; init; } = Caching.KvCacheFormat.F16;
+
     /// <summary>Prompt processing: all prompt tokens in one batch.</summary>
     public ThroughputSummary? Prompt { get; init; }
 
     /// <summary>Generation: one token per forward pass, greedy.</summary>
     public ThroughputSummary? Generation { get; init; }
 
-    /// <summary>Bytes of the KV cache the benchmark allocated (F16 keys and values for every slot of every layer).</summary>
+    /// <summary>Bytes of the KV caches the benchmark allocated (keys and values for every slot of every layer and sequence).</summary>
     public required long KvCacheByteLength { get; init; }
 
     /// <summary>Peak resident set while generating (or while processing the prompt when generation was skipped).</summary>

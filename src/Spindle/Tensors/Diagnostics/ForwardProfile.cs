@@ -51,8 +51,8 @@ public static class ForwardProfile
         Array.Clear(Calls);
     }
 
-    /// <summary>Writes the table of phases (milliseconds, share, calls) to standard output.</summary>
-    public static void Print()
+    /// <summary>Writes the table of phases (milliseconds, share, calls).</summary>
+    public static void Print(TextWriter writer)
     {
         if (!Enabled) return;
         long total = 0;
@@ -62,7 +62,7 @@ public static class ForwardProfile
         {
             long t = Ticks[(int)phase];
             if (Calls[(int)phase] == 0) continue;
-            Console.WriteLine($"  {(IsNested(phase) ? "(within matmuls) " : "") + phase,-38} {t * 1000.0 / Stopwatch.Frequency,10:F1} ms {100.0 * t / Math.Max(1, total),5:F1}% {Calls[(int)phase],8} calls");
+            writer.WriteLine($"  {(IsNested(phase) ? "(within matmuls) " : "") + phase,-38} {t * 1000.0 / Stopwatch.Frequency,10:F1} ms {100.0 * t / Math.Max(1, total),5:F1}% {Calls[(int)phase],8} calls");
         }
     }
 }
