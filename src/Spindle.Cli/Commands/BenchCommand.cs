@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Spectre.Console;
+using Spindle.Caching;
 using Spindle.Models.Benchmarking;
 
 namespace Spindle.Cli.Commands;
@@ -35,14 +36,20 @@ internal static class BenchCommand
         });
         var threads = ModelCommandOptions.Threads();
         var microBatch = new Option<int>("--ubatch-size", "-ub") { Description = "Most prompt tokens per pass through the layers (llama.cpp's n_ubatch); bounds the activation scratch", DefaultValueFactory = _ => Models.ModelOptions.DefaultMicroBatchSize };
+        var depth = new Option<int>("--n-depth", "-d") { Description = "Tokens already in the cache before each test (llama-bench's -d): decode speed at that context depth", DefaultValueFactory = _ => 0 };
+        var parallel = new Option<int>("--parallel", "-npl") { Description = "Sequences decoded together in the tg test; tokens/s is their sum (llama-batched-bench's -npl)", DefaultValueFactory = _ => 1 };
+        var cacheTypes = new CacheTypeOptions();
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table" };
         ModelCommandOptions.AtLeast(prompt, 0);
         ModelCommandOptions.AtLeast(generate, 0);
         ModelCommandOptions.AtLeast(repetitions, 1);
         ModelCommandOptions.AtLeast(microBatch, 1);
+        ModelCommandOptions.AtLeast(depth, 0);
+        ModelCommandOptions.AtLeast(parallel, 1);
 
         var command = new Command("bench", "Measure prompt-processing and generation speed (tokens/s) and memory, like llama-bench");
-        foreach (var o in new Option[] { model, prompt, generate, threads, microBatch, repetitions, warmup, seed, json }) command.Options.Add(o);
+        foreach (var o in new Option[] { model, prompt, generate, depth, parallel, threads, microBatch, repetitions, warmup, seed, json }) command.Options.Add(o);
+        foreach (var o in cacheTypes.All) command.Options.Add(o);
         command.SetAction(parse =>
         {
             var options = new ModelBenchmarkOptions
@@ -52,6 +59,9 @@ internal static class BenchCommand
                 Repetitions = parse.GetValue(repetitions),
                 Seed = parse.GetValue(seed),
                 MaximumWarmupTime = TimeSpan.FromSeconds(parse.GetValue(warmup)),
+                Depth = parse.GetValue(depth),
+                Parallel = parse.GetValue(parallel),
+                CacheFormat = cacheTypes.Parse(parse),
             };
             if (options.PromptTokens == 0 && options.GenerateTokens == 0) throw new CliException("-p 0 and -n 0 leave nothing to measure");
             string path = ModelPathResolver.Resolve(parse.GetValue(model));
@@ -83,8 +93,11 @@ internal static class BenchCommand
             table.AddRow(Markup.Escape(name), Size(r.FileByteLength), Parameters(r.ParameterCount), r.ThreadCount.ToString(CultureInfo.InvariantCulture),
                 test, Rate(s.Median), Rate(s.StandardDeviation), $"{Rate(s.Min)} … {Rate(s.Max)}");
         }
-        Row($"pp{r.Prompt?.TokenCount}", r.Prompt);
-        Row($"tg{r.Generation?.TokenCount}", r.Generation);
+        // llama-bench's test names: pp512, tg128, with "@ d2048" for a depth; a parallel test counts its sequences.
+        string at = r.Depth > 0 ? string.Create(CultureInfo.InvariantCulture, $" @ d{r.Depth}") : "";
+        string sequences = r.Parallel > 1 ? string.Create(CultureInfo.InvariantCulture, $" × {r.Parallel} seq") : "";
+        Row($"pp{r.Prompt?.TokenCount}{at}", r.Prompt);
+        Row($"tg{(r.Generation?.TokenCount ?? 0) / r.Parallel}{sequences}{at}", r.Generation);
         console.Write(table);
 
         var mix = new StringBuilder();
@@ -129,6 +142,10 @@ internal static class BenchCommand
             w.WriteEndArray();
             w.WriteNumber("threads", r.ThreadCount);
             w.WriteNumber("repetitions", r.Repetitions);
+            w.WriteNumber("depth", r.Depth);
+            w.WriteNumber("parallel", r.Parallel);
+            w.WriteString("cache_type_k", r.CacheFormat.Keys.Name());
+            w.WriteString("cache_type_v", r.CacheFormat.Values.Name());
             WriteTest(w, "pp", r.Prompt);
             WriteTest(w, "tg", r.Generation);
             w.WriteNumber("kv_cache_bytes", r.KvCacheByteLength);

@@ -18,14 +18,17 @@ internal static class PerplexityCommand
         var file = new Option<string>("--file", "-f") { Description = "UTF-8 text file to score", Required = true };
         var ctx = new Option<int>("--ctx-size", "--ctx", "-c") { Description = "Tokens per chunk (the file needs at least twice as many)", DefaultValueFactory = _ => 512 };
         var threads = ModelCommandOptions.Threads();
+        var cacheTypes = new CacheTypeOptions();
 
         var command = new Command("perplexity", "Measure a model's perplexity on a text file the way llama-perplexity does");
         foreach (var o in new Option[] { model, file, ctx, threads }) command.Options.Add(o);
+        foreach (var o in cacheTypes.All) command.Options.Add(o);
         command.SetAction(parse =>
         {
             string path = parse.GetRequiredValue(file);
             if (!File.Exists(path)) throw new FileNotFoundException($"input file not found: {path}", path);
             int contextLength = parse.GetValue(ctx);
+            var cacheFormat = cacheTypes.Parse(parse);
             using var spindle = ModelCommandOptions.LoadSpindle(parse.GetValue(model), parse.GetValue(threads));
             if (contextLength < 4 || contextLength > spindle.Model.Config.ContextLength)
                 throw new CliException($"--ctx must be in [4, {spindle.Model.Config.ContextLength}] for this model, not {contextLength}");
@@ -35,7 +38,8 @@ internal static class PerplexityCommand
             var vocab = spindle.Vocabulary;
             int bos = vocab.AddBos ? vocab.BosId : -1;
             var started = System.Diagnostics.Stopwatch.StartNew();
-            var result = PerplexityEvaluator.Evaluate(spindle.Model, tokens, contextLength, bos);
+            spindle.Model.CacheShape.Validate(cacheFormat);
+            var result = PerplexityEvaluator.Evaluate(spindle.Model, tokens, contextLength, bos, cacheFormat);
             var inv = CultureInfo.InvariantCulture;
             context.Error.WriteLine($"perplexity: {tokens.Length} tokens, {result.ChunkCount} chunks of {contextLength}, {result.ScoredTokens} scored, {started.Elapsed.TotalSeconds:F2} s");
             var line = new StringBuilder();

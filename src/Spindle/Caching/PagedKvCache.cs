@@ -37,6 +37,10 @@ public sealed class PagedKvCache : KvCache
         if (additional == 0) return;
         int needed = BlocksFor(Count + additional);
         int firstNew = _blockCount;
+        bool copyLast = Count % BlockSlots != 0 && Pool.IsShared(_table[Count / BlockSlots]);
+        if (needed - _blockCount + (copyLast ? 1 : 0) > Pool.FreeBlocks)
+            throw new KvCacheFullException(
+                $"the KV block pool is exhausted: {Pool.FreeBlocks} of {Pool.MaxBlocks} blocks of {Pool.BlockSlots} slots are free, {needed - _blockCount + (copyLast ? 1 : 0)} needed");
         if (needed > _table.Length) Array.Resize(ref _table, Math.Min(BlocksFor(Capacity), Math.Max(needed, 2 * _table.Length)));
         try
         {

@@ -23,7 +23,7 @@ public record BeamSearchOptions
     public IReadOnlyList<int> StopTokens { get; init; } = [];
 
     /// <summary>Type of the per-beam caches (F16 matches llama.cpp's default).</summary>
-    public KvCacheType CacheType { get; init; } = KvCacheType.F16;
+    public KvCacheFormat CacheType { get; init; } = KvCacheFormat.F16;
 
     internal virtual int GroupCount => 1;
 

@@ -16,7 +16,7 @@ public sealed record ContrastiveSearchOptions
 
     public IReadOnlyList<int> StopTokens { get; init; } = [];
 
-    public KvCacheType CacheType { get; init; } = KvCacheType.F16;
+    public KvCacheFormat CacheType { get; init; } = KvCacheFormat.F16;
 
     internal void Validate()
     {

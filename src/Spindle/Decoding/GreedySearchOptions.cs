@@ -9,5 +9,5 @@ public sealed record GreedySearchOptions
 
     public IReadOnlyList<int> StopTokens { get; init; } = [];
 
-    public KvCacheType CacheType { get; init; } = KvCacheType.F16;
+    public KvCacheFormat CacheType { get; init; } = KvCacheFormat.F16;
 }

@@ -11,7 +11,7 @@ public sealed record SpindleModelOptions
     /// <summary>Tokens the KV cache holds (prompt + output); null: the model's training context.</summary>
     public int? ContextLength { get; init; }
 
-    public KvCacheType CacheType { get; init; } = KvCacheType.F16;
+    public KvCacheFormat CacheType { get; init; } = KvCacheFormat.F16;
 
     /// <summary>A Jinja chat template to use instead of the GGUF's <c>tokenizer.chat_template</c> (null: the file's, else ChatML).</summary>
     public string? ChatTemplate { get; init; }

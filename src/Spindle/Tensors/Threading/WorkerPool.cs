@@ -7,7 +7,8 @@ namespace Spindle.Tensors.Threading;
 /// A fixed set of threads that run one <see cref="IParallelWork"/> at a time, the caller being worker 0.
 /// Threads are created once: dispatching a job allocates nothing and creates no thread. Between jobs a worker spins
 /// briefly (decode issues many small matmuls back to back) and then blocks, so an idle pool costs no CPU.
-/// Not reentrant: one <see cref="Run"/> or <see cref="RunShared"/> at a time.
+/// One job at a time: callers on other threads (two models sharing the pool) wait for the running job to finish, so
+/// the pool's threads are never oversubscribed; a job that dispatches another job from inside itself is refused.
 /// </summary>
 public sealed class WorkerPool : IDisposable
 {
@@ -16,6 +17,8 @@ public sealed class WorkerPool : IDisposable
 
     private readonly Thread[] _threads;
     private readonly object _gate = new();
+    // Serializes callers: jobs from two models sharing the pool interleave, one at a time.
+    private readonly object _jobGate = new();
     private IParallelWork? _work;
     // Bumped by 2 per job; the low bit says the job is shared (RunShared), so a worker reads a job's mode together
     // with its generation and never pairs a stale generation with a newer job's mode.
@@ -50,6 +53,22 @@ public sealed class WorkerPool : IDisposable
     public void Run(IParallelWork work)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        lock (_jobGate)
+        {
+            EnterJob();
+            try
+            {
+                RunExclusive(work);
+            }
+            finally
+            {
+                _inJob = false;
+            }
+        }
+    }
+
+    private void RunExclusive(IParallelWork work)
+    {
         if (_threads.Length == 0)
         {
             work.Execute(0, 1);
@@ -84,6 +103,30 @@ public sealed class WorkerPool : IDisposable
     public void RunShared(IParallelWork work)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        lock (_jobGate)
+        {
+            EnterJob();
+            try
+            {
+                RunSharedExclusive(work);
+            }
+            finally
+            {
+                _inJob = false;
+            }
+        }
+    }
+
+    private bool _inJob;
+
+    private void EnterJob()
+    {
+        if (_inJob) throw new InvalidOperationException("a job dispatched another job on the same worker pool from inside itself");
+        _inJob = true;
+    }
+
+    private void RunSharedExclusive(IParallelWork work)
+    {
         if (_threads.Length == 0)
         {
             work.Execute(0, 1);
