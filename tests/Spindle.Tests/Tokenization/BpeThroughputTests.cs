@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text;
 using Spindle.Gguf;
 using Spindle.Tokenization;
-using Xunit.Abstractions;
 
 namespace Spindle.Tests.Tokenization;
 
