@@ -1,7 +1,6 @@
 using Spindle.Agents;
 using Spindle.Constraints.Temporal;
 using Spindle.Sampling;
-using Xunit.Abstractions;
 using static Spindle.Tests.Generation.GenerationTestModels;
 
 namespace Spindle.Tests.Agents;

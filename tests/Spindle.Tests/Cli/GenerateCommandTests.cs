@@ -71,7 +71,7 @@ public sealed class GenerateCommandTests
     [Fact]
     public void WithoutModelTheResolverFindsTheDefault()
     {
-        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("SPINDLE_MODEL"))) return; // the resolver would pick that one
+        Assert.SkipWhen(!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("SPINDLE_MODEL")), "SPINDLE_MODEL is set: the resolver would pick that model");
         var r = CliRunner.Run("generate", "--prompt", "Once upon a time", "-n", "8", "--temp", "0", "-t", "1", "--json");
         Assert.True(r.ExitCode == 0, r.Error);
         using var doc = JsonDocument.Parse(r.Out);

@@ -57,7 +57,7 @@ public class LogitsCommandTests
     [Fact]
     public void Default_model_is_used_without_model_option()
     {
-        if (Environment.GetEnvironmentVariable("SPINDLE_MODEL") is { Length: > 0 }) return;
+        Assert.SkipWhen(Environment.GetEnvironmentVariable("SPINDLE_MODEL") is { Length: > 0 }, "SPINDLE_MODEL is set: the resolver would pick that model");
         string output = TempFile();
         try
         {

@@ -1,4 +1,3 @@
-using Xunit.Abstractions;
 
 namespace Spindle.Tests.Constraints;
 

@@ -2,7 +2,6 @@ using System.Text.RegularExpressions;
 using Spindle.Constraints;
 using Spindle.Generation;
 using Spindle.Sampling;
-using Xunit.Abstractions;
 using static Spindle.Tests.Generation.GenerationTestModels;
 
 namespace Spindle.Tests.Generation;

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Spindle.Constraints.JsonSchema.Validation;
 using Spindle.Generation;
 using Spindle.Sampling;
-using Xunit.Abstractions;
 using static Spindle.Tests.Generation.GenerationTestModels;
 
 namespace Spindle.Tests.Generation;

@@ -8,7 +8,7 @@ namespace Spindle.Tests.Generation;
 /// <c>dotnet test tests/Spindle.Tests -c Release --filter FullyQualifiedName~MaskBenchSpellableSelectionTests</c>
 /// and copy the printed list into <see cref="JsonSchemaGenerationTests.TinyStoriesMaskBenchSchemas"/>.
 /// </summary>
-public sealed class MaskBenchSpellableSelectionTests(Xunit.Abstractions.ITestOutputHelper output)
+public sealed class MaskBenchSpellableSelectionTests(ITestOutputHelper output)
 {
     [Fact]
     public void TinyStoriesSelectionIsTheFirstSpellableSchemaOfEachShape()

@@ -1,6 +1,5 @@
 using Spindle.Generation;
 using Spindle.Sampling;
-using Xunit.Abstractions;
 using static Spindle.Tests.Generation.GenerationTestModels;
 
 namespace Spindle.Tests.Generation;

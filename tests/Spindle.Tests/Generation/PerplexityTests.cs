@@ -2,7 +2,6 @@ using System.Text;
 using Spindle.Generation;
 using Spindle.Models;
 using Spindle.Sampling;
-using Xunit.Abstractions;
 using static Spindle.Tests.Generation.GenerationTestModels;
 
 namespace Spindle.Tests.Generation;

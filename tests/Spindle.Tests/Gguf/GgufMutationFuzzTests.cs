@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using Spindle.Gguf;
-using Xunit.Abstractions;
 
 namespace Spindle.Tests.Gguf;
 

@@ -1,5 +1,4 @@
 using Spindle.Models;
-using Xunit.Abstractions;
 
 namespace Spindle.Tests.Models;
 

@@ -8,11 +8,16 @@ public class HalfDotKernelTests
 {
     public static TheoryData<GgmlType, KernelIsa> Cases => KernelTestData.Combinations(KernelTestData.HalfTypes);
 
+    /// <summary>The MatMul tests also cover the scalar path (its own 4-token loop).</summary>
+    public static TheoryData<GgmlType, KernelIsa> AllCases => KernelTestData.Combinations(KernelTestData.HalfTypes, KernelTestData.AllIsas);
+
+    public static TheoryData<KernelIsa> VectorIsas => KernelTestData.Isas(KernelTestData.VectorIsas);
+
     [Theory]
     [MemberData(nameof(Cases))]
     public void VectorDotMatchesScalarForEveryLength(GgmlType type, KernelIsa isa)
     {
-        if (!KernelIsaSupport.IsSupported(isa)) return;
+        IsaRequirement.SkipUnless(isa);
         var scalar = KernelTestData.Create(type, KernelIsa.Scalar);
         var vector = KernelTestData.Create(type, isa);
         var random = new Random(17);
@@ -33,10 +38,10 @@ public class HalfDotKernelTests
     }
 
     [Theory]
-    [MemberData(nameof(Cases))]
+    [MemberData(nameof(AllCases))]
     public void MatMulMatchesDotPerToken(GgmlType type, KernelIsa isa)
     {
-        if (!KernelIsaSupport.IsSupported(isa)) return;
+        IsaRequirement.SkipUnless(isa);
         var kernel = KernelTestData.Create(type, isa);
         var random = new Random(23);
         foreach (int n in new[] { 1, 7, 16, 33, 100 })
@@ -57,58 +62,76 @@ public class HalfDotKernelTests
             }
     }
 
-    [Fact]
-    public void F16VectorWideningIsExactForEveryBitPattern()
+    [Theory]
+    [MemberData(nameof(VectorIsas))]
+    public void F16VectorWideningIsExactForEveryBitPattern(KernelIsa isa)
     {
         // Includes subnormals, zeros, infinities and NaN: the vector conversion must equal (float)Half bit for bit.
         // Each pattern sits alone (other weights 0) against a one-hot activation, at every lane position in turn.
+        IsaRequirement.SkipUnless(isa);
         ushort one = BitConverter.HalfToUInt16Bits((Half)1f);
-        foreach (var isa in KernelTestData.VectorIsas)
+        var kernel = KernelTestData.Create(GgmlType.F16, isa);
+        var w = new ushort[32];
+        var a = new ushort[32];
+        for (int v = 0; v < 65536; v++)
         {
-            if (!KernelIsaSupport.IsSupported(isa)) continue;
-            var kernel = KernelTestData.Create(GgmlType.F16, isa);
-            var w = new ushort[32];
-            var a = new ushort[32];
-            for (int v = 0; v < 65536; v++)
-            {
-                int k = v % 32;
-                Array.Clear(w);
-                Array.Clear(a);
-                w[k] = (ushort)v;
-                a[k] = one;
-                float expected = (float)BitConverter.UInt16BitsToHalf((ushort)v);
-                float actual = kernel.Dot(MemoryMarshal.AsBytes(w.AsSpan()), MemoryMarshal.AsBytes(a.AsSpan()), 32);
-                if (float.IsNaN(expected)) Assert.True(float.IsNaN(actual));
-                else Assert.Equal(BitConverter.SingleToInt32Bits(expected + 0f), BitConverter.SingleToInt32Bits(actual + 0f));
-            }
+            int k = v % 32;
+            Array.Clear(w);
+            Array.Clear(a);
+            w[k] = (ushort)v;
+            a[k] = one;
+            float expected = (float)BitConverter.UInt16BitsToHalf((ushort)v);
+            float actual = kernel.Dot(MemoryMarshal.AsBytes(w.AsSpan()), MemoryMarshal.AsBytes(a.AsSpan()), 32);
+            if (float.IsNaN(expected)) Assert.True(float.IsNaN(actual));
+            else Assert.Equal(BitConverter.SingleToInt32Bits(expected + 0f), BitConverter.SingleToInt32Bits(actual + 0f));
         }
     }
 
     [Fact]
     public void WideningHelpersAreExactForEveryBitPattern()
     {
-        // Covers the 512-bit F16 widening directly: the F16 kernel prefers the 256-bit loop (see F16Widening.PrefersAvx2).
+        // The 256-bit F16 widening, both BF16 widths and the scalar conversion, on every pattern. These are portable
+        // vector operations (no AVX-512 instruction), so they run on any CPU.
+        for (int start = 0; start < 65536; start += 16)
+        {
+            var bits = Vector512.Create((uint)start) + Vector512.Create(0u, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+            var narrowLow = F16Widening.ToSingle(bits.GetLower());
+            var narrowHigh = F16Widening.ToSingle(bits.GetUpper());
+            var bf = BF16Widening.ToSingle(bits);
+            var bfNarrow = BF16Widening.ToSingle(bits.GetLower());
+            for (int k = 0; k < 16; k++)
+            {
+                uint pattern = (uint)(start + k);
+                Assert.Equal(pattern << 16, BitConverter.SingleToUInt32Bits(bf[k]));
+                if (k < 8) Assert.Equal(pattern << 16, BitConverter.SingleToUInt32Bits(bfNarrow[k]));
+                float narrow = k < 8 ? narrowLow[k] : narrowHigh[k - 8];
+                AssertWidenedExactly(pattern, narrow);
+                AssertWidenedExactly(pattern, HalfBits.ToSingle((ushort)pattern));
+            }
+        }
+    }
+
+    [Fact]
+    public void F16Avx512WideningIsExactForEveryBitPattern()
+    {
+        // The 512-bit F16 widening joins two halves with an AVX-512 insert; the F16 kernel prefers the 256-bit loop
+        // (see F16Widening.PrefersAvx2), so only this test reaches it.
+        IsaRequirement.SkipUnless(KernelIsa.Avx512);
         for (int start = 0; start < 65536; start += 16)
         {
             var bits = Vector512.Create((uint)start) + Vector512.Create(0u, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
             var wide = F16Widening.ToSingle(bits);
-            var narrow = F16Widening.ToSingle(bits.GetLower());
-            var bf = BF16Widening.ToSingle(bits);
-            for (int k = 0; k < 16; k++)
-            {
-                float expected = (float)BitConverter.UInt16BitsToHalf((ushort)(start + k));
-                Assert.Equal((uint)(start + k) << 16, BitConverter.SingleToUInt32Bits(bf[k]));
-                if (float.IsNaN(expected))
-                {
-                    // NaN payloads are not promised (the cast quiets them, like vcvtph2ps); NaN must stay NaN.
-                    Assert.True(float.IsNaN(wide[k]) && float.IsNaN(HalfBits.ToSingle((ushort)(start + k))));
-                    continue;
-                }
-                Assert.Equal(BitConverter.SingleToUInt32Bits(expected), BitConverter.SingleToUInt32Bits(wide[k]));
-                if (k < 8) Assert.Equal(BitConverter.SingleToUInt32Bits(expected), BitConverter.SingleToUInt32Bits(narrow[k]));
-                Assert.Equal(BitConverter.SingleToUInt32Bits(expected), BitConverter.SingleToUInt32Bits(HalfBits.ToSingle((ushort)(start + k))));
-            }
+            for (int k = 0; k < 16; k++) AssertWidenedExactly((uint)(start + k), wide[k]);
         }
+    }
+
+    /// <summary>The widened value equals (float)Half bit for bit; NaN payloads are not promised (the cast quiets them,
+    /// like vcvtph2ps), but NaN must stay NaN.</summary>
+    private static void AssertWidenedExactly(uint pattern, float actual)
+    {
+        float expected = (float)BitConverter.UInt16BitsToHalf((ushort)pattern);
+        if (float.IsNaN(expected)) Assert.True(float.IsNaN(actual), $"pattern 0x{pattern:X4}: NaN widened to {actual}");
+        else Assert.Equal(BitConverter.SingleToUInt32Bits(expected), BitConverter.SingleToUInt32Bits(actual));
     }
 
     [Fact]

@@ -1,6 +1,5 @@
 using Spindle.Gguf;
 using Spindle.Tensors.Blocks;
-using Xunit.Abstractions;
 
 namespace Spindle.Tests.Tensors;
 

@@ -13,6 +13,8 @@ internal static class KernelTestData
 
     public static readonly KernelIsa[] VectorIsas = [KernelIsa.Avx2, KernelIsa.Avx512];
 
+    public static readonly KernelIsa[] AllIsas = [KernelIsa.Scalar, KernelIsa.Avx2, KernelIsa.Avx512];
+
     public static WeightKernel Create(GgmlType type, KernelIsa isa) => type switch
     {
         GgmlType.F16 => new F16Kernel(isa),
@@ -26,12 +28,21 @@ internal static class KernelTestData
         _ => throw new ArgumentOutOfRangeException(nameof(type)),
     };
 
-    public static TheoryData<GgmlType, KernelIsa> Combinations(GgmlType[] types)
+    /// <summary>Every type with every ISA in <paramref name="isas"/> (the vector ones unless given); rows for an ISA the CPU
+    /// lacks are still listed, and the test skips them (<see cref="IsaRequirement"/>).</summary>
+    public static TheoryData<GgmlType, KernelIsa> Combinations(GgmlType[] types, KernelIsa[]? isas = null)
     {
         var data = new TheoryData<GgmlType, KernelIsa>();
         foreach (var t in types)
-            foreach (var isa in VectorIsas)
+            foreach (var isa in isas ?? VectorIsas)
                 data.Add(t, isa);
+        return data;
+    }
+
+    public static TheoryData<KernelIsa> Isas(KernelIsa[] isas)
+    {
+        var data = new TheoryData<KernelIsa>();
+        foreach (var isa in isas) data.Add(isa);
         return data;
     }
 

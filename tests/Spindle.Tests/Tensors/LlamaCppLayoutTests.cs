@@ -1,7 +1,6 @@
 using Spindle.Gguf;
 using Spindle.Tensors.Blocks;
 using Spindle.Tensors.Kernels;
-using Xunit.Abstractions;
 
 namespace Spindle.Tests.Tensors;
 

@@ -11,6 +11,9 @@ public class Q8DotKernelTests
 
     public static TheoryData<GgmlType, KernelIsa> Cases => KernelTestData.Combinations(KernelTestData.Q8DotTypes);
 
+    /// <summary>The MatMul tests also cover the scalar path.</summary>
+    public static TheoryData<GgmlType, KernelIsa> AllCases => KernelTestData.Combinations(KernelTestData.Q8DotTypes, KernelTestData.AllIsas);
+
     public static TheoryData<GgmlType> Types
     {
         get
@@ -25,7 +28,7 @@ public class Q8DotKernelTests
     [MemberData(nameof(Cases))]
     public void VectorDotMatchesScalarWithinRounding(GgmlType type, KernelIsa isa)
     {
-        if (!KernelIsaSupport.IsSupported(isa)) return;
+        IsaRequirement.SkipUnless(isa);
         var scalar = KernelTestData.Create(type, KernelIsa.Scalar);
         var vector = KernelTestData.Create(type, isa);
         var random = new Random(1234 + (int)type);
@@ -48,7 +51,7 @@ public class Q8DotKernelTests
     {
         // With every scale 1 and every minimum 0 the fp32 result is the integer Σ w·a itself (all partial sums < 2^24),
         // so any unpacking or multiply-add mistake shows as an exact mismatch.
-        if (!KernelIsaSupport.IsSupported(isa)) return;
+        IsaRequirement.SkipUnless(isa);
         var scalar = KernelTestData.Create(type, KernelIsa.Scalar);
         var vector = KernelTestData.Create(type, isa);
         var random = new Random(99 + (int)type);
@@ -84,10 +87,10 @@ public class Q8DotKernelTests
     }
 
     [Theory]
-    [MemberData(nameof(Cases))]
+    [MemberData(nameof(AllCases))]
     public void MatMulMatchesDotPerToken(GgmlType type, KernelIsa isa)
     {
-        if (!KernelIsaSupport.IsSupported(isa)) return;
+        IsaRequirement.SkipUnless(isa);
         var kernel = KernelTestData.Create(type, isa);
         var random = new Random(5);
         foreach (int blocks in new[] { 1, 2, 3, 7, 8, 9, 16, 17, 49 })
@@ -124,10 +127,10 @@ public class Q8DotKernelTests
     /// four rows, leftover rows, and several L2 row tiles.
     /// </summary>
     [Theory]
-    [MemberData(nameof(Cases))]
+    [MemberData(nameof(AllCases))]
     public void MatMulGivesATokenTheSameBitsInAnyBatch(GgmlType type, KernelIsa isa)
     {
-        if (!KernelIsaSupport.IsSupported(isa)) return;
+        IsaRequirement.SkipUnless(isa);
         var kernel = KernelTestData.Create(type, isa);
         var random = new Random(17 + (int)type);
         foreach (var (blocks, rows) in new[] { (1, 5), (7, 4), (8, 9), (9, 3), (17, 6), (49, 37) })

@@ -1,8 +1,8 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Spindle.Gguf;
 using Spindle.Tokenization;
-using Xunit.Abstractions;
 
 namespace Spindle.Tests.Tokenization;
 
@@ -107,7 +107,9 @@ public class BpeThroughputTests(ITestOutputHelper output)
 /// <summary>A theory that runs only when SPINDLE_PERF=1, so CI does not spend a minute timing.</summary>
 internal sealed class PerfTheoryAttribute : TheoryAttribute
 {
-    public PerfTheoryAttribute()
+    // xunit v3 reads the test's source location from the attribute's caller information.
+    public PerfTheoryAttribute([CallerFilePath] string? sourceFilePath = null, [CallerLineNumber] int sourceLineNumber = -1)
+        : base(sourceFilePath, sourceLineNumber)
     {
         if (Environment.GetEnvironmentVariable("SPINDLE_PERF") != "1") Skip = "timing harness: set SPINDLE_PERF=1 to run";
     }

@@ -1,7 +1,6 @@
 using System.Text;
 using Spindle.Tokenization;
 using Spindle.Tokenization.HuggingFace;
-using Xunit.Abstractions;
 
 namespace Spindle.Tests.Tokenization;
 

@@ -48,7 +48,7 @@ public class ModelBenchmarkTests
     [Fact]
     public void Process_memory_is_read_on_linux()
     {
-        if (!OperatingSystem.IsLinux()) return;
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "process memory is read from /proc (Linux only)");
         Assert.True(ProcessMemory.ResidentBytes() > 0);
         Assert.True(ProcessMemory.PeakResidentBytes() >= ProcessMemory.ResidentBytes() / 2);
     }

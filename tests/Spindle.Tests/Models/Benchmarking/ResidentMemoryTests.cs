@@ -22,7 +22,7 @@ public sealed class ResidentMemoryTests : IDisposable
     [Fact]
     public void Decoding_stays_within_file_plus_kv_cache_plus_15_percent()
     {
-        if (!OperatingSystem.IsLinux()) return; // resident sizes come from /proc
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "resident sizes come from /proc (Linux only)");
         string model = Path.Combine(_directory, "stories110m.q8_0.gguf");
         using (var vocabulary = GgufFile.Open(SharedData.PathOf("vocab", "ggml-vocab-llama-spm.gguf")))
             SyntheticModelWriter.Write(ModelShape.Find("stories110m"), vocabulary.Metadata, LlamaFileTypes.Parse("q8_0"), model, seed: 3, threads: 2);

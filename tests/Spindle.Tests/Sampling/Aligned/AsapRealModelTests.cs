@@ -4,7 +4,6 @@ using Spindle.Sampling;
 using Spindle.Sampling.Aligned;
 using Spindle.Tests.Generation;
 using Xunit;
-using Xunit.Abstractions;
 
 namespace Spindle.Tests.Sampling.Aligned;
 
