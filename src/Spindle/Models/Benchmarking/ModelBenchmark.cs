@@ -22,9 +22,7 @@ public static class ModelBenchmark
         var config = model.Config;
         int depth = options.Depth, parallel = options.Parallel;
         int capacity = Math.Max(1, depth + Math.Max(options.PromptTokens, options.GenerateTokens));
-        if (capacity > config.ContextLength)
-            throw new ArgumentOutOfRangeException(nameof(options),
-                $"depth {depth} + {Math.Max(options.PromptTokens, options.GenerateTokens)} tokens exceed the model's context of {config.ContextLength}");
+        // Like llama-bench, a depth beyond the training context is allowed: speed does not depend on what RoPE extrapolates.
         var caches = new KvCache[parallel];
         for (int s = 0; s < parallel; s++) caches[s] = model.CreateCache(options.CacheFormat, capacity);
         long kvBytes = parallel * ContiguousKvCache.ByteLength(model.CacheShape, capacity, options.CacheFormat);
