@@ -4,6 +4,7 @@ using Spindle.Constraints;
 using Spindle.Constraints.Vocabulary;
 using Spindle.Models;
 using Spindle.Sampling;
+using Spindle.Tensors.Ops;
 
 namespace Spindle.Decoding;
 
@@ -133,7 +134,7 @@ public static class BeamSearch
                 {
                     if (!live[s]) continue;
                     var row = logits.AsSpan(rowOf[s] * vocab, vocab);
-                    float logSumExp = LogProbabilities.LogSumExp(row, expScratch);
+                    float logSumExp = Softmax.LogSumExp(row, expScratch);
                     if (matchers is not null)
                     {
                         var matcher = matchers[s]!;
@@ -156,7 +157,7 @@ public static class BeamSearch
                         TensorPrimitives.Subtract(row, penalty, penalized);
                         ranked = penalized;
                     }
-                    int n = TopTokens.Select(ranked, topIds);
+                    int n = TopK.Select(ranked, topIds);
                     for (int r = 0; r < n; r++)
                     {
                         int id = topIds[r];

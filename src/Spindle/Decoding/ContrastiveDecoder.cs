@@ -4,6 +4,7 @@ using Spindle.Constraints;
 using Spindle.Constraints.Vocabulary;
 using Spindle.Models;
 using Spindle.Sampling;
+using Spindle.Tensors.Ops;
 
 namespace Spindle.Decoding;
 
@@ -98,13 +99,13 @@ internal sealed class ContrastiveDecoder
         if (_matcher is not null)
         {
             // Before masking: the reported log-probability is the model's, as in the other generation paths.
-            rawLogSumExp = LogProbabilities.LogSumExp(_logits, _probabilities);
+            rawLogSumExp = Softmax.LogSumExp(_logits, _probabilities);
             if (!ConstrainedRow.TryMask(_matcher, _allowed!, _logits)) ConstraintStageChecks.ThrowNothingAllowed(_matcher);
         }
-        int k = TopTokens.Select(_logits, _candidates);
+        int k = TopK.Select(_logits, _candidates);
         // Best first, so disallowed (−∞) candidates are at the end; at least one token is allowed.
         while (k > 1 && float.IsNegativeInfinity(_logits[_candidates[k - 1]])) k--;
-        Softmax(_logits, _probabilities);
+        Softmax.Compute(_logits, _probabilities);
 
         int contextLength = _cache.Count;
         // Candidates side by side at one position, each seeing the context and itself only.
@@ -168,13 +169,5 @@ internal sealed class ContrastiveDecoder
         // A zero state has no direction; leaving it zero gives it cosine 0 with everything.
         float norm = TensorPrimitives.Norm(row);
         if (norm > 0f) TensorPrimitives.Divide(row, norm, row);
-    }
-
-    private static void Softmax(ReadOnlySpan<float> logits, Span<float> probabilities)
-    {
-        float max = TensorPrimitives.Max(logits);
-        TensorPrimitives.Subtract(logits, max, probabilities);
-        TensorPrimitives.Exp(probabilities, probabilities);
-        TensorPrimitives.Divide(probabilities, TensorPrimitives.Sum(probabilities), probabilities);
     }
 }

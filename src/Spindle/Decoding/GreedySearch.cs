@@ -1,4 +1,5 @@
 using Spindle.Models;
+using Spindle.Tensors.Ops;
 
 namespace Spindle.Decoding;
 
@@ -29,8 +30,8 @@ public static class GreedySearch
         for (int step = 0; step < maxNew; step++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            TopTokens.Select(logits, best);
-            sumLogProb += logits[best[0]] - LogProbabilities.LogSumExp(logits, scratch);
+            TopK.Select(logits, best);
+            sumLogProb += logits[best[0]] - Softmax.LogSumExp(logits, scratch);
             if (Array.IndexOf(stops, best[0]) >= 0) return new SearchResult(tokens.ToArray(), sumLogProb, best[0]);
             tokens.Add(best[0]);
             if (step == maxNew - 1) break;

@@ -1,11 +1,11 @@
-namespace Spindle.Decoding;
+namespace Spindle.Tensors.Ops;
 
-/// <summary>The k highest entries of a row, for search strategies whose k (beams, candidates) is small.</summary>
-internal static class TopTokens
+/// <summary>The k highest entries of a row, for the small k of beams, contrastive candidates and top logprobs.</summary>
+public static class TopK
 {
     /// <summary>
     /// Writes the ids of the <c>ids.Length</c> largest values to <paramref name="ids"/>, largest first, ties to the lowest
-    /// id (as <see cref="Spindle.Sampling.GreedyPicker"/>), so ids[0] is the greedy choice. Insertion into a sorted run:
+    /// id (as the greedy sampler), so ids[0] is the greedy choice. Insertion into a sorted run:
     /// O(n·k), fine for the k ≤ a few dozen that beams and contrastive candidates use. Returns how many were written
     /// (fewer when the row is shorter than k).
     /// </summary>
