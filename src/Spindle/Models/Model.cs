@@ -8,7 +8,7 @@ using Spindle.Tensors.Threading;
 namespace Spindle.Models;
 
 /// <summary>
-/// A decoder-only transformer loaded from GGUF, weights left in the memory map. <see cref="Forward"/> runs a batch of
+/// A decoder-only transformer loaded from GGUF (or a Hugging Face checkpoint presented as GGUF), weights left in the memory map. <see cref="Forward"/> runs a batch of
 /// tokens at given positions against a <see cref="KvCache"/>: a whole prompt as one batch (prefill), one token
 /// (decode), k draft tokens to verify, or a tree of candidates with an <see cref="AttentionMask"/>.
 /// One forward pass at a time: a model reuses its activation buffers and worker pool across calls.
@@ -44,9 +44,10 @@ public sealed class Model : IDisposable
 
     public int ThreadCount => _pool.ThreadCount;
 
+    /// <summary>Loads a GGUF file or a Hugging Face checkpoint folder (see <see cref="ModelSource.Open"/>).</summary>
     public static Model Load(string path, ModelOptions? options = null)
     {
-        var file = GgufFile.Open(path);
+        var file = ModelSource.Open(path);
         try
         {
             return Load(file, options, ownsFile: true);
