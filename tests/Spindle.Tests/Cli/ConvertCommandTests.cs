@@ -90,6 +90,17 @@ public sealed class ConvertCommandTests : IDisposable
     }
 
     [Fact]
+    public void Inspect_shows_the_folder_as_the_gguf_it_converts_to()
+    {
+        var r = CliRunner.Run("inspect", Folder);
+        Assert.True(r.ExitCode == 0, r.Error);
+        Assert.Contains("Hugging Face checkpoint folder", r.Out);
+        Assert.Contains("blk.1.attn_q.weight", r.Out);
+        var json = System.Text.Json.JsonDocument.Parse(CliRunner.Run("inspect", Folder, "--json").Out);
+        Assert.True(json.RootElement.GetProperty("hf_checkpoint").GetBoolean());
+    }
+
+    [Fact]
     public void Logits_of_a_prompt_through_the_folder()
     {
         string output = Path.Combine(_directory, "l.f32");
