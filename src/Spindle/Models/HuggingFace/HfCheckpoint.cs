@@ -9,7 +9,8 @@ namespace Spindle.Models.HuggingFace;
 /// model.safetensors.index.json, tokenizer.json, tokenizer_config.json) as a <see cref="GgufFile"/> view, so that the
 /// one model loader binds it like a GGUF file: the metadata llama.cpp's converter would write, the tensors renamed to
 /// GGUF names and left in the safetensors mappings. Only Q and K are copied, reordered for llama RoPE (their bytes, about
-/// a tenth to a sixth of a llama's weights; see <see cref="RopeRowPermutation"/>); everything else is bound in place.
+/// a tenth to a sixth of a llama's weights; see <see cref="RopeRowPermutation"/>), each when first used (binding a model
+/// uses them all; inspecting or reading the tokenizer none); everything else is bound in place.
 /// </summary>
 public static unsafe class HfCheckpoint
 {
@@ -110,16 +111,14 @@ public static unsafe class HfCheckpoint
 
     /// <summary>
     /// Describes each tensor in GGUF terms (dimensions reversed: PyTorch's last, fastest-varying dimension is ggml's
-    /// first) and points it into its shard, or, for Q and K, into the block where their reordered rows are copied.
+    /// first) and points it into its shard; Q and K point to a copy with their rows reordered, made on first use.
     /// </summary>
     private static List<GgufTensorView> Bind(HfModelConfig config, List<PlannedTensor> planned, HfCheckpointMemory memory)
     {
-        var descriptors = new GgufTensorDescriptor[planned.Count];
-        long copied = 0;
-        for (int i = 0; i < planned.Count; i++)
+        var views = new List<GgufTensorView>(planned.Count);
+        foreach (var p in planned)
         {
-            var p = planned[i];
-            descriptors[i] = Describe(p);
+            var descriptor = Describe(p);
             if (p.Role is HfTensorRole.Query or HfTensorRole.Key)
             {
                 int heads = p.Role == HfTensorRole.Query ? config.HeadCount : config.KvHeadCount;
@@ -129,33 +128,25 @@ public static unsafe class HfCheckpoint
                         $"tensor '{p.Tensor.Name}' has shape {p.Tensor.ShapeText}: {rows} rows are not {heads} heads × {config.HeadDim}");
                 if (p.Tensor.ByteLength > int.MaxValue)
                     throw new ModelFormatException($"tensor '{p.Tensor.Name}' is {p.Tensor.ByteLength} bytes; Spindle reorders Q/K tensors of at most 2 GiB");
-                copied = checked(copied + AlignUp(p.Tensor.ByteLength));
-            }
-        }
-
-        byte* block = memory.AllocatePermuted(copied);
-        var views = new List<GgufTensorView>(planned.Count);
-        long at = 0;
-        for (int i = 0; i < planned.Count; i++)
-        {
-            var p = planned[i];
-            byte* source = p.File.GetTensorPointer(p.Tensor);
-            if (p.Role is HfTensorRole.Query or HfTensorRole.Key)
-            {
-                int heads = p.Role == HfTensorRole.Query ? config.HeadCount : config.KvHeadCount;
-                int length = (int)p.Tensor.ByteLength;
-                long rows = p.Tensor.Shape[0];
-                int rowBytes = rows == 0 ? 0 : (int)(length / rows);
-                RopeRowPermutation.Apply(new ReadOnlySpan<byte>(source, length), new Span<byte>(block + at, length), rows, rowBytes, heads);
-                views.Add(new GgufTensorView(descriptors[i], block + at, null, 0));
-                at += AlignUp(length);
+                views.Add(new GgufTensorView(descriptor, () => (nint)Reorder(p, heads, memory)));
             }
             else
             {
-                views.Add(new GgufTensorView(descriptors[i], source, p.File.Path, p.File.GetFileOffset(p.Tensor)));
+                views.Add(new GgufTensorView(descriptor, p.File.GetTensorPointer(p.Tensor), p.File.Path, p.File.GetFileOffset(p.Tensor)));
             }
         }
         return views;
+    }
+
+    /// <summary>Copies a Q or K tensor into its own block with llama.cpp's row order (see <see cref="RopeRowPermutation"/>).</summary>
+    private static byte* Reorder(PlannedTensor p, int heads, HfCheckpointMemory memory)
+    {
+        int length = (int)p.Tensor.ByteLength;
+        long rows = p.Tensor.Shape[0];
+        byte* block = memory.Allocate(length);
+        RopeRowPermutation.Apply(new ReadOnlySpan<byte>(p.File.GetTensorPointer(p.Tensor), length), new Span<byte>(block, length),
+            rows, (int)(length / rows), heads);
+        return block;
     }
 
     private static GgufTensorDescriptor Describe(PlannedTensor p)
@@ -169,8 +160,6 @@ public static unsafe class HfCheckpoint
         for (int d = 0; d < dims.Length; d++) dims[d] = t.Shape[dims.Length - 1 - d];
         return new GgufTensorDescriptor(p.GgufName, type, dims);
     }
-
-    private static long AlignUp(long n) => (n + 63) & ~63L;
 
     /// <summary>general.file_type as llama.cpp numbers it, from the matrices' type (F32 0, F16 1, BF16 32).</summary>
     private static uint FileTypeOf(List<GgufTensorView> views)
