@@ -158,6 +158,32 @@ public sealed class HfCheckpointTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("2048 token ids but the model has 512", e.Message);
     }
 
+    /// <summary>F16 and BF16 checkpoints bind in place with their own ggml types and stay close to the F32 original.</summary>
+    [Theory]
+    [InlineData("F16")]
+    [InlineData("BF16")]
+    public void Half_precision_checkpoints_load(string dtype)
+    {
+        using var c = TempCheckpoint.Copy();
+        c.EditTensors(t => t.Select(e =>
+        {
+            var floats = MemoryMarshal.Cast<byte, float>(e.Data);
+            var bytes = new byte[floats.Length * 2];
+            var halves = MemoryMarshal.Cast<byte, ushort>(bytes.AsSpan());
+            for (int i = 0; i < floats.Length; i++)
+                halves[i] = dtype == "F16" ? BitConverter.HalfToUInt16Bits((Half)floats[i]) : (ushort)(BitConverter.SingleToUInt32Bits(floats[i]) >> 16);
+            return e with { DType = dtype, Data = bytes };
+        }));
+        using var model = Model.Load(c.Path, new ModelOptions { ThreadCount = 1 });
+        var expected = dtype == "F16" ? GgmlType.F16 : GgmlType.BF16;
+        Assert.Equal(expected, model.File.GetTensor("blk.0.attn_q.weight").Type);
+        Assert.Equal(dtype == "F16" ? 1 : 32, model.File.Metadata.GetRequiredInt32(GgufKeys.FileType));
+        using var f32 = Model.Load(Folder, new ModelOptions { ThreadCount = 1 });
+        var cmp = LogitsComparison.Compare(PromptLogits(f32, ReferenceModels.TinyStoriesPrompt), PromptLogits(model, ReferenceModels.TinyStoriesPrompt), 2048);
+        output.WriteLine($"{dtype} checkpoint vs F32: {cmp}");
+        Assert.True(cmp.MeanKl < (dtype == "F16" ? 1e-4 : 1e-2), cmp.ToString());
+    }
+
     [Fact]
     public void Sharded_folder_loads_the_same_model()
     {
