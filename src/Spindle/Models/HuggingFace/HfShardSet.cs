@@ -26,10 +26,9 @@ internal static class HfShardSet
             if (File.Exists(index))
             {
                 weightMap = ReadWeightMap(index);
-                var names = new List<string>();
-                foreach (string file in weightMap.Values)
-                    if (!names.Contains(file)) names.Add(file);
-                if (names.Count > MaxShardCount) throw new ModelFormatException($"{index} lists {names.Count} shards (at most {MaxShardCount})");
+                var distinct = new HashSet<string>(weightMap.Values, StringComparer.Ordinal);
+                if (distinct.Count > MaxShardCount) throw new ModelFormatException($"{index} lists {distinct.Count} shards (at most {MaxShardCount})");
+                var names = new List<string>(distinct);
                 names.Sort(StringComparer.Ordinal);
                 foreach (string name in names) shards.Add(OpenShard(Path.Combine(directory, name), index));
             }
