@@ -17,7 +17,7 @@ internal static class ConvertCommand
     {
         var input = new Argument<string>("checkpoint") { Description = "Hugging Face checkpoint folder (config.json, *.safetensors, tokenizer.json)" };
         var output = new Argument<string>("output") { Description = "GGUF file to write" };
-        var type = new Option<string>("--type", "--outtype") { Description = $"Weight type: f32, f16, bf16 or a quantization ({string.Join(", ", LlamaFileTypes.KnownNames)})", DefaultValueFactory = _ => "f16" };
+        var type = new Option<string>("--type", "--outtype") { Description = $"Weight type, f16 as llama.cpp's converter writes by default: {string.Join(", ", LlamaFileTypes.KnownNames)}", DefaultValueFactory = _ => "f16" };
         var threads = CommandOptions.Threads();
         var command = new Command("convert", "Convert a Hugging Face llama checkpoint folder (safetensors) into a GGUF file");
         command.Arguments.Add(input);
