@@ -11,7 +11,13 @@ internal static class ModelCommandOptions
 {
     public static Option<string?> Model() => new("--model", "-m")
     {
-        Description = $"Path to a GGUF model (default: ${ModelPathResolver.EnvironmentVariable}, else the TinyStories 656K q8_0 model beside the repository)",
+        Description = $"Path to a GGUF model or a Hugging Face checkpoint folder (default: ${ModelPathResolver.EnvironmentVariable}, else the TinyStories 656K q8_0 model beside the repository)",
+    };
+
+    /// <summary>The shared --tokenizer option: the model's own tokenizer.json beside a GGUF whose table lost its merges.</summary>
+    public static Option<string?> Tokenizer() => new("--tokenizer")
+    {
+        Description = "Tokenize with this tokenizer.json (or a folder holding one, or another GGUF) instead of the model's own",
     };
 
     /// <summary>The shared --threads/-t option (default: the core count), checked at parse time.</summary>
@@ -41,20 +47,31 @@ internal static class ModelCommandOptions
         new("--ctx-size", "-c") { Description = "Context length in tokens (default: the model's)" };
 
     /// <summary>Loads the resolved model with its tokenizer and chat template, for the generating commands.</summary>
-    public static SpindleModel LoadSpindle(string? modelPath, int threads, int? contextLength = null)
+    public static SpindleModel LoadSpindle(string? modelPath, int threads, int? contextLength = null, string? tokenizerPath = null)
     {
         if (contextLength is < 1) throw new CliException($"--ctx-size must be ≥ 1, not {contextLength}");
         string path = ModelPathResolver.Resolve(modelPath);
-        if (Directory.Exists(path)) throw new CliException($"model path is a directory, not a GGUF file: {path}");
-        if (!File.Exists(path)) throw new FileNotFoundException($"model file not found: {path}", path);
+        ModelFiles.CheckExists(path);
+        CheckTokenizerPath(tokenizerPath);
         try
         {
-            return SpindleModel.Load(path, new SpindleModelOptions { ThreadCount = threads, ContextLength = contextLength });
+            return SpindleModel.Load(path, new SpindleModelOptions { ThreadCount = threads, ContextLength = contextLength, TokenizerPath = tokenizerPath });
         }
         catch (GgufFormatException ex)
         {
             throw new GgufFormatException($"{path}: {ex.Message}");
         }
+        catch (ModelFormatException ex)
+        {
+            throw new NotSupportedException($"{path}: cannot run this model: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>A --tokenizer that names nothing is reported before the model is loaded.</summary>
+    public static void CheckTokenizerPath(string? tokenizerPath)
+    {
+        if (tokenizerPath != null && !File.Exists(tokenizerPath) && !Directory.Exists(tokenizerPath))
+            throw new FileNotFoundException($"tokenizer file not found: {tokenizerPath}", tokenizerPath);
     }
 
     /// <summary>Loads the resolved model; a file the loader rejects is reported with its path.</summary>

@@ -27,7 +27,7 @@ internal static class ModelPathResolver
         if (!string.IsNullOrWhiteSpace(environmentValue))
         {
             // A variable naming a missing file is a mistake to report, not a reason to fall back silently.
-            if (!File.Exists(environmentValue))
+            if (!File.Exists(environmentValue) && !Directory.Exists(environmentValue))
                 throw new FileNotFoundException($"model file not found: {environmentValue} (from {EnvironmentVariable})", environmentValue);
             return environmentValue;
         }

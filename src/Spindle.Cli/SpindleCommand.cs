@@ -15,7 +15,7 @@ public static class SpindleCommand
         var verbose = new Option<bool>("--verbose") { Description = "Print the full exception on errors", Recursive = true };
         // A plain Command rather than RootCommand: RootCommand takes its name from the executable (Spindle.Cli), and
         // help should say `spindle`. The root's built-in options are added by hand.
-        var root = new Command("spindle", "Spindle: run GGUF language models on the CPU, with control over how text is generated.");
+        var root = new Command("spindle", "Spindle: run GGUF language models (or Hugging Face llama checkpoints) on the CPU, with control over how text is generated.");
         root.Options.Add(new System.CommandLine.Help.HelpOption());
         root.Options.Add(new VersionOption());
         root.Options.Add(verbose);
@@ -25,6 +25,7 @@ public static class SpindleCommand
         root.Subcommands.Add(LogitsCommand.Create(context));
         root.Subcommands.Add(BenchCommand.Create(context));
         root.Subcommands.Add(QuantizeCommand.Create(context));
+        root.Subcommands.Add(ConvertCommand.Create(context));
         root.Subcommands.Add(SynthCommand.Create(context));
         root.Subcommands.Add(GenerateCommand.Create(context));
         root.Subcommands.Add(ChatCommand.Create(context));

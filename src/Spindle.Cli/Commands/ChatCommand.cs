@@ -22,18 +22,19 @@ internal static class ChatCommand
         var system = new Option<string?>("--system") { Description = "System prompt to start with" };
         var threads = ModelCommandOptions.Threads();
         var contextSize = ModelCommandOptions.ContextSize();
+        var tokenizer = ModelCommandOptions.Tokenizer();
         var stats = new Option<bool>("--stats") { Description = "Print tokens/s and reused cache tokens after each reply (stderr)" };
         var sampling = new SamplingFlags();
 
         var command = new Command("chat", "Chat with a model interactively (/reset, /system TEXT, /exit; Ctrl-C stops a reply)");
-        foreach (var o in new Option[] { model, maxTokens, system, threads, contextSize, stats }) command.Options.Add(o);
+        foreach (var o in new Option[] { model, maxTokens, system, threads, contextSize, stats, tokenizer }) command.Options.Add(o);
         foreach (var o in sampling.All) command.Options.Add(o);
         command.SetAction(parse =>
         {
             int n = parse.GetValue(maxTokens);
             if (n < -1) throw new CliException($"-n must be ≥ −1, not {n}");
             var options = new GenerationOptions { MaxTokens = n < 0 ? int.MaxValue : n, Sampling = sampling.Parse(parse) };
-            using var spindle = ModelCommandOptions.LoadSpindle(parse.GetValue(model), parse.GetValue(threads), parse.GetValue(contextSize));
+            using var spindle = ModelCommandOptions.LoadSpindle(parse.GetValue(model), parse.GetValue(threads), parse.GetValue(contextSize), parse.GetValue(tokenizer));
             var session = new ChatSession(context, spindle, options, parse.GetValue(system), parse.GetValue(stats));
             return session.Run();
         });

@@ -27,6 +27,7 @@ internal static class GenerateCommand
         var stop = new Option<string[]>("--stop") { Description = "Stop before this string (repeatable); it is not printed", AllowMultipleArgumentsPerToken = false };
         var threads = ModelCommandOptions.Threads();
         var context_ = ModelCommandOptions.ContextSize();
+        var tokenizer = ModelCommandOptions.Tokenizer();
         var json = new Option<bool>("--json") { Description = "Print one JSON object {text, tokens:[{id, text, logprob}], stats} instead of streaming" };
         var sampling = new SamplingFlags();
         var search = new SearchFlags();
@@ -39,6 +40,7 @@ internal static class GenerateCommand
         foreach (var o in search.All) command.Options.Add(o);
         foreach (var o in constraint.All) command.Options.Add(o);
         command.Options.Add(asap);
+        command.Options.Add(tokenizer);
         command.SetAction(parse =>
         {
             int n = parse.GetValue(maxTokens);
@@ -52,7 +54,7 @@ internal static class GenerateCommand
                 Contrastive = search.Contrastive(parse),
                 Constraint = constraint.Parse(parse),
             };
-            using var spindle = ModelCommandOptions.LoadSpindle(parse.GetValue(model), parse.GetValue(threads), parse.GetValue(context_));
+            using var spindle = ModelCommandOptions.LoadSpindle(parse.GetValue(model), parse.GetValue(threads), parse.GetValue(context_), parse.GetValue(tokenizer));
             if (options.Constraint is { } spec) ConstraintFlags.Validate(spindle, spec);
             using var cancel = new ConsoleCancellation(context);
             int warmups = parse.GetValue(asap);

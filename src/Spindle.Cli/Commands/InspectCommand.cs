@@ -8,9 +8,9 @@ internal static class InspectCommand
 {
     public static Command Create(CliContext context)
     {
-        var model = new Argument<string>("model") { Description = "Path to a GGUF file" };
+        var model = new Argument<string>("model") { Description = "Path to a GGUF file or a Hugging Face checkpoint folder" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (with all metadata) instead of tables" };
-        var command = new Command("inspect", "Show a GGUF file's architecture, hyper-parameters, tokenizer and tensors");
+        var command = new Command("inspect", "Show a GGUF file's (or checkpoint folder's) architecture, hyper-parameters, tokenizer and tensors");
         command.Arguments.Add(model);
         command.Options.Add(json);
         command.SetAction(parse =>

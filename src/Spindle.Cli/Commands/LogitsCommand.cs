@@ -22,9 +22,10 @@ internal static class LogitsCommand
         var parseSpecial = new Option<bool>("--parse-special") { Description = "With --prompt: turn control-token text such as <s> into those tokens" };
         var output = new Option<string>("--out", "-o") { Description = "File to write the float32 logits to", Required = true };
         var threads = ModelCommandOptions.Threads();
+        var tokenizer = ModelCommandOptions.Tokenizer();
 
         var command = new Command("logits", "Write the logits of every position of a token sequence (one batched forward pass) as float32 rows");
-        foreach (var o in new Option[] { model, tokens, prompt, addSpecial, parseSpecial, output, threads }) command.Options.Add(o);
+        foreach (var o in new Option[] { model, tokens, prompt, addSpecial, parseSpecial, output, threads, tokenizer }) command.Options.Add(o);
         command.SetAction(parse =>
         {
             string? tokenText = parse.GetValue(tokens), promptText = parse.GetValue(prompt);
@@ -34,9 +35,12 @@ internal static class LogitsCommand
             int[]? ids = tokenText is null ? null : ParseTokenList(tokenText);
             string outPath = parse.GetRequiredValue(output);
 
+            string? tokenizerPath = parse.GetValue(tokenizer);
+            if (tokenizerPath != null && promptText is null) throw new CliException("--tokenizer applies to --prompt, not --tokens");
+            ModelCommandOptions.CheckTokenizerPath(tokenizerPath);
             using var loaded = ModelCommandOptions.Load(parse.GetValue(model), parse.GetValue(threads));
             int vocab = loaded.Config.VocabSize;
-            ids ??= Tokenizer.FromGguf(loaded.File).Encode(promptText!, parse.GetValue(addSpecial), parse.GetValue(parseSpecial));
+            ids ??= (tokenizerPath is null ? Tokenizer.FromGguf(loaded.File) : Tokenizer.FromFile(tokenizerPath, vocab)).Encode(promptText!, parse.GetValue(addSpecial), parse.GetValue(parseSpecial));
             if (ids.Length == 0) throw new CliException("the prompt tokenized to no tokens (try --add-special)");
             foreach (int id in ids)
                 if ((uint)id >= (uint)vocab) throw new CliException($"token id {id} is outside the vocabulary [0, {vocab})");

@@ -19,9 +19,10 @@ internal static class PerplexityCommand
         var ctx = new Option<int>("--ctx-size", "--ctx", "-c") { Description = "Tokens per chunk (the file needs at least twice as many)", DefaultValueFactory = _ => 512 };
         var threads = ModelCommandOptions.Threads();
         var cacheTypes = new CacheTypeOptions();
+        var tokenizer = ModelCommandOptions.Tokenizer();
 
         var command = new Command("perplexity", "Measure a model's perplexity on a text file the way llama-perplexity does");
-        foreach (var o in new Option[] { model, file, ctx, threads }) command.Options.Add(o);
+        foreach (var o in new Option[] { model, file, ctx, threads, tokenizer }) command.Options.Add(o);
         foreach (var o in cacheTypes.All) command.Options.Add(o);
         command.SetAction(parse =>
         {
@@ -29,7 +30,7 @@ internal static class PerplexityCommand
             if (!File.Exists(path)) throw new FileNotFoundException($"input file not found: {path}", path);
             int contextLength = parse.GetValue(ctx);
             var cacheFormat = cacheTypes.Parse(parse);
-            using var spindle = ModelCommandOptions.LoadSpindle(parse.GetValue(model), parse.GetValue(threads));
+            using var spindle = ModelCommandOptions.LoadSpindle(parse.GetValue(model), parse.GetValue(threads), tokenizerPath: parse.GetValue(tokenizer));
             if (contextLength < 4 || contextLength > spindle.Model.Config.ContextLength)
                 throw new CliException($"--ctx must be in [4, {spindle.Model.Config.ContextLength}] for this model, not {contextLength}");
             int[] tokens = spindle.Tokenizer.Encode(File.ReadAllText(path, Encoding.UTF8), addSpecial: true, parseSpecial: false);

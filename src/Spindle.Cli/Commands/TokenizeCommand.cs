@@ -18,7 +18,8 @@ internal static class TokenizeCommand
 
     public static Command Create(CliContext context)
     {
-        var model = new Option<string>("--model", "-m") { Description = "Path to a GGUF file holding the tokenizer", Required = true };
+        var model = new Option<string>("--model", "-m") { Description = "Path to a GGUF file or Hugging Face checkpoint folder holding the tokenizer", Required = true };
+        var tokenizerOption = ModelCommandOptions.Tokenizer();
         var text = new Option<string?>("--text", "-t") { Description = "Text to tokenize" };
         var file = new Option<string?>("--file", "-f") { Description = "Read the text from this file (UTF-8)" };
         var addSpecial = new Option<bool>("--add-special") { Description = "Add BOS/EOS as the model's metadata asks" };
@@ -28,7 +29,7 @@ internal static class TokenizeCommand
         var jsonl = new Option<bool>("--jsonl") { Description = "Batch mode: each stdin line is a JSON string; each output line the JSON array of its ids" };
 
         var command = new Command("tokenize", "Turn text into token ids with a model's tokenizer (text from --text, --file, or else stdin)");
-        foreach (var o in new Option[] { model, text, file, addSpecial, parseSpecial, ids, json, jsonl }) command.Options.Add(o);
+        foreach (var o in new Option[] { model, tokenizerOption, text, file, addSpecial, parseSpecial, ids, json, jsonl }) command.Options.Add(o);
         command.SetAction(parse =>
         {
             string? textValue = parse.GetValue(text);
@@ -38,7 +39,7 @@ internal static class TokenizeCommand
             if (batch && (textValue != null || fileValue != null)) throw new CliException("--jsonl reads its input from stdin; it cannot be combined with --text or --file");
             if (parse.GetValue(ids) && parse.GetValue(json)) throw new CliException("give either --ids or --json, not both");
 
-            var tokenizer = TokenizerFiles.Load(parse.GetRequiredValue(model));
+            var tokenizer = TokenizerFiles.Load(parse.GetRequiredValue(model), parse.GetValue(tokenizerOption));
             bool special = parse.GetValue(addSpecial), parseSpecialText = parse.GetValue(parseSpecial);
             if (batch) return RunBatch(context, tokenizer, special, parseSpecialText);
 

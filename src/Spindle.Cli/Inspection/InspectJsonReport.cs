@@ -19,6 +19,7 @@ internal static class InspectJsonReport
             w.WriteString("path", s.Path);
             w.WriteNumber("file_size", s.FileSize);
             w.WriteNumber("gguf_version", s.Version);
+            w.WriteBoolean("hf_checkpoint", s.IsCheckpointFolder);
             w.WriteNumber("alignment", s.Alignment);
             w.WriteNumber("data_offset", s.DataOffset);
             WriteStringOrNull(w, "architecture", s.Architecture);

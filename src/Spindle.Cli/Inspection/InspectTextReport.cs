@@ -11,7 +11,9 @@ internal static class InspectTextReport
         var file = Grid();
         file.AddRow("path", Markup.Escape(s.Path));
         file.AddRow("size", $"{s.FileSize:N0} bytes ({MetadataText.Bytes(s.FileSize)})");
-        file.AddRow("format", $"GGUF v{s.Version}, alignment {s.Alignment}, data at byte {s.DataOffset:N0}");
+        file.AddRow("format", s.IsCheckpointFolder
+            ? "Hugging Face checkpoint folder (safetensors), shown as the GGUF it converts to"
+            : $"GGUF v{s.Version}, alignment {s.Alignment}, data at byte {s.DataOffset:N0}");
         file.AddRow("metadata", $"{s.Metadata.Count} keys");
         file.AddRow("architecture", Markup.Escape(s.Architecture ?? "(none)"));
         if (s.Name != null) file.AddRow("name", Markup.Escape(s.Name));

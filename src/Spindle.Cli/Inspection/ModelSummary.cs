@@ -20,6 +20,9 @@ internal sealed class ModelSummary
     public required string Path { get; init; }
     public required long FileSize { get; init; }
     public required uint Version { get; init; }
+
+    /// <summary>A Hugging Face checkpoint folder shown as the GGUF file it converts to (no file layout of its own).</summary>
+    public bool IsCheckpointFolder { get; init; }
     public required int Alignment { get; init; }
     public required long DataOffset { get; init; }
     public required string? Architecture { get; init; }
@@ -88,6 +91,7 @@ internal sealed class ModelSummary
             Path = file.Path ?? "",
             FileSize = file.Length,
             Version = file.Version,
+            IsCheckpointFolder = file.IsView,
             Alignment = file.Header.Alignment,
             DataOffset = file.Header.DataOffset,
             Architecture = arch,

@@ -63,13 +63,20 @@ public sealed class SpindleModel : IDisposable
     /// <summary>The session whose cache <see cref="GenerateAsync(IReadOnlyList{int}, GenerationOptions?, CancellationToken)"/> reuses.</summary>
     public InferenceSession Session => _session;
 
+    /// <summary>
+    /// Loads a GGUF file or a Hugging Face checkpoint folder with its tokenizer (or the one
+    /// <see cref="SpindleModelOptions.TokenizerPath"/> names) and chat template.
+    /// </summary>
     public static SpindleModel Load(string path, SpindleModelOptions? options = null)
     {
         options ??= new SpindleModelOptions();
         var model = Model.Load(path, new ModelOptions { ThreadCount = options.ThreadCount });
         try
         {
-            return new SpindleModel(model, Tokenizer.FromGguf(model.File), options);
+            var tokenizer = options.TokenizerPath is { } tokenizerPath
+                ? Tokenizer.FromFile(tokenizerPath, model.Config.VocabSize)
+                : Tokenizer.FromGguf(model.File);
+            return new SpindleModel(model, tokenizer, options);
         }
         catch
         {

@@ -15,4 +15,11 @@ public sealed record SpindleModelOptions
 
     /// <summary>A Jinja chat template to use instead of the GGUF's <c>tokenizer.chat_template</c> (null: the file's, else ChatML).</summary>
     public string? ChatTemplate { get; init; }
+
+    /// <summary>
+    /// A tokenizer to use instead of the model's own: a tokenizer.json (or a folder holding one), or another GGUF file
+    /// (see <see cref="Tokenization.Tokenizer.FromFile"/>). Worth it for a GGUF whose table lost the merges the model was
+    /// trained with. Null: the model's.
+    /// </summary>
+    public string? TokenizerPath { get; init; }
 }

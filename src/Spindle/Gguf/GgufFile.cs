@@ -1,4 +1,3 @@
-using System.IO.MemoryMappedFiles;
 using System.Runtime.InteropServices;
 
 namespace Spindle.Gguf;
@@ -6,20 +5,23 @@ namespace Spindle.Gguf;
 /// <summary>
 /// A GGUF file opened read-only and memory-mapped. The header is parsed and validated at open; tensor data is never
 /// copied: <see cref="GetTensorData"/> returns a span over the mapping, valid until the file is disposed.
+/// A <em>view</em> (<see cref="IsView"/>) presents a model stored in another format (a Hugging Face checkpoint folder) as
+/// the same thing: metadata built in memory, tensors pointing into that format's own mapped files.
 /// </summary>
 public sealed unsafe class GgufFile : IDisposable
 {
-    private readonly MemoryMappedFile? _map;
-    private readonly MemoryMappedViewAccessor? _view;
+    private readonly MappedFile? _mapped;
     private GCHandle _pinned;
     private byte* _base;
     private readonly Dictionary<string, GgufTensorInfo> _tensorsByName;
+    private readonly Dictionary<string, GgufTensorView>? _views;
+    private readonly IDisposable? _viewOwner;
+    private bool _disposed;
 
-    private GgufFile(string? path, MemoryMappedFile? map, MemoryMappedViewAccessor? view, GCHandle pinned, byte* data, long length)
+    private GgufFile(string? path, MappedFile? mapped, GCHandle pinned, byte* data, long length)
     {
         Path = path;
-        _map = map;
-        _view = view;
+        _mapped = mapped;
         _pinned = pinned;
         _base = data;
         Length = length;
@@ -32,8 +34,24 @@ public sealed unsafe class GgufFile : IDisposable
             Dispose();
             throw;
         }
-        _tensorsByName = new Dictionary<string, GgufTensorInfo>(Header.Tensors.Count, StringComparer.Ordinal);
-        foreach (var t in Header.Tensors) _tensorsByName[t.Name] = t;
+        _tensorsByName = IndexByName(Header.Tensors);
+    }
+
+    private GgufFile(string path, long length, GgufHeader header, Dictionary<string, GgufTensorView> views, IDisposable owner)
+    {
+        Path = path;
+        Length = length;
+        Header = header;
+        _views = views;
+        _viewOwner = owner;
+        _tensorsByName = IndexByName(header.Tensors);
+    }
+
+    private static Dictionary<string, GgufTensorInfo> IndexByName(IReadOnlyList<GgufTensorInfo> tensors)
+    {
+        var byName = new Dictionary<string, GgufTensorInfo>(tensors.Count, StringComparer.Ordinal);
+        foreach (var t in tensors) byName[t.Name] = t;
+        return byName;
     }
 
     /// <summary>Opens and validates a GGUF file; a malformed file throws <see cref="GgufFormatException"/>.</summary>
@@ -41,23 +59,15 @@ public sealed unsafe class GgufFile : IDisposable
     {
         var info = new FileInfo(path);
         if (!info.Exists) throw new FileNotFoundException($"model file not found: {path}", path);
-        long length = info.Length;
-        if (length < 24) throw new GgufFormatException(0, $"file is {length} bytes, too short for a GGUF header");
-        MemoryMappedFile? map = null;
-        MemoryMappedViewAccessor? view = null;
+        if (info.Length < 24) throw new GgufFormatException(0, $"file is {info.Length} bytes, too short for a GGUF header");
+        var mapped = MappedFile.Open(path);
         try
         {
-            map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, mapName: null, 0, MemoryMappedFileAccess.Read);
-            view = map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
-            byte* p = null;
-            view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
-            p += view.PointerOffset;
-            return new GgufFile(path, map, view, default, p, length);
+            return new GgufFile(path, mapped, default, mapped.Pointer, mapped.Length);
         }
         catch
         {
-            view?.Dispose();
-            map?.Dispose();
+            mapped.Dispose();
             throw;
         }
     }
@@ -66,13 +76,45 @@ public sealed unsafe class GgufFile : IDisposable
     public static GgufFile FromMemory(byte[] bytes)
     {
         var handle = GCHandle.Alloc(bytes, GCHandleType.Pinned);
-        return new GgufFile(null, null, null, handle, (byte*)handle.AddrOfPinnedObject(), bytes.Length);
+        return new GgufFile(null, null, handle, (byte*)handle.AddrOfPinnedObject(), bytes.Length);
     }
 
+    /// <summary>
+    /// A view: <paramref name="metadata"/> and <paramref name="tensors"/> as a GGUF file would hold them, the tensors'
+    /// bytes already in memory (mapped from their own files or built there). Offsets are assigned as a GGUF writer would
+    /// lay the data out. <paramref name="owner"/> keeps that memory alive and is disposed with the view.
+    /// </summary>
+    internal static GgufFile CreateView(string path, long byteLength, GgufMetadata metadata, IReadOnlyList<GgufTensorView> tensors, IDisposable owner)
+    {
+        var infos = new GgufTensorInfo[tensors.Count];
+        var views = new Dictionary<string, GgufTensorView>(tensors.Count, StringComparer.Ordinal);
+        long offset = 0;
+        for (int i = 0; i < infos.Length; i++)
+        {
+            var d = tensors[i].Descriptor;
+            if (!views.TryAdd(d.Name, tensors[i])) throw new ArgumentException($"duplicate tensor name '{d.Name}'", nameof(tensors));
+            infos[i] = new GgufTensorInfo(d.Name, d.Type, d.Dimensions, offset, d.ByteLength);
+            offset = checked(offset + GgufHeaderParser.AlignUp(d.ByteLength, GgufHeaderParser.DefaultAlignment));
+        }
+        var header = new GgufHeader
+        {
+            Version = 3,
+            Metadata = metadata,
+            Tensors = infos,
+            Alignment = GgufHeaderParser.DefaultAlignment,
+            DataOffset = 0,
+        };
+        return new GgufFile(path, byteLength, header, views, owner);
+    }
+
+    /// <summary>The file's path, or the folder a view was assembled from; null for an image in memory.</summary>
     public string? Path { get; }
 
-    /// <summary>File size in bytes.</summary>
+    /// <summary>File size in bytes (for a view, the total size of the files it maps).</summary>
     public long Length { get; }
+
+    /// <summary>True when this is not one GGUF file but a model in another format presented as one (see <see cref="CreateView"/>).</summary>
+    public bool IsView => _views != null;
 
     public GgufHeader Header { get; }
 
@@ -101,24 +143,43 @@ public sealed unsafe class GgufFile : IDisposable
     /// <summary>Pointer to the tensor's first byte inside the mapping; valid until <see cref="Dispose"/>.</summary>
     public byte* GetTensorPointer(GgufTensorInfo tensor)
     {
-        ObjectDisposedException.ThrowIf(_base == null, this);
-        return _base + Header.DataOffset + tensor.Offset;
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_views == null) return _base + Header.DataOffset + tensor.Offset;
+        return _views.TryGetValue(tensor.Name, out var view)
+            ? view.Data
+            : throw new ArgumentException($"tensor '{tensor.Name}' is not part of {Path}", nameof(tensor));
     }
 
-    /// <summary>The raw bytes of the whole file (header included), for writers and checks.</summary>
-    internal ReadOnlySpan<byte> GetBytes(long offset, int length)
+    /// <summary>
+    /// The file and absolute offset holding the tensor's bytes unchanged, so a reader can use positioned reads instead
+    /// of touching the mapping; false when the bytes exist only in memory (an image in memory, or a tensor a view built).
+    /// </summary>
+    internal bool TryGetTensorFileRange(GgufTensorInfo tensor, out string filePath, out long fileOffset)
     {
-        ObjectDisposedException.ThrowIf(_base == null, this);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(offset + length, Length);
-        return new ReadOnlySpan<byte>(_base + offset, length);
+        if (_views != null)
+        {
+            if (_views.TryGetValue(tensor.Name, out var view) && view.FilePath is { } viewPath)
+            {
+                (filePath, fileOffset) = (viewPath, view.FileOffset);
+                return true;
+            }
+        }
+        else if (Path != null)
+        {
+            (filePath, fileOffset) = (Path, Header.DataOffset + tensor.Offset);
+            return true;
+        }
+        (filePath, fileOffset) = ("", 0);
+        return false;
     }
 
     public void Dispose()
     {
-        if (_view != null && _base != null) _view.SafeMemoryMappedViewHandle.ReleasePointer();
+        if (_disposed) return;
+        _disposed = true;
         _base = null;
-        _view?.Dispose();
-        _map?.Dispose();
+        _mapped?.Dispose();
+        _viewOwner?.Dispose();
         if (_pinned.IsAllocated) _pinned.Free();
     }
 }

@@ -43,4 +43,10 @@ public static class GgufKeys
     public const string AddSpacePrefix = "tokenizer.ggml.add_space_prefix";
     public const string RemoveExtraWhitespaces = "tokenizer.ggml.remove_extra_whitespaces";
     public const string ChatTemplate = "tokenizer.chat_template";
+
+    /// <summary>
+    /// A Hugging Face tokenizer.json stored whole (gguf-py's Keys.Tokenizer.HF_JSON), for tokenizers the
+    /// tokenizer.ggml.* tables cannot describe exactly; Spindle prefers it when present.
+    /// </summary>
+    public const string HuggingFaceJson = "tokenizer.huggingface.json";
 }

@@ -8,7 +8,7 @@ using Spindle.Tensors.Threading;
 namespace Spindle.Models;
 
 /// <summary>
-/// A decoder-only transformer loaded from GGUF, weights left in the memory map. <see cref="Forward"/> runs one
+/// A decoder-only transformer loaded from GGUF (or a Hugging Face checkpoint presented as GGUF), weights left in the memory map. <see cref="Forward"/> runs one
 /// <see cref="ForwardBatch"/> — a prompt (prefill), one token per sequence (decode, continuous batching), k drafts to
 /// verify, or a tree of candidates under an <see cref="AttentionMask"/> — against the sequences' <see cref="KvCache"/>s.
 /// One forward pass at a time per model: a model reuses its activation buffers; concurrent calls wait for each other.
@@ -57,9 +57,10 @@ public sealed class Model : IDisposable
     /// <summary>What one cached token holds: every cache of this model has this shape.</summary>
     public KvCacheShape CacheShape { get; }
 
+    /// <summary>Loads a GGUF file or a Hugging Face checkpoint folder (see <see cref="ModelSource.Open"/>).</summary>
     public static Model Load(string path, ModelOptions? options = null)
     {
-        var file = GgufFile.Open(path);
+        var file = ModelSource.Open(path);
         try
         {
             return Load(file, options, ownsFile: true);

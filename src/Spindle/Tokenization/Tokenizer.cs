@@ -120,8 +120,52 @@ public abstract class Tokenizer
         return pieces;
     }
 
-    /// <summary>Creates the tokenizer that tokenizer.ggml.model names.</summary>
-    public static Tokenizer FromGguf(GgufFile file) => FromVocabulary(Vocabulary.FromGguf(file.Metadata));
+    /// <summary>Creates the file's tokenizer (see <see cref="FromGguf(GgufMetadata)"/>).</summary>
+    public static Tokenizer FromGguf(GgufFile file) => FromGguf(file.Metadata);
+
+    /// <summary>
+    /// The tokenizer a GGUF file describes: its stored tokenizer.json (<see cref="GgufKeys.HuggingFaceJson"/>) when it has
+    /// one, since that reproduces the model's tokenizer exactly; else the tokenizer.ggml.model table. A stored
+    /// tokenizer.json that uses a component Spindle does not implement falls back to the table when there is one.
+    /// </summary>
+    public static Tokenizer FromGguf(GgufMetadata metadata)
+    {
+        if (metadata.ContainsKey(GgufKeys.HuggingFaceJson))
+        {
+            try
+            {
+                return HuggingFace.HfTokenizer.FromGguf(metadata);
+            }
+            catch (NotSupportedException) when (metadata.ContainsKey(GgufKeys.TokenizerModel))
+            {
+                // The table still tokenizes, as llama.cpp would.
+            }
+        }
+        return FromVocabulary(Vocabulary.FromGguf(metadata));
+    }
 
     public static Tokenizer FromVocabulary(Vocabulary vocabulary) => TokenizerFactory.Create(vocabulary);
+
+    /// <summary>
+    /// A tokenizer kept apart from the model: a Hugging Face tokenizer.json (or a folder holding one, with its
+    /// tokenizer_config.json) or another GGUF file's vocabulary. With <paramref name="modelVocabularySize"/> (the model's
+    /// embedding rows), ids the tokenizer does not name become unused padding, and a tokenizer with more ids than the model
+    /// is refused (<see cref="FormatException"/>): the model could not embed them.
+    /// </summary>
+    public static Tokenizer FromFile(string path, int? modelVocabularySize = null)
+    {
+        Tokenizer tokenizer;
+        if (File.Exists(path) && path.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase))
+        {
+            using var file = GgufFile.Open(path);
+            tokenizer = FromGguf(file);
+        }
+        else
+        {
+            tokenizer = HuggingFace.HfTokenizer.Load(path, new HuggingFace.HfTokenizerOverrides { MinimumTokenCount = modelVocabularySize ?? 0 });
+        }
+        if (modelVocabularySize is { } n && tokenizer.Vocabulary.Count > n)
+            throw new FormatException($"{path}: the tokenizer has {tokenizer.Vocabulary.Count} token ids but the model has {n}");
+        return tokenizer;
+    }
 }

@@ -25,7 +25,23 @@ public static class ModelQuantizer
         LlamaFileTypes.DefaultType(fileType); // unsupported file types fail before anything is written
 
         using var input = GgufFile.Open(inputPath);
-        using var reader = new TensorFileReader(inputPath, input);
+        Quantize(input, outputPath, fileType, threads, observer);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="input"/> as <paramref name="fileType"/> into <paramref name="outputPath"/>; the input may be
+    /// a view (a Hugging Face checkpoint), which makes this the converter too. A failed run leaves no output file.
+    /// </summary>
+    public static void Quantize(GgufFile input, string outputPath, LlamaFileType fileType, int threads = 1, IModelWriteObserver? observer = null)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(outputPath);
+        CheckOutputPath(outputPath);
+        if (input.Path != null && !input.IsView && Path.GetFullPath(input.Path) == Path.GetFullPath(outputPath))
+            throw new ArgumentException($"the output would overwrite the input: {outputPath}", nameof(outputPath));
+        LlamaFileTypes.DefaultType(fileType);
+
+        using var reader = new TensorFileReader(input);
         var tensors = Plan(input, fileType);
         var metadata = input.Metadata.Clone();
         SetQuantizationKeys(metadata, fileType);

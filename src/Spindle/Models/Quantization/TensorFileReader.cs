@@ -7,21 +7,36 @@ namespace Spindle.Models.Quantization;
 /// <summary>
 /// Reads tensor bytes of a GGUF file with positioned reads (pread) rather than through the memory map: a mapping keeps
 /// every page it has touched in the process's resident set, so quantizing a 4 GB model through it would show 4 GB
-/// resident, while reads here leave the data only in the page cache. Safe to use from several threads at once.
+/// resident, while reads here leave the data only in the page cache. A view's tensors are read from the files that hold
+/// them (the safetensors shards of a checkpoint); tensors that exist only in memory are copied from there.
+/// Safe to use from several threads at once.
 /// </summary>
-internal sealed class TensorFileReader : IDisposable
+internal sealed unsafe class TensorFileReader : IDisposable
 {
     private const int CopyChunkByteLength = 4 << 20;
 
     [ThreadStatic] private static byte[]? t_rowBuffer;
 
-    private readonly SafeFileHandle _handle;
-    private readonly long _dataOffset;
+    private readonly GgufFile _file;
+    private readonly Dictionary<string, SafeFileHandle> _handles = new(StringComparer.Ordinal);
 
-    public TensorFileReader(string path, GgufFile file)
+    public TensorFileReader(GgufFile file)
     {
-        _handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
-        _dataOffset = file.Header.DataOffset;
+        _file = file;
+        try
+        {
+            // Opened up front so that reads from several threads only look handles up.
+            foreach (var tensor in file.Tensors)
+            {
+                if (file.TryGetTensorFileRange(tensor, out string path, out _) && !_handles.ContainsKey(path))
+                    _handles[path] = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
     }
 
     /// <summary>Copies a tensor's bytes unchanged into the writer.</summary>
@@ -49,15 +64,25 @@ internal sealed class TensorFileReader : IDisposable
 
     private void Read(GgufTensorInfo tensor, long offset, Span<byte> destination)
     {
-        long position = _dataOffset + tensor.Offset + offset;
+        if (!_file.TryGetTensorFileRange(tensor, out string path, out long start))
+        {
+            new ReadOnlySpan<byte>(_file.GetTensorPointer(tensor) + offset, destination.Length).CopyTo(destination);
+            return;
+        }
+        var handle = _handles[path];
+        long position = start + offset;
         while (!destination.IsEmpty)
         {
-            int n = RandomAccess.Read(_handle, destination, position);
+            int n = RandomAccess.Read(handle, destination, position);
             if (n <= 0) throw new GgufFormatException($"tensor '{tensor.Name}': the file ends inside its data");
             destination = destination[n..];
             position += n;
         }
     }
 
-    public void Dispose() => _handle.Dispose();
+    public void Dispose()
+    {
+        foreach (var handle in _handles.Values) handle.Dispose();
+        _handles.Clear();
+    }
 }

@@ -1,24 +1,59 @@
 using System.Text.Json;
+using Spindle.Gguf;
 
 namespace Spindle.Tokenization.HuggingFace;
 
 /// <summary>Loads a Hugging Face tokenizer.json (model type "BPE") into a <see cref="Tokenizer"/>.</summary>
 public static class HfTokenizer
 {
+    public const string FileName = "tokenizer.json";
+
+    /// <summary>Far above any real vocabulary (the largest are about 260k tokens).</summary>
+    public const int MaxTokenCount = 1 << 24;
+
     /// <summary>
-    /// Reads <paramref name="path"/>; a tokenizer_config.json beside it, when present, supplies the BOS/EOS tokens.
-    /// Throws <see cref="NotSupportedException"/> naming any component type Spindle does not implement.
+    /// Reads <paramref name="path"/> (a tokenizer.json, or a folder holding one); a tokenizer_config.json beside it, when
+    /// present, supplies the BOS/EOS tokens. Throws <see cref="NotSupportedException"/> naming any component type Spindle
+    /// does not implement.
     /// </summary>
-    public static HfBpeTokenizer Load(string path)
+    public static HfBpeTokenizer Load(string path) => Load(path, new HfTokenizerOverrides());
+
+    /// <summary>As <see cref="Load(string)"/>, with special ids and a vocabulary size imposed from outside (a model's).</summary>
+    public static HfBpeTokenizer Load(string path, HfTokenizerOverrides overrides)
     {
+        if (Directory.Exists(path)) path = Path.Combine(path, FileName);
+        if (!File.Exists(path)) throw new FileNotFoundException($"tokenizer file not found: {path}", path);
         string json = File.ReadAllText(path);
         string configPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", "tokenizer_config.json");
         string? config = File.Exists(configPath) ? File.ReadAllText(configPath) : null;
-        return Parse(json, config);
+        return Parse(json, config, overrides);
+    }
+
+    /// <summary>
+    /// The tokenizer.json a GGUF file stores whole (<see cref="GgufKeys.HuggingFaceJson"/>). The file's
+    /// tokenizer.ggml.* special ids, where present, name BOS and EOS (tokenizer_config.json is not stored), and its
+    /// token table's length sets the vocabulary's (ids past the JSON's are unused padding, as in the table).
+    /// </summary>
+    public static HfBpeTokenizer FromGguf(GgufMetadata metadata)
+    {
+        string json = metadata.GetStringOrNull(GgufKeys.HuggingFaceJson)
+            ?? throw new GgufFormatException($"GGUF metadata has no {GgufKeys.HuggingFaceJson}");
+        int? Id(string key) => metadata.GetInt64OrNull(key) is { } v && v >= 0 && v <= int.MaxValue ? (int)v : null;
+        return Parse(json, null, new HfTokenizerOverrides
+        {
+            BosId = Id(GgufKeys.BosTokenId),
+            EosId = Id(GgufKeys.EosTokenId),
+            EotId = Id(GgufKeys.EotTokenId),
+            MinimumTokenCount = metadata.GetArrayOrNull(GgufKeys.Tokens)?.Count ?? 0,
+        });
     }
 
     /// <summary>Builds the tokenizer from tokenizer.json text and optional tokenizer_config.json text.</summary>
-    public static HfBpeTokenizer Parse(string tokenizerJson, string? tokenizerConfigJson = null)
+    public static HfBpeTokenizer Parse(string tokenizerJson, string? tokenizerConfigJson = null) =>
+        Parse(tokenizerJson, tokenizerConfigJson, new HfTokenizerOverrides());
+
+    /// <summary>As <see cref="Parse(string, string?)"/>, with special ids and a vocabulary size imposed from outside.</summary>
+    public static HfBpeTokenizer Parse(string tokenizerJson, string? tokenizerConfigJson, HfTokenizerOverrides overrides)
     {
         var options = new JsonDocumentOptions { AllowTrailingCommas = true, MaxDepth = 256 };
         using var doc = JsonDocument.Parse(tokenizerJson, options);
@@ -35,9 +70,11 @@ public static class HfTokenizer
         bool byteFallback = model.Bool("byte_fallback", false);
         string? unkToken = model.StringOrNull("unk_token");
 
-        int count = 0;
+        int count = Math.Max(0, overrides.MinimumTokenCount);
         foreach (var id in vocab.Values) count = Math.Max(count, id + 1);
         foreach (var a in added) count = Math.Max(count, a.Id + 1);
+        // Ids size the token arrays: a stray huge id must not become a huge allocation.
+        if (count > MaxTokenCount) throw new FormatException($"tokenizer.json: token ids reach {count - 1}; at most {MaxTokenCount - 1} is accepted");
         var tokens = new string[count];
         var attributes = new TokenAttributes[count];
         tokens.AsSpan().Fill("");
@@ -77,6 +114,11 @@ public static class HfTokenizer
             bos = ConfigTokenId(config, "bos_token", idByText) ?? bos;
             eos = ConfigTokenId(config, "eos_token", idByText) ?? eos;
         }
+        if (overrides.BosId is { } b && b < count) bos = b;
+        if (overrides.EosId is { } e && e < count) eos = e;
+        var endOfGeneration = new HashSet<int>();
+        if (eos >= 0) endOfGeneration.Add(eos);
+        if (overrides.EotId is { } eot && eot < count) endOfGeneration.Add(eot);
 
         var mergeStrings = new string[merges.Count];
         for (int i = 0; i < merges.Count; i++) mergeStrings[i] = merges[i].Left + " " + merges[i].Right;
@@ -87,7 +129,7 @@ public static class HfTokenizer
             UnknownId = unknownId,
             AddBos = addBos,
             AddEos = addEos,
-            EndOfGenerationIds = eos >= 0 ? new HashSet<int> { eos } : new HashSet<int>(),
+            EndOfGenerationIds = endOfGeneration,
         };
 
         var bpeOptions = new HfBpeOptions(unknownId, byteFallback, model.Bool("fuse_unk", false),
@@ -111,13 +153,14 @@ public static class HfTokenizer
         {
             int id = entry.Value.GetInt32();
             if (id < 0) throw new FormatException($"tokenizer.json: token '{entry.Name}' has negative id {id}");
+            if (id >= MaxTokenCount) throw new FormatException($"tokenizer.json: token '{entry.Name}' has id {id}, past the limit {MaxTokenCount - 1}");
             vocab[entry.Name] = id;
         }
         return vocab;
     }
 
     // Merges are "left right" strings (older files) or ["left", "right"] pairs (tokens may then contain spaces).
-    private static List<(string Left, string Right)> ReadMerges(JsonElement model)
+    internal static List<(string Left, string Right)> ReadMerges(JsonElement model)
     {
         var merges = new List<(string, string)>();
         if (model.Property("merges") is not { } items) return merges;
@@ -151,6 +194,7 @@ public static class HfTokenizer
         foreach (var t in items.EnumerateArray())
         {
             int id = t.Property("id")?.GetInt32() ?? throw new FormatException("tokenizer.json: an added token has no id");
+            if (id < 0 || id >= MaxTokenCount) throw new FormatException($"tokenizer.json: added token id {id} is out of range");
             string content = t.RequiredString("content", $"added token {id}");
             bool special = t.Bool("special", false);
             list.Add(new AddedToken(id, content, special, t.Bool("normalized", !special), t.Bool("lstrip", false),

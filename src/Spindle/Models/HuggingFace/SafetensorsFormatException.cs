@@ -1,0 +1,8 @@
+namespace Spindle.Models.HuggingFace;
+
+/// <summary>A .safetensors file that does not follow the format; the message names the file and the problem.</summary>
+public sealed class SafetensorsFormatException(string path, string problem) : Exception($"{path}: {problem}")
+{
+    /// <summary>The offending file.</summary>
+    public string FilePath { get; } = path;
+}
