@@ -27,7 +27,7 @@ internal static class StartupHook
             $"Vector512={Vector512.IsHardwareAccelerated}",
             $"Best={KernelIsaSupport.Best}",
             $"BestForInt8Dot={KernelIsaSupport.BestForInt8Dot}",
-            $"KQuant={KQuantDispatch.Current}",
+            $"KQuant={((KQuantKernel)WeightKernels.For(Spindle.Tensors.Blocks.GgmlType.Q4_K)).Isa}",
         ]);
     }
 }

@@ -35,8 +35,8 @@ public class KQuantMatVecBenchmarks
     public void Setup()
     {
         var rng = new Random(1);
-        _kernel = (KQuantKernel)WeightKernels.For(Type);
         _isa = Enum.Parse<KernelIsa>(Tier);
+        _kernel = (KQuantKernel)WeightKernels.Create(Type, _isa);
         var x = new float[Rows * RowLength];
         for (int i = 0; i < x.Length; i++) x[i] = rng.NextSingle() * 2 - 1;
         _weights = new byte[GgmlTypeInfo.ByteLength(Type, x.Length)];
@@ -54,5 +54,5 @@ public class KQuantMatVecBenchmarks
     }
 
     [Benchmark]
-    public void MatMul() => _kernel.MatMul(_weights, Rows, RowLength, _activation, Tokens, _output, Rows, _isa);
+    public void MatMul() => _kernel.MatMul(_weights, Rows, RowLength, _activation, Tokens, _output, Rows);
 }

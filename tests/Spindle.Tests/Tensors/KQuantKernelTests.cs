@@ -20,6 +20,8 @@ public sealed class KQuantKernelTests
 
     private static KQuantKernel Kernel(GgmlType type) => (KQuantKernel)WeightKernels.For(type);
 
+    private static KQuantKernel Kernel(GgmlType type, KernelIsa isa) => (KQuantKernel)WeightKernels.Create(type, isa);
+
     /// <summary>Byte offsets of the half-precision scales of each block type, so raw random blocks get sane ones.</summary>
     private static int[] HalfOffsets(GgmlType type) => type switch
     {
@@ -73,17 +75,17 @@ public sealed class KQuantKernelTests
     public void TierMatchesScalarReferenceOnRandomBlocks(GgmlType type, string tier)
     {
         var isa = Enum.Parse<KernelIsa>(tier);
-        // The kernel would quietly run the best supported tier instead: a missing tier must show as skipped.
+        // A missing tier shows as skipped (constructing its kernel would refuse).
         IsaRequirement.SkipUnless(isa);
         var rng = new Random(1234 + (int)type);
-        var kernel = Kernel(type);
+        var kernel = Kernel(type, isa);
         for (int blocks = 1; blocks <= 13; blocks++)
         {
             int n = blocks * 256;
             var row = RandomBlocks(type, blocks, rng);
             var act = QuantizeActivation(RandomFloats(n, rng));
             float expected = KQuantReferences.Dot(type)(row, act);
-            float actual = kernel.Dot(row, act, n, isa);
+            float actual = kernel.Dot(row, act, n);
             double tolerance = 1e-5 * Magnitude(type, row, act, n) + 1e-6;
             Assert.True(Math.Abs(actual - expected) <= tolerance, $"{type} {isa} blocks {blocks}: {actual} vs {expected}");
         }
@@ -94,10 +96,10 @@ public sealed class KQuantKernelTests
     public void TierMatchesScalarReferenceOnQuantizedWeights(GgmlType type, string tier)
     {
         var isa = Enum.Parse<KernelIsa>(tier);
-        // The kernel would quietly run the best supported tier instead: a missing tier must show as skipped.
+        // A missing tier shows as skipped (constructing its kernel would refuse).
         IsaRequirement.SkipUnless(isa);
         var rng = new Random(99 + (int)type);
-        var kernel = Kernel(type);
+        var kernel = Kernel(type, isa);
         for (int blocks = 1; blocks <= 13; blocks++)
         {
             int n = blocks * 256;
@@ -105,7 +107,7 @@ public sealed class KQuantKernelTests
             KQuantReferences.Quantize(type)(RandomFloats(n, rng), row);
             var act = QuantizeActivation(RandomFloats(n, rng));
             float expected = KQuantReferences.Dot(type)(row, act);
-            float actual = kernel.Dot(row, act, n, isa);
+            float actual = kernel.Dot(row, act, n);
             double tolerance = 1e-5 * Magnitude(type, row, act, n) + 1e-6;
             Assert.True(Math.Abs(actual - expected) <= tolerance, $"{type} {isa} blocks {blocks}: {actual} vs {expected}");
         }
@@ -138,10 +140,10 @@ public sealed class KQuantKernelTests
     public void MatMulEqualsRowByRowDots(GgmlType type, string tier)
     {
         var isa = Enum.Parse<KernelIsa>(tier);
-        // The kernel would quietly run the best supported tier instead: a missing tier must show as skipped.
+        // A missing tier shows as skipped (constructing its kernel would refuse).
         IsaRequirement.SkipUnless(isa);
         var rng = new Random(5 + (int)type);
-        var kernel = Kernel(type);
+        var kernel = Kernel(type, isa);
         const int rows = 37, tokens = 9, blocks = 3, n = blocks * 256, stride = rows + 3;
         var weights = RandomBlocks(type, rows * blocks, rng);
         int rowBytes = blocks * GgmlTypeInfo.BlockByteLength(type);
@@ -150,10 +152,10 @@ public sealed class KQuantKernelTests
         for (int t = 0; t < tokens; t++)
             kernel.PrepareActivation(RandomFloats(n, rng), acts.AsSpan(t * actBytes, actBytes));
         var output = new float[tokens * stride];
-        kernel.MatMul(weights, rows, n, acts, tokens, output, stride, isa);
+        kernel.MatMul(weights, rows, n, acts, tokens, output, stride);
         for (int t = 0; t < tokens; t++)
             for (int r = 0; r < rows; r++)
-                Assert.Equal(kernel.Dot(weights.AsSpan(r * rowBytes, rowBytes), acts.AsSpan(t * actBytes, actBytes), n, isa), output[t * stride + r]);
+                Assert.Equal(kernel.Dot(weights.AsSpan(r * rowBytes, rowBytes), acts.AsSpan(t * actBytes, actBytes), n), output[t * stride + r]);
     }
 
     [Fact]

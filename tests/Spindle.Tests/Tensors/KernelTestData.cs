@@ -15,18 +15,7 @@ internal static class KernelTestData
 
     public static readonly KernelIsa[] AllIsas = [KernelIsa.Scalar, KernelIsa.Avx2, KernelIsa.Avx512];
 
-    public static WeightKernel Create(GgmlType type, KernelIsa isa) => type switch
-    {
-        GgmlType.F16 => new F16Kernel(isa),
-        GgmlType.BF16 => new BF16Kernel(isa),
-        GgmlType.Q8_0 => new Q8_0Kernel(isa),
-        GgmlType.Q4_0 => new Q4_0Kernel(isa),
-        GgmlType.Q4_1 => new Q4_1Kernel(isa),
-        GgmlType.Q5_0 => new Q5_0Kernel(isa),
-        GgmlType.Q5_1 => new Q5_1Kernel(isa),
-        GgmlType.IQ4_NL => new IQ4_NLKernel(isa),
-        _ => throw new ArgumentOutOfRangeException(nameof(type)),
-    };
+    public static WeightKernel Create(GgmlType type, KernelIsa isa) => WeightKernels.Create(type, isa);
 
     /// <summary>Every type with every ISA in <paramref name="isas"/> (the vector ones unless given); rows for an ISA the CPU
     /// lacks are still listed, and the test skips them (<see cref="IsaRequirement"/>).</summary>

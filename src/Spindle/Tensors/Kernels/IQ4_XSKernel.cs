@@ -12,7 +12,12 @@ namespace Spindle.Tensors.Kernels;
 /// </summary>
 public sealed class IQ4_XSKernel : KQuantKernel
 {
-    public static readonly IQ4_XSKernel Instance = new();
+    public static readonly IQ4_XSKernel Instance = new(KernelIsaSupport.Best);
+
+    public IQ4_XSKernel(KernelIsa isa)
+        : base(isa)
+    {
+    }
 
     public override GgmlType Type => GgmlType.IQ4_XS;
 

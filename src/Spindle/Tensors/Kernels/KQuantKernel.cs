@@ -10,6 +10,11 @@ namespace Spindle.Tensors.Kernels;
 /// </summary>
 public abstract class KQuantKernel : WeightKernel
 {
+    /// <param name="isa">The instruction set every call runs on, fixed for the instance (tests make one per tier).</param>
+    protected KQuantKernel(KernelIsa isa) => Isa = KernelIsaSupport.Require(isa);
+
+    internal KernelIsa Isa { get; }
+
     /// <summary>Bytes of weight rows per tile: about half of a 32 KiB L1 data cache, leaving room for activations.</summary>
     private const int TileByteBudget = 16 * 1024;
 
@@ -24,17 +29,12 @@ public abstract class KQuantKernel : WeightKernel
         Q8_KReference.Quantize(source, destination);
     }
 
-    public sealed override float Dot(ReadOnlySpan<byte> row, ReadOnlySpan<byte> activation, int rowLength) =>
-        Dot(row, activation, rowLength, KQuantDispatch.Current);
-
-    /// <summary><see cref="Dot(ReadOnlySpan{byte}, ReadOnlySpan{byte}, int)"/> on a chosen tier (tests run every tier).</summary>
-    internal float Dot(ReadOnlySpan<byte> row, ReadOnlySpan<byte> activation, int rowLength, KernelIsa isa)
+    public sealed override float Dot(ReadOnlySpan<byte> row, ReadOnlySpan<byte> activation, int rowLength)
     {
         int blocks = rowLength / KQuantMath.QK_K;
         if (rowLength % KQuantMath.QK_K != 0 || row.Length < blocks * BlockBytes || activation.Length < blocks * BlockQ8_K.ByteLength)
             ThrowBadLength(rowLength);
-        isa = isa <= KQuantDispatch.Best ? isa : KQuantDispatch.Best;
-        return DotBlocks(row.Slice(0, blocks * BlockBytes), activation.Slice(0, blocks * BlockQ8_K.ByteLength), blocks, isa);
+        return DotBlocks(row.Slice(0, blocks * BlockBytes), activation.Slice(0, blocks * BlockQ8_K.ByteLength), blocks, Isa);
     }
 
     /// <summary>Dot product of <paramref name="blocks"/> weight blocks with as many Q8_K blocks, lengths already checked.</summary>
@@ -43,14 +43,9 @@ public abstract class KQuantKernel : WeightKernel
     public sealed override void MatMul(
         ReadOnlySpan<byte> weightRows, int rowCount, int rowLength,
         ReadOnlySpan<byte> activations, int tokenCount,
-        Span<float> output, int outputStride) =>
-        MatMul(weightRows, rowCount, rowLength, activations, tokenCount, output, outputStride, KQuantDispatch.Current);
-
-    internal void MatMul(
-        ReadOnlySpan<byte> weightRows, int rowCount, int rowLength,
-        ReadOnlySpan<byte> activations, int tokenCount,
-        Span<float> output, int outputStride, KernelIsa isa)
+        Span<float> output, int outputStride)
     {
+        var isa = Isa;
         int blocks = rowLength / KQuantMath.QK_K;
         int rowBytes = blocks * BlockBytes;
         int activationBytes = blocks * BlockQ8_K.ByteLength;
@@ -58,7 +53,6 @@ public abstract class KQuantKernel : WeightKernel
             || activations.Length < (long)tokenCount * activationBytes
             || (tokenCount > 0 && output.Length < (long)(tokenCount - 1) * outputStride + rowCount))
             ThrowBadLength(rowLength);
-        isa = isa <= KQuantDispatch.Best ? isa : KQuantDispatch.Best;
         int tileRows = Math.Max(1, TileByteBudget / Math.Max(1, rowBytes));
         Span<float> four = stackalloc float[4];
         for (int r0 = 0; r0 < rowCount; r0 += tileRows)

@@ -9,7 +9,12 @@ namespace Spindle.Tensors.Kernels;
 /// <summary>Q2_K weights against Q8_K activations (ggml_vec_dot_q2_K_q8_K); mins go through the Q8_K bsums.</summary>
 public sealed class Q2_KKernel : KQuantKernel
 {
-    public static readonly Q2_KKernel Instance = new();
+    public static readonly Q2_KKernel Instance = new(KernelIsaSupport.Best);
+
+    public Q2_KKernel(KernelIsa isa)
+        : base(isa)
+    {
+    }
 
     public override GgmlType Type => GgmlType.Q2_K;
 

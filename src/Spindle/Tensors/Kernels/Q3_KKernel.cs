@@ -12,7 +12,12 @@ namespace Spindle.Tensors.Kernels;
 /// </summary>
 public sealed class Q3_KKernel : KQuantKernel
 {
-    public static readonly Q3_KKernel Instance = new();
+    public static readonly Q3_KKernel Instance = new(KernelIsaSupport.Best);
+
+    public Q3_KKernel(KernelIsa isa)
+        : base(isa)
+    {
+    }
 
     public override GgmlType Type => GgmlType.Q3_K;
 

@@ -9,7 +9,12 @@ namespace Spindle.Tensors.Kernels;
 /// <summary>Q5_K weights against Q8_K activations (ggml_vec_dot_q5_K_q8_K): Q4_K's scheme with a fifth bit from qh.</summary>
 public sealed class Q5_KKernel : KQuantKernel
 {
-    public static readonly Q5_KKernel Instance = new();
+    public static readonly Q5_KKernel Instance = new(KernelIsaSupport.Best);
+
+    public Q5_KKernel(KernelIsa isa)
+        : base(isa)
+    {
+    }
 
     public override GgmlType Type => GgmlType.Q5_K;
 

@@ -12,7 +12,12 @@ namespace Spindle.Tensors.Kernels;
 /// </summary>
 public sealed class Q6_KKernel : KQuantKernel
 {
-    public static readonly Q6_KKernel Instance = new();
+    public static readonly Q6_KKernel Instance = new(KernelIsaSupport.Best);
+
+    public Q6_KKernel(KernelIsa isa)
+        : base(isa)
+    {
+    }
 
     public override GgmlType Type => GgmlType.Q6_K;
 
