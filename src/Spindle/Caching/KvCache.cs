@@ -17,12 +17,14 @@ public sealed class KvCache
     private readonly float[][]? _valuesF32;
     private readonly int[] _positions;
 
+    /// <exception cref="KvCacheTooLargeException">the cache would not fit in memory (checked before allocating).</exception>
     public KvCache(int layerCount, int capacity, int keyWidth, int valueWidth, KvCacheType type = KvCacheType.F16)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(layerCount, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(keyWidth, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(valueWidth, 1);
+        KvCacheMemory.EnsureAllocatable(layerCount, capacity, keyWidth, valueWidth, type);
         LayerCount = layerCount;
         Capacity = capacity;
         KeyWidth = keyWidth;

@@ -1,4 +1,4 @@
 namespace Spindle.Models;
 
 /// <summary>A GGUF file whose metadata or tensors do not describe a model Spindle can run; the message says what is wrong.</summary>
-public sealed class ModelFormatException(string message) : Exception(message);
+public sealed class ModelFormatException(string message) : SpindleException(message);
