@@ -22,6 +22,9 @@ internal sealed class BeamCachePool
     public BeamCachePool(Model model, int cacheCount, int promptLength, int maxNewTokens, KvCacheType type)
     {
         _promptLength = promptLength;
+        // All at once, before the first: beams × context can exceed memory even when one cache fits.
+        var c = model.Config;
+        KvCacheMemory.EnsureAllocatable(c.LayerCount, promptLength + maxNewTokens, c.KeyWidth, c.ValueWidth, type, cacheCount);
         _caches = new KvCache[cacheCount];
         _generated = new int[cacheCount][];
         _generatedCount = new int[cacheCount];
