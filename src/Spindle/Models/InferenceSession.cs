@@ -41,6 +41,27 @@ public sealed class InferenceSession
         return _lastLogits;
     }
 
+    /// <summary>
+    /// Evaluates a run of tokens in pieces of <see cref="Model.MicroBatchSize"/>, checking
+    /// <paramref name="cancellationToken"/> before each piece, so a long prompt can be abandoned within one micro-batch.
+    /// Returns how many tokens were evaluated: all of them, or on cancellation the pieces done, which the cache then
+    /// holds (the logits follow the last of them only when all were evaluated).
+    /// </summary>
+    public int Prefill(ReadOnlySpan<int> tokens, CancellationToken cancellationToken)
+    {
+        int piece = Model.MicroBatchSize, done = 0;
+        while (done < tokens.Length && !cancellationToken.IsCancellationRequested)
+        {
+            int n = Math.Min(piece, tokens.Length - done);
+            // Only the last piece needs logits; earlier ones only fill the cache.
+            bool last = done + n == tokens.Length;
+            Model.Forward(tokens.Slice(done, n), NextPositions(n), Cache, _lastLogits,
+                last ? LogitsSelection.Last : LogitsSelection.None, last ? _hidden : default);
+            done += n;
+        }
+        return done;
+    }
+
     /// <summary>Evaluates one token and returns the logits that follow it.</summary>
     public ReadOnlySpan<float> Decode(int token)
     {

@@ -44,6 +44,9 @@ public sealed class Model : IDisposable
 
     public int ThreadCount => _pool.ThreadCount;
 
+    /// <summary>Most tokens one pass through the layers takes (<see cref="ModelOptions.MicroBatchSize"/>).</summary>
+    public int MicroBatchSize => _microBatchSize;
+
     public static Model Load(string path, ModelOptions? options = null)
     {
         var file = GgufFile.Open(path);
