@@ -3,7 +3,9 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Spectre.Console;
+using Spindle.Cli.Options;
 using Spindle.Models.Benchmarking;
+using Spindle.Models.Quantization;
 
 namespace Spindle.Cli.Commands;
 
@@ -17,29 +19,14 @@ internal static class BenchCommand
     public static Command Create(CliContext context)
     {
         var model = ModelCommandOptions.Model();
-        var prompt = new Option<int>("--n-prompt", "-p") { Description = "Prompt tokens processed in one batch (0 skips the pp test)", DefaultValueFactory = _ => 128 };
-        var generate = new Option<int>("--n-gen", "-n") { Description = "Tokens generated one at a time (0 skips the tg test)", DefaultValueFactory = _ => 64 };
-        var repetitions = new Option<int>("--repetitions", "-r") { Description = "Timed repetitions of each test (after one warm-up)", DefaultValueFactory = _ => 5 };
-        var seed = new Option<int>("--seed") { Description = "Seed of the random prompt and first token", DefaultValueFactory = _ => 1234 };
-        var warmup = new Option<double>("--max-warmup") { Description = "After one warm-up run, keep warming up until the JIT has settled, for at most this many seconds (0: one run, as llama-bench)", DefaultValueFactory = _ => 20.0 };
-        warmup.Validators.Add(r =>
-        {
-            try
-            {
-                if (!(r.GetValueOrDefault<double>() >= 0)) r.AddError("--max-warmup must not be negative");
-            }
-            catch (InvalidOperationException)
-            {
-                // not a number: the parser reports that itself
-            }
-        });
+        var prompt = NumericOption.Int("--n-prompt", "Prompt tokens processed in one batch (0 skips the pp test)", NumericRange.Integers(0, ModelCommandOptions.MaxContextLength), 128, "-p");
+        var generate = NumericOption.Int("--n-gen", "Tokens generated one at a time (0 skips the tg test)", NumericRange.Integers(0, ModelCommandOptions.MaxContextLength), 64, "-n");
+        var repetitions = NumericOption.Int("--repetitions", "Timed repetitions of each test (after one warm-up)", NumericRange.Integers(1, 1000), 5, "-r");
+        var seed = NumericOption.Int("--seed", "Seed of the random prompt and first token", NumericRange.Integers(0, int.MaxValue), 1234);
+        var warmup = NumericOption.Double("--max-warmup", "After one warm-up run, keep warming up until the JIT has settled, for at most this many seconds (0: one run, as llama-bench)", NumericRange.Reals(0, 3600), 20.0);
         var threads = ModelCommandOptions.Threads();
-        var microBatch = new Option<int>("--ubatch-size", "-ub") { Description = "Most prompt tokens per pass through the layers (llama.cpp's n_ubatch); bounds the activation scratch", DefaultValueFactory = _ => Models.ModelOptions.DefaultMicroBatchSize };
+        var microBatch = NumericOption.Int("--ubatch-size", "Most prompt tokens per pass through the layers (llama.cpp's n_ubatch); bounds the activation scratch", NumericRange.Integers(1, 8192), Models.ModelOptions.DefaultMicroBatchSize, "-ub");
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table" };
-        ModelCommandOptions.AtLeast(prompt, 0);
-        ModelCommandOptions.AtLeast(generate, 0);
-        ModelCommandOptions.AtLeast(repetitions, 1);
-        ModelCommandOptions.AtLeast(microBatch, 1);
 
         var command = new Command("bench", "Measure prompt-processing and generation speed (tokens/s) and memory, like llama-bench");
         foreach (var o in new Option[] { model, prompt, generate, threads, microBatch, repetitions, warmup, seed, json }) command.Options.Add(o);
@@ -57,15 +44,20 @@ internal static class BenchCommand
             string path = ModelPathResolver.Resolve(parse.GetValue(model));
             long? before = ProcessMemory.ResidentBytes();
             using var loaded = ModelCommandOptions.Load(path, parse.GetValue(threads), parse.GetValue(microBatch));
+            // The file's own type (general.file_type, as llama-bench names it), not the largest tensor's: a Q4_0 file
+            // keeps its embedding in Q8_0 or F16, which holds the most bytes in a small model.
+            string type = loaded.File.Metadata.GetInt64OrNull(Gguf.GgufKeys.FileType) is long fileType
+                ? LlamaFileTypes.DisplayName(fileType) : "";
             var result = ModelBenchmark.Run(loaded, options, before);
-            if (parse.GetValue(json)) context.Out.WriteLine(ToJson(path, result));
-            else WriteTable(context.CreateConsole(), path, result, options.MaximumWarmupTime.TotalSeconds);
+            if (type.Length == 0) type = result.DominantType;
+            if (parse.GetValue(json)) context.Out.WriteLine(ToJson(path, type, result));
+            else WriteTable(context.CreateConsole(), path, type, result, options.MaximumWarmupTime.TotalSeconds);
             return 0;
         });
         return command;
     }
 
-    private static void WriteTable(IAnsiConsole console, string path, ModelBenchmarkResult r, double warmupSeconds)
+    private static void WriteTable(IAnsiConsole console, string path, string type, ModelBenchmarkResult r, double warmupSeconds)
     {
         var table = new Table().Border(TableBorder.Markdown);
         table.AddColumn("model");
@@ -76,7 +68,7 @@ internal static class BenchCommand
         table.AddColumn(new TableColumn("t/s (median)").RightAligned());
         table.AddColumn(new TableColumn("± stddev").RightAligned());
         table.AddColumn(new TableColumn("min … max").RightAligned());
-        string name = $"{r.Architecture} {r.DominantType}";
+        string name = TerminalText.Escape($"{r.Architecture} {type}");
         void Row(string test, ThroughputSummary? s)
         {
             if (s is null) return;
@@ -90,7 +82,7 @@ internal static class BenchCommand
         var mix = new StringBuilder();
         foreach (var share in r.TypeMix)
             mix.Append(mix.Length == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"{share.Type} {share.TensorCount} tensors {Size(share.ByteLength)}");
-        console.WriteLine($"model: {path}");
+        console.WriteLine($"model: {TerminalText.Escape(path)}");
         console.WriteLine($"types: {mix}");
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"repetitions: {r.Repetitions} per test, median reported; warm-up excluded (≥ 1 run, then until the JIT settles, ≤ {warmupSeconds:0.##} s)"));
@@ -106,7 +98,7 @@ internal static class BenchCommand
         }
     }
 
-    private static string ToJson(string path, ModelBenchmarkResult r)
+    private static string ToJson(string path, string type, ModelBenchmarkResult r)
     {
         var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
@@ -114,7 +106,8 @@ internal static class BenchCommand
             w.WriteStartObject();
             w.WriteString("model", path);
             w.WriteString("architecture", r.Architecture);
-            w.WriteString("model_type", r.DominantType);
+            w.WriteString("model_type", type);
+            w.WriteString("largest_tensor_type", r.DominantType);
             w.WriteNumber("model_size_bytes", r.FileByteLength);
             w.WriteNumber("model_parameters", r.ParameterCount);
             w.WriteStartArray("type_mix");

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Spindle.Cli.Options;
 using System.Globalization;
 using System.Text;
 using Spindle.Generation;
@@ -16,7 +17,7 @@ internal static class PerplexityCommand
     {
         var model = ModelCommandOptions.Model();
         var file = new Option<string>("--file", "-f") { Description = "UTF-8 text file to score", Required = true };
-        var ctx = new Option<int>("--ctx-size", "--ctx", "-c") { Description = "Tokens per chunk (the file needs at least twice as many)", DefaultValueFactory = _ => 512 };
+        var ctx = NumericOption.Int("--ctx-size", "Tokens per chunk (the file needs at least twice as many; at most the model's context)", NumericRange.Integers(4, ModelCommandOptions.MaxContextLength), 512, "--ctx", "-c");
         var threads = ModelCommandOptions.Threads();
 
         var command = new Command("perplexity", "Measure a model's perplexity on a text file the way llama-perplexity does");
@@ -29,7 +30,7 @@ internal static class PerplexityCommand
             using var spindle = ModelCommandOptions.LoadSpindle(parse.GetValue(model), parse.GetValue(threads));
             if (contextLength < 4 || contextLength > spindle.Model.Config.ContextLength)
                 throw new CliException($"--ctx must be in [4, {spindle.Model.Config.ContextLength}] for this model, not {contextLength}");
-            int[] tokens = spindle.Tokenizer.Encode(File.ReadAllText(path, Encoding.UTF8), addSpecial: true, parseSpecial: false);
+            int[] tokens = spindle.Tokenizer.Encode(PromptSource.Read(context, null, path), addSpecial: true, parseSpecial: false);
             if (tokens.Length < 2 * contextLength)
                 throw new CliException($"{path} has {tokens.Length} tokens; --ctx {contextLength} needs at least {2 * contextLength}");
             var vocab = spindle.Vocabulary;
