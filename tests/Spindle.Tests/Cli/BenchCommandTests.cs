@@ -67,12 +67,12 @@ public class BenchCommandTests
     }
 
     [Theory]
-    [InlineData("-p", "-1", "must not be negative")]
-    [InlineData("-n", "-3", "must not be negative")]
-    [InlineData("-r", "0", "--repetitions must be at least 1")]
-    [InlineData("-t", "0", "--threads must be at least 1")]
-    [InlineData("-p", "many", "many")]
-    [InlineData("--max-warmup", "-1", "--max-warmup must not be negative")]
+    [InlineData("-p", "-1", "--n-prompt must be in [0, 16777216], not '-1'")]
+    [InlineData("-n", "-3", "--n-gen must be in [0, 16777216], not '-3'")]
+    [InlineData("-r", "0", "--repetitions must be in [1, 1000], not '0'")]
+    [InlineData("-t", "0", "--threads must be in [1, ")]
+    [InlineData("-p", "many", "--n-prompt takes an integer ([0, 16777216]), not 'many'")]
+    [InlineData("--max-warmup", "-1", "--max-warmup must be in [0, 3600], not '-1'")]
     public void Bad_arguments_are_usage_errors(string option, string value, string message)
     {
         var r = CliRunner.Run("bench", "-m", SharedData.PathOf("models", "stories260K", "stories260K.f32.gguf"), option + "=" + value);
