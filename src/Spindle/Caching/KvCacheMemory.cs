@@ -40,11 +40,11 @@ public static class KvCacheMemory
         string shape = $"{layerCount} layers × {capacity} tokens × ({keyWidth} + {valueWidth}) values × {ElementBytes(type)} bytes";
         if ((long)capacity * Math.Max(keyWidth, valueWidth) > Array.MaxLength)
             throw new KvCacheTooLargeException(
-                $"{caches} of {capacity} tokens is too large: one layer's keys would hold {(long)capacity * Math.Max(keyWidth, valueWidth)} values, more than an array can ({Array.MaxLength}); use a shorter context",
+                $"{caches} of {capacity} tokens is too large: one layer's keys would hold {(long)capacity * Math.Max(keyWidth, valueWidth)} values, more than an array can ({Array.MaxLength})",
                 capacity, cacheCount, required, available);
         if (available > 0 && total > available)
             throw new KvCacheTooLargeException(
-                $"{caches} of {capacity} tokens needs {Bytes(required)} ({shape}{(cacheCount == 1 ? "" : " each")}), more than the {Bytes(available)} of memory available; use a shorter context",
+                $"{caches} of {capacity} tokens needs {Bytes(required)} ({shape}{(cacheCount == 1 ? "" : " each")}), more than the {Bytes(available)} of memory available",
                 capacity, cacheCount, required, available);
     }
 

@@ -82,6 +82,29 @@ public class BenchCommandTests
     }
 
     [Fact]
+    public void Bench_names_the_files_type_not_its_largest_tensors()
+    {
+        // A synthesized Q4_0 stories15m keeps its 32k-token embedding in Q8_0, the largest tensor: the file is still Q4_0.
+        string path = Path.Combine(Path.GetTempPath(), $"spindle-bench-{Guid.NewGuid():N}.gguf");
+        try
+        {
+            var synth = CliRunner.Run("synth", "--shape", "stories15m", "--vocab", SharedData.PathOf("vocab", "ggml-vocab-llama-spm.gguf"), "--type", "q4_0", "--out", path, "-t", "1");
+            Assert.True(synth.ExitCode == 0, synth.Error);
+            var r = CliRunner.Run("bench", "-m", path, "-p", "4", "-n", "2", "-r", "1", "-t", "1", "--max-warmup", "0", "--json");
+            Assert.True(r.ExitCode == 0, r.Error);
+            using var json = JsonDocument.Parse(r.Out);
+            Assert.Equal("Q4_0", json.RootElement.GetProperty("model_type").GetString());
+            Assert.Equal("Q8_0", json.RootElement.GetProperty("largest_tensor_type").GetString());
+            var table = CliRunner.Run("bench", "-m", path, "-p", "4", "-n", "2", "-r", "1", "-t", "1", "--max-warmup", "0");
+            Assert.Contains("llama Q4_0", table.Out);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void Nothing_to_measure()
     {
         var r = CliRunner.Run("bench", "-m", SharedData.PathOf("models", "stories260K", "stories260K.f32.gguf"), "-p", "0", "-n", "0");
