@@ -48,7 +48,15 @@ internal static class BenchCommand
             // keeps its embedding in Q8_0 or F16, which holds the most bytes in a small model.
             string type = loaded.File.Metadata.GetInt64OrNull(Gguf.GgufKeys.FileType) is long fileType
                 ? LlamaFileTypes.DisplayName(fileType) : "";
-            var result = ModelBenchmark.Run(loaded, options, before);
+            ModelBenchmarkResult result;
+            try
+            {
+                result = ModelBenchmark.Run(loaded, options, before);
+            }
+            catch (Caching.KvCacheTooLargeException e)
+            {
+                throw new CliException($"{e.Message}: use a smaller -p/--n-prompt or -n/--n-gen");
+            }
             if (type.Length == 0) type = result.DominantType;
             if (parse.GetValue(json)) context.Out.WriteLine(ToJson(path, type, result));
             else WriteTable(context.CreateConsole(), path, type, result, options.MaximumWarmupTime.TotalSeconds);

@@ -131,6 +131,7 @@ internal static class ChatCommand
             if (_system != null) messages.Add(ChatMessage.System(_system));
             messages.AddRange(_history);
             int[] prompt = model.EncodeChat(messages, options);
+            if (prompt.Length == 0) throw new ChatTemplateException("it rendered the conversation as an empty prompt", raisedByTemplate: false);
             if (prompt.Length >= model.ContextLength)
             {
                 _history.RemoveAt(_history.Count - 1);

@@ -82,6 +82,8 @@ internal static class GenerateCommand
             int[] promptTokens = templated
                 ? spindle.EncodeChat(systemText is null ? [ChatMessage.User(text)] : [ChatMessage.System(systemText), ChatMessage.User(text)])
                 : spindle.EncodePrompt(text);
+            if (promptTokens.Length == 0)
+                throw new CliException(templated ? "the chat template rendered the prompt as no tokens" : "the prompt tokenized to no tokens");
             using var cancel = new ConsoleCancellation(context);
             if (warmups > 0)
             {

@@ -3,6 +3,7 @@ using Spindle.Cli.Options;
 using System.Globalization;
 using System.Text;
 using Spindle.Generation;
+using Spindle.Tokenization;
 
 namespace Spindle.Cli.Commands;
 
@@ -27,16 +28,19 @@ internal static class PerplexityCommand
             string path = parse.GetRequiredValue(file);
             if (!File.Exists(path)) throw new FileNotFoundException($"input file not found: {path}", path);
             int contextLength = parse.GetValue(ctx);
-            using var spindle = ModelCommandOptions.LoadSpindle(parse.GetValue(model), parse.GetValue(threads));
-            if (contextLength < 4 || contextLength > spindle.Model.Config.ContextLength)
-                throw new CliException($"--ctx must be in [4, {spindle.Model.Config.ContextLength}] for this model, not {contextLength}");
-            int[] tokens = spindle.Tokenizer.Encode(PromptSource.Read(context, null, path), addSpecial: true, parseSpecial: false);
+            // The model and its tokenizer only: the evaluator makes its own chunk-sized caches, so no session (and no
+            // cache of the model's whole context) is made.
+            using var loaded = ModelCommandOptions.Load(parse.GetValue(model), parse.GetValue(threads));
+            if (contextLength > loaded.Config.ContextLength)
+                throw new CliException($"--ctx must be in [4, {loaded.Config.ContextLength}] for this model, not {contextLength}");
+            var tokenizer = Tokenizer.FromGguf(loaded.File);
+            int[] tokens = tokenizer.Encode(PromptSource.Read(context, null, path), addSpecial: true, parseSpecial: false);
             if (tokens.Length < 2 * contextLength)
                 throw new CliException($"{path} has {tokens.Length} tokens; --ctx {contextLength} needs at least {2 * contextLength}");
-            var vocab = spindle.Vocabulary;
+            var vocab = tokenizer.Vocabulary;
             int bos = vocab.AddBos ? vocab.BosId : -1;
             var started = System.Diagnostics.Stopwatch.StartNew();
-            var result = PerplexityEvaluator.Evaluate(spindle.Model, tokens, contextLength, bos);
+            var result = PerplexityEvaluator.Evaluate(loaded, tokens, contextLength, bos);
             var inv = CultureInfo.InvariantCulture;
             context.Error.WriteLine($"perplexity: {tokens.Length} tokens, {result.ChunkCount} chunks of {contextLength}, {result.ScoredTokens} scored, {started.Elapsed.TotalSeconds:F2} s");
             var line = new StringBuilder();

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
-using System.Globalization;
 
 namespace Spindle.Cli.Options;
 
@@ -89,7 +88,7 @@ internal static class NumericOption
         }
     }
 
-    /// <summary>"8" on a 2-core machine: the most worker threads -t accepts.</summary>
+    /// <summary>The most worker threads -t accepts: 4 × the cores (8 on a 2-core machine).</summary>
     public static int MaxThreads => 4 * Environment.ProcessorCount;
 
     /// <summary>
@@ -98,6 +97,6 @@ internal static class NumericOption
     /// count once created threads until the process aborted).
     /// </summary>
     public static Option<int> Threads() =>
-        Int("--threads", $"Worker threads (default: the {Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)} cores; at most 4 × cores, an error beyond rather than a silent clamp)",
+        Int("--threads", "Worker threads (default: the core count; more than 4 × the cores is an error, not clamped)",
             NumericRange.Integers(1, MaxThreads), Environment.ProcessorCount, "-t");
 }
