@@ -9,7 +9,9 @@ public sealed class TerminalCollection;
 
 /// <summary>
 /// `spindle chat` in a real terminal: the built CLI runs in a tmux session, keys are sent with send-keys and the screen
-/// is read with capture-pane. Ctrl-C during a long reply stops the reply and the REPL takes another question; Ctrl-D exits, also when typed ahead.
+/// is read with capture-pane. Ctrl-C during a long reply, right after Enter, or during a long prefill stops only that
+/// reply: the REPL takes another question and the conversation (and the cache of what was evaluated) is kept; Ctrl-D
+/// exits, also when typed ahead.
 /// Needs tmux (.ci/run installs it).
 /// </summary>
 [Collection(nameof(TerminalCollection))]
