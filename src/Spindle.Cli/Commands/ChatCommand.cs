@@ -57,7 +57,7 @@ internal static class ChatCommand
 
         public int Run()
         {
-            using var cancel = new ConsoleCancellation(context) { Active = false, IdlePrompt = Prompt };
+            using var cancel = new ConsoleCancellation(context) { Active = false, IdlePrompt = Prompt, SecondInterruptExits = false };
             var output = context.Out;
             string name = model.Model.File.Metadata.GetStringOrNull("general.name") is { } n ? TerminalText.Escape(n) : "the model";
             output.WriteLine($"Chatting with {name}. /reset, /system TEXT, /exit; Ctrl-C stops a reply, Ctrl-D exits.");
@@ -65,7 +65,7 @@ internal static class ChatCommand
             {
                 output.Write(Prompt);
                 output.Flush();
-                string? line = context.In.ReadLine();
+                string? line = context.InIsTerminal ? context.In.ReadLine() : BoundedLineReader.ReadLine(context.In, PromptSource.MaxChars);
                 if (line is null)
                 {
                     output.WriteLine();

@@ -33,6 +33,12 @@ internal sealed class ConsoleCancellation : IDisposable
 
     public CancellationToken Token => _source.Token;
 
+    /// <summary>
+    /// True (the default): a second Ctrl-C during the same piece of work ends the process as usual, the way out of work
+    /// that does not observe the token. A chat sets it false: there every Ctrl-C in a reply only stops that reply.
+    /// </summary>
+    public bool SecondInterruptExits { get; init; } = true;
+
     /// <summary>Printed again after the hint, so the screen shows where typing goes on.</summary>
     public string IdlePrompt { get; init; } = "";
 
@@ -46,6 +52,9 @@ internal sealed class ConsoleCancellation : IDisposable
     {
         if (Active)
         {
+            // A second Ctrl-C after the first went unanswered (work that does not check the token) ends the process,
+            // unless the caller keeps the process alive (a chat, whose conversation would be lost).
+            if (_source.IsCancellationRequested && SecondInterruptExits) return;
             e.Cancel = true;
             _source.Cancel();
             return;

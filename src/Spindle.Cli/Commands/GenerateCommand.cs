@@ -15,7 +15,8 @@ namespace Spindle.Cli.Commands;
 /// The text goes to a pipe or file exactly as generated; on a terminal its control characters other than line feeds
 /// and tabs are shown escaped (<see cref="CliContext.WriteGenerated"/>), so a model cannot drive the terminal.
 /// Sampling defaults are llama.cpp's (temperature 0.8, top-k 40, top-p 0.95, min-p 0.05); --temp 0 is greedy.
-/// Ctrl-C stops generation between tokens; what was generated stays printed. --beams / --contrastive-alpha replace
+/// Ctrl-C stops generation between tokens (or prefill micro-batches); what was generated stays printed; a second Ctrl-C
+/// ends the process. --beams / --contrastive-alpha replace
 /// sampling by beam (or diverse beam) search or contrastive search; contrastive search streams, beam search prints its text when the search ends.
 /// --regex / --grammar / --choice / --json-schema constrain the output to a regex, a GBNF file, a list of strings or a
 /// JSON Schema; a constrained output ends (end_of_generation) as soon as it is complete and nothing more may follow.

@@ -179,6 +179,14 @@ public class CliErrorTaxonomyTests
     }
 
     [Fact]
+    public void AChatFedAnEndlessLineStopsAtTheBound()
+    {
+        // As from `< /dev/zero`: no line break ever comes. The chat stops at 16 M characters instead of growing.
+        var r = CliRunner.RunWithInput(new string('x', (1 << 24) + 10), "chat", "-m", Stories, "-t", "1");
+        AssertExpectedError(r, 2, "an input line is longer than 16777216 characters");
+    }
+
+    [Fact]
     public void AGgufKeyWithEscapeSequencesIsQuotedEscaped()
     {
         using var file = HostileModel.FromBytes(HostileModel.DuplicateKey("evil\u001b]0;pwned\u0007\u001b[2J"));
