@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Spindle.Cli.Commands;
+using Spindle.Cli.Options;
 using Spindle.Generation;
 using Spindle.Gguf;
 using Spindle.Models;
@@ -21,41 +21,27 @@ internal static class ModelCommandOptions
     };
 
     /// <summary>The shared --threads/-t option (default: the core count), checked at parse time.</summary>
-    public static Option<int> Threads() => AtLeast(CommandOptions.Threads(), 1);
+    public static Option<int> Threads() => NumericOption.Threads();
 
-    /// <summary>Adds a check that the option's value is at least <paramref name="minimum"/>.</summary>
-    public static Option<int> AtLeast(Option<int> option, int minimum)
-    {
-        option.Validators.Add(result =>
-        {
-            int value;
-            try
-            {
-                value = result.GetValueOrDefault<int>();
-            }
-            catch (InvalidOperationException)
-            {
-                return; // not a number: the parser reports that itself
-            }
-            if (value < minimum)
-                result.AddError(minimum == 0 ? $"{option.Name} must not be negative" : $"{option.Name} must be at least {minimum}");
-        });
-        return option;
-    }
+    /// <summary>The largest context -c accepts (2^24 tokens); whether it fits in memory is checked when the cache is made.</summary>
+    public const int MaxContextLength = 1 << 24;
 
     public static Option<int?> ContextSize() =>
-        new("--ctx-size", "-c") { Description = "Context length in tokens (default: the model's)" };
+        NumericOption.OptionalInt("--ctx-size", "Context length in tokens (default: the model's); its KV cache must fit in memory",
+            NumericRange.Integers(1, MaxContextLength), "-c");
 
-    /// <summary>Loads the resolved model with its tokenizer and chat template, for the generating commands.</summary>
-    public static SpindleModel LoadSpindle(string? modelPath, int threads, int? contextLength = null, string? tokenizerPath = null)
+    /// <summary>
+    /// Loads the resolved model with its tokenizer and chat template (<paramref name="chatTemplate"/> instead of the
+    /// file's when given), for the generating commands. Errors name the file.
+    /// </summary>
+    public static SpindleModel LoadSpindle(string? modelPath, int threads, int? contextLength = null, string? chatTemplate = null, string? tokenizerPath = null)
     {
-        if (contextLength is < 1) throw new CliException($"--ctx-size must be ≥ 1, not {contextLength}");
         string path = ModelPathResolver.Resolve(modelPath);
         ModelFiles.CheckExists(path);
         CheckTokenizerPath(tokenizerPath);
         try
         {
-            return SpindleModel.Load(path, new SpindleModelOptions { ThreadCount = threads, ContextLength = contextLength, TokenizerPath = tokenizerPath });
+            return SpindleModel.Load(path, new SpindleModelOptions { ThreadCount = threads, ContextLength = contextLength, ChatTemplate = chatTemplate, TokenizerPath = tokenizerPath });
         }
         catch (GgufFormatException ex)
         {
@@ -63,7 +49,7 @@ internal static class ModelCommandOptions
         }
         catch (ModelFormatException ex)
         {
-            throw new NotSupportedException($"{path}: cannot run this model: {ex.Message}", ex);
+            throw new ModelFormatException($"{path}: {ex.Message}");
         }
     }
 
@@ -86,7 +72,7 @@ internal static class ModelCommandOptions
         catch (ModelFormatException ex)
         {
             file.Dispose();
-            throw new NotSupportedException($"{path}: cannot run this model: {ex.Message}", ex);
+            throw new ModelFormatException($"{path}: {ex.Message}");
         }
         catch
         {

@@ -29,7 +29,7 @@ internal static class ModelWriteProgress
             // Sized for an 80-column terminal: the description holds the current tensor, the bar the whole file.
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn { Width = 24 },
                 new PercentageColumn(), new RemainingTimeColumn())
-            .Start(ctx => work(new BarObserver(ctx.AddTask(Markup.Escape(description), maxValue: 1))));
+            .Start(ctx => work(new BarObserver(ctx.AddTask(Markup.Escape(TerminalText.Escape(description)), maxValue: 1))));
     }
 
     private sealed class BarObserver(ProgressTask task) : IModelWriteObserver
@@ -38,7 +38,8 @@ internal static class ModelWriteProgress
 
         public void TensorStarted(int index, int count, GgufTensorDescriptor target, GgmlType sourceType)
         {
-            string name = target.Name.Length > NameWidth ? target.Name[..(NameWidth - 1)] + "…" : target.Name.PadRight(NameWidth);
+            string safe = TerminalText.Escape(target.Name);
+            string name = safe.Length > NameWidth ? safe[..(NameWidth - 1)] + "…" : safe.PadRight(NameWidth);
             string position = $"{index + 1}/{count}".PadLeft(2 * count.ToString().Length + 1);
             task.Description = Markup.Escape($"{position} {name} {GgmlTypeInfo.Name(target.Type),-6}");
         }
@@ -56,7 +57,7 @@ internal static class ModelWriteProgress
         {
             int width = count.ToString().Length;
             string index1 = (index + 1).ToString().PadLeft(width);
-            error.WriteLine($"[{index1}/{count}] {target.Name,-32} {GgmlTypeInfo.Name(sourceType),-6} -> {GgmlTypeInfo.Name(target.Type),-6} [{string.Join(", ", target.Dimensions)}]");
+            error.WriteLine($"[{index1}/{count}] {TerminalText.Escape(target.Name),-32} {GgmlTypeInfo.Name(sourceType),-6} -> {GgmlTypeInfo.Name(target.Type),-6} [{string.Join(", ", target.Dimensions)}]");
         }
 
         public void Progressed(long elementsDone, long totalElements) { }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Spindle.Cli.Options;
 using Spindle.Agents;
 using Spindle.Constraints.Temporal;
 
@@ -17,8 +18,8 @@ internal static class AgentCommand
     {
         var spec = new Option<string>("--spec") { Description = "LTLf spec over step labels, e.g. \"G(Action -> X Observation) && F Answer && AtMost(3, Action)\"", DefaultValueFactory = _ => new AgentOptions().Specification };
         var prompt = new Option<string?>("--prompt", "-p") { Description = "The question for the agent" };
-        var maxSteps = new Option<int>("--max-steps") { Description = "Most trace steps, Observations included", DefaultValueFactory = _ => new AgentOptions().MaxSteps };
-        var maxChars = new Option<int>("--max-chars") { Description = "Longest Thought/Answer text", DefaultValueFactory = _ => new AgentOptions().MaxContentChars };
+        var maxSteps = NumericOption.Int("--max-steps", "Most trace steps, Observations included", NumericRange.Integers(1, 1000), new AgentOptions().MaxSteps);
+        var maxChars = NumericOption.Int("--max-chars", "Longest Thought/Answer text", NumericRange.Integers(1, 1000), new AgentOptions().MaxContentChars);
         var checkTrace = new Option<FileInfo?>("--check-trace") { Description = "Check this ReAct transcript against --spec instead of running the agent" };
         var model = ModelCommandOptions.Model();
         var threads = ModelCommandOptions.Threads();
@@ -44,9 +45,7 @@ internal static class AgentCommand
 
             string question = parse.GetValue(prompt) ?? throw new CliException("--prompt is required unless --check-trace is given");
             int steps = parse.GetValue(maxSteps);
-            if (steps < 1) throw new CliException($"--max-steps must be at least 1, got {steps}");
             int chars = parse.GetValue(maxChars);
-            if (chars is < 1 or > 1000) throw new CliException($"--max-chars must be 1..1000, got {chars}");
             using var spindle = ModelCommandOptions.LoadSpindle(parse.GetValue(model), parse.GetValue(threads), parse.GetValue(context_));
             var options = new AgentOptions { Specification = specText, MaxSteps = steps, MaxContentChars = chars, Sampling = sampling.Parse(parse) };
             ReActAgent agent;
@@ -62,7 +61,7 @@ internal static class AgentCommand
             var trace = new List<StepLabel>();
             foreach (var step in agent.RunAsync(question, cancel.Token).ToBlockingEnumerable())
             {
-                context.Out.Write(ReActTranscript.Format(step, agent.ActionBrackets));
+                context.WriteGenerated(ReActTranscript.Format(step, agent.ActionBrackets));
                 context.Out.Flush();
                 trace.Add(step.Label);
             }
@@ -100,8 +99,8 @@ internal static class AgentCommand
             context.Out.WriteLine($"satisfied: {steps.Count} steps satisfy {specification.Formula}");
             return 0;
         }
-        context.Out.WriteLine($"violated: {verdict.Explanation}");
-        if (verdict.FailedStep is > 0 and int at) context.Out.WriteLine($"  step {at}: {steps[at - 1]}");
+        context.Out.WriteLine(TerminalText.Escape($"violated: {verdict.Explanation}"));
+        if (verdict.FailedStep is > 0 and int at) context.Out.WriteLine(TerminalText.Escape($"  step {at}: {steps[at - 1]}"));
         return Violated;
     }
 }

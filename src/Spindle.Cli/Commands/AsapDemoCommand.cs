@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Spindle.Cli.Options;
 using System.Globalization;
 using System.Text;
 using Spindle.Generation;
@@ -19,9 +20,9 @@ internal static class AsapDemoCommand
     {
         var model = ModelCommandOptions.Model();
         var prompt = new Option<string>("--prompt", "-p") { Description = "Text the constrained output follows", DefaultValueFactory = _ => "Once upon a time, there was a little" };
-        var samples = new Option<int>("--samples", "-s") { Description = "Samples per method", DefaultValueFactory = _ => 2000 };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of both samplers", DefaultValueFactory = _ => 1 };
-        var maxTokens = new Option<int>("--max-tokens") { Description = "Longest token sequence to enumerate", DefaultValueFactory = _ => 16 };
+        var samples = NumericOption.Int("--samples", "Samples per method", NumericRange.Integers(1, 10_000_000), 2000, "-s");
+        var seed = NumericOption.UInt64("--seed", "Seed of both samplers", 1);
+        var maxTokens = NumericOption.Int("--max-tokens", "Longest token sequence to enumerate", NumericRange.Integers(1, 256), 16);
         var threads = ModelCommandOptions.Threads();
         var constraint = new ConstraintFlags();
 
@@ -31,9 +32,7 @@ internal static class AsapDemoCommand
         command.SetAction(parse =>
         {
             int count = parse.GetValue(samples);
-            if (count < 1 || count > 10_000_000) throw new CliException($"--samples must be in [1, 10000000], not {count}");
             int limit = parse.GetValue(maxTokens);
-            if (limit < 1 || limit > 256) throw new CliException($"--max-tokens must be in [1, 256], not {limit}");
             var spec = constraint.Parse(parse) ?? ConstraintSpec.Choice(DefaultChoices);
             using var spindle = ModelCommandOptions.LoadSpindle(parse.GetValue(model), parse.GetValue(threads));
             ConstraintFlags.Validate(spindle, spec);
@@ -125,5 +124,5 @@ internal static class AsapDemoCommand
         return s.ToString();
     }
 
-    private static string Quote(string text) => "\"" + text.Replace("\n", "\\n", StringComparison.Ordinal) + "\"";
+    private static string Quote(string text) => Inspection.MetadataText.Quote(text, int.MaxValue);
 }

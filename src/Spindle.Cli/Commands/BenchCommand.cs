@@ -4,7 +4,9 @@ using System.Text;
 using System.Text.Json;
 using Spectre.Console;
 using Spindle.Caching;
+using Spindle.Cli.Options;
 using Spindle.Models.Benchmarking;
+using Spindle.Models.Quantization;
 
 namespace Spindle.Cli.Commands;
 
@@ -18,34 +20,17 @@ internal static class BenchCommand
     public static Command Create(CliContext context)
     {
         var model = ModelCommandOptions.Model();
-        var prompt = new Option<int>("--n-prompt", "-p") { Description = "Prompt tokens processed in one batch (0 skips the pp test)", DefaultValueFactory = _ => 128 };
-        var generate = new Option<int>("--n-gen", "-n") { Description = "Tokens generated one at a time (0 skips the tg test)", DefaultValueFactory = _ => 64 };
-        var repetitions = new Option<int>("--repetitions", "-r") { Description = "Timed repetitions of each test (after one warm-up)", DefaultValueFactory = _ => 5 };
-        var seed = new Option<int>("--seed") { Description = "Seed of the random prompt and first token", DefaultValueFactory = _ => 1234 };
-        var warmup = new Option<double>("--max-warmup") { Description = "After one warm-up run, keep warming up until the JIT has settled, for at most this many seconds (0: one run, as llama-bench)", DefaultValueFactory = _ => 20.0 };
-        warmup.Validators.Add(r =>
-        {
-            try
-            {
-                if (!(r.GetValueOrDefault<double>() >= 0)) r.AddError("--max-warmup must not be negative");
-            }
-            catch (InvalidOperationException)
-            {
-                // not a number: the parser reports that itself
-            }
-        });
+        var prompt = NumericOption.Int("--n-prompt", "Prompt tokens processed in one batch (0 skips the pp test)", NumericRange.Integers(0, ModelCommandOptions.MaxContextLength), 128, "-p");
+        var generate = NumericOption.Int("--n-gen", "Tokens generated one at a time (0 skips the tg test)", NumericRange.Integers(0, ModelCommandOptions.MaxContextLength), 64, "-n");
+        var repetitions = NumericOption.Int("--repetitions", "Timed repetitions of each test (after one warm-up)", NumericRange.Integers(1, 1000), 5, "-r");
+        var seed = NumericOption.Int("--seed", "Seed of the random prompt and first token", NumericRange.Integers(0, int.MaxValue), 1234);
+        var warmup = NumericOption.Double("--max-warmup", "After one warm-up run, keep warming up until the JIT has settled, for at most this many seconds (0: one run, as llama-bench)", NumericRange.Reals(0, 3600), 20.0);
         var threads = ModelCommandOptions.Threads();
-        var microBatch = new Option<int>("--ubatch-size", "-ub") { Description = "Most prompt tokens per pass through the layers (llama.cpp's n_ubatch); bounds the activation scratch", DefaultValueFactory = _ => Models.ModelOptions.DefaultMicroBatchSize };
-        var depth = new Option<int>("--n-depth", "-d") { Description = "Tokens already in the cache before each test (llama-bench's -d): decode speed at that context depth", DefaultValueFactory = _ => 0 };
-        var parallel = new Option<int>("--parallel", "-npl") { Description = "Sequences decoded together in the tg test; tokens/s is their sum (llama-batched-bench's -npl)", DefaultValueFactory = _ => 1 };
+        var microBatch = NumericOption.Int("--ubatch-size", "Most prompt tokens per pass through the layers (llama.cpp's n_ubatch); bounds the activation scratch", NumericRange.Integers(1, 8192), Models.ModelOptions.DefaultMicroBatchSize, "-ub");
+        var depth = NumericOption.Int("--n-depth", "Tokens already in the cache before each test (llama-bench's -d): decode speed at that context depth", NumericRange.Integers(0, 1 << 20), 0, "-d");
+        var parallel = NumericOption.Int("--parallel", "Sequences decoded together in the tg test; tokens/s is their sum (llama-batched-bench's -npl)", NumericRange.Integers(1, 256), 1, "-npl");
         var cacheTypes = new CacheTypeOptions();
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table" };
-        ModelCommandOptions.AtLeast(prompt, 0);
-        ModelCommandOptions.AtLeast(generate, 0);
-        ModelCommandOptions.AtLeast(repetitions, 1);
-        ModelCommandOptions.AtLeast(microBatch, 1);
-        ModelCommandOptions.AtLeast(depth, 0);
-        ModelCommandOptions.AtLeast(parallel, 1);
 
         var command = new Command("bench", "Measure prompt-processing and generation speed (tokens/s) and memory, like llama-bench");
         foreach (var o in new Option[] { model, prompt, generate, depth, parallel, threads, microBatch, repetitions, warmup, seed, json }) command.Options.Add(o);
@@ -67,15 +52,28 @@ internal static class BenchCommand
             string path = ModelPathResolver.Resolve(parse.GetValue(model));
             long? before = ProcessMemory.ResidentBytes();
             using var loaded = ModelCommandOptions.Load(path, parse.GetValue(threads), parse.GetValue(microBatch));
-            var result = ModelBenchmark.Run(loaded, options, before);
-            if (parse.GetValue(json)) context.Out.WriteLine(ToJson(path, result));
-            else WriteTable(context.CreateConsole(), path, result, options.MaximumWarmupTime.TotalSeconds);
+            // The file's own type (general.file_type, as llama-bench names it), not the largest tensor's: a Q4_0 file
+            // keeps its embedding in Q8_0 or F16, which holds the most bytes in a small model.
+            string type = loaded.File.Metadata.GetInt64OrNull(Gguf.GgufKeys.FileType) is long fileType
+                ? LlamaFileTypes.DisplayName(fileType) : "";
+            ModelBenchmarkResult result;
+            try
+            {
+                result = ModelBenchmark.Run(loaded, options, before);
+            }
+            catch (Caching.KvCacheTooLargeException e)
+            {
+                throw new CliException($"{e.Message}: use a smaller -p/--n-prompt or -n/--n-gen");
+            }
+            if (type.Length == 0) type = result.DominantType;
+            if (parse.GetValue(json)) context.Out.WriteLine(ToJson(path, type, result));
+            else WriteTable(context.CreateConsole(), path, type, result, options.MaximumWarmupTime.TotalSeconds);
             return 0;
         });
         return command;
     }
 
-    private static void WriteTable(IAnsiConsole console, string path, ModelBenchmarkResult r, double warmupSeconds)
+    private static void WriteTable(IAnsiConsole console, string path, string type, ModelBenchmarkResult r, double warmupSeconds)
     {
         var table = new Table().Border(TableBorder.Markdown);
         table.AddColumn("model");
@@ -86,7 +84,7 @@ internal static class BenchCommand
         table.AddColumn(new TableColumn("t/s (median)").RightAligned());
         table.AddColumn(new TableColumn("± stddev").RightAligned());
         table.AddColumn(new TableColumn("min … max").RightAligned());
-        string name = $"{r.Architecture} {r.DominantType}";
+        string name = TerminalText.Escape($"{r.Architecture} {type}");
         void Row(string test, ThroughputSummary? s)
         {
             if (s is null) return;
@@ -103,7 +101,7 @@ internal static class BenchCommand
         var mix = new StringBuilder();
         foreach (var share in r.TypeMix)
             mix.Append(mix.Length == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"{share.Type} {share.TensorCount} tensors {Size(share.ByteLength)}");
-        console.WriteLine($"model: {path}");
+        console.WriteLine($"model: {TerminalText.Escape(path)}");
         console.WriteLine($"types: {mix}");
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"repetitions: {r.Repetitions} per test, median reported; warm-up excluded (≥ 1 run, then until the JIT settles, ≤ {warmupSeconds:0.##} s)"));
@@ -119,7 +117,7 @@ internal static class BenchCommand
         }
     }
 
-    private static string ToJson(string path, ModelBenchmarkResult r)
+    private static string ToJson(string path, string type, ModelBenchmarkResult r)
     {
         var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
@@ -127,7 +125,8 @@ internal static class BenchCommand
             w.WriteStartObject();
             w.WriteString("model", path);
             w.WriteString("architecture", r.Architecture);
-            w.WriteString("model_type", r.DominantType);
+            w.WriteString("model_type", type);
+            w.WriteString("largest_tensor_type", r.DominantType);
             w.WriteNumber("model_size_bytes", r.FileByteLength);
             w.WriteNumber("model_parameters", r.ParameterCount);
             w.WriteStartArray("type_mix");

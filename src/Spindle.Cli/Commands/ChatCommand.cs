@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text;
 using Spindle.Chat;
+using Spindle.Cli.Options;
 using Spindle.Generation;
 
 namespace Spindle.Cli.Commands;
@@ -9,7 +10,11 @@ namespace Spindle.Cli.Commands;
 /// `spindle chat`: an interactive conversation through the model's chat template (ChatML when the file has none).
 /// The history is kept across turns and the KV cache is reused for the part of the new prompt that extends the old one.
 /// Commands: /reset (forget the conversation), /system TEXT (set the system prompt), /exit; Ctrl-D (end of input) also
-/// exits. Ctrl-C while a reply is being written stops that reply and returns to the prompt.
+/// exits. Ctrl-C at any moment of a turn (while the prompt is prepared, waits for the model, is evaluated or the reply
+/// is written) stops that reply only and returns to the prompt with the conversation kept; at the prompt, Ctrl-C twice
+/// quits. A turn the chat template refuses or that no longer fits the context is reported and dropped; the chat goes on,
+/// and its exit status is 1 if any turn failed that way. Text from the model (its name in the banner, the replies) is
+/// shown with control characters escaped on a terminal (<see cref="CliContext.WriteGenerated"/>).
 /// </summary>
 internal static class ChatCommand
 {
@@ -18,8 +23,10 @@ internal static class ChatCommand
     public static Command Create(CliContext context)
     {
         var model = ModelCommandOptions.Model();
-        var maxTokens = new Option<int>("--n-predict", "-n") { Description = "Most tokens per reply (−1: until end of generation or a full context)", DefaultValueFactory = _ => -1 };
-        var system = new Option<string?>("--system") { Description = "System prompt to start with" };
+        var maxTokens = NumericOption.Int("--n-predict", "Most tokens per reply (−1: until end of generation or a full context)",
+            NumericRange.Integers(0, ModelCommandOptions.MaxContextLength, -1), -1, "-n");
+        var system = new Option<string?>("--system", "-sys") { Description = "System prompt to start with" };
+        var templateFile = ChatTemplateFile.Create();
         var threads = ModelCommandOptions.Threads();
         var contextSize = ModelCommandOptions.ContextSize();
         var tokenizer = ModelCommandOptions.Tokenizer();
@@ -27,14 +34,16 @@ internal static class ChatCommand
         var sampling = new SamplingFlags();
 
         var command = new Command("chat", "Chat with a model interactively (/reset, /system TEXT, /exit; Ctrl-C stops a reply)");
-        foreach (var o in new Option[] { model, maxTokens, system, threads, contextSize, stats, tokenizer }) command.Options.Add(o);
+        foreach (var o in new Option[] { model, maxTokens, system, templateFile, threads, contextSize, stats, tokenizer }) command.Options.Add(o);
         foreach (var o in sampling.All) command.Options.Add(o);
         command.SetAction(parse =>
         {
             int n = parse.GetValue(maxTokens);
-            if (n < -1) throw new CliException($"-n must be ≥ −1, not {n}");
             var options = new GenerationOptions { MaxTokens = n < 0 ? int.MaxValue : n, Sampling = sampling.Parse(parse) };
-            using var spindle = ModelCommandOptions.LoadSpindle(parse.GetValue(model), parse.GetValue(threads), parse.GetValue(contextSize), parse.GetValue(tokenizer));
+            string? template = ChatTemplateFile.Read(parse.GetValue(templateFile));
+            using var spindle = ModelCommandOptions.LoadSpindle(parse.GetValue(model), parse.GetValue(threads), parse.GetValue(contextSize), template, parse.GetValue(tokenizer));
+            // Parsed now: a template that cannot parse can never render, so it is an error before the first question.
+            _ = spindle.ChatTemplate;
             var session = new ChatSession(context, spindle, options, parse.GetValue(system), parse.GetValue(stats));
             return session.Run();
         });
@@ -45,26 +54,27 @@ internal static class ChatCommand
     {
         private readonly List<ChatMessage> _history = [];
         private string? _system = systemPrompt;
+        private bool _turnFailed;
 
         public int Run()
         {
-            using var cancel = new ConsoleCancellation(context) { Active = false };
+            using var cancel = new ConsoleCancellation(context) { Active = false, IdlePrompt = Prompt, SecondInterruptExits = false };
             var output = context.Out;
-            output.WriteLine("Chatting with " + (model.Model.File.Metadata.GetStringOrNull("general.name") ?? "the model") +
-                             ". /reset, /system TEXT, /exit; Ctrl-C stops a reply, Ctrl-D exits.");
+            string name = model.Model.File.Metadata.GetStringOrNull("general.name") is { } n ? TerminalText.Escape(n) : "the model";
+            output.WriteLine($"Chatting with {name}. /reset, /system TEXT, /exit; Ctrl-C stops a reply, Ctrl-D exits.");
             while (true)
             {
                 output.Write(Prompt);
                 output.Flush();
-                string? line = context.In.ReadLine();
+                string? line = context.InIsTerminal ? context.In.ReadLine() : BoundedLineReader.ReadLine(context.In, PromptSource.MaxChars);
                 if (line is null)
                 {
                     output.WriteLine();
-                    return 0;
+                    return _turnFailed ? ErrorReporter.RuntimeError : 0;
                 }
                 line = line.Trim();
                 if (line.Length == 0) continue;
-                if (line == "/exit" || line == "/quit") return 0;
+                if (line == "/exit" || line == "/quit") return _turnFailed ? ErrorReporter.RuntimeError : 0;
                 if (line == "/reset")
                 {
                     _history.Clear();
@@ -80,20 +90,39 @@ internal static class ChatCommand
                 }
                 if (line.StartsWith('/'))
                 {
-                    output.WriteLine($"unknown command {line.Split(' ')[0]} (commands: /reset, /system TEXT, /exit)");
+                    output.WriteLine($"unknown command {TerminalText.Escape(line.Split(' ')[0])} (commands: /reset, /system TEXT, /exit)");
                     continue;
                 }
-                _history.Add(ChatMessage.User(line));
+                // Active from here on: a Ctrl-C while the prompt is rendered, waits for the model or is evaluated
+                // cancels this reply, and the reply ends at once with a Cancelled chunk.
                 cancel.Renew();
                 cancel.Active = true;
                 try
                 {
-                    Reply(cancel.Token);
+                    Turn(line, cancel.Token);
                 }
                 finally
                 {
                     cancel.Active = false;
                 }
+            }
+        }
+
+        private void Turn(string line, CancellationToken cancellationToken)
+        {
+            _history.Add(ChatMessage.User(line));
+            try
+            {
+                Reply(cancellationToken);
+            }
+            catch (SpindleException ex)
+            {
+                // The template refused this conversation (raise_exception, an error in it), or the context is full: the
+                // turn is dropped, the conversation before it stays.
+                _history.RemoveAt(_history.Count - 1);
+                _turnFailed = true;
+                context.Out.Flush();
+                ErrorReporter.Line(context.Error, ErrorReporter.Describe(ex).Message);
             }
         }
 
@@ -103,6 +132,7 @@ internal static class ChatCommand
             if (_system != null) messages.Add(ChatMessage.System(_system));
             messages.AddRange(_history);
             int[] prompt = model.EncodeChat(messages, options);
+            if (prompt.Length == 0) throw new ChatTemplateException("it rendered the conversation as an empty prompt", raisedByTemplate: false);
             if (prompt.Length >= model.ContextLength)
             {
                 _history.RemoveAt(_history.Count - 1);
@@ -116,7 +146,7 @@ internal static class ChatCommand
                 if (chunk.Text.Length > 0)
                 {
                     reply.Append(chunk.Text);
-                    context.Out.Write(chunk.Text);
+                    context.WriteGenerated(chunk.Text);
                     context.Out.Flush();
                 }
                 last = chunk;

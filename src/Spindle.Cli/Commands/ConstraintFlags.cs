@@ -9,7 +9,8 @@ namespace Spindle.Cli.Commands;
 
 /// <summary>
 /// The output-constraint flags of `spindle generate`: --regex, --grammar (GBNF file), --choice, --json-schema (file) or
-/// --json-schema-inline (text), one of them; --json-compact and --grammar-per-char modify the last two kinds.
+/// --json-schema-inline (text), one of them; --grammar-per-char modifies --grammar, and --json-spaced (whitespace inside
+/// the JSON) or --json-compact (none: the default) the JSON Schema kinds.
 /// </summary>
 internal sealed class ConstraintFlags
 {
@@ -19,9 +20,10 @@ internal sealed class ConstraintFlags
     private readonly Option<string?> _choice = new("--choice") { Description = "The output is exactly one of these comma-separated strings" };
     private readonly Option<FileInfo?> _jsonSchema = new("--json-schema") { Description = "The output is JSON valid under this JSON Schema file" };
     private readonly Option<string?> _jsonSchemaInline = new("--json-schema-inline") { Description = "As --json-schema, with the schema's text given on the command line" };
-    private readonly Option<bool> _jsonCompact = new("--json-compact") { Description = "With --json-schema: no whitespace inside the JSON output" };
+    private readonly Option<bool> _jsonCompact = new("--json-compact") { Description = "With --json-schema: no whitespace inside the JSON output (the default)" };
+    private readonly Option<bool> _jsonSpaced = new("--json-spaced") { Description = "With --json-schema: allow whitespace inside the JSON output (runs of at most a newline and 20 indentation characters); a small model may spend its -n budget on it" };
 
-    public IEnumerable<Option> All => [_regex, _grammar, _perChar, _choice, _jsonSchema, _jsonSchemaInline, _jsonCompact];
+    public IEnumerable<Option> All => [_regex, _grammar, _perChar, _choice, _jsonSchema, _jsonSchemaInline, _jsonCompact, _jsonSpaced];
 
     private const string FlagList = "--regex, --grammar, --choice, --json-schema and --json-schema-inline";
 
@@ -34,13 +36,17 @@ internal sealed class ConstraintFlags
         bool perChar = parse.GetValue(_perChar);
         FileInfo? schemaFile = parse.GetValue(_jsonSchema);
         string? schemaText = parse.GetValue(_jsonSchemaInline);
-        bool compact = parse.GetValue(_jsonCompact);
+        bool compact = parse.GetValue(_jsonCompact), spaced = parse.GetValue(_jsonSpaced);
         int given = (regex is null ? 0 : 1) + (grammar is null ? 0 : 1) + (choice is null ? 0 : 1)
             + (schemaFile is null ? 0 : 1) + (schemaText is null ? 0 : 1);
         if (given > 1) throw new CliException($"choose one of {FlagList}");
         if (perChar && grammar is null) throw new CliException("--grammar-per-char needs --grammar");
-        if (compact && schemaFile is null && schemaText is null) throw new CliException("--json-compact needs --json-schema or --json-schema-inline");
-        var whitespace = compact ? JsonWhitespace.Compact : JsonWhitespace.Flexible;
+        if ((compact || spaced) && schemaFile is null && schemaText is null)
+            throw new CliException($"{(compact ? "--json-compact" : "--json-spaced")} needs --json-schema or --json-schema-inline");
+        if (compact && spaced) throw new CliException("choose --json-compact or --json-spaced, not both");
+        // Compact unless asked: with whitespace allowed, a small model at temperature 0.8 tends to fill its budget with
+        // blank lines and indentation and never closes the value.
+        var whitespace = spaced ? JsonWhitespace.Flexible : JsonWhitespace.Compact;
         if (schemaFile is not null) return ConstraintSpec.JsonSchema(ReadSchemaFile(schemaFile), whitespace);
         if (schemaText is not null)
         {

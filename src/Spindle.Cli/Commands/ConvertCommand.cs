@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Spindle.Cli.Options;
 using Spindle.Gguf;
 using Spindle.Models.HuggingFace;
 using Spindle.Models.Quantization;
@@ -18,7 +19,7 @@ internal static class ConvertCommand
         var input = new Argument<string>("checkpoint") { Description = "Hugging Face checkpoint folder (config.json, *.safetensors, tokenizer.json)" };
         var output = new Argument<string>("output") { Description = "GGUF file to write" };
         var type = new Option<string>("--type", "--outtype") { Description = $"Weight type, f16 as llama.cpp's converter writes by default: {string.Join(", ", LlamaFileTypes.KnownNames)}", DefaultValueFactory = _ => "f16" };
-        var threads = CommandOptions.Threads();
+        var threads = NumericOption.Threads();
         var command = new Command("convert", "Convert a Hugging Face llama checkpoint folder (safetensors) into a GGUF file");
         command.Arguments.Add(input);
         command.Arguments.Add(output);
@@ -28,16 +29,16 @@ internal static class ConvertCommand
         {
             string inputPath = parse.GetRequiredValue(input), outputPath = parse.GetRequiredValue(output);
             LlamaFileType fileType = CommandOptions.ParseFileType(parse.GetRequiredValue(type));
-            int threadCount = CommandOptions.CheckThreads(parse.GetValue(threads));
+            int threadCount = parse.GetValue(threads);
             if (!Directory.Exists(inputPath))
                 throw new CliException(File.Exists(inputPath)
-                    ? $"input is a file, not a checkpoint folder: {inputPath} (use `spindle quantize` for GGUF files)"
-                    : $"checkpoint folder not found: {inputPath}");
+                    ? $"input is a file, not a checkpoint folder: {TerminalText.Escape(inputPath)} (use `spindle quantize` for GGUF files)"
+                    : $"checkpoint folder not found: {TerminalText.Escape(inputPath)}");
 
             var clock = Stopwatch.StartNew();
             ModelWriteProgress.Run(context, $"convert {Path.GetFileName(outputPath)}",
                 observer => HfConverter.Convert(inputPath, outputPath, fileType, threadCount, observer));
-            context.Out.WriteLine($"wrote {outputPath} ({new FileInfo(outputPath).Length:N0} bytes, {parse.GetRequiredValue(type).ToLowerInvariant()}) in {clock.Elapsed.TotalSeconds:F1} s");
+            context.Out.WriteLine($"wrote {TerminalText.Escape(outputPath)} ({new FileInfo(outputPath).Length:N0} bytes, {parse.GetRequiredValue(type).ToLowerInvariant()}) in {clock.Elapsed.TotalSeconds:F1} s");
             using var written = GgufFile.Open(outputPath);
             if (!written.Metadata.ContainsKey(GgufKeys.TokenizerModel))
                 context.Error.WriteLine("note: the tokenizer has no tokenizer.ggml table (only its tokenizer.json is stored): llama.cpp cannot tokenize with this file");

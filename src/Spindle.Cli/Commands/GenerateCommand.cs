@@ -2,16 +2,21 @@ using System.CommandLine;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Spindle.Chat;
+using Spindle.Cli.Options;
 using Spindle.Generation;
-using Spindle.Gguf;
 
 namespace Spindle.Cli.Commands;
 
 /// <summary>
-/// `spindle generate`: continues a prompt, streaming the generated text (not the prompt) to stdout as it is produced and
-/// a tokens/s summary to stderr; --json prints one object with the text, each token with its raw logprob, and the stats.
+/// `spindle generate`: continues a prompt (-p TEXT, -f FILE, or stdin), streaming the generated text (not the prompt) to
+/// stdout as it is produced and a tokens/s summary to stderr; --json prints one object with the text, each token with its
+/// raw logprob, and the stats. --system (or --chat) renders the prompt as a conversation with the chat template.
+/// The text goes to a pipe or file exactly as generated; on a terminal its control characters other than line feeds
+/// and tabs are shown escaped (<see cref="CliContext.WriteGenerated"/>), so a model cannot drive the terminal.
 /// Sampling defaults are llama.cpp's (temperature 0.8, top-k 40, top-p 0.95, min-p 0.05); --temp 0 is greedy.
-/// Ctrl-C stops generation between tokens; what was generated stays printed. --beams / --contrastive-alpha replace
+/// Ctrl-C stops generation between tokens (or prefill micro-batches); what was generated stays printed; a second Ctrl-C
+/// ends the process. --beams / --contrastive-alpha replace
 /// sampling by beam (or diverse beam) search or contrastive search; contrastive search streams, beam search prints its text when the search ends.
 /// --regex / --grammar / --choice / --json-schema constrain the output to a regex, a GBNF file, a list of strings or a
 /// JSON Schema; a constrained output ends (end_of_generation) as soon as it is complete and nothing more may follow.
@@ -22,8 +27,13 @@ internal static class GenerateCommand
     public static Command Create(CliContext context)
     {
         var model = ModelCommandOptions.Model();
-        var prompt = new Option<string>("--prompt", "-p") { Description = "Text to continue", Required = true };
-        var maxTokens = new Option<int>("--n-predict", "-n") { Description = "Most tokens to generate (−1: until end of generation or a full context)", DefaultValueFactory = _ => -1 };
+        var prompt = new Option<string?>("--prompt", "-p") { Description = "Text to continue ('-': read it from stdin; without -p or -f a piped stdin is the prompt)" };
+        var file = new Option<string?>("--file", "-f") { Description = "Read the prompt from this file (UTF-8)" };
+        var system = new Option<string?>("--system", "-sys") { Description = "System prompt: the prompt becomes a conversation (system, user) rendered with the model's chat template" };
+        var chat = new Option<bool>("--chat") { Description = "Render the prompt as a user message with the model's chat template (implied by --system)" };
+        var templateFile = ChatTemplateFile.Create();
+        var maxTokens = NumericOption.Int("--n-predict", "Most tokens to generate (−1: until end of generation or a full context)",
+            NumericRange.Integers(0, ModelCommandOptions.MaxContextLength, -1), -1, "-n");
         var stop = new Option<string[]>("--stop") { Description = "Stop before this string (repeatable); it is not printed", AllowMultipleArgumentsPerToken = false };
         var threads = ModelCommandOptions.Threads();
         var context_ = ModelCommandOptions.ContextSize();
@@ -32,10 +42,11 @@ internal static class GenerateCommand
         var sampling = new SamplingFlags();
         var search = new SearchFlags();
         var constraint = new ConstraintFlags();
-        var asap = new Option<int>("--asap") { Description = "Grammar-aligned sampling (ASAp) for the constraint: first draw this many samples (not printed) to learn from; exact alignment at --temp 1 --top-k 0 --top-p 1 --min-p 0" };
+        var asap = NumericOption.Int("--asap", "Grammar-aligned sampling (ASAp) for the constraint: first draw this many samples (not printed) to learn from; exact alignment at --temp 1 --top-k 0 --top-p 1 --min-p 0",
+            NumericRange.Integers(0, 100_000), 0);
 
         var command = new Command("generate", "Generate a continuation of a prompt (default model: $SPINDLE_MODEL, else ../shared's tinystories-656K)");
-        foreach (var o in new Option[] { model, prompt, maxTokens, stop, threads, context_, json }) command.Options.Add(o);
+        foreach (var o in new Option[] { model, prompt, file, system, chat, templateFile, maxTokens, stop, threads, context_, json }) command.Options.Add(o);
         foreach (var o in sampling.All) command.Options.Add(o);
         foreach (var o in search.All) command.Options.Add(o);
         foreach (var o in constraint.All) command.Options.Add(o);
@@ -44,34 +55,48 @@ internal static class GenerateCommand
         command.SetAction(parse =>
         {
             int n = parse.GetValue(maxTokens);
-            if (n < -1) throw new CliException($"-n must be ≥ −1, not {n}");
+            string[] stops = parse.GetValue(stop) ?? [];
+            foreach (string s in stops)
+                if (s.Length == 0) throw new CliException("--stop: an empty stop string would stop before the first token");
             var options = new GenerationOptions
             {
                 MaxTokens = n < 0 ? int.MaxValue : n,
                 Sampling = sampling.Parse(parse),
-                StopStrings = parse.GetValue(stop) ?? [],
+                StopStrings = stops,
                 Beam = search.Beam(parse),
                 Contrastive = search.Contrastive(parse),
                 Constraint = constraint.Parse(parse),
             };
-            using var spindle = ModelCommandOptions.LoadSpindle(parse.GetValue(model), parse.GetValue(threads), parse.GetValue(context_), parse.GetValue(tokenizer));
-            if (options.Constraint is { } spec) ConstraintFlags.Validate(spindle, spec);
-            using var cancel = new ConsoleCancellation(context);
             int warmups = parse.GetValue(asap);
-            if (warmups < 0) throw new CliException($"--asap must be ≥ 0, not {warmups}");
             if (warmups > 0)
             {
-                if (options.Constraint is null) throw new CliException("--asap needs --regex, --grammar or --choice");
+                if (options.Constraint is null) throw new CliException("--asap needs --regex, --grammar, --choice or --json-schema");
                 if (options.Beam is not null || options.Contrastive is not null)
                     throw new CliException("--asap reweights sampling; it does not apply to --beams or --contrastive-alpha");
+            }
+            string? systemText = parse.GetValue(system);
+            bool templated = systemText is not null || parse.GetValue(chat);
+            string? template = ChatTemplateFile.Read(parse.GetValue(templateFile));
+            if (template is not null && !templated) throw new CliException("--chat-template-file applies with --system or --chat");
+            string text = PromptSource.Read(context, parse.GetValue(prompt), parse.GetValue(file));
+
+            using var spindle = ModelCommandOptions.LoadSpindle(parse.GetValue(model), parse.GetValue(threads), parse.GetValue(context_), template, parse.GetValue(tokenizer));
+            if (options.Constraint is { } spec) ConstraintFlags.Validate(spindle, spec);
+            int[] promptTokens = templated
+                ? spindle.EncodeChat(systemText is null ? [ChatMessage.User(text)] : [ChatMessage.System(systemText), ChatMessage.User(text)])
+                : spindle.EncodePrompt(text);
+            if (promptTokens.Length == 0)
+                throw new CliException(templated ? "the chat template rendered the prompt as no tokens" : "the prompt tokenized to no tokens");
+            using var cancel = new ConsoleCancellation(context);
+            if (warmups > 0)
+            {
                 options = options with { GrammarAlignment = new Sampling.Aligned.AsapState() };
-                string text = parse.GetRequiredValue(prompt);
                 // Each earlier sample teaches the shared state; seeds differ so they explore different prefixes.
                 for (int i = 0; i < warmups && !cancel.Token.IsCancellationRequested; i++)
-                    foreach (var _ in spindle.GenerateAsync(text, options with { Seed = options.Sampling.Seed + (ulong)(i + 1) }, cancel.Token).ToBlockingEnumerable()) { }
+                    foreach (var _ in spindle.GenerateAsync(promptTokens, options with { Seed = options.Sampling.Seed + (ulong)(i + 1) }, cancel.Token).ToBlockingEnumerable()) { }
                 context.Error.WriteLine($"asap: learned from {warmups} samples ({options.GrammarAlignment.NodeCount} prefixes)");
             }
-            var chunks = spindle.GenerateAsync(parse.GetRequiredValue(prompt), options, cancel.Token).ToBlockingEnumerable();
+            var chunks = spindle.GenerateAsync(promptTokens, options, cancel.Token).ToBlockingEnumerable();
             return parse.GetValue(json) ? WriteJson(context, spindle, chunks) : Stream(context, chunks);
         });
         return command;
@@ -84,7 +109,7 @@ internal static class GenerateCommand
         {
             if (chunk.Text.Length > 0)
             {
-                context.Out.Write(chunk.Text);
+                context.WriteGenerated(chunk.Text);
                 context.Out.Flush();
             }
             last = chunk;

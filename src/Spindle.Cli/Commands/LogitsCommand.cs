@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.CommandLine;
-using System.Globalization;
 using System.Runtime.InteropServices;
 using Spindle.Models;
 using Spindle.Tokenization;
@@ -8,15 +7,16 @@ using Spindle.Tokenization;
 namespace Spindle.Cli.Commands;
 
 /// <summary>
-/// `spindle logits --tokens 1,2,3 --out FILE`: teacher-forced logits of every position from one batched forward pass,
-/// written as rows × n_vocab float32, little-endian, row-major (the layout of llama.cpp's reference .logits.f32 files).
+/// `spindle logits --tokens 1,2,3 --out FILE`: teacher-forced logits of every position (the rows one batched forward
+/// pass gives, computed a 16 MiB block of rows at a time), written as rows × n_vocab float32, little-endian, row-major
+/// (the layout of llama.cpp's reference .logits.f32 files). At most the model's context of tokens.
 /// </summary>
 internal static class LogitsCommand
 {
     public static Command Create(CliContext context)
     {
         var model = ModelCommandOptions.Model();
-        var tokens = new Option<string?>("--tokens") { Description = "Comma-separated token ids, e.g. 1,403,407" };
+        var tokens = new Option<string?>("--tokens") { Description = "Token ids, e.g. 1,403,407 (or \"1 403 407\", [1, 403, 407]); at most the model's context" };
         var prompt = new Option<string?>("--prompt") { Description = "Text to tokenize with the model's tokenizer instead of --tokens" };
         var addSpecial = new Option<bool>("--add-special") { Description = "With --prompt: add BOS/EOS as the model's metadata asks" };
         var parseSpecial = new Option<bool>("--parse-special") { Description = "With --prompt: turn control-token text such as <s> into those tokens" };
@@ -32,7 +32,7 @@ internal static class LogitsCommand
             if ((tokenText is null) == (promptText is null)) throw new CliException("give either --tokens or --prompt (exactly one)");
             if (tokenText is not null && (parse.GetValue(addSpecial) || parse.GetValue(parseSpecial)))
                 throw new CliException("--add-special and --parse-special apply to --prompt, not --tokens");
-            int[]? ids = tokenText is null ? null : ParseTokenList(tokenText);
+            int[]? ids = tokenText is null ? null : TokenIdList.Parse(tokenText, "--tokens");
             string outPath = parse.GetRequiredValue(output);
 
             string? tokenizerPath = parse.GetValue(tokenizer);
@@ -42,40 +42,38 @@ internal static class LogitsCommand
             int vocab = loaded.Config.VocabSize;
             ids ??= (tokenizerPath is null ? Tokenizer.FromGguf(loaded.File) : Tokenizer.FromFile(tokenizerPath, vocab)).Encode(promptText!, parse.GetValue(addSpecial), parse.GetValue(parseSpecial));
             if (ids.Length == 0) throw new CliException("the prompt tokenized to no tokens (try --add-special)");
-            foreach (int id in ids)
-                if ((uint)id >= (uint)vocab) throw new CliException($"token id {id} is outside the vocabulary [0, {vocab})");
+            TokenIdList.CheckInVocabulary(ids, vocab);
+            // One cache slot per token: more than the model's context would read positions it was never trained on,
+            // and llama.cpp refuses it too; the memory check of the cache comes after this.
+            if (ids.Length > loaded.Config.ContextLength)
+                throw new CliException($"{ids.Length} tokens are more than the model's context of {loaded.Config.ContextLength}");
 
-            var logits = new float[(long)ids.Length * vocab];
-            new InferenceSession(loaded, contextLength: ids.Length).Evaluate(ids, logits);
-            WriteLittleEndian(outPath, logits);
-            context.Out.WriteLine($"wrote {ids.Length} × {vocab} logits (float32, little-endian, row-major) to {outPath}");
+            // Rows are computed and written a block at a time, so memory does not grow with the sequence; each block
+            // continues the same cache, which gives the rows one batched pass would (the pass is micro-batched anyway).
+            int rowsPerBlock = (int)Math.Clamp((16L << 20) / ((long)vocab * sizeof(float)), 1, ids.Length);
+            var logits = new float[(long)rowsPerBlock * vocab];
+            var session = new InferenceSession(loaded, contextLength: ids.Length);
+            using (var stream = new FileStream(outPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                for (int start = 0; start < ids.Length; start += rowsPerBlock)
+                {
+                    int rows = Math.Min(rowsPerBlock, ids.Length - start);
+                    var block = logits.AsSpan(0, rows * vocab);
+                    session.Evaluate(ids.AsSpan(start, rows), block);
+                    WriteLittleEndian(stream, block);
+                }
+            }
+            context.Out.WriteLine($"wrote {ids.Length} × {vocab} logits (float32, little-endian, row-major) to {TerminalText.Escape(outPath)}");
             return 0;
         });
         return command;
     }
 
-    /// <summary>"1, 2,3" → [1, 2, 3]; a word that is not a 32-bit integer is reported by itself.</summary>
-    internal static int[] ParseTokenList(string text)
+    private static void WriteLittleEndian(Stream stream, ReadOnlySpan<float> values)
     {
-        var parts = text.Split([',', ' ', '\t', '\n'], StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length == 0) throw new CliException("--tokens holds no token ids");
-        var ids = new int[parts.Length];
-        for (int i = 0; i < parts.Length; i++)
-        {
-            if (!int.TryParse(parts[i], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out ids[i]))
-                throw new CliException($"token id '{parts[i]}' is not an integer");
-        }
-        return ids;
-    }
-
-    private static void WriteLittleEndian(string path, float[] values)
-    {
-        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
         if (BitConverter.IsLittleEndian)
         {
-            // In slices: a byte span of the whole array could pass int.MaxValue.
-            for (int i = 0; i < values.Length; i += 1 << 20)
-                stream.Write(MemoryMarshal.AsBytes(values.AsSpan(i, Math.Min(1 << 20, values.Length - i))));
+            stream.Write(MemoryMarshal.AsBytes(values));
             return;
         }
         Span<byte> four = stackalloc byte[4];

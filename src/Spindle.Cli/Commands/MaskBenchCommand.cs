@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Spindle.Cli.Options;
 using System.Globalization;
 using System.Text.Json;
 using Spectre.Console;
@@ -20,7 +21,7 @@ internal static class MaskBenchCommand
     {
         var vocab = new Option<string>("--vocab") { Description = "GGUF file whose tokenizer tokenizes the instances", Required = true };
         var json = new Option<bool>("--json") { Description = "Print one JSON object with the counts and timings" };
-        var limit = new Option<int?>("--limit") { Description = "Replay at most this many schema files" };
+        var limit = NumericOption.OptionalInt("--limit", "Replay at most this many schema files", NumericRange.Integers(1, 100_000_000));
         var compact = new Option<bool>("--compact") { Description = "Compile without whitespace inside values" };
         var schemaOrder = new Option<bool>("--schema-order") { Description = "Accept declared properties only in schema order (default: any order)" };
         var paths = new Argument<string[]>("PATH") { Description = "MaskBench .json files or folders of them", Arity = ArgumentArity.OneOrMore };
@@ -35,7 +36,6 @@ internal static class MaskBenchCommand
         command.SetAction(parse =>
         {
             int max = parse.GetValue(limit) ?? int.MaxValue;
-            if (max <= 0) throw new CliException("--limit must be a positive number");
             List<string> files;
             try
             {
@@ -52,17 +52,50 @@ internal static class MaskBenchCommand
                 CompactWhitespace = parse.GetValue(compact),
                 PropertyOrder = parse.GetValue(schemaOrder) ? PropertyOrder.Schema : PropertyOrder.Any,
             });
-            var report = runner.Run(files, max);
+            var report = Run(runner, files, max);
             bool verbose = parse.GetValue<bool>("--verbose");
             if (verbose)
                 foreach (var o in report.Outcomes)
-                    if (o.Status != MaskBenchStatus.Passing) context.Error.WriteLine($"{o.Status}\t{o.Name}\t{o.Reason}");
+                    if (o.Status != MaskBenchStatus.Passing) context.Error.WriteLine($"{o.Status}\t{TerminalText.Escape(o.Name)}\t{TerminalText.Escape(o.Reason ?? "")}");
             if (parse.GetValue(json)) WriteJson(context.Out, report);
             else WriteTable(context, report);
             return 0;
         });
         return command;
     }
+
+    /// <summary>
+    /// Replays the files in order; a file that is not a MaskBench document (not JSON, or JSON of another shape) stops the
+    /// run with its name, since the counts would otherwise mean something other than what was asked.
+    /// </summary>
+    private static MaskBenchReport Run(MaskBenchRunner runner, List<string> files, int limit)
+    {
+        var report = new MaskBenchReport();
+        foreach (string file in files)
+        {
+            if (report.Schemas >= limit) break;
+            if (new FileInfo(file).Length > MaxFileBytes)
+                throw new CliException($"{file} has {new FileInfo(file).Length} bytes; a MaskBench file may have at most {MaxFileBytes}");
+            try
+            {
+                report.Outcomes.Add(runner.RunFile(file, report));
+            }
+            catch (JsonException e)
+            {
+                throw new CliException($"{file} is not a MaskBench file: not valid JSON{(e.LineNumber is long line ? $" at line {line + 1}, column {e.BytePositionInLine + 1}" : "")}");
+            }
+            catch (Exception e) when (e is InvalidOperationException or KeyNotFoundException)
+            {
+                // JsonElement's accessors on a value of another kind (an array where the object should be), or a test
+                // without "valid" or "data".
+                throw new CliException($"{file} is not a MaskBench file: expected an object {{\"schema\": ..., \"tests\": [{{\"valid\", \"data\"}}]}} or a bare schema");
+            }
+        }
+        return report;
+    }
+
+    /// <summary>64 MiB: the largest MaskBench file is under 1 MiB.</summary>
+    private const long MaxFileBytes = 64L << 20;
 
     private static void WriteJson(TextWriter output, MaskBenchReport report)
     {

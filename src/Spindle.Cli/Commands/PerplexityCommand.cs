@@ -1,7 +1,9 @@
 using System.CommandLine;
+using Spindle.Cli.Options;
 using System.Globalization;
 using System.Text;
 using Spindle.Generation;
+using Spindle.Tokenization;
 
 namespace Spindle.Cli.Commands;
 
@@ -16,7 +18,7 @@ internal static class PerplexityCommand
     {
         var model = ModelCommandOptions.Model();
         var file = new Option<string>("--file", "-f") { Description = "UTF-8 text file to score", Required = true };
-        var ctx = new Option<int>("--ctx-size", "--ctx", "-c") { Description = "Tokens per chunk (the file needs at least twice as many)", DefaultValueFactory = _ => 512 };
+        var ctx = NumericOption.Int("--ctx-size", "Tokens per chunk (the file needs at least twice as many; at most the model's context)", NumericRange.Integers(4, ModelCommandOptions.MaxContextLength), 512, "--ctx", "-c");
         var threads = ModelCommandOptions.Threads();
         var cacheTypes = new CacheTypeOptions();
         var tokenizer = ModelCommandOptions.Tokenizer();
@@ -30,17 +32,23 @@ internal static class PerplexityCommand
             if (!File.Exists(path)) throw new FileNotFoundException($"input file not found: {path}", path);
             int contextLength = parse.GetValue(ctx);
             var cacheFormat = cacheTypes.Parse(parse);
-            using var spindle = ModelCommandOptions.LoadSpindle(parse.GetValue(model), parse.GetValue(threads), tokenizerPath: parse.GetValue(tokenizer));
-            if (contextLength < 4 || contextLength > spindle.Model.Config.ContextLength)
-                throw new CliException($"--ctx must be in [4, {spindle.Model.Config.ContextLength}] for this model, not {contextLength}");
-            int[] tokens = spindle.Tokenizer.Encode(File.ReadAllText(path, Encoding.UTF8), addSpecial: true, parseSpecial: false);
+            // The model and its tokenizer only: the evaluator makes its own chunk-sized cache, so no session (and no
+            // cache of the model's whole context) is made.
+            ModelCommandOptions.CheckTokenizerPath(parse.GetValue(tokenizer));
+            using var loaded = ModelCommandOptions.Load(parse.GetValue(model), parse.GetValue(threads));
+            if (contextLength > loaded.Config.ContextLength)
+                throw new CliException($"--ctx must be in [4, {loaded.Config.ContextLength}] for this model, not {contextLength}");
+            loaded.CacheShape.Validate(cacheFormat);
+            var textTokenizer = parse.GetValue(tokenizer) is { } tokenizerPath
+                ? Tokenizer.FromFile(tokenizerPath, loaded.Config.VocabSize)
+                : Tokenizer.FromGguf(loaded.File);
+            int[] tokens = textTokenizer.Encode(PromptSource.Read(context, null, path), addSpecial: true, parseSpecial: false);
             if (tokens.Length < 2 * contextLength)
                 throw new CliException($"{path} has {tokens.Length} tokens; --ctx {contextLength} needs at least {2 * contextLength}");
-            var vocab = spindle.Vocabulary;
+            var vocab = textTokenizer.Vocabulary;
             int bos = vocab.AddBos ? vocab.BosId : -1;
             var started = System.Diagnostics.Stopwatch.StartNew();
-            spindle.Model.CacheShape.Validate(cacheFormat);
-            var result = PerplexityEvaluator.Evaluate(spindle.Model, tokens, contextLength, bos, cacheFormat);
+            var result = PerplexityEvaluator.Evaluate(loaded, tokens, contextLength, bos, cacheFormat);
             var inv = CultureInfo.InvariantCulture;
             context.Error.WriteLine($"perplexity: {tokens.Length} tokens, {result.ChunkCount} chunks of {contextLength}, {result.ScoredTokens} scored, {started.Elapsed.TotalSeconds:F2} s");
             var line = new StringBuilder();

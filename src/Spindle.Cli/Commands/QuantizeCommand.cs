@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Spindle.Cli.Options;
 using System.Diagnostics;
 using Spindle.Models.Quantization;
 
@@ -12,7 +13,7 @@ internal static class QuantizeCommand
         var input = new Argument<string>("input") { Description = "GGUF file to quantize (F32, F16 or BF16 weights)" };
         var output = new Argument<string>("output") { Description = "GGUF file to write" };
         var type = new Argument<string>("type") { Description = $"Target type: {string.Join(", ", LlamaFileTypes.KnownNames)}" };
-        var threads = CommandOptions.Threads();
+        var threads = NumericOption.Threads();
         var command = new Command("quantize", "Quantize a GGUF model as llama-quantize does (same tensor types, byte-identical blocks)");
         command.Arguments.Add(input);
         command.Arguments.Add(output);
@@ -22,7 +23,7 @@ internal static class QuantizeCommand
         {
             string inputPath = parse.GetRequiredValue(input), outputPath = parse.GetRequiredValue(output);
             LlamaFileType fileType = CommandOptions.ParseFileType(parse.GetRequiredValue(type));
-            int threadCount = CommandOptions.CheckThreads(parse.GetValue(threads));
+            int threadCount = parse.GetValue(threads);
             if (Directory.Exists(inputPath)) throw new CliException($"input is a directory, not a GGUF file: {inputPath}");
             if (File.Exists(inputPath) && Path.GetFullPath(inputPath) == Path.GetFullPath(outputPath))
                 throw new CliException($"the output would overwrite the input: {outputPath}");
@@ -30,7 +31,7 @@ internal static class QuantizeCommand
             var clock = Stopwatch.StartNew();
             ModelWriteProgress.Run(context, $"quantize {Path.GetFileName(outputPath)}",
                 observer => ModelQuantizer.Quantize(inputPath, outputPath, fileType, threadCount, observer));
-            context.Out.WriteLine($"wrote {outputPath} ({new FileInfo(outputPath).Length:N0} bytes, {parse.GetRequiredValue(type).ToLowerInvariant()}) in {clock.Elapsed.TotalSeconds:F1} s");
+            context.Out.WriteLine($"wrote {TerminalText.Escape(outputPath)} ({new FileInfo(outputPath).Length:N0} bytes, {parse.GetRequiredValue(type).ToLowerInvariant()}) in {clock.Elapsed.TotalSeconds:F1} s");
             return 0;
         });
         return command;

@@ -1,17 +1,24 @@
 using System.CommandLine;
+using Spindle.Cli.Options;
 using Spindle.Decoding;
 
 namespace Spindle.Cli.Commands;
 
-/// <summary>The search-strategy flags of `spindle generate`: beam, diverse beam and contrastive search.</summary>
+/// <summary>
+/// The search-strategy flags of `spindle generate`: beam, diverse beam and contrastive search. Ranges are checked while
+/// parsing; what depends on two flags (groups dividing beams, beams or contrastive) is checked here.
+/// </summary>
 internal sealed class SearchFlags
 {
-    private readonly Option<int?> _beams = new("--beams") { Description = "Beam search with this many beams instead of sampling" };
-    private readonly Option<float> _lengthPenalty = new("--length-penalty") { Description = "Beam score = sum logprob / length^α (default 1)", DefaultValueFactory = _ => 1f };
-    private readonly Option<int?> _groups = new("--diverse-groups") { Description = "Diverse beam search: split the beams into this many groups" };
-    private readonly Option<float> _diversity = new("--diversity") { Description = "Diverse beam search: penalty λ per earlier group's use of a token (default 0.5)", DefaultValueFactory = _ => 0.5f };
-    private readonly Option<float?> _alpha = new("--contrastive-alpha") { Description = "Contrastive search with degeneration penalty α (0: greedy)" };
-    private readonly Option<int> _topK = new("--contrastive-k") { Description = "Contrastive search: candidates per step (default 4)", DefaultValueFactory = _ => 4 };
+    /// <summary>Most beams: each holds a KV cache of its own (prompt + -n tokens), so width multiplies memory.</summary>
+    public const int MaxBeams = 64;
+
+    private readonly Option<int?> _beams = NumericOption.OptionalInt("--beams", "Beam search with this many beams instead of sampling", NumericRange.Integers(1, MaxBeams));
+    private readonly Option<float> _lengthPenalty = NumericOption.Float("--length-penalty", "Beam score = sum logprob / length^α", NumericRange.Reals(-10, 10), 1f);
+    private readonly Option<int?> _groups = NumericOption.OptionalInt("--diverse-groups", "Diverse beam search: split the beams into this many groups", NumericRange.Integers(1, MaxBeams));
+    private readonly Option<float> _diversity = NumericOption.Float("--diversity", "Diverse beam search: penalty λ per earlier group's use of a token", NumericRange.Reals(0, 100), 0.5f);
+    private readonly Option<float?> _alpha = NumericOption.OptionalFloat("--contrastive-alpha", "Contrastive search with degeneration penalty α (0: greedy)", NumericRange.Reals(0, 1));
+    private readonly Option<int> _topK = NumericOption.Int("--contrastive-k", "Contrastive search: candidates per step", NumericRange.Integers(1, 1000), 4);
 
     public IEnumerable<Option> All => [_beams, _lengthPenalty, _groups, _diversity, _alpha, _topK];
 
@@ -24,11 +31,10 @@ internal sealed class SearchFlags
             if (groups is not null) throw new CliException("--diverse-groups needs --beams");
             return null;
         }
-        if (beams < 1) throw new CliException($"--beams must be at least 1, got {beams}");
         if (parse.GetValue(_alpha) is not null) throw new CliException("choose --beams or --contrastive-alpha, not both");
         float lengthPenalty = parse.GetValue(_lengthPenalty);
         if (groups is null) return new BeamSearchOptions { BeamWidth = beams.Value, LengthPenalty = lengthPenalty };
-        if (groups < 1 || beams % groups != 0)
+        if (beams % groups != 0)
             throw new CliException($"--diverse-groups must divide --beams ({beams}) into equal groups, got {groups}");
         return new DiverseBeamSearchOptions
         {
@@ -36,12 +42,6 @@ internal sealed class SearchFlags
         };
     }
 
-    public ContrastiveSearchOptions? Contrastive(ParseResult parse)
-    {
-        if (parse.GetValue(_alpha) is not float alpha) return null;
-        if (alpha is < 0f or > 1f) throw new CliException($"--contrastive-alpha must be in [0, 1], got {alpha}");
-        int k = parse.GetValue(_topK);
-        if (k < 1) throw new CliException($"--contrastive-k must be at least 1, got {k}");
-        return new ContrastiveSearchOptions { Alpha = alpha, TopK = k };
-    }
+    public ContrastiveSearchOptions? Contrastive(ParseResult parse) =>
+        parse.GetValue(_alpha) is float alpha ? new ContrastiveSearchOptions { Alpha = alpha, TopK = parse.GetValue(_topK) } : null;
 }

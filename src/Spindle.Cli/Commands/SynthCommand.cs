@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Spindle.Cli.Options;
 using System.Diagnostics;
 using Spindle.Models.Quantization;
 using Spindle.Models.Synthetic;
@@ -17,8 +18,8 @@ internal static class SynthCommand
         var vocab = new Option<string>("--vocab") { Description = "GGUF file whose tokenizer (tokenizer.* keys) the model gets", Required = true };
         var type = new Option<string>("--type") { Description = $"Weight type: {string.Join(", ", LlamaFileTypes.KnownNames)}", Required = true };
         var output = new Option<string>("--out", "-o") { Description = "GGUF file to write", Required = true };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of the random weights (same seed, same file)", DefaultValueFactory = _ => 0 };
-        var threads = CommandOptions.Threads();
+        var seed = NumericOption.UInt64("--seed", "Seed of the random weights (same seed, same file)", 0);
+        var threads = NumericOption.Threads();
         var command = new Command("synth", "Write a random-weight llama-architecture GGUF of a known shape with a real tokenizer");
         foreach (var o in new Option[] { shape, vocab, type, output, seed, threads }) command.Options.Add(o);
         command.SetAction(parse =>
@@ -33,14 +34,14 @@ internal static class SynthCommand
                 throw new CliException(ex.Message.Split(" (Parameter", 2)[0]);
             }
             LlamaFileType fileType = CommandOptions.ParseFileType(parse.GetRequiredValue(type));
-            int threadCount = CommandOptions.CheckThreads(parse.GetValue(threads));
+            int threadCount = parse.GetValue(threads);
             string outputPath = parse.GetRequiredValue(output);
 
             using var vocabulary = ModelFiles.Open(parse.GetRequiredValue(vocab));
             var clock = Stopwatch.StartNew();
             ModelWriteProgress.Run(context, $"synth {Path.GetFileName(outputPath)}",
                 observer => SyntheticModelWriter.Write(modelShape, vocabulary.Metadata, fileType, outputPath, parse.GetValue(seed), threadCount, observer));
-            context.Out.WriteLine($"wrote {outputPath} ({modelShape.Name}, {new FileInfo(outputPath).Length:N0} bytes, {parse.GetRequiredValue(type).ToLowerInvariant()}) in {clock.Elapsed.TotalSeconds:F1} s");
+            context.Out.WriteLine($"wrote {TerminalText.Escape(outputPath)} ({modelShape.Name}, {new FileInfo(outputPath).Length:N0} bytes, {parse.GetRequiredValue(type).ToLowerInvariant()}) in {clock.Elapsed.TotalSeconds:F1} s");
             return 0;
         });
         return command;

@@ -18,9 +18,10 @@ internal static class TokenizeCommand
 
     public static Command Create(CliContext context)
     {
-        var model = new Option<string>("--model", "-m") { Description = "Path to a GGUF file or Hugging Face checkpoint folder holding the tokenizer", Required = true };
+        var model = ModelCommandOptions.Model();
+        // -p as llama-tokenize has it; -t means --threads in every command, so it is not an alias here.
+        var text = new Option<string?>("--text", "--prompt", "-p") { Description = "Text to tokenize" };
         var tokenizerOption = ModelCommandOptions.Tokenizer();
-        var text = new Option<string?>("--text", "-t") { Description = "Text to tokenize" };
         var file = new Option<string?>("--file", "-f") { Description = "Read the text from this file (UTF-8)" };
         var addSpecial = new Option<bool>("--add-special") { Description = "Add BOS/EOS as the model's metadata asks" };
         var parseSpecial = new Option<bool>("--parse-special") { Description = "Turn control-token text such as <s> into those tokens" };
@@ -39,7 +40,7 @@ internal static class TokenizeCommand
             if (batch && (textValue != null || fileValue != null)) throw new CliException("--jsonl reads its input from stdin; it cannot be combined with --text or --file");
             if (parse.GetValue(ids) && parse.GetValue(json)) throw new CliException("give either --ids or --json, not both");
 
-            var tokenizer = TokenizerFiles.Load(parse.GetRequiredValue(model), parse.GetValue(tokenizerOption));
+            var tokenizer = TokenizerFiles.Load(ModelPathResolver.Resolve(parse.GetValue(model)), parse.GetValue(tokenizerOption));
             bool special = parse.GetValue(addSpecial), parseSpecialText = parse.GetValue(parseSpecial);
             if (batch) return RunBatch(context, tokenizer, special, parseSpecialText);
 

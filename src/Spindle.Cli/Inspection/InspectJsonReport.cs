@@ -24,6 +24,8 @@ internal static class InspectJsonReport
             w.WriteNumber("data_offset", s.DataOffset);
             WriteStringOrNull(w, "architecture", s.Architecture);
             WriteStringOrNull(w, "name", s.Name);
+            if (s.Metadata.GetInt64OrNull(GgufKeys.FileType) is long fileType) w.WriteString("file_type", Models.Quantization.LlamaFileTypes.DisplayName(fileType));
+            else w.WriteNull("file_type");
 
             w.WriteStartObject("hyperparameters");
             foreach (var (suffix, value) in s.HyperParameters)

@@ -1,35 +1,39 @@
 using Spectre.Console;
 using Spindle.Gguf;
+using Spindle.Models.Quantization;
 using Spindle.Tensors.Blocks;
 namespace Spindle.Cli.Inspection;
 
-/// <summary>The human-readable `spindle inspect` output: sections of key/value grids and a tensor table.</summary>
+/// <summary>
+/// The human-readable `spindle inspect` output: sections of key/value grids and a tensor table. Every string from the
+/// file (names, keys, values, tensor names) is escaped for the terminal; `--json` keeps them exact.
+/// </summary>
 internal static class InspectTextReport
 {
     public static void Write(IAnsiConsole console, ModelSummary s)
     {
         var file = Grid();
-        file.AddRow("path", Markup.Escape(s.Path));
+        file.AddRow("path", Text(s.Path));
         file.AddRow("size", $"{s.FileSize:N0} bytes ({MetadataText.Bytes(s.FileSize)})");
         file.AddRow("format", s.IsCheckpointFolder
             ? "Hugging Face checkpoint folder (safetensors), shown as the GGUF it converts to"
             : $"GGUF v{s.Version}, alignment {s.Alignment}, data at byte {s.DataOffset:N0}");
         file.AddRow("metadata", $"{s.Metadata.Count} keys");
-        file.AddRow("architecture", Markup.Escape(s.Architecture ?? "(none)"));
-        if (s.Name != null) file.AddRow("name", Markup.Escape(s.Name));
-        if (s.Metadata.GetInt64OrNull(GgufKeys.FileType) is long ft) file.AddRow("file type", ft.ToString());
+        file.AddRow("architecture", s.Architecture is null ? "(none)" : Text(s.Architecture));
+        if (s.Name != null) file.AddRow("name", Text(s.Name));
+        if (s.Metadata.GetInt64OrNull(GgufKeys.FileType) is long ft) file.AddRow("file type", $"{LlamaFileTypes.DisplayName(ft)} ({ft})");
         Section(console, "Model", file);
 
         if (s.HyperParameters.Count > 0)
         {
             var hyper = Grid();
-            foreach (var (suffix, value) in s.HyperParameters) hyper.AddRow(Markup.Escape(suffix), Markup.Escape(MetadataText.Format(value)));
-            Section(console, $"Hyper-parameters ({Markup.Escape(s.Architecture!)}.*)", hyper);
+            foreach (var (suffix, value) in s.HyperParameters) hyper.AddRow(Text(suffix), Markup.Escape(MetadataText.Format(value)));
+            Section(console, $"Hyper-parameters ({Text(s.Architecture!)}.*)", hyper);
         }
 
         var tok = Grid();
-        tok.AddRow("model", Markup.Escape(s.TokenizerModel ?? "(none)"));
-        tok.AddRow("pre", Markup.Escape(s.TokenizerPre ?? "(none)"));
+        tok.AddRow("model", s.TokenizerModel is null ? "(none)" : Text(s.TokenizerModel));
+        tok.AddRow("pre", s.TokenizerPre is null ? "(none)" : Text(s.TokenizerPre));
         tok.AddRow("vocab size", s.VocabularySize?.ToString() ?? "(none)");
         if (s.MergeCount is int merges) tok.AddRow("merges", merges.ToString());
         foreach (string key in ModelSummary.TokenizerIdKeys)
@@ -50,7 +54,7 @@ internal static class InspectTextReport
         table.AddColumn("shape");
         table.AddColumn(new TableColumn("bytes").RightAligned());
         foreach (var t in s.Tensors)
-            table.AddRow(Markup.Escape(t.Name), GgmlTypeInfo.Name(t.Type), Markup.Escape(t.ShapeText), t.ByteLength.ToString("N0"));
+            table.AddRow(Text(t.Name), GgmlTypeInfo.Name(t.Type), Markup.Escape(t.ShapeText), t.ByteLength.ToString("N0"));
         table.AddEmptyRow();
         table.AddRow("total", "", $"{s.TotalParameters:N0} params", s.TotalTensorBytes.ToString("N0"));
         console.Write(table);
@@ -58,6 +62,9 @@ internal static class InspectTextReport
         foreach (var (type, count, bytes) in s.TypeCounts) types.Add($"{GgmlTypeInfo.Name(type)}: {count} ({MetadataText.Bytes(bytes)})");
         console.WriteLine($"{s.Tensors.Count} tensors, {s.TotalTensorBytes:N0} bytes ({MetadataText.Bytes(s.TotalTensorBytes)}); " + string.Join(", ", types));
     }
+
+    /// <summary>A string from the file, made safe for the terminal and for Spectre's markup.</summary>
+    private static string Text(string value) => Markup.Escape(TerminalText.Escape(value));
 
     private static Grid Grid()
     {

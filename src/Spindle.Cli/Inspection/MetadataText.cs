@@ -59,29 +59,27 @@ internal static class MetadataText
         _ => $"type{(uint)type}",
     };
 
-    /// <summary>Quoted, control characters escaped, cut at <paramref name="maxLength"/> characters.</summary>
+    /// <summary>
+    /// Quoted, with quotes and backslashes escaped and every character a terminal would act on escaped as
+    /// <see cref="TerminalText"/> does; cut at <paramref name="maxLength"/> characters (never inside a surrogate pair).
+    /// </summary>
     public static string Quote(string s, int maxLength)
     {
         var sb = new StringBuilder("\"");
         int n = Math.Min(s.Length, maxLength);
+        if (n < s.Length && n > 0 && char.IsHighSurrogate(s[n - 1])) n--;
+        int run = 0;
         for (int i = 0; i < n; i++)
         {
             char c = s[i];
-            switch (c)
-            {
-                case '\n': sb.Append("\\n"); break;
-                case '\r': sb.Append("\\r"); break;
-                case '\t': sb.Append("\\t"); break;
-                case '"': sb.Append("\\\""); break;
-                case '\\': sb.Append("\\\\"); break;
-                default:
-                    if (char.IsControl(c)) sb.Append($"\\u{(int)c:x4}");
-                    else sb.Append(c);
-                    break;
-            }
+            if (c != '"' && c != '\\') continue;
+            TerminalText.Append(sb, s.AsSpan(run, i - run));
+            sb.Append('\\').Append(c);
+            run = i + 1;
         }
+        TerminalText.Append(sb, s.AsSpan(run, n - run));
         sb.Append('"');
-        if (s.Length > maxLength) sb.Append($"… ({s.Length} chars)");
+        if (s.Length > n) sb.Append($"… ({s.Length} chars)");
         return sb.ToString();
     }
 

@@ -12,8 +12,9 @@ public sealed class ContiguousKvCache : KvCache
     private readonly byte[][] _keys;
     private readonly byte[][] _values;
 
+    /// <exception cref="KvCacheTooLargeException">the cache would not fit in memory (checked before allocating).</exception>
     public ContiguousKvCache(KvCacheShape shape, int capacity, KvCacheFormat format)
-        : base(shape, format, capacity)
+        : base(shape, format, Checked(shape, capacity, format))
     {
         long keyBytes = (long)capacity * shape.KvHeadCount * KeyRowBytes;
         long valueBytes = (long)capacity * shape.KvHeadCount * ValueRowBytes;
@@ -24,6 +25,14 @@ public sealed class ContiguousKvCache : KvCache
             _keys[l] = KvRows.Allocate(keyBytes);
             _values[l] = KvRows.Allocate(valueBytes);
         }
+    }
+
+    private static int Checked(KvCacheShape shape, int capacity, KvCacheFormat format)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        KvCacheMemory.EnsureAllocatable(shape, capacity, format);
+        return capacity;
     }
 
     /// <summary>Bytes this cache holds for its whole context, keys and values, all layers.</summary>

@@ -28,6 +28,8 @@ public sealed class KvBlockPool
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBlocks, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(blockSlots, 1);
         shape.Validate(format);
+        // The whole pool, as if every block were allocated: a request's size must fail here, not at block 10,000.
+        KvCacheMemory.EnsureAllocatable(shape, (int)Math.Min(int.MaxValue, (long)maxBlocks * blockSlots), format);
         Shape = shape;
         Format = format;
         BlockSlots = blockSlots;

@@ -5,7 +5,7 @@ namespace Spindle.Chat;
 /// <c>raise_exception(msg)</c> call (<see cref="RaisedByTemplate"/>; the message is exactly the template's), or a
 /// runtime error such as using an undefined value.
 /// </summary>
-public sealed class ChatTemplateException : Exception
+public sealed class ChatTemplateException : SpindleException
 {
     public ChatTemplateException(string message, bool raisedByTemplate, Exception? inner = null) : base(message, inner) =>
         RaisedByTemplate = raisedByTemplate;

@@ -5,4 +5,4 @@ namespace Spindle.Constraints;
 /// the vocabulary cannot spell (a tokenizer without byte fallback), or the constraint already ended. The text so far
 /// is a valid prefix; what it needs next is in the message.
 /// </summary>
-public sealed class ConstraintDeadEndException(string message) : InvalidOperationException(message);
+public sealed class ConstraintDeadEndException(string message) : SpindleException(message);

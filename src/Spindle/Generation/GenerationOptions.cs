@@ -64,5 +64,31 @@ public sealed record GenerationOptions
     /// </summary>
     public AsapState? GrammarAlignment { get; init; }
 
+    /// <summary>
+    /// Throws <see cref="ArgumentOutOfRangeException"/> (or <see cref="ArgumentException"/> for conflicting strategies)
+    /// naming the first property that is out of range, the sampling and search options included;
+    /// <see cref="SpindleModel.GenerateAsync(IReadOnlyList{int}, GenerationOptions?, CancellationToken)"/> calls it before
+    /// any work.
+    /// </summary>
+    public void Validate()
+    {
+        if (MaxTokens < 0) throw new ArgumentOutOfRangeException(nameof(MaxTokens), MaxTokens, "must be ≥ 0");
+        if (TopLogprobs < 0) throw new ArgumentOutOfRangeException(nameof(TopLogprobs), TopLogprobs, "must be ≥ 0");
+        ArgumentNullException.ThrowIfNull(Sampling, nameof(Sampling));
+        ArgumentNullException.ThrowIfNull(StopStrings, nameof(StopStrings));
+        foreach (string stop in StopStrings)
+            if (string.IsNullOrEmpty(stop)) throw new ArgumentException("a stop string must not be empty", nameof(StopStrings));
+        EffectiveSampling.Validate();
+        if (Beam is not null && Contrastive is not null)
+            throw new ArgumentException("choose beam search or contrastive search, not both", nameof(Contrastive));
+        // Their MaxNewTokens is set from MaxTokens when they run, so it is not this object's to check.
+        if (Beam is not null) (Beam with { MaxNewTokens = 1 }).Validate();
+        if (Contrastive is not null) (Contrastive with { MaxNewTokens = 1 }).Validate();
+        if (GrammarAlignment is not null && (Beam is not null || Contrastive is not null))
+            throw new ArgumentException("grammar alignment (ASAp) reweights sampling; it does not apply to beam or contrastive search", nameof(GrammarAlignment));
+        if (GrammarAlignment is not null && Constraint is null)
+            throw new ArgumentException("grammar alignment needs a constraint", nameof(GrammarAlignment));
+    }
+
     internal SamplingOptions EffectiveSampling => Seed is { } s ? Sampling with { Seed = s } : Sampling;
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text;
+using Spindle.Caching;
 using Spindle.Chat;
 using Spindle.Constraints;
 using Spindle.Constraints.Vocabulary;
@@ -18,7 +19,9 @@ namespace Spindle.Generation;
 /// Threading: <see cref="GenerateAsync(IReadOnlyList{int}, GenerationOptions?, CancellationToken)"/> runs the forward
 /// passes synchronously inside the iterator's MoveNextAsync, on the caller's thread: each MoveNextAsync evaluates the
 /// previous token and samples the next. No background thread exists, so nothing outlives the enumeration, the consumer
-/// sets the pace, and cancellation is observed before every forward pass (prompt to within one token). Callers that
+/// sets the pace, and cancellation is observed before every forward pass (the prompt's between micro-batches). A
+/// cancelled request, even one cancelled before it started or while waiting for another, ends with a chunk whose
+/// finish reason is <see cref="FinishReason.Cancelled"/>, not with an exception. Callers that
 /// must not block (UI, request threads) enumerate inside <see cref="Task.Run(Action)"/>. One generation runs at a time;
 /// concurrent calls wait for the previous one to finish.
 /// </para>
@@ -150,19 +153,30 @@ public sealed class SpindleModel : IDisposable
     {
         options ??= new GenerationOptions();
         if (promptTokens.Count == 0) throw new ArgumentException("the prompt has no tokens", nameof(promptTokens));
-        if (promptTokens.Count >= ContextLength)
-            throw new ArgumentException($"the prompt has {promptTokens.Count} tokens; the context holds {ContextLength}", nameof(promptTokens));
-        if (options.MaxTokens < 0) throw new ArgumentOutOfRangeException(nameof(options), "MaxTokens must be ≥ 0");
-        if (options.TopLogprobs < 0) throw new ArgumentOutOfRangeException(nameof(options), "TopLogprobs must be ≥ 0");
+        if (promptTokens.Count >= ContextLength) throw new ContextExceededException(promptTokens.Count, ContextLength);
+        options.Validate();
 
-        if (options.Beam is not null && options.Contrastive is not null)
-            throw new ArgumentException("choose beam search or contrastive search, not both", nameof(options));
-        if (options.GrammarAlignment is not null && (options.Beam is not null || options.Contrastive is not null))
-            throw new ArgumentException("grammar alignment (ASAp) reweights sampling; it does not apply to beam or contrastive search", nameof(options));
-        if (options.GrammarAlignment is not null && options.Constraint is null)
-            throw new ArgumentException("grammar alignment needs a constraint", nameof(options));
-
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        // A request cancelled while it waits for the model (or before it starts) ends like one cancelled mid-reply:
+        // with a Cancelled chunk, not an exception, so a chat's Ctrl-C right after Enter only cancels that reply.
+        bool entered;
+        try
+        {
+            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            entered = true;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            entered = false;
+        }
+        if (!entered)
+        {
+            yield return new GenerationChunk
+            {
+                TokenId = -1, FinishReason = FinishReason.Cancelled,
+                Usage = new GenerationUsage(promptTokens.Count, 0, 0, TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero),
+            };
+            yield break;
+        }
         try
         {
             if (options.Beam is not null || options.Contrastive is not null)
@@ -174,7 +188,7 @@ public sealed class SpindleModel : IDisposable
             for (int i = 0; i < promptTokens.Count; i++) selector.Accept(promptTokens[i]);
 
             var clock = Stopwatch.StartNew();
-            int cached = Prefill(promptTokens);
+            int cached = Prefill(promptTokens, cancellationToken, out bool prefilled);
             var prefillTime = clock.Elapsed;
             var samplingTicks = 0L;
 
@@ -186,6 +200,11 @@ public sealed class SpindleModel : IDisposable
             GenerationUsage Usage() => new(promptTokens.Count, cached, generated, prefillTime, clock.Elapsed - prefillTime,
                 TimeSpan.FromTicks(samplingTicks * TimeSpan.TicksPerSecond / Stopwatch.Frequency));
 
+            if (!prefilled)
+            {
+                yield return new GenerationChunk { TokenId = -1, FinishReason = FinishReason.Cancelled, Usage = Usage() };
+                yield break;
+            }
             if (options.MaxTokens == 0)
             {
                 yield return new GenerationChunk { TokenId = -1, FinishReason = FinishReason.Length, Usage = Usage() };
@@ -257,8 +276,13 @@ public sealed class SpindleModel : IDisposable
         _cachedTokens.Clear();
     }
 
-    /// <summary>Evaluates the part of the prompt the cache does not already hold; returns how many tokens were reused.</summary>
-    private int Prefill(IReadOnlyList<int> prompt)
+    /// <summary>
+    /// Evaluates the part of the prompt the cache does not already hold, in micro-batches that each check
+    /// <paramref name="cancellationToken"/>; returns how many tokens were reused. <paramref name="complete"/> is false when
+    /// it was cancelled part-way: the cache (and <see cref="_cachedTokens"/>) then hold the prompt as far as it got, which a
+    /// next call with the same prompt reuses.
+    /// </summary>
+    private int Prefill(IReadOnlyList<int> prompt, CancellationToken cancellationToken, out bool complete)
     {
         int common = 0;
         while (common < prompt.Count && common < _cachedTokens.Count && prompt[common] == _cachedTokens[common]) common++;
@@ -268,16 +292,28 @@ public sealed class SpindleModel : IDisposable
         _cachedTokens.RemoveRange(common, _cachedTokens.Count - common);
         var rest = new int[prompt.Count - common];
         for (int i = 0; i < rest.Length; i++) rest[i] = prompt[common + i];
+        int done, before = _session.TokenCount;
         try
         {
-            _session.Prefill(rest);
+            if (cancellationToken.IsCancellationRequested) done = 0;
+            else
+            {
+                _session.Prefill(rest, cancellationToken);
+                done = rest.Length;
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Cancelled between micro-batches: the cache holds the ones that finished.
+            done = _session.TokenCount - before;
         }
         catch
         {
             ResetCache();
             throw;
         }
-        _cachedTokens.AddRange(rest);
+        _cachedTokens.AddRange(new ArraySegment<int>(rest, 0, done));
+        complete = done == rest.Length;
         return common;
     }
 

@@ -1,7 +1,7 @@
 namespace Spindle.Gguf;
 
 /// <summary>A GGUF file that does not follow the format. The message names the byte offset and the problem.</summary>
-public sealed class GgufFormatException : Exception
+public sealed class GgufFormatException : SpindleException
 {
     public GgufFormatException(string message) : base(message) { }
 

@@ -51,6 +51,9 @@ public sealed class Model : IDisposable
 
     public int ThreadCount => _pool.ThreadCount;
 
+    /// <summary>Most tokens one pass through the layers takes (<see cref="ModelOptions.MicroBatchSize"/>).</summary>
+    public int MicroBatchSize => _microBatchSize;
+
     /// <summary>The worker pool the passes run on (shared with other models when <see cref="ModelOptions.WorkerPool"/> was given).</summary>
     public WorkerPool WorkerPool => _pool;
 

@@ -77,6 +77,10 @@ public sealed record ModelConfig(
         int valueDim = Optional(GgufKeys.ValueLength, embd / heads);
         if (heads % kvHeads != 0)
             throw new ModelFormatException($"head count {heads} is not a multiple of the KV head count {kvHeads}");
+        // The widths derived from these (heads × head size) size tensors and buffers: they must fit an int, or a
+        // hostile file could make one wrap around to a small number that matches a tensor's shape.
+        if ((long)heads * Math.Max(keyDim, valueDim) > int.MaxValue / 4)
+            throw new ModelFormatException($"head count {heads} × head size {Math.Max(keyDim, valueDim)} is too large");
         int ropeDims = Optional(GgufKeys.RopeDimensionCount, keyDim);
         if (ropeDims > keyDim || ropeDims % 2 != 0)
             throw new ModelFormatException($"rope dimension count {ropeDims} must be even and at most the head size {keyDim}");

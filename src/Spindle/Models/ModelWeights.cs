@@ -21,6 +21,11 @@ public sealed class ModelWeights
         var b = new TensorBinder(file);
         int e = config.EmbeddingLength;
         var embedding = b.Matrix("token_embd.weight", e, config.VocabSize);
+        // Every layer binds several tensors, so a block count above the file's tensor count cannot be right; checked
+        // before the array is sized by it (a block_count of 2^31 − 1 would otherwise be an OutOfMemoryException).
+        if (config.LayerCount > file.Tensors.Count)
+            throw new ModelFormatException(
+                $"metadata '{config.Architecture.GgufName()}.{GgufKeys.BlockCount}' = {config.LayerCount} layers, but the file has only {file.Tensors.Count} tensors");
         var layers = new LayerWeights[config.LayerCount];
         for (int i = 0; i < layers.Length; i++) layers[i] = BindLayer(b, config, $"blk.{i}.");
         return new ModelWeights

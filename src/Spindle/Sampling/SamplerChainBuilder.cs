@@ -10,6 +10,7 @@ public static class SamplerChainBuilder
     // XTC draws its coin from a stream of its own so that turning it on does not shift the picker's draws.
     private const ulong XtcStreamSalt = 0x5854435F53414C54UL;
 
+    /// <exception cref="ArgumentOutOfRangeException">an option is NaN or out of range (<see cref="SamplingOptions.Validate"/>).</exception>
     /// <param name="tokenText">Decoded text of each token (for DRY's sequence breakers); may be null when DRY is off.</param>
     /// <param name="contextLength">What a window of −1 means.</param>
     /// <param name="maskStages">Stages that restrict or reweight tokens (constraints, watermarks), run after penalties.</param>
@@ -17,6 +18,7 @@ public static class SamplerChainBuilder
         SamplingOptions options, int vocabularySize, int contextLength,
         Func<int, string>? tokenText = null, IReadOnlyList<ILogitsStage>? maskStages = null)
     {
+        options.Validate();
         var rng = new SamplerRng(options.Seed);
         var stages = new List<ILogitsStage>();
         if (options.LogitBias.Count > 0) stages.Add(new LogitBiasStage(options.LogitBias));

@@ -67,18 +67,41 @@ public class BenchCommandTests
     }
 
     [Theory]
-    [InlineData("-p", "-1", "must not be negative")]
-    [InlineData("-n", "-3", "must not be negative")]
-    [InlineData("-r", "0", "--repetitions must be at least 1")]
-    [InlineData("-t", "0", "--threads must be at least 1")]
-    [InlineData("-p", "many", "many")]
-    [InlineData("--max-warmup", "-1", "--max-warmup must not be negative")]
+    [InlineData("-p", "-1", "--n-prompt must be in [0, 16777216], not '-1'")]
+    [InlineData("-n", "-3", "--n-gen must be in [0, 16777216], not '-3'")]
+    [InlineData("-r", "0", "--repetitions must be in [1, 1000], not '0'")]
+    [InlineData("-t", "0", "--threads must be in [1, ")]
+    [InlineData("-p", "many", "--n-prompt takes an integer ([0, 16777216]), not 'many'")]
+    [InlineData("--max-warmup", "-1", "--max-warmup must be in [0, 3600], not '-1'")]
     public void Bad_arguments_are_usage_errors(string option, string value, string message)
     {
         var r = CliRunner.Run("bench", "-m", SharedData.PathOf("models", "stories260K", "stories260K.f32.gguf"), option + "=" + value);
         Assert.Equal(2, r.ExitCode);
         Assert.Single(r.ErrorLines);
         Assert.Contains(message, r.Error);
+    }
+
+    [Fact]
+    public void Bench_names_the_files_type_not_its_largest_tensors()
+    {
+        // A synthesized Q4_0 stories15m keeps its 32k-token embedding in Q8_0, the largest tensor: the file is still Q4_0.
+        string path = Path.Combine(Path.GetTempPath(), $"spindle-bench-{Guid.NewGuid():N}.gguf");
+        try
+        {
+            var synth = CliRunner.Run("synth", "--shape", "stories15m", "--vocab", SharedData.PathOf("vocab", "ggml-vocab-llama-spm.gguf"), "--type", "q4_0", "--out", path, "-t", "1");
+            Assert.True(synth.ExitCode == 0, synth.Error);
+            var r = CliRunner.Run("bench", "-m", path, "-p", "4", "-n", "2", "-r", "1", "-t", "1", "--max-warmup", "0", "--json");
+            Assert.True(r.ExitCode == 0, r.Error);
+            using var json = JsonDocument.Parse(r.Out);
+            Assert.Equal("Q4_0", json.RootElement.GetProperty("model_type").GetString());
+            Assert.Equal("Q8_0", json.RootElement.GetProperty("largest_tensor_type").GetString());
+            var table = CliRunner.Run("bench", "-m", path, "-p", "4", "-n", "2", "-r", "1", "-t", "1", "--max-warmup", "0");
+            Assert.Contains("llama Q4_0", table.Out);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [Fact]

@@ -9,7 +9,9 @@ public sealed class TerminalCollection;
 
 /// <summary>
 /// `spindle chat` in a real terminal: the built CLI runs in a tmux session, keys are sent with send-keys and the screen
-/// is read with capture-pane. Ctrl-C during a long reply stops the reply and the REPL takes another question; Ctrl-D exits, also when typed ahead.
+/// is read with capture-pane. Ctrl-C during a long reply, right after Enter, or during a long prefill stops only that
+/// reply: the REPL takes another question and the conversation (and the cache of what was evaluated) is kept; Ctrl-D
+/// exits, also when typed ahead.
 /// Needs tmux (.ci/run installs it).
 /// </summary>
 [Collection(nameof(TerminalCollection))]
@@ -53,6 +55,88 @@ public sealed class ChatTerminalTests : IDisposable
         Tmux("send-keys", "-t", _session, "C-d");
         Assert.Equal("0", WaitForExit("Ctrl-D to end the chat"));
         Assert.DoesNotContain("(reply stopped)", Screen());
+    }
+
+    [Fact]
+    public void CtrlCRightAfterEnterStopsOnlyThatReplyAndKeepsTheConversation()
+    {
+        // Replies of at most 60 tokens end by themselves, so the screen stays short and every --stats line stays on it.
+        StartChat($"chat -m '{Stories260K}' -t 1 --seed 5 -c 8192 -n 60 --stats");
+
+        // Turn 1: a whole reply.
+        Tmux("send-keys", "-t", _session, "Once upon a time", "Enter");
+        string screen = WaitFor(s => CountOf(s, "reused ") == 1 && AtPrompt(s), "the first reply");
+
+        // Turn 2: Ctrl-C right after Enter, while the prompt is rendered, waits for the model or is evaluated. Before
+        // the fix this ended the chat with "internal error (TaskCanceledException)". Should the key beat the line to the
+        // chat, it lands at the prompt, which only prints a hint; either way the chat goes on.
+        Tmux("send-keys", "-t", _session, "Where did the dog go?", "Enter");
+        Tmux("send-keys", "-t", _session, "C-c");
+        screen = WaitFor(s => (s.Contains("(reply stopped)") || s.Contains("Ctrl-C again to quit")) && AtPrompt(s), "the second reply to stop");
+        Assert.False(Exited(), "Ctrl-C ended the process:\n" + screen);
+        Assert.DoesNotContain("internal error", screen);
+
+        // Turn 3: the conversation is still there: its prompt holds the earlier turns, and the cache is reused.
+        int statsSoFar = CountOf(screen, "reused ");
+        Tmux("send-keys", "-t", _session, "And then?", "Enter");
+        screen = WaitFor(s => CountOf(s, "reused ") == statsSoFar + 1 && AtPrompt(s), "the third reply");
+        var stats = StatsLines(screen);
+        Assert.True(stats[^1].Prompt > stats[0].Prompt + stats[0].Generated, string.Join("\n", stats));
+        Assert.True(stats[^1].Reused >= stats[0].Prompt, $"the third turn reused only {stats[^1].Reused} tokens:\n{screen}");
+        Assert.DoesNotContain("internal error", screen);
+
+        Tmux("send-keys", "-t", _session, "C-d");
+        Assert.Equal("0", WaitForExit("Ctrl-D to end the chat"));
+    }
+
+    [Fact]
+    public void CtrlCDuringALongPrefillStopsItBetweenMicroBatchesAndKeepsWhatWasDone()
+    {
+        // A system prompt of about 3,000 tokens: evaluating it (attention over thousands of positions) takes seconds.
+        string system = Path.Combine(Path.GetTempPath(), $"spindle-system-{Guid.NewGuid():N}.txt");
+        string story = File.ReadAllText(SharedData.PathOf("text", "story.txt")).Replace("\"", "'").Replace("$", "").Replace("`", "'");
+        var text = new System.Text.StringBuilder();
+        while (text.Length < 6_000) text.Append(story).Append(' ');
+        File.WriteAllText(system, text.ToString().ReplaceLineEndings(" "));
+        try
+        {
+            StartChat($"chat -m '{Stories260K}' -t 1 --seed 5 -c 8192 --stats --system \"$(cat '{system}')\"");
+            Tmux("send-keys", "-t", _session, "Tell me a story", "Enter");
+            Thread.Sleep(300);
+            Tmux("send-keys", "-t", _session, "C-c");
+            string screen = WaitFor(s => s.Contains("(reply stopped)") && AtPrompt(s), "the prefill to stop");
+            Assert.False(Exited(), "Ctrl-C ended the process:\n" + screen);
+            var first = StatsLines(screen).Single();
+            Assert.True(first.Generated == 0, "the reply had begun: the Ctrl-C did not land in the prefill:\n" + screen);
+            Assert.True(first.Prompt > 2000, screen);
+
+            // The next turn starts from the part of the prompt evaluated before the Ctrl-C.
+            Tmux("send-keys", "-t", _session, "Once upon a time", "Enter");
+            WaitFor(s => ReplyAfter(s, "> Once upon a time").Length > 20, "the next reply to start", TimeSpan.FromSeconds(180));
+            Tmux("send-keys", "-t", _session, "C-c");
+            screen = WaitFor(s => CountOf(s, "(reply stopped)") == 2 && AtPrompt(s), "the next reply to stop");
+            var second = StatsLines(screen)[^1];
+            Assert.True(second.Reused > 0 && second.Reused < first.Prompt, $"reused {second.Reused} of {first.Prompt}:\n{screen}");
+            Assert.DoesNotContain("internal error", screen);
+            Tmux("send-keys", "-t", _session, "C-d");
+            Assert.Equal("0", WaitForExit("Ctrl-D to end the chat"));
+        }
+        finally
+        {
+            File.Delete(system);
+        }
+    }
+
+    private sealed record Stats(int Prompt, int Generated, int Reused);
+
+    /// <summary>The --stats lines on the screen, in order.</summary>
+    private static List<Stats> StatsLines(string screen)
+    {
+        var list = new List<Stats>();
+        foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(screen,
+            @"prompt: (\d+) tokens[^\n]*?generated: (\d+) tokens[^\n]*?reused (\d+) cached"))
+            list.Add(new Stats(int.Parse(m.Groups[1].Value), int.Parse(m.Groups[2].Value), int.Parse(m.Groups[3].Value)));
+        return list;
     }
 
     private void StartChat(string arguments)

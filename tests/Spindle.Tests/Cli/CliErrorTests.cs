@@ -71,7 +71,7 @@ public class CliErrorTests
     public void No_command() => AssertOneLineError(CliRunner.Run(), "command");
 
     [Fact]
-    public void Missing_required_option() => AssertOneLineError(CliRunner.Run("tokenize", "--text", "hi"), "--model");
+    public void Missing_required_option() => AssertOneLineError(CliRunner.Run("logits", "--tokens", "1,2"), "--out");
 
     [Fact]
     public void Non_numeric_token_id() =>

@@ -65,7 +65,67 @@ public sealed class GenerateCommandTests
     {
         var r = CliRunner.Run("generate", "-m", Stories260K, "-p", "x", "--mirostat", "3");
         Assert.Equal(2, r.ExitCode);
-        Assert.Contains("--mirostat must be 0, 1 or 2", r.Error);
+        Assert.Contains("--mirostat must be in [0, 2], not '3'", r.Error);
+    }
+
+    [Fact]
+    public void ThePromptComesFromAFileStdinOrDash()
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"spindle-prompt-{Guid.NewGuid():N}.txt");
+        File.WriteAllText(file, "Once upon a time");
+        try
+        {
+            string[] common = ["generate", "-m", Stories260K, "--temp", "0", "-n", "12", "-t", "1"];
+            var fromFile = CliRunner.Run([.. common, "-f", file]);
+            Assert.True(fromFile.ExitCode == 0, fromFile.Error);
+            Assert.Equal(CliRunner.Run([.. common, "-p", "Once upon a time"]).Out, fromFile.Out);
+            Assert.StartsWith(", there was a little girl named Lily.", fromFile.Out);
+            var piped = CliRunner.RunWithInput("Once upon a time", common);
+            Assert.Equal(fromFile.Out, piped.Out);
+            var dash = CliRunner.RunWithInput("Once upon a time", [.. common, "-p", "-"]);
+            Assert.Equal(fromFile.Out, dash.Out);
+
+            var both = CliRunner.Run([.. common, "-p", "x", "-f", file]);
+            Assert.Equal(2, both.ExitCode);
+            Assert.Contains("either --prompt or --file", both.Error);
+            var none = CliRunner.Run(common);
+            Assert.Equal(2, none.ExitCode);
+            Assert.Contains("the prompt is empty", none.Error);
+            var missing = CliRunner.Run([.. common, "-f", file + ".missing"]);
+            Assert.Equal(2, missing.ExitCode);
+            Assert.Contains("file not found", missing.Error);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void SystemRendersThePromptWithTheChatTemplate()
+    {
+        // stories260K has no template: ChatML. The same conversation through `chat` gives the same reply.
+        var generated = CliRunner.Run("generate", "-m", Stories260K, "--system", "You tell stories.", "-p", "Once upon a time", "--temp", "0", "-n", "8", "-t", "1", "--json");
+        Assert.True(generated.ExitCode == 0, generated.Error);
+        using var doc = JsonDocument.Parse(generated.Out);
+        var stats = doc.RootElement.GetProperty("stats");
+        Assert.True(stats.GetProperty("prompt_tokens").GetInt32() > 20, "the ChatML markup and system prompt are in the prompt");
+        var chat = CliRunner.RunWithInput("Once upon a time\n", "chat", "-m", Stories260K, "--system", "You tell stories.", "--temp", "0", "-n", "8", "-t", "1");
+        Assert.True(chat.ExitCode == 0, chat.Error);
+        Assert.Contains(doc.RootElement.GetProperty("text").GetString()!.Trim(), chat.Out);
+
+        var template = CliRunner.Run("generate", "-m", Stories260K, "--chat", "-p", "Once", "-n", "2", "-t", "1", "--json");
+        Assert.True(template.ExitCode == 0, template.Error);
+        var plainTemplateFile = CliRunner.Run("generate", "-m", Stories260K, "--chat-template-file", "x.jinja", "-p", "Once");
+        Assert.Equal(2, plainTemplateFile.ExitCode);
+    }
+
+    [Fact]
+    public void AnEmptyStopStringIsAUsageError()
+    {
+        var r = CliRunner.Run("generate", "-m", Stories260K, "-p", "x", "--stop", "");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--stop", r.Error);
     }
 
     [Fact]

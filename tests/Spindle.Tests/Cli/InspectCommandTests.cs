@@ -38,6 +38,9 @@ public class InspectCommandTests
         Assert.Contains("q4_K", r.Out);
         Assert.Contains("q6_K", r.Out);
         Assert.Contains("blk.0.attn_q.bias", r.Out);
+        Assert.Matches(@"file type\s+Q4_K_M \(15\)", r.Out);
+        using var json = System.Text.Json.JsonDocument.Parse(CliRunner.Run("inspect", "--json", Qwen).Out);
+        Assert.Equal("Q4_K_M", json.RootElement.GetProperty("file_type").GetString());
     }
 
     [Fact]

@@ -55,7 +55,7 @@ public class TokenizeCommandTests
     [Fact]
     public void Default_output_lists_id_and_piece()
     {
-        var r = CliRunner.Run("tokenize", "-m", Model, "-t", "Hello world");
+        var r = CliRunner.Run("tokenize", "-m", Model, "-p", "Hello world");
         Assert.Equal(0, r.ExitCode);
         string[] lines = r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(2, lines.Length);
@@ -116,6 +116,33 @@ public class TokenizeCommandTests
         Assert.Equal("", r.Error);
         Assert.Equal(0, r.ExitCode);
         Assert.Equal(text + "\n", r.Out);
+    }
+
+    [Theory]
+    [InlineData("15043,3186")]
+    [InlineData("[15043, 3186]")]
+    [InlineData("15043, 3186")]
+    public void Detokenize_reads_id_lists_as_logits_and_tokenize_write_them(string list)
+    {
+        var r = CliRunner.Run("detokenize", "--model", Model, list);
+        Assert.True(r.ExitCode == 0, r.Error);
+        Assert.Equal("Hello world\n", r.Out);
+    }
+
+    [Fact]
+    public void Tokenize_and_detokenize_use_the_default_model_and_t_means_threads()
+    {
+        // No --model: the default (tinystories-656K, as every model-running command) instead of a usage error.
+        var ids = CliRunner.Run("tokenize", "-p", "Once upon a time", "--ids");
+        Assert.True(ids.ExitCode == 0, ids.Error);
+        Assert.Equal("[80, 147, 201, 282, 57]\n", ids.Out);
+        var text = CliRunner.Run("detokenize", "80,147,201,282,57");
+        Assert.True(text.ExitCode == 0, text.Error);
+        Assert.Equal("Once upon a time\n", text.Out);
+        // -t is --threads everywhere; tokenize has none, so it is an unknown option rather than the text.
+        var r = CliRunner.Run("tokenize", "-t", "Hello");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("-t", r.Error);
     }
 
     [Fact]
