@@ -27,13 +27,6 @@ internal sealed class CacheTypeOptions
         string text = parse.GetValue(option) ?? "f16";
         return KvCacheTypes.TryParse(text, out var type)
             ? type
-            : throw new CliException($"{option.Name} must be one of f16, f32, q8_0, q4_0, not '{TerminalSafe(text)}'");
-    }
-
-    private static string TerminalSafe(string text)
-    {
-        var chars = text.ToCharArray();
-        for (int i = 0; i < chars.Length; i++) if (char.IsControl(chars[i])) chars[i] = '?';
-        return new string(chars);
+            : throw new CliException($"{option.Name} must be one of f16, f32, q8_0, q4_0, not '{TerminalText.Escape(text)}'");
     }
 }

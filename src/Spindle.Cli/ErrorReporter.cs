@@ -48,6 +48,7 @@ internal static class ErrorReporter
     private static (string, int) Describe(SpindleException ex) => ex switch
     {
         GgufFormatException e => ($"invalid GGUF file: {e.Message}", RuntimeError),
+        Spindle.Models.HuggingFace.SafetensorsFormatException e => ($"invalid safetensors file: {e.Message}", RuntimeError),
         ModelFormatException e => ($"cannot run this model: {e.Message}", RuntimeError),
         ChatTemplateException { RaisedByTemplate: true } e =>
             ($"the model's chat template refused the conversation: {e.Message}", RuntimeError),

@@ -34,14 +34,16 @@ internal static class ModelCommandOptions
     /// Loads the resolved model with its tokenizer and chat template (<paramref name="chatTemplate"/> instead of the
     /// file's when given), for the generating commands. Errors name the file.
     /// </summary>
-    public static SpindleModel LoadSpindle(string? modelPath, int threads, int? contextLength = null, string? chatTemplate = null, string? tokenizerPath = null)
+    public static SpindleModel LoadSpindle(string? modelPath, int threads, int? contextLength = null, string? chatTemplate = null, string? tokenizerPath = null,
+        Caching.KvCacheFormat? cacheFormat = null)
     {
         string path = ModelPathResolver.Resolve(modelPath);
         ModelFiles.CheckExists(path);
         CheckTokenizerPath(tokenizerPath);
         try
         {
-            return SpindleModel.Load(path, new SpindleModelOptions { ThreadCount = threads, ContextLength = contextLength, ChatTemplate = chatTemplate, TokenizerPath = tokenizerPath });
+            return SpindleModel.Load(path, new SpindleModelOptions { ThreadCount = threads, ContextLength = contextLength, ChatTemplate = chatTemplate, TokenizerPath = tokenizerPath,
+                CacheType = cacheFormat ?? Caching.KvCacheFormat.F16 });
         }
         catch (GgufFormatException ex)
         {

@@ -30,18 +30,20 @@ internal static class ChatCommand
         var threads = ModelCommandOptions.Threads();
         var contextSize = ModelCommandOptions.ContextSize();
         var tokenizer = ModelCommandOptions.Tokenizer();
+        var cacheTypes = new CacheTypeOptions();
         var stats = new Option<bool>("--stats") { Description = "Print tokens/s and reused cache tokens after each reply (stderr)" };
         var sampling = new SamplingFlags();
 
         var command = new Command("chat", "Chat with a model interactively (/reset, /system TEXT, /exit; Ctrl-C stops a reply)");
         foreach (var o in new Option[] { model, maxTokens, system, templateFile, threads, contextSize, stats, tokenizer }) command.Options.Add(o);
         foreach (var o in sampling.All) command.Options.Add(o);
+        foreach (var o in cacheTypes.All) command.Options.Add(o);
         command.SetAction(parse =>
         {
             int n = parse.GetValue(maxTokens);
             var options = new GenerationOptions { MaxTokens = n < 0 ? int.MaxValue : n, Sampling = sampling.Parse(parse) };
             string? template = ChatTemplateFile.Read(parse.GetValue(templateFile));
-            using var spindle = ModelCommandOptions.LoadSpindle(parse.GetValue(model), parse.GetValue(threads), parse.GetValue(contextSize), template, parse.GetValue(tokenizer));
+            using var spindle = ModelCommandOptions.LoadSpindle(parse.GetValue(model), parse.GetValue(threads), parse.GetValue(contextSize), template, parse.GetValue(tokenizer), cacheTypes.Parse(parse));
             // Parsed now: a template that cannot parse can never render, so it is an error before the first question.
             _ = spindle.ChatTemplate;
             var session = new ChatSession(context, spindle, options, parse.GetValue(system), parse.GetValue(stats));

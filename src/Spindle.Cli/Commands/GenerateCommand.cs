@@ -38,6 +38,7 @@ internal static class GenerateCommand
         var threads = ModelCommandOptions.Threads();
         var context_ = ModelCommandOptions.ContextSize();
         var tokenizer = ModelCommandOptions.Tokenizer();
+        var cacheTypes = new CacheTypeOptions();
         var json = new Option<bool>("--json") { Description = "Print one JSON object {text, tokens:[{id, text, logprob}], stats} instead of streaming" };
         var sampling = new SamplingFlags();
         var search = new SearchFlags();
@@ -52,6 +53,7 @@ internal static class GenerateCommand
         foreach (var o in constraint.All) command.Options.Add(o);
         command.Options.Add(asap);
         command.Options.Add(tokenizer);
+        foreach (var o in cacheTypes.All) command.Options.Add(o);
         command.SetAction(parse =>
         {
             int n = parse.GetValue(maxTokens);
@@ -80,7 +82,7 @@ internal static class GenerateCommand
             if (template is not null && !templated) throw new CliException("--chat-template-file applies with --system or --chat");
             string text = PromptSource.Read(context, parse.GetValue(prompt), parse.GetValue(file));
 
-            using var spindle = ModelCommandOptions.LoadSpindle(parse.GetValue(model), parse.GetValue(threads), parse.GetValue(context_), template, parse.GetValue(tokenizer));
+            using var spindle = ModelCommandOptions.LoadSpindle(parse.GetValue(model), parse.GetValue(threads), parse.GetValue(context_), template, parse.GetValue(tokenizer), cacheTypes.Parse(parse));
             if (options.Constraint is { } spec) ConstraintFlags.Validate(spindle, spec);
             int[] promptTokens = templated
                 ? spindle.EncodeChat(systemText is null ? [ChatMessage.User(text)] : [ChatMessage.System(systemText), ChatMessage.User(text)])

@@ -36,7 +36,7 @@ public static class KvCacheMemory
         long required = total >= long.MaxValue ? long.MaxValue : (long)total;
         string caches = cacheCount == 1 ? "a KV cache" : $"{cacheCount} KV caches";
         double layerBytes = (double)capacity * shape.KvHeadCount
-            * Math.Max(KvCacheShape.RowBytes(format.Keys, shape.KeyHeadDim), KvCacheShape.RowBytes(format.Values, shape.ValueHeadDim));
+            * Math.Max(RowBytes(format.Keys, shape.KeyHeadDim), RowBytes(format.Values, shape.ValueHeadDim));
         if (layerBytes > Array.MaxLength)
             throw new KvCacheTooLargeException(
                 $"{caches} of {capacity} tokens is too large: one layer's keys would take {layerBytes:0} bytes, more than an array can hold ({Array.MaxLength})",
@@ -49,8 +49,17 @@ public static class KvCacheMemory
 
     private static double ByteEstimate(KvCacheShape shape, int capacity, KvCacheFormat format) =>
         (double)shape.LayerCount * capacity * shape.KvHeadCount
-        * ((double)KvCacheShape.RowBytes(format.Keys, shape.KeyHeadDim) + KvCacheShape.RowBytes(format.Values, shape.ValueHeadDim))
+        * (RowBytes(format.Keys, shape.KeyHeadDim) + RowBytes(format.Values, shape.ValueHeadDim))
         + 4.0 * capacity;
+
+    // In double, as KvCacheShape.RowBytes would overflow int for the head sizes a hostile file can claim.
+    private static double RowBytes(KvCacheType type, int elements) => type switch
+    {
+        KvCacheType.F32 => 4.0 * elements,
+        KvCacheType.F16 => 2.0 * elements,
+        KvCacheType.Q8_0 => elements / 32 * 34.0,
+        _ => elements / 32 * 18.0,
+    };
 
     internal static string Bytes(long byteCount) => byteCount switch
     {

@@ -21,6 +21,7 @@ public class CliHostileOptionTests
         ["detokenize"] = ["1"],
         ["logits"] = ["--out", "out.f32"],
         ["quantize"] = ["in.gguf", "out.gguf", "q8_0"],
+        ["convert"] = ["hf-folder", "out.gguf"],
         ["synth"] = ["--shape", "stories15m", "--vocab", "v.gguf", "--type", "q8_0", "--out", "o.gguf"],
         ["perplexity"] = ["--file", "story.txt"],
         ["maskbench"] = ["--vocab", "v.gguf", "schemas"],
