@@ -52,16 +52,31 @@ internal static class TokenizeCommand
             var options = new StreamingEncodeOptions { AddSpecial = special, ParseSpecial = parseSpecialText };
             using TextReader? input = textValue != null ? new StringReader(textValue) : fileValue != null ? OpenFile(fileValue) : null;
             var encoder = new StreamingEncoder(tokenizer, options);
-            WriteIds(context.Out, tokenizer, encoder.Encode(input ?? context.In), format);
-            if (encoder.ForcedCuts > 0)
-                context.Error.WriteLine($"warning: {encoder.ForcedCuts} place(s) in the input ran {options.MaxPendingChars} chars without a " +
-                    "space or newline to cut at and were cut there; ids next to those cuts may differ from tokenizing the text whole");
+            WriteIds(context.Out, tokenizer, WarnOnForcedCut(encoder, encoder.Encode(input ?? context.In), context.Error, options), format);
+            if (encoder.ForcedCuts > 1) context.Error.WriteLine($"warning: {encoder.ForcedCuts} such cuts in all");
             return 0;
         });
         return command;
     }
 
     private enum OutputFormat { Pieces, Ids, Json }
+
+    // Said at the first forced cut, not at the end: an endless input (/dev/zero) never reaches the end.
+    private static IEnumerable<int> WarnOnForcedCut(StreamingEncoder encoder, IEnumerable<int> ids, TextWriter error, StreamingEncodeOptions options)
+    {
+        bool warned = false;
+        foreach (int id in ids)
+        {
+            if (!warned && encoder.ForcedCuts > 0)
+            {
+                warned = true;
+                error.WriteLine($"warning: the input ran {options.MaxPendingChars} chars without a place to cut it (no space or newline the " +
+                    "tokenizer splits at) and was cut there; ids next to such cuts may differ from tokenizing the text whole");
+                error.Flush();
+            }
+            yield return id;
+        }
+    }
 
     // Ids are written as they come, batched so a console writer is not flushed once per id.
     private static void WriteIds(TextWriter output, Tokenizer tokenizer, IEnumerable<int> ids, OutputFormat format)
