@@ -2,7 +2,12 @@ using Spindle.Tokenization;
 
 namespace Spindle.Tests.Tokenization;
 
+/// <summary>The heap is process-wide: measured alone, after the parallel tests, so no other test's objects count.</summary>
+[CollectionDefinition(nameof(HeapMeasurementCollection), DisableParallelization = true)]
+public sealed class HeapMeasurementCollection;
+
 /// <summary>Streaming tokenization holds a bounded amount of memory whatever the text's length.</summary>
+[Collection(nameof(HeapMeasurementCollection))]
 public sealed class StreamingMemoryTests
 {
     /// <summary>Generates seeded prose of a given length on the fly, so the test itself never holds the text.</summary>
