@@ -27,6 +27,26 @@ internal sealed class ConstraintFlags
 
     private const string FlagList = "--regex, --grammar, --choice, --json-schema and --json-schema-inline";
 
+    // The flag each parsed constraint came from, so Validate's messages name the one the user typed
+    // (--json-schema-inline, not --json-schema; never --choice for a schema).
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ConstraintSpec, string> FlagOf = new();
+
+    private static ConstraintSpec Remember(ConstraintSpec spec, string flag)
+    {
+        FlagOf.AddOrUpdate(spec, flag);
+        return spec;
+    }
+
+    /// <summary>The flag <paramref name="constraint"/> was given with, or the usual one for its kind (built in code).</summary>
+    internal static string FlagFor(ConstraintSpec constraint) =>
+        FlagOf.TryGetValue(constraint, out string? flag) ? flag : constraint.Kind switch
+        {
+            ConstraintKind.Regex => "--regex",
+            ConstraintKind.Grammar => "--grammar",
+            ConstraintKind.Choice => "--choice",
+            _ => "--json-schema",
+        };
+
     /// <summary>The constraint the flags ask for, or null; errors in the flags themselves are <see cref="CliException"/>s.</summary>
     public ConstraintSpec? Parse(ParseResult parse)
     {
@@ -47,28 +67,28 @@ internal sealed class ConstraintFlags
         // Compact unless asked: with whitespace allowed, a small model at temperature 0.8 tends to fill its budget with
         // blank lines and indentation and never closes the value.
         var whitespace = spaced ? JsonWhitespace.Flexible : JsonWhitespace.Compact;
-        if (schemaFile is not null) return ConstraintSpec.JsonSchema(ReadSchemaFile(schemaFile), whitespace);
+        if (schemaFile is not null) return Remember(ConstraintSpec.JsonSchema(ReadSchemaFile(schemaFile), whitespace), "--json-schema");
         if (schemaText is not null)
         {
             if (schemaText.Trim().Length == 0) throw new CliException("--json-schema-inline: the schema is empty");
-            return ConstraintSpec.JsonSchema(schemaText, whitespace);
+            return Remember(ConstraintSpec.JsonSchema(schemaText, whitespace), "--json-schema-inline");
         }
         if (regex is not null)
         {
             if (regex.Length == 0) throw new CliException("--regex: the pattern is empty");
-            return ConstraintSpec.Regex(regex);
+            return Remember(ConstraintSpec.Regex(regex), "--regex");
         }
         if (grammar is not null)
         {
             if (!grammar.Exists) throw new CliException($"grammar file not found: {grammar.FullName}");
-            return ConstraintSpec.Grammar(File.ReadAllText(grammar.FullName), perChar);
+            return Remember(ConstraintSpec.Grammar(File.ReadAllText(grammar.FullName), perChar), "--grammar");
         }
         if (choice is not null)
         {
             string[] choices = choice.Split(',');
             foreach (string c in choices)
                 if (c.Length == 0) throw new CliException($"--choice: empty choice in '{choice}'");
-            return ConstraintSpec.Choice(choices);
+            return Remember(ConstraintSpec.Choice(choices), "--choice");
         }
         return null;
     }
@@ -99,18 +119,12 @@ internal sealed class ConstraintFlags
         }
         catch (GrammarException ex)
         {
-            string flag = constraint.Kind switch
-            {
-                ConstraintKind.Regex => "--regex",
-                ConstraintKind.Grammar => "--grammar",
-                _ => "--choice",
-            };
-            throw new CliException($"{flag}: {ex.Message}");
+            throw new CliException($"{FlagFor(constraint)}: {ex.Message}");
         }
         catch (JsonSchemaCompileException ex)
         {
             // The message starts with the keyword at fault ("$ref: ...", "schema: not valid JSON at line 3, column 7: ...").
-            throw new CliException($"--json-schema: {ex.Message}");
+            throw new CliException($"{FlagFor(constraint)}: {ex.Message}");
         }
         // A vocabulary without the first character the constraint needs (e.g. '{' in a model without byte-fallback
         // tokens) would fail at the first token; say so before generating.

@@ -10,11 +10,17 @@ namespace Spindle.Cli.Commands;
 /// <summary>
 /// `spindle tokenize`: text → token ids with the model's own tokenizer. Default output lists id and piece per line
 /// (as llama-tokenize does); --ids prints the id list; --json an array of {id, piece}; --jsonl tokenizes stdin
-/// line by line (each line a JSON string) for batch use.
+/// line by line (each line a JSON string) for batch use. Text from --file or stdin is streamed: read in chunks, cut only
+/// where the ids equal the whole text's (<see cref="StreamingEncoder"/>), and ids are written as they come, so memory
+/// does not grow with the input. A run of <see cref="StreamingEncodeOptions.MaxPendingChars"/> chars with no such place
+/// (e.g. /dev/zero) is cut anyway, with a warning on stderr.
 /// </summary>
 internal static class TokenizeCommand
 {
     private static readonly JsonSerializerOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>Longest --jsonl line accepted, in chars: one line is one text, held whole.</summary>
+    internal const int MaxJsonlLineChars = 1 << 22;
 
     public static Command Create(CliContext context)
     {
@@ -22,12 +28,12 @@ internal static class TokenizeCommand
         // -p as llama-tokenize has it; -t means --threads in every command, so it is not an alias here.
         var text = new Option<string?>("--text", "--prompt", "-p") { Description = "Text to tokenize" };
         var tokenizerOption = ModelCommandOptions.Tokenizer();
-        var file = new Option<string?>("--file", "-f") { Description = "Read the text from this file (UTF-8)" };
+        var file = new Option<string?>("--file", "-f") { Description = "Read the text from this file (UTF-8), streamed" };
         var addSpecial = new Option<bool>("--add-special") { Description = "Add BOS/EOS as the model's metadata asks" };
         var parseSpecial = new Option<bool>("--parse-special") { Description = "Turn control-token text such as <s> into those tokens" };
         var ids = new Option<bool>("--ids") { Description = "Print only the ids, as [1, 2, 3]" };
         var json = new Option<bool>("--json") { Description = "Print a JSON array of {\"id\", \"piece\"} objects" };
-        var jsonl = new Option<bool>("--jsonl") { Description = "Batch mode: each stdin line is a JSON string; each output line the JSON array of its ids" };
+        var jsonl = new Option<bool>("--jsonl") { Description = $"Batch mode: each stdin line is a JSON string (at most {MaxJsonlLineChars} chars); each output line the JSON array of its ids" };
 
         var command = new Command("tokenize", "Turn text into token ids with a model's tokenizer (text from --text, --file, or else stdin)");
         foreach (var o in new Option[] { model, tokenizerOption, text, file, addSpecial, parseSpecial, ids, json, jsonl }) command.Options.Add(o);
@@ -44,23 +50,81 @@ internal static class TokenizeCommand
             bool special = parse.GetValue(addSpecial), parseSpecialText = parse.GetValue(parseSpecial);
             if (batch) return RunBatch(context, tokenizer, special, parseSpecialText);
 
-            string input = textValue ?? (fileValue != null ? ReadFile(fileValue) : context.In.ReadToEnd());
-            int[] tokens = tokenizer.Encode(input, special, parseSpecialText);
-            if (parse.GetValue(ids)) context.Out.WriteLine("[" + string.Join(", ", tokens) + "]");
-            else if (parse.GetValue(json)) WriteJson(context.Out, tokenizer, tokens);
-            else foreach (int id in tokens) context.Out.WriteLine($"{id,6} -> {MetadataText.Quote(Piece(tokenizer, id), int.MaxValue)}");
+            var format = parse.GetValue(ids) ? OutputFormat.Ids : parse.GetValue(json) ? OutputFormat.Json : OutputFormat.Pieces;
+            var options = new StreamingEncodeOptions { AddSpecial = special, ParseSpecial = parseSpecialText };
+            using TextReader? input = textValue != null ? new StringReader(textValue) : fileValue != null ? OpenFile(fileValue) : null;
+            var encoder = new StreamingEncoder(tokenizer, options);
+            WriteIds(context.Out, tokenizer, WarnOnForcedCut(encoder, encoder.Encode(input ?? context.In), context.Error, options), format);
+            if (encoder.ForcedCuts > 1) context.Error.WriteLine($"warning: {encoder.ForcedCuts} such cuts in all");
             return 0;
         });
         return command;
     }
 
+    private enum OutputFormat { Pieces, Ids, Json }
+
+    // Said at the first forced cut, not at the end: an endless input (/dev/zero) never reaches the end.
+    private static IEnumerable<int> WarnOnForcedCut(StreamingEncoder encoder, IEnumerable<int> ids, TextWriter error, StreamingEncodeOptions options)
+    {
+        bool warned = false;
+        foreach (int id in ids)
+        {
+            if (!warned && encoder.ForcedCuts > 0)
+            {
+                warned = true;
+                error.WriteLine($"warning: the input ran {options.MaxPendingChars} chars without a place to cut it (no space or newline the " +
+                    "tokenizer splits at) and was cut there; ids next to such cuts may differ from tokenizing the text whole");
+                error.Flush();
+            }
+            yield return id;
+        }
+    }
+
+    // Ids are written as they come, batched so a console writer is not flushed once per id.
+    private static void WriteIds(TextWriter output, Tokenizer tokenizer, IEnumerable<int> ids, OutputFormat format)
+    {
+        var batch = new StringBuilder(capacity: 1 << 16);
+        bool first = true;
+        if (format == OutputFormat.Ids) batch.Append('[');
+        else if (format == OutputFormat.Json) batch.Append('[');
+        foreach (int id in ids)
+        {
+            switch (format)
+            {
+                case OutputFormat.Ids:
+                    if (!first) batch.Append(", ");
+                    batch.Append(id);
+                    break;
+                case OutputFormat.Json:
+                    if (!first) batch.Append(',');
+                    batch.Append("{\"id\":").Append(id).Append(",\"piece\":")
+                        .Append(JsonSerializer.Serialize(Piece(tokenizer, id), Compact)).Append('}');
+                    break;
+                default:
+                    batch.Append($"{id,6} -> {MetadataText.Quote(Piece(tokenizer, id), int.MaxValue)}").Append('\n');
+                    break;
+            }
+            first = false;
+            if (batch.Length >= 1 << 15)
+            {
+                output.Write(batch);
+                batch.Clear();
+            }
+        }
+        if (format != OutputFormat.Pieces) batch.Append(']').Append('\n');
+        output.Write(batch);
+        output.Flush();
+    }
+
     private static int RunBatch(CliContext context, Tokenizer tokenizer, bool addSpecial, bool parseSpecial)
     {
         var tokens = new List<int>();
-        int lineNumber = 0;
-        for (string? line = context.In.ReadLine(); line != null; line = context.In.ReadLine())
+        var lines = new BoundedLineReader(context.In, MaxJsonlLineChars);
+        for (int lineNumber = 1; lines.ReadLine() is { } line; lineNumber++)
         {
-            lineNumber++;
+            if (line.Length > MaxJsonlLineChars)
+                throw new CliException($"stdin line {lineNumber} is longer than {MaxJsonlLineChars} chars; --jsonl holds one line at a time " +
+                    "(tokenize a longer text with --file or plain stdin, which stream)");
             string text;
             try
             {
@@ -77,30 +141,51 @@ internal static class TokenizeCommand
         return 0;
     }
 
-    private static void WriteJson(TextWriter output, Tokenizer tokenizer, int[] tokens)
+    /// <summary>
+    /// Lines of a reader, each held only up to a limit: a longer line comes back as limit + 1 chars (the caller reports
+    /// it) and the rest of it is never buffered, so one endless line cannot exhaust memory.
+    /// </summary>
+    private sealed class BoundedLineReader(TextReader reader, int maxChars)
     {
-        var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        private readonly char[] _buffer = new char[1 << 14];
+        private readonly StringBuilder _line = new();
+        private int _position, _count;
+
+        public string? ReadLine()
         {
-            w.WriteStartArray();
-            foreach (int id in tokens)
+            _line.Clear();
+            bool any = false;
+            while (true)
             {
-                w.WriteStartObject();
-                w.WriteNumber("id", id);
-                w.WriteString("piece", Piece(tokenizer, id));
-                w.WriteEndObject();
+                if (_position == _count)
+                {
+                    _count = reader.Read(_buffer, 0, _buffer.Length);
+                    _position = 0;
+                    if (_count == 0) return any ? _line.ToString() : null;
+                }
+                any = true;
+                int end = Array.IndexOf(_buffer, '\n', _position, _count - _position);
+                int stop = end < 0 ? _count : end;
+                int take = Math.Min(stop - _position, maxChars + 1 - _line.Length);
+                _line.Append(_buffer, _position, take);
+                if (_line.Length > maxChars) return _line.ToString();
+                _position = end < 0 ? _count : end + 1;
+                if (end >= 0)
+                {
+                    if (_line.Length > 0 && _line[^1] == '\r') _line.Length--;
+                    return _line.ToString();
+                }
             }
-            w.WriteEndArray();
         }
-        output.WriteLine(Encoding.UTF8.GetString(buffer.ToArray()));
     }
 
     /// <summary>The token's text, control tokens included; a piece that is part of a multi-byte character shows as U+FFFD.</summary>
     private static string Piece(Tokenizer tokenizer, int id) => Encoding.UTF8.GetString(tokenizer.TokenToPiece(id, special: true));
 
-    private static string ReadFile(string path)
+    private static StreamReader OpenFile(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"input file not found: {path}", path);
-        return File.ReadAllText(path, Encoding.UTF8);
+        return new StreamReader(path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true,
+            new FileStreamOptions { Access = FileAccess.Read, Share = FileShare.ReadWrite, BufferSize = 1 << 16 });
     }
 }

@@ -36,7 +36,7 @@ public sealed class GrammarCache
     {
         ArgumentNullException.ThrowIfNull(source);
         string key = ContentKey(syntax.ToString(), source);
-        var lazy = _entries.GetOrAdd(key, _ => new Lazy<CompiledGrammar>(() => new CompiledGrammar(Parse(syntax, source))));
+        var lazy = _entries.GetOrAdd(key, _ => new Lazy<CompiledGrammar>(() => Compile(syntax, source)));
         try
         {
             return lazy.Value;
@@ -52,7 +52,31 @@ public sealed class GrammarCache
     public CompiledGrammar GetOrCompile(Grammar grammar)
     {
         string key = ContentKey("ir", grammar.ToCanonicalString());
-        return _entries.GetOrAdd(key, _ => new Lazy<CompiledGrammar>(() => new CompiledGrammar(grammar))).Value;
+        var lazy = _entries.GetOrAdd(key, _ => new Lazy<CompiledGrammar>(() => new CompiledGrammar(grammar)));
+        try
+        {
+            return lazy.Value;
+        }
+        catch
+        {
+            _entries.TryRemove(key, out _); // a failed compile is not cached
+            throw;
+        }
+    }
+
+    // A JSON Schema's limits are the schema's errors: whatever the lexer or parser tables refuse is reported as one.
+    private static CompiledGrammar Compile(GrammarSyntax syntax, string source)
+    {
+        var grammar = Parse(syntax, source);
+        if (syntax is not (GrammarSyntax.JsonSchema or GrammarSyntax.JsonSchemaCompact)) return new CompiledGrammar(grammar);
+        try
+        {
+            return new CompiledGrammar(grammar);
+        }
+        catch (GrammarException e)
+        {
+            throw new JsonSchema.Compilation.JsonSchemaCompileException("schema", $"the schema's grammar is too large: {e.Message}", e);
+        }
     }
 
     public static Grammar Parse(GrammarSyntax syntax, string source) => syntax switch

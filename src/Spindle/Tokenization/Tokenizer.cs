@@ -36,11 +36,80 @@ public abstract class Tokenizer
     public void Encode(string text, List<int> output, bool addSpecial, bool parseSpecial)
     {
         ArgumentNullException.ThrowIfNull(text);
-        EncodeFragments(text, _partitioner.Partition(text, parseSpecial), output, addSpecial);
+        if (addSpecial) AddLeadingSpecial(output);
+        EncodeFragments(text, _partitioner.Partition(text, parseSpecial), output, ChunkStart.TextStart);
+        if (addSpecial) AddTrailingSpecial(output);
     }
 
-    /// <summary>Encodes partitioned text: raw fragments through the model, token fragments as they are.</summary>
-    protected abstract void EncodeFragments(string text, List<TextFragment> fragments, List<int> output, bool addSpecial);
+    /// <summary>
+    /// Encodes partitioned text: raw fragments through the model, token fragments as they are. <paramref name="start"/>
+    /// says where <paramref name="text"/> begins in the whole text (see <see cref="StreamingEncoder"/>): inside a text
+    /// fragment of an earlier chunk, its first text fragment gets none of the treatment of a fragment start
+    /// (SentencePiece's space prefix, a tokenizer.json Prepend normalizer).
+    /// </summary>
+    private protected abstract void EncodeFragments(string text, List<TextFragment> fragments, List<int> output, ChunkStart start);
+
+    /// <summary>What <c>addSpecial</c> puts before the text (BOS, CLS, a post-processor's prefix).</summary>
+    private protected abstract void AddLeadingSpecial(List<int> output);
+
+    /// <summary>What <c>addSpecial</c> puts after the text (EOS, SEP, a post-processor's suffix).</summary>
+    private protected abstract void AddTrailingSpecial(List<int> output);
+
+    /// <summary>One chunk of a streamed text (see <see cref="StreamingEncoder"/>); returns where the next chunk starts.</summary>
+    internal ChunkStart EncodeChunk(string chunk, List<int> output, bool parseSpecial, ChunkStart start)
+    {
+        var fragments = _partitioner.Partition(chunk, parseSpecial);
+        EncodeFragments(chunk, fragments, output, start);
+        if (fragments.Count == 0) return start;
+        return fragments[^1].IsToken ? ChunkStart.AfterToken : ChunkStart.InsideText;
+    }
+
+    internal void EncodeLeadingSpecial(List<int> output) => AddLeadingSpecial(output);
+
+    internal void EncodeTrailingSpecial(List<int> output) => AddTrailingSpecial(output);
+
+    /// <summary>Where cutting a text is safe for the special-token split (see <see cref="SpecialTokenCutGuard"/>).</summary>
+    internal SpecialTokenCutGuard CutGuard(bool parseSpecial) =>
+        parseSpecial ? _cutGuardParse ??= new SpecialTokenCutGuard(Vocabulary, parseSpecial: true)
+            : _cutGuardPlain ??= new SpecialTokenCutGuard(Vocabulary, parseSpecial: false);
+
+    private SpecialTokenCutGuard? _cutGuardParse, _cutGuardPlain;
+
+    /// <summary>
+    /// Whether encoding <c>text[..index]</c> and then <c>text[index..]</c> as its continuation gives the ids of the
+    /// whole text, as far as this tokenizer model is concerned (special tokens are the caller's: <see cref="CutGuard"/>).
+    /// Reads at most <see cref="CutLookahead"/> chars from <paramref name="index"/> on; 0 &lt; index &lt; text.Length.
+    /// False (never cut) unless a model proves otherwise.
+    /// </summary>
+    internal bool IsModelCut(ReadOnlySpan<char> text, int index) => IsSafeCut(text, index);
+
+    internal int ModelCutLookahead => CutLookahead;
+
+    private protected virtual bool IsSafeCut(ReadOnlySpan<char> text, int index) => false;
+
+    /// <summary>How many chars from the cut on <see cref="IsSafeCut"/> reads (at least 1).</summary>
+    private protected virtual int CutLookahead => 1;
+
+    /// <summary>
+    /// The ids of the text <paramref name="reader"/> holds, read in chunks as they are enumerated, with memory independent
+    /// of its length; the same ids as <see cref="Encode(string, bool, bool)"/> of the whole text unless the text runs
+    /// long without a place to cut it (see <see cref="StreamingEncoder"/>, <see cref="ForcedCutPolicy"/>).
+    /// </summary>
+    public IEnumerable<int> EncodeStream(TextReader reader, StreamingEncodeOptions? options = null) =>
+        new StreamingEncoder(this, options).Encode(reader);
+
+    /// <summary>As <see cref="EncodeStream(TextReader, StreamingEncodeOptions?)"/> for UTF-8 bytes (a BOM is skipped).</summary>
+    public IEnumerable<int> EncodeStream(Stream utf8, StreamingEncodeOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(utf8);
+        return EncodeUtf8(utf8, options);
+    }
+
+    private IEnumerable<int> EncodeUtf8(Stream utf8, StreamingEncodeOptions? options)
+    {
+        using var reader = new StreamReader(utf8, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, leaveOpen: true);
+        foreach (int id in EncodeStream(reader, options)) yield return id;
+    }
 
     /// <summary>The bytes a token stands for when decoded (llama.cpp's token_to_piece with special = true).</summary>
     protected abstract byte[] ComputePiece(int id);

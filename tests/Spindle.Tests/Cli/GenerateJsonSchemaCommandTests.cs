@@ -135,7 +135,7 @@ public sealed class GenerateJsonSchemaCommandTests
 
     [Fact]
     public void UnsupportedKeywordIsNamed() =>
-        AssertOneLineError(Generate("--json-schema-inline", """{"$ref":"https://example.com/s.json"}"""), "--json-schema: $ref: ");
+        AssertOneLineError(Generate("--json-schema-inline", """{"$ref":"https://example.com/s.json"}"""), "--json-schema-inline: $ref: ");
 
     [Fact]
     public void RefToNowhereIsNamed() =>

@@ -163,3 +163,55 @@ public class TokenizeCommandTests
         Assert.Contains("stdin line 2 is not a JSON string", r.Error);
     }
 }
+
+/// <summary>tokenize streams --file and stdin, and bounds a --jsonl line.</summary>
+public class TokenizeStreamingCommandTests
+{
+    private static readonly string Model = SharedData.PathOf("vocab", "ggml-vocab-llama-spm.gguf");
+
+    [Fact]
+    public void File_and_stdin_give_the_ids_of_the_whole_text()
+    {
+        string text = string.Concat(Enumerable.Repeat(File.ReadAllText(SharedData.PathOf("text", "story.txt")), 40)); // > one chunk
+        string path = Path.Combine(Path.GetTempPath(), $"spindle-tokenize-{Guid.NewGuid():N}.txt");
+        File.WriteAllText(path, text);
+        try
+        {
+            var tokenizer = Spindle.Tests.Tokenization.StreamingEncoderTests.Load("vocab/ggml-vocab-llama-spm.gguf");
+            int[] expected = tokenizer.Encode(text, addSpecial: true);
+            var fromFile = CliRunner.Run("tokenize", "--model", Model, "--file", path, "--ids", "--add-special");
+            Assert.Equal("", fromFile.Error);
+            Assert.Equal(expected, JsonSerializer.Deserialize<int[]>(fromFile.Out));
+            var fromStdin = CliRunner.RunWithInput(text, "tokenize", "--model", Model, "--json");
+            Assert.Equal(0, fromStdin.ExitCode);
+            var objects = JsonSerializer.Deserialize<JsonElement[]>(fromStdin.Out)!;
+            Assert.Equal(tokenizer.Encode(text), objects.Select(o => o.GetProperty("id").GetInt32()).ToArray());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void A_run_without_a_place_to_cut_is_cut_with_a_warning()
+    {
+        // GPT-2's pre-tokenizer keeps a run of symbols as one word (SentencePiece cuts between two NULs: no token joins them).
+        string text = new('\0', (1 << 20) + 50_000);
+        var r = CliRunner.RunWithInput(text, "tokenize", "--model", SharedData.PathOf("vocab", "ggml-vocab-gpt-2.gguf"), "--ids");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("warning: the input ran 1048576 chars without a place to cut it", r.Error);
+        Assert.DoesNotContain("such cuts in all", r.Error); // one cut only
+        Assert.NotEmpty(JsonSerializer.Deserialize<int[]>(r.Out)!);
+    }
+
+    [Fact]
+    public void An_overlong_jsonl_line_is_a_clear_error()
+    {
+        string line = JsonSerializer.Serialize(new string('a', Spindle.Cli.Commands.TokenizeCommand.MaxJsonlLineChars));
+        var r = CliRunner.RunWithInput("\"ok\"\n" + line + "\n", "tokenize", "--model", Model, "--jsonl");
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("stdin line 2 is longer than", r.Error);
+        Assert.StartsWith("[", r.Out); // the first line was still answered
+    }
+}

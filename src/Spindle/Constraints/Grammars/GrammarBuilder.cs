@@ -11,6 +11,15 @@ public sealed class GrammarBuilder
     /// <summary>Bound on the number of rules (guards pathological repetition expansion).</summary>
     public const int MaxRules = 200_000;
 
+    /// <summary>Bound on alternatives over all rules: an Earley prediction adds one item per alternative.</summary>
+    public const int MaxAlternatives = 1_000_000;
+
+    /// <summary>Bound on symbols over all alternatives (the parser's position table holds one entry per symbol).</summary>
+    public const int MaxSymbols = 4_000_000;
+
+    private int _alternativeCount, _symbolCount;
+    private long _lexemeStates; // lower bound on the lexer NFA's states (RegexNode.StateCount per distinct lexeme)
+
     private readonly List<Lexeme> _lexemes = [];
     private readonly Dictionary<string, int> _lexemeByKey = new(StringComparer.Ordinal);
     private readonly List<string> _ruleNames = [];
@@ -53,6 +62,8 @@ public sealed class GrammarBuilder
     public void AddAlternative(GrammarSymbol rule, params GrammarSymbol[] sequence)
     {
         if (rule.IsLexeme) throw new ArgumentException("alternatives belong to rules, not lexemes", nameof(rule));
+        if (++_alternativeCount > MaxAlternatives) throw new GrammarException($"grammar exceeds {MaxAlternatives:N0} alternatives");
+        if ((_symbolCount += sequence.Length) > MaxSymbols) throw new GrammarException($"grammar exceeds {MaxSymbols:N0} symbols in its alternatives");
         _alternatives[rule.Index].Add(sequence);
     }
 
@@ -73,6 +84,11 @@ public sealed class GrammarBuilder
     {
         string key = except is null ? regex.Key : regex.Key + "\u0000except\u0000" + except.Key;
         if (_lexemeByKey.TryGetValue(key, out int id)) return GrammarSymbol.Lexeme(id);
+        // Checked here, before any automaton is built: the NFA would fail past this bound anyway, after the work.
+        _lexemeStates += regex.StateCount + 1 + (except is null ? 0 : except.StateCount + 2);
+        if (_lexemeStates > LexemeNfa.MaxStates)
+            throw new GrammarException($"the lexemes need more than {LexemeNfa.MaxStates:N0} lexer automaton states in all " +
+                $"(lexeme '{Shorten(name ?? regex.Key)}' of {regex.StateCount:N0} brings them to {_lexemeStates:N0})");
         _lexemes.Add(new Lexeme(name ?? $"lexeme{_lexemes.Count}", regex, except));
         _lexemeByKey[key] = _lexemes.Count - 1;
         return GrammarSymbol.Lexeme(_lexemes.Count - 1);
@@ -167,6 +183,8 @@ public sealed class GrammarBuilder
         return rule;
     }
 
+    private static string Shorten(string text) => text.Length <= 60 ? text : text[..57] + "...";
+
     private string NameOf(GrammarSymbol s) => s.IsLexeme ? _lexemes[s.Index].Name : _ruleNames[s.Index];
 
     /// <summary>Finishes the grammar. Every rule reachable from <paramref name="start"/> must have an alternative.</summary>
@@ -179,9 +197,89 @@ public sealed class GrammarBuilder
         foreach (var (name, id) in _ruleByName)
             if (_alternatives[id].Count == 0 && !lazy.Contains(id) && (reachable ??= ReachableFrom(start.Index))[id])
                 throw new GrammarException($"rule '{name}' is used but never defined");
+        // Alternatives that need a rule which derives no finite text can never complete: drop them, so a mask never
+        // allows a step into a recursion that cannot end (e.g. r ::= "(" r ")" alone).
+        bool[] productive = ProductiveRules();
+        if (!productive[start.Index])
+            throw new GrammarException($"rule '{_ruleNames[start.Index]}' derives no finite text: every way through it needs a rule that recurses without end");
         var rules = new GrammarRule[_ruleNames.Count];
-        for (int i = 0; i < rules.Length; i++) rules[i] = new GrammarRule(_ruleNames[i], _alternatives[i].ToArray());
-        return new Grammar(_lexemes.ToArray(), rules, start.Index) { AnyOrderRules = [.. _anyOrder] };
+        for (int i = 0; i < rules.Length; i++)
+        {
+            var kept = new List<GrammarSymbol[]>(_alternatives[i].Count);
+            foreach (var alt in _alternatives[i])
+                if (Array.TrueForAll(alt, s => s.IsLexeme || productive[s.Index])) kept.Add(alt);
+            rules[i] = new GrammarRule(_ruleNames[i], kept.ToArray());
+        }
+        var families = new List<AnyOrderMembers>(_anyOrder.Count);
+        foreach (var family in _anyOrder) families.Add(Productive(family, productive));
+        return new Grammar(_lexemes.ToArray(), rules, start.Index) { AnyOrderRules = [.. families] };
+    }
+
+    /// <summary>
+    /// Per rule, whether it derives some finite text: one of its alternatives needs only such rules (lexemes always
+    /// do); an any-order family when its required members and its closing lexeme do, and enough members (or extras)
+    /// do to reach its least count.
+    /// </summary>
+    public bool[] ProductiveRules()
+    {
+        var productionRule = new List<int>(_alternativeCount);
+        var needs = new List<int[]>(_alternativeCount);
+        var ruleSymbols = new List<int>();
+        for (int r = 0; r < _alternatives.Count; r++)
+        {
+            foreach (var alt in _alternatives[r])
+            {
+                ruleSymbols.Clear();
+                foreach (var s in alt) if (!s.IsLexeme) ruleSymbols.Add(s.Index);
+                productionRule.Add(r);
+                needs.Add([.. ruleSymbols]);
+            }
+        }
+        var closure = new RuleFixedPoint(_ruleNames.Count, productionRule, needs);
+        var holds = closure.Holds;
+        for (bool changed = true; changed;)
+        {
+            changed = false;
+            foreach (var family in _anyOrder)
+            {
+                if (holds[family.EntryRule] || !FamilyProductive(family, holds)) continue;
+                closure.Add(family.EntryRule);
+                changed = true;
+            }
+        }
+        return holds;
+    }
+
+    private static bool FamilyProductive(AnyOrderMembers family, bool[] productive)
+    {
+        bool Holds(GrammarSymbol s) => s.IsLexeme || productive[s.Index];
+        if (!Holds(family.Close) || !Holds(family.Separator)) return false;
+        int members = 0;
+        for (int k = 0; k < family.Members.Count; k++)
+        {
+            if (Holds(family.Members[k])) members++;
+            else if (family.Required[k]) return false;
+        }
+        return members >= family.MinCount || (family.Extra is { } extra && Holds(extra));
+    }
+
+    // A family without its members that derive nothing (they could only lead the parser into a dead end).
+    private static AnyOrderMembers Productive(AnyOrderMembers family, bool[] productive)
+    {
+        bool Holds(GrammarSymbol s) => s.IsLexeme || productive[s.Index];
+        var extra = family.Extra is { } e && Holds(e) ? family.Extra : null;
+        bool allHold = extra == family.Extra;
+        for (int k = 0; k < family.Members.Count && allHold; k++) allHold = Holds(family.Members[k]);
+        if (allHold) return family;
+        var members = new List<GrammarSymbol>();
+        var required = new List<bool>();
+        for (int k = 0; k < family.Members.Count; k++)
+        {
+            if (!Holds(family.Members[k])) continue;
+            members.Add(family.Members[k]);
+            required.Add(family.Required[k]);
+        }
+        return family with { Members = members, Required = required, Extra = extra };
     }
 
     private bool[] ReachableFrom(int from)

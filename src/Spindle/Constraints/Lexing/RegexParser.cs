@@ -34,7 +34,15 @@ public sealed class RegexParser
     {
         ArgumentNullException.ThrowIfNull(pattern);
         var parser = new RegexParser(pattern);
-        var node = parser.ParseAlternation(topLevel: true);
+        RegexNode node;
+        try
+        {
+            node = parser.ParseAlternation(topLevel: true);
+        }
+        catch (GrammarException e) when (e.Line == 0)
+        {
+            throw parser.Error(e.Message); // a size limit from RegexNode: say where the parser was
+        }
         if (parser._pos < pattern.Length) throw parser.Error("unmatched ')'");
         return node;
     }
@@ -76,7 +84,7 @@ public sealed class RegexParser
     {
         while (!AtEnd)
         {
-            int min, max;
+            int min, max, start = _pos;
             char c = _pattern[_pos];
             if (c == '*') { min = 0; max = -1; _pos++; }
             else if (c == '+') { min = 1; max = -1; _pos++; }
@@ -84,6 +92,9 @@ public sealed class RegexParser
             else if (c == '{' && TryParseBraces(out min, out max)) { }
             else break;
             if (Peek('?')) _pos++;
+            if (RegexRepeat.Count(atom.StateCount, min, max) > RegexNode.MaxStateCount)
+                throw Error($"repetition {{{min},{(max < 0 ? "" : max)}}} of a part of {atom.StateCount} states needs more than " +
+                    $"{RegexNode.MaxStateCount:N0} lexer automaton states", start);
             atom = RegexNode.Repeat(atom, min, max);
         }
         return atom;

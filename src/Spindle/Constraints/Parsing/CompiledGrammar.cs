@@ -107,24 +107,27 @@ public sealed class CompiledGrammar
     /// <summary>Lazy rules are never nullable: every any-order object ends with its closing lexeme.</summary>
     private static bool[] ComputeNullable(int[] symbols, int[] ruleStart, int[] ruleEnd, int[] productionStarts)
     {
-        int ruleCount = ruleStart.Length;
-        var nullable = new bool[ruleCount];
-        for (bool changed = true; changed;)
+        var productionRule = new List<int>();
+        var needs = new List<int[]>();
+        var ruleSymbols = new List<int>();
+        for (int r = 0; r < ruleStart.Length; r++)
         {
-            changed = false;
-            for (int r = 0; r < ruleCount; r++)
+            if (ruleStart[r] < 0) continue;
+            for (int p = ruleStart[r]; p < ruleEnd[r]; p++)
             {
-                if (nullable[r] || ruleStart[r] < 0) continue;
-                for (int p = ruleStart[r]; p < ruleEnd[r]; p++)
+                ruleSymbols.Clear();
+                bool lexeme = false;
+                for (int pos = productionStarts[p]; symbols[pos] != EndMarker; pos++)
                 {
-                    bool all = true;
-                    for (int pos = productionStarts[p]; symbols[pos] != EndMarker; pos++)
-                        if (symbols[pos] < 0 || !nullable[symbols[pos]]) { all = false; break; }
-                    if (all) { nullable[r] = true; changed = true; break; }
+                    if (symbols[pos] < 0) { lexeme = true; break; }
+                    ruleSymbols.Add(symbols[pos]);
                 }
+                if (lexeme) continue; // lexemes never match the empty string
+                productionRule.Add(r);
+                needs.Add([.. ruleSymbols]);
             }
         }
-        return nullable;
+        return new RuleFixedPoint(ruleStart.Length, productionRule, needs).Holds;
     }
 
     /// <summary>

@@ -10,6 +10,9 @@ public sealed class LtlAutomaton
     /// <summary>Default bound on the number of states.</summary>
     public const int DefaultMaxStates = 20_000;
 
+    /// <summary>Bound on states × alphabet labels (the transition table, 4 bytes each).</summary>
+    public const int MaxTransitions = 4_000_000;
+
     /// <summary>Bound on the obligations (clause leaves) all states hold together during construction.</summary>
     public const long MaxStoredLeaves = 500_000;
 
@@ -64,6 +67,10 @@ public sealed class LtlAutomaton
                 {
                     if (states.Count >= maxStates)
                         throw new LtlAutomatonLimitException($"the automaton of '{formula}' has more than {maxStates} states");
+                    // The transition table is states × labels: a huge alphabet fills memory long before the state bound.
+                    if ((long)(states.Count + 1) * symbols.Length > MaxTransitions)
+                        throw new LtlAutomatonLimitException(
+                            $"the automaton of '{formula}' over {symbols.Length} labels needs more than {MaxTransitions:N0} transitions ({states.Count + 1} states)");
                     id = states.Count;
                     ids.Add(key, id);
                     states.Add(successor);

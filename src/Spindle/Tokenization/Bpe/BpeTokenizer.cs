@@ -13,6 +13,9 @@ public sealed class BpeTokenizer : Tokenizer
     // Bounds memory on adversarial input; real text has far fewer distinct words than this.
     private const int MaxCachedWords = 1 << 18;
     private const int LargeInputChars = 1 << 20;
+    // Longer words (a run the pre-tokenizer does not split, e.g. a megabyte of one symbol) are encoded each time: caching
+    // them would let the cache hold MaxCachedWords times that much text.
+    private const int MaxCachedWordChars = 256;
 
     private readonly PreTokenizer _preTokenizer;
     private readonly BpeWordEncoder _wordEncoder;
@@ -34,24 +37,33 @@ public sealed class BpeTokenizer : Tokenizer
     /// <summary>The llama.cpp pre-tokenizer type name in use ("default" when the vocabulary names none).</summary>
     public string PreTokenizerName => _preTokenizer.TypeName;
 
-    protected override void EncodeFragments(string text, List<TextFragment> fragments, List<int> output, bool addSpecial)
+    private protected override void EncodeFragments(string text, List<TextFragment> fragments, List<int> output, ChunkStart start)
     {
-        if (addSpecial && Vocabulary.AddBos)
-        {
-            if (Vocabulary.BosId < 0) throw new InvalidOperationException("the vocabulary asks for a BOS token but has no BOS id");
-            output.Add(Vocabulary.BosId);
-        }
         foreach (TextFragment fragment in fragments)
         {
             if (fragment.IsToken) output.Add(fragment.TokenId);
             else EncodeText(text.AsSpan(fragment.Start, fragment.Length), output);
         }
-        if (addSpecial && Vocabulary.AddEos)
-        {
-            if (Vocabulary.EosId < 0) throw new InvalidOperationException("the vocabulary asks for an EOS token but has no EOS id");
-            output.Add(Vocabulary.EosId);
-        }
     }
+
+    private protected override void AddLeadingSpecial(List<int> output)
+    {
+        if (!Vocabulary.AddBos) return;
+        if (Vocabulary.BosId < 0) throw new InvalidOperationException("the vocabulary asks for a BOS token but has no BOS id");
+        output.Add(Vocabulary.BosId);
+    }
+
+    private protected override void AddTrailingSpecial(List<int> output)
+    {
+        if (!Vocabulary.AddEos) return;
+        if (Vocabulary.EosId < 0) throw new InvalidOperationException("the vocabulary asks for an EOS token but has no EOS id");
+        output.Add(Vocabulary.EosId);
+    }
+
+    /// <summary>Where the pre-tokenizer splits anyway, whatever comes before or after (<see cref="PreTokenizer.SplitsAt"/>).</summary>
+    private protected override bool IsSafeCut(ReadOnlySpan<char> text, int index) => _preTokenizer.SplitsAt(text, index);
+
+    private protected override int CutLookahead => 2;
 
     private void EncodeText(ReadOnlySpan<char> text, List<int> output)
     {
@@ -76,7 +88,7 @@ public sealed class BpeTokenizer : Tokenizer
     private int[] EncodeWord(ReadOnlySpan<char> word)
     {
         int[] ids = _wordEncoder.Encode(word, _preTokenizer.IgnoreMerges);
-        if (Volatile.Read(ref _cachedWordCount) < MaxCachedWords && _wordLookup.TryAdd(word, ids))
+        if (word.Length <= MaxCachedWordChars && Volatile.Read(ref _cachedWordCount) < MaxCachedWords && _wordLookup.TryAdd(word, ids))
             Interlocked.Increment(ref _cachedWordCount);
         return ids;
     }

@@ -48,6 +48,31 @@ internal sealed class HfBpeModel
 
     private static long Key(int left, int right) => ((long)left << 32) | (uint)right;
 
+    private HashSet<int>? _adjacentPairs;
+
+    /// <summary>
+    /// Whether a word may be cut between characters <paramref name="left"/> and <paramref name="right"/> and each part
+    /// encoded alone with the whole word's ids. True when both are tokens of their own (no unknown or byte fallback
+    /// symbol at the cut, which fuse_unk could join) and no token's text holds them side by side: a merge across the cut
+    /// would make such a token, so none happens, and each side's merges come in the same rank order alone. Never with a
+    /// continuing-subword prefix or end-of-word suffix, which mark a word's inner and last characters.
+    /// </summary>
+    public bool CanCutBetween(char left, char right)
+    {
+        if (_options.ContinuingSubwordPrefix is not null || _options.EndOfWordSuffix is not null) return false;
+        var lookup = _vocab.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (!lookup.ContainsKey([left]) || !lookup.ContainsKey([right])) return false;
+        return !(_adjacentPairs ??= AdjacentPairs()).Contains((left << 16) | right);
+    }
+
+    private HashSet<int> AdjacentPairs()
+    {
+        var pairs = new HashSet<int>();
+        foreach (string token in _vocab.Keys)
+            for (int i = 1; i < token.Length; i++) pairs.Add((token[i - 1] << 16) | token[i]);
+        return pairs;
+    }
+
     public void Encode(string word, List<int> output)
     {
         if (!_cache.TryGetValue(word, out int[]? ids))

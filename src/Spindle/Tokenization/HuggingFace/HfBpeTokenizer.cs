@@ -25,25 +25,64 @@ public sealed class HfBpeTokenizer : Tokenizer
         _decoder = decoder;
     }
 
-    protected override void EncodeFragments(string text, List<TextFragment> fragments, List<int> output, bool addSpecial)
+    private protected override void EncodeFragments(string text, List<TextFragment> fragments, List<int> output, ChunkStart start)
     {
-        if (addSpecial) output.AddRange(_postProcessor.Prefix);
         var pieces = new List<string>();
-        foreach (var fragment in fragments)
+        for (int f = 0; f < fragments.Count; f++)
         {
+            var fragment = fragments[f];
             if (fragment.IsToken)
             {
                 output.Add(fragment.TokenId);
                 continue;
             }
+            bool continues = f == 0 && start == ChunkStart.InsideText;
             string raw = text.Substring(fragment.Start, fragment.Length);
-            string normalized = _normalizer?.Normalize(raw) ?? raw;
+            string normalized = _normalizer?.Normalize(raw, fragmentStart: !continues) ?? raw;
             pieces.Clear();
             if (normalized.Length > 0) pieces.Add(normalized);
-            _preTokenizer?.PreTokenize(pieces, atTextStart: fragment.Start == 0);
+            _preTokenizer?.PreTokenize(pieces, atTextStart: fragment.Start == 0 && start == ChunkStart.TextStart);
             foreach (string piece in pieces) _model.Encode(piece, output);
         }
-        if (addSpecial) output.AddRange(_postProcessor.Suffix);
+    }
+
+    private protected override void AddLeadingSpecial(List<int> output) => output.AddRange(_postProcessor.Prefix);
+
+    private protected override void AddTrailingSpecial(List<int> output) => output.AddRange(_postProcessor.Suffix);
+
+    /// <summary>
+    /// Safe when the three characters around the cut are ASCII, the normalizer maps them one by one
+    /// (<see cref="HfNormalizer.AllowsCut"/>), and on the normalized characters either the pre-tokenizer splits there
+    /// or it lets the word go on and the BPE model can cut it there (<see cref="HfBpeModel.CanCutBetween"/>).
+    /// </summary>
+    private protected override bool IsSafeCut(ReadOnlySpan<char> text, int index)
+    {
+        if (index + 1 >= text.Length || text[index - 1] >= 0x80 || text[index] >= 0x80 || text[index + 1] >= 0x80) return false;
+        if (_normalizer is not null && !_normalizer.AllowsCut(text, index)) return false;
+        string before = NormalizedAscii(text[index - 1]), at = NormalizedAscii(text[index]);
+        if (before.Length == 0 || at.Length == 0) return false;
+        char after = at.Length > 1 ? at[1] : NormalizedAscii(text[index + 1]) is { Length: > 0 } next ? next[0] : '\0';
+        var cut = _preTokenizer?.CutAt(before[^1], at[0], after) ?? HfCut.Neutral;
+        return cut == HfCut.Splits || (cut == HfCut.Neutral && _model.CanCutBetween(before[^1], at[0]));
+    }
+
+    private protected override int CutLookahead => 2;
+
+    private string[]? _normalizedAscii;
+
+    // What the normalizer makes of one ASCII character inside a fragment: the same wherever it stands once AllowsCut
+    // holds at a cut beside it.
+    private string NormalizedAscii(char c)
+    {
+        var table = _normalizedAscii ??= BuildNormalizedAscii();
+        return table[c];
+    }
+
+    private string[] BuildNormalizedAscii()
+    {
+        var table = new string[128];
+        for (int c = 0; c < 128; c++) table[c] = _normalizer?.Normalize(((char)c).ToString(), fragmentStart: false) ?? ((char)c).ToString();
+        return table;
     }
 
     /// <summary>One token's bytes inside a text: the decoder's per-token steps, without sequence-edge effects (Strip).</summary>

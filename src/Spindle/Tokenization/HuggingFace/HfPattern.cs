@@ -12,6 +12,9 @@ internal sealed class HfPattern
 
     public static HfPattern Literal(string text) => new(text, null);
 
+    /// <summary>A literal of one UTF-16 character: its matches never overlap a neighbouring character.</summary>
+    public bool IsSingleCharacter => _literal is { Length: 1 };
+
     public static HfPattern Regex(string pattern)
     {
         try

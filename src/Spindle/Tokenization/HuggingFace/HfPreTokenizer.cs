@@ -13,6 +13,13 @@ internal abstract class HfPreTokenizer
 {
     public abstract void PreTokenize(List<string> pieces, bool atTextStart);
 
+    /// <summary>
+    /// What this step does at a cut between the normalized characters <paramref name="before"/> and
+    /// <paramref name="at"/> (<paramref name="after"/> follows <paramref name="at"/>), whatever lies further on either
+    /// side: see <see cref="HfCut"/>. Unknown or context-dependent steps say <see cref="HfCut.Unsafe"/>.
+    /// </summary>
+    public virtual HfCut CutAt(char before, char at, char after) => HfCut.Unsafe;
+
     public static HfPreTokenizer? FromJson(JsonElement? element)
     {
         if (element is not { } e) return null;
@@ -50,6 +57,17 @@ internal sealed class SequencePreTokenizer(HfPreTokenizer[] steps) : HfPreTokeni
     public override void PreTokenize(List<string> pieces, bool atTextStart)
     {
         foreach (var step in steps) step.PreTokenize(pieces, atTextStart);
+    }
+
+    // Once a step splits at the cut, later steps see separate pieces there, whatever they are.
+    public override HfCut CutAt(char before, char at, char after)
+    {
+        foreach (var step in steps)
+        {
+            var cut = step.CutAt(before, at, after);
+            if (cut != HfCut.Neutral) return cut;
+        }
+        return HfCut.Neutral;
     }
 }
 
@@ -97,6 +115,21 @@ internal sealed class CharClassPreTokenizer(Func<char, bool> isDelimiter, HfSpli
         pieces.Clear();
         pieces.AddRange(output);
     }
+
+    // Whether a split falls between two characters depends on those two alone (and the behaviour).
+    public override HfCut CutAt(char before, char at, char after)
+    {
+        bool left = isDelimiter(before), right = isDelimiter(at);
+        bool splits = behavior switch
+        {
+            HfSplitBehavior.Removed or HfSplitBehavior.Isolated => left || right,
+            HfSplitBehavior.Contiguous => left != right,
+            HfSplitBehavior.MergedWithPrevious => left,
+            HfSplitBehavior.MergedWithNext => right,
+            _ => false,
+        };
+        return splits ? HfCut.Splits : HfCut.Neutral;
+    }
 }
 
 /// <summary>GPT-2's byte-level step: optional prefix space, the GPT-2 split regex, then bytes → printable characters.</summary>
@@ -128,6 +161,13 @@ internal sealed class ByteLevelPreTokenizer(bool addPrefixSpace, bool useRegex) 
         pieces.AddRange(output);
     }
 
+    // With the regex: "x␣w" (x an ASCII letter, digit or punctuation, w an ASCII letter) splits before the space, for
+    // the reasons PreTokenizer.SplitsAt gives for GPT-2's regex; a continuation piece then starts with the space, so the
+    // prefix space is not added to it. Anything else may or may not split: not trusted.
+    public override HfCut CutAt(char before, char at, char after) =>
+        useRegex && at == ' ' && char.IsAsciiLetter(after) && (char.IsAsciiLetterOrDigit(before) || (before > ' ' && before < '\x7F'))
+            ? HfCut.Splits : HfCut.Unsafe;
+
     internal static string ToByteLevel(string text)
     {
         int byteCount = Encoding.UTF8.GetByteCount(text);
@@ -149,6 +189,11 @@ internal sealed class MetaspacePreTokenizer(char replacement, HfPrependScheme sc
         if (rep.Length != 1) throw new NotSupportedException($"tokenizer.json: Metaspace replacement '{rep}' must be one UTF-16 character");
         return new MetaspacePreTokenizer(rep[0], HfPrependSchemes.FromJson(e), e.Bool("split", true));
     }
+
+    // Pieces split before every space (as the replacement); a continuation piece then starts with it, so nothing is
+    // prepended. Elsewhere the word would go on across the cut and "always" would prepend to the continuation.
+    public override HfCut CutAt(char before, char at, char after) =>
+        split && (at == ' ' || at == replacement) ? HfCut.Splits : HfCut.Unsafe;
 
     public override void PreTokenize(List<string> pieces, bool atTextStart)
     {
@@ -174,6 +219,19 @@ internal sealed class MetaspacePreTokenizer(char replacement, HfPrependScheme sc
         pieces.Clear();
         pieces.AddRange(output);
     }
+}
+
+/// <summary>A pre-tokenizer step at a cut in the text.</summary>
+internal enum HfCut
+{
+    /// <summary>The step might treat the text differently if cut there.</summary>
+    Unsafe,
+
+    /// <summary>The step does not split there, and treats the two halves as it treats the whole (pieces go on across).</summary>
+    Neutral,
+
+    /// <summary>The step splits there, and treats the two halves as it treats the whole.</summary>
+    Splits,
 }
 
 internal enum HfPrependScheme { Always, First, Never }

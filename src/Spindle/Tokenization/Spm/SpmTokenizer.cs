@@ -31,11 +31,10 @@ public sealed class SpmTokenizer : Tokenizer
         _splitSegments = splitSegments;
     }
 
-    protected override void EncodeFragments(string text, List<TextFragment> fragments, List<int> output, bool addSpecial)
+    private protected override void EncodeFragments(string text, List<TextFragment> fragments, List<int> output, ChunkStart start)
     {
         var vocab = Vocabulary;
-        bool isPrevSpecial = true; // the first text fragment gets the prefix too
-        if (addSpecial && vocab.AddBos && vocab.BosId >= 0) output.Add(vocab.BosId);
+        bool isPrevSpecial = start != ChunkStart.InsideText; // the first text fragment gets the prefix too, unless it continues one
 
         var session = t_session ??= new SpmSession();
         foreach (var fragment in fragments)
@@ -49,8 +48,47 @@ public sealed class SpmTokenizer : Tokenizer
             session.Encode(_table, text.AsSpan(fragment.Start, fragment.Length), vocab.AddSpacePrefix && isPrevSpecial, vocab.UnknownId, _splitSegments, output);
             isPrevSpecial = false;
         }
+    }
 
-        if (addSpecial && vocab.AddEos && vocab.EosId >= 0) output.Add(vocab.EosId);
+    private protected override void AddLeadingSpecial(List<int> output)
+    {
+        if (Vocabulary.AddBos && Vocabulary.BosId >= 0) output.Add(Vocabulary.BosId);
+    }
+
+    private protected override void AddTrailingSpecial(List<int> output)
+    {
+        if (Vocabulary.AddEos && Vocabulary.EosId >= 0) output.Add(Vocabulary.EosId);
+    }
+
+    /// <summary>
+    /// Safe where no token's text holds the two code points beside the cut (spaces as '▁'): the session splits its
+    /// segments at exactly such places (<see cref="SpmPieceTable.CanJoin"/>), because no merge can cross them and each
+    /// side merges alone as it would in the whole.
+    /// </summary>
+    private protected override bool IsSafeCut(ReadOnlySpan<char> text, int index)
+    {
+        if (char.IsLowSurrogate(text[index]) && char.IsHighSurrogate(text[index - 1])) return false; // inside a pair
+        int left = CodePointBefore(text, index), right = CodePointAt(text, index);
+        return !_table.CanJoin(left, right);
+    }
+
+    private protected override int CutLookahead => 2;
+
+    // As the session reads them: '▁' for a space, U+FFFD for a lone surrogate.
+    private static int CodePointAt(ReadOnlySpan<char> text, int i)
+    {
+        char c = text[i];
+        if (c == ' ') return SpaceEscape;
+        if (!char.IsSurrogate(c)) return c;
+        return char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]) ? char.ConvertToUtf32(c, text[i + 1]) : 0xFFFD;
+    }
+
+    private static int CodePointBefore(ReadOnlySpan<char> text, int index)
+    {
+        char c = text[index - 1];
+        if (c == ' ') return SpaceEscape;
+        if (!char.IsSurrogate(c)) return c;
+        return char.IsLowSurrogate(c) && index >= 2 && char.IsHighSurrogate(text[index - 2]) ? char.ConvertToUtf32(text[index - 2], c) : 0xFFFD;
     }
 
     protected override byte[] ComputePiece(int id)

@@ -13,6 +13,7 @@ public sealed class WordPieceTokenizer : Tokenizer
 {
     private const char WordStart = '\u2581';
     private const int MaxCachedWords = 1 << 16; // bounds memory on adversarial input; misses only cost a re-split
+    private const int MaxCachedWordChars = 256; // and so does this: a megabyte-long word is split again, not kept
 
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _idBySpan;
     private readonly ConcurrentDictionary<string, int[]> _wordCache = new(StringComparer.Ordinal);
@@ -36,25 +37,35 @@ public sealed class WordPieceTokenizer : Tokenizer
         _unknownId = vocabulary.UnknownId;
     }
 
-    protected override void EncodeFragments(string text, List<TextFragment> fragments, List<int> output, bool addSpecial)
+    private protected override void EncodeFragments(string text, List<TextFragment> fragments, List<int> output, ChunkStart start)
     {
-        if (addSpecial)
-        {
-            if (Vocabulary.ClsId < 0) throw new InvalidOperationException("the bert vocabulary has no [CLS] token to add");
-            output.Add(Vocabulary.ClsId);
-        }
         char[] word = new char[64];
         foreach (var fragment in fragments)
         {
             if (fragment.IsToken) output.Add(fragment.TokenId);
             else EncodeText(text.AsSpan(fragment.Start, fragment.Length), output, ref word);
         }
-        if (addSpecial)
-        {
-            if (Vocabulary.SeparatorId < 0) throw new InvalidOperationException("the bert vocabulary has no [SEP] token to add");
-            output.Add(Vocabulary.SeparatorId);
-        }
     }
+
+    private protected override void AddLeadingSpecial(List<int> output)
+    {
+        if (Vocabulary.ClsId < 0) throw new InvalidOperationException("the bert vocabulary has no [CLS] token to add");
+        output.Add(Vocabulary.ClsId);
+    }
+
+    private protected override void AddTrailingSpecial(List<int> output)
+    {
+        if (Vocabulary.SeparatorId < 0) throw new InvalidOperationException("the bert vocabulary has no [SEP] token to add");
+        output.Add(Vocabulary.SeparatorId);
+    }
+
+    /// <summary>
+    /// Safe before a whitespace character: the word so far is flushed there in the whole text just as at the end of a
+    /// chunk, and classification is per code point, so nothing on one side depends on the other.
+    /// </summary>
+    private protected override bool IsSafeCut(ReadOnlySpan<char> text, int index) =>
+        !char.IsSurrogate(text[index])
+        && WordPieceCharClassifier.Classify(WordPieceCharClassifier.MapCodePoint(text[index])) == WordPieceCharClass.Whitespace;
 
     // word[0] is always the "▁" marker; word[1..length] collects the current word's normalized characters.
     private void EncodeText(ReadOnlySpan<char> text, List<int> output, ref char[] word)
@@ -103,7 +114,7 @@ public sealed class WordPieceTokenizer : Tokenizer
         if (!_wordCacheBySpan.TryGetValue(key, out int[]? ids))
         {
             ids = SplitWord(key);
-            if (_wordCache.Count < MaxCachedWords) _wordCacheBySpan.TryAdd(key, ids);
+            if (length <= MaxCachedWordChars && _wordCache.Count < MaxCachedWords) _wordCacheBySpan.TryAdd(key, ids);
         }
         output.AddRange(ids);
         return 1;

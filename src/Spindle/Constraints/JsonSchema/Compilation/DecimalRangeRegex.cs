@@ -23,7 +23,11 @@ internal static class DecimalRangeRegex
         public Decimal Magnitude => this with { Negative = false };
         public Decimal Negate() => IsZero ? this : this with { Negative = !Negative };
 
-        /// <summary>The exact value of a JSON number text; null when its exponent is beyond <paramref name="maxExponent"/>.</summary>
+        /// <summary>
+        /// The exact value of a JSON number text; null when its exponent is beyond <paramref name="maxExponent"/> or it
+        /// has more digits than that (a bound of a million digits would cost a quadratic big-integer parse and a regex no
+        /// lexer can hold; the caller drops such a bound, an over-approximation).
+        /// </summary>
         public static Decimal? Parse(string text, int maxExponent = 400)
         {
             bool negative = text.StartsWith('-');
@@ -38,7 +42,7 @@ internal static class DecimalRangeRegex
             int dot = body.IndexOf('.');
             string digits = dot < 0 ? body : body[..dot] + body[(dot + 1)..];
             int pointAt = (dot < 0 ? body.Length : dot) + exponent; // digits before the decimal point
-            if (Math.Abs(exponent) > maxExponent || digits.Length == 0) return null;
+            if (Math.Abs(exponent) > maxExponent || digits.Length == 0 || digits.Length > maxExponent) return null;
             if (pointAt > digits.Length) digits += new string('0', pointAt - digits.Length);
             if (pointAt < 0) { digits = new string('0', -pointAt) + digits; pointAt = 0; }
             var integer = pointAt == 0 ? BigInteger.Zero : BigInteger.Parse(digits[..pointAt], CultureInfo.InvariantCulture);

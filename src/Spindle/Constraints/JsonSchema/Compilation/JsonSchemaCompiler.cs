@@ -33,6 +33,34 @@ public sealed class JsonSchemaCompiler
     private GrammarSymbol? _any;
     private RegexNode? _anyKey;
 
+    /// <summary>Most values in one enum (checked before any is compiled).</summary>
+    public const int MaxEnumValues = 1 << 16;
+
+    /// <summary>
+    /// Most chars of JSON text in one enum's values or one const (checked before any is compiled): the lexer's NFA
+    /// takes a state per char of a literal, so more could never compile, and building them first would cost objects
+    /// per char. The scalar values of an enum are one lexeme, also bounded by <see cref="LiteralSetSize"/>. The largest
+    /// enum in MaskBench has 5,383 values of 38k chars.
+    /// </summary>
+    public const int MaxLiteralChars = LiteralSetSize.MaxTotalChars;
+
+    /// <summary>Most subschemas in one anyOf, oneOf or allOf (each anyOf branch is an alternative every prediction expands).</summary>
+    public const int MaxBranches = 10_000;
+
+    /// <summary>
+    /// Most chars of schema text that merging (allOf, $ref beside other keywords, anyOf with sibling keywords) may copy in
+    /// one compile: each merge copies its subschemas, so nesting merges multiplies the schema's size.
+    /// </summary>
+    public const long MaxMergedChars = 64L << 20;
+
+    /// <summary>How often one $ref may be inlined inside itself by merging before it counts as a cycle.</summary>
+    private const int MaxInlineRepeats = 8;
+
+    private readonly List<string> _path = ["#"]; // where the compiler is, for messages; left as is when one is thrown
+    private readonly Dictionary<string, string> _refLocations = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _inlining = new(StringComparer.Ordinal); // refs inlined on the current path
+    private long _mergedChars;
+
     private JsonSchemaCompiler(JsonElement root, JsonSchemaCompilerOptions options)
     {
         _root = root;
@@ -56,6 +84,7 @@ public sealed class JsonSchemaCompiler
         try
         {
             var value = compiler.Value(schema, 0) ?? throw new JsonSchemaCompileException("schema", "no instance can satisfy the schema");
+            compiler.CheckReferencesEnd();
             var ws = compiler._b.Lexeme(WhitespaceRun(1, compiler._options.MaxWhitespace), "ws");
             var start = compiler._b.NewRule("root");
             compiler._b.AddAlternative(start, compiler._b.Optional(ws), value, compiler._b.Optional(ws));
@@ -63,7 +92,8 @@ public sealed class JsonSchemaCompiler
         }
         catch (GrammarException e)
         {
-            throw new JsonSchemaCompileException("grammar", e.Message, e);
+            // A limit of the grammar or lexer: say where in the schema it was reached.
+            throw new JsonSchemaCompileException(compiler.CurrentKeyword, $"at {compiler.Location()}: {e.Message}", e);
         }
         catch (InvalidOperationException e)
         {
@@ -84,6 +114,95 @@ public sealed class JsonSchemaCompiler
             throw new JsonSchemaCompileException("schema", $"not valid JSON: {e.Message}", e);
         }
         return Compile(schema, options);
+    }
+
+    /// <summary>
+    /// A $ref whose rule derives no finite text (<c>{"$ref": "#"}</c>, a → b → a, a required property that is the
+    /// schema itself) would compile into a grammar that can never finish a value: refuse it, naming the reference.
+    /// Recursion with a way out (optional properties, arrays that may be empty, an anyOf branch) is productive.
+    /// </summary>
+    private void CheckReferencesEnd()
+    {
+        if (_refRules.Count == 0) return;
+        bool[] productive = _b.ProductiveRules();
+        foreach (var (reference, rule) in _refRules)
+            if (!productive[rule.Index])
+                throw new JsonSchemaCompileException("$ref",
+                    $"'{reference}' at {_refLocations[reference]} can never produce a finite value: it refers back to itself with no way to end");
+    }
+
+    private string Location(string? keyword = null)
+    {
+        var sb = new System.Text.StringBuilder();
+        foreach (string segment in _path)
+        {
+            if (sb.Length > 0) sb.Append('/');
+            sb.Append(segment);
+        }
+        if (keyword is not null) sb.Append('/').Append(keyword);
+        return sb.ToString();
+    }
+
+    // The keyword the compiler was in when a limit was reached: the last segment that names one ("properties/x" → properties).
+    private string CurrentKeyword
+    {
+        get
+        {
+            for (int i = _path.Count - 1; i > 0; i--)
+            {
+                string segment = _path[i];
+                int slash = segment.IndexOf('/');
+                string name = slash < 0 ? segment : segment[..slash];
+                if (name.Length > 0 && !char.IsAsciiDigit(name[0]) && !name.StartsWith("$ref(", StringComparison.Ordinal)) return name;
+            }
+            return "schema";
+        }
+    }
+
+    /// <summary><see cref="Value"/> of the subschema at <paramref name="segment"/> (relative to the current location).</summary>
+    private GrammarSymbol? ValueAt(string segment, JsonElement schema, int depth)
+    {
+        _path.Add(segment);
+        var value = Value(schema, depth);
+        _path.RemoveAt(_path.Count - 1); // not on a throw: the message reports where it happened
+        return value;
+    }
+
+    /// <summary>
+    /// <see cref="Value"/> of a schema merged with the targets of <paramref name="references"/>. Merging inlines the
+    /// target, so a target that merges itself in again (<c>{"allOf": [{"$ref": "#"}]}</c>) would expand without end:
+    /// after <see cref="MaxInlineRepeats"/> times on one path it is a cycle.
+    /// </summary>
+    private GrammarSymbol? ValueInlining(string segment, JsonElement merged, int depth, List<string> references)
+    {
+        foreach (string r in references)
+        {
+            int count = _inlining.GetValueOrDefault(r) + 1;
+            if (count > MaxInlineRepeats)
+                throw new JsonSchemaCompileException("$ref",
+                    $"'{r}' at {Location(segment)} includes itself through merging (allOf, or $ref beside other keywords) without end: a reference cycle no finite value can satisfy");
+            _inlining[r] = count;
+        }
+        var value = ValueAt(segment, merged, depth);
+        foreach (string r in references) _inlining[r]--;
+        return value;
+    }
+
+    /// <summary>Counts schema text copied by merging against <see cref="MaxMergedChars"/>.</summary>
+    private void ChargeMerge(JsonElement schema, string keyword)
+    {
+        if (schema.ValueKind != JsonValueKind.Object) return;
+        _mergedChars += schema.GetRawText().Length;
+        if (_mergedChars > MaxMergedChars)
+            throw new JsonSchemaCompileException(keyword,
+                $"at {Location(keyword)}: merging subschemas copied more than {MaxMergedChars:N0} chars of schema text (allOf, $ref beside other keywords or anyOf with sibling keywords nested too deeply)");
+    }
+
+    private JsonElement Merge(JsonElement a, JsonElement b, string keyword)
+    {
+        ChargeMerge(a, keyword);
+        ChargeMerge(b, keyword);
+        return SchemaMerger.Merge(a, b);
     }
 
     internal static bool IsAnnotation(string keyword) => Annotations.Contains(keyword) || keyword.StartsWith("x-", StringComparison.Ordinal);
@@ -112,25 +231,37 @@ public sealed class JsonSchemaCompiler
         }
         if (schema.TryGetProperty("$ref", out var reference))
         {
-            if (!_refSiblingsApply || !HasConstraints(schema, "$ref")) return Ref(reference.GetString() ?? "", depth);
-            return Value(SchemaMerger.Merge(Resolve(reference.GetString() ?? ""), Without(schema, "$ref")), depth + 1);
+            string target = reference.GetString() ?? "";
+            if (!_refSiblingsApply || !HasConstraints(schema, "$ref")) return Ref(target, depth);
+            return ValueInlining($"$ref({target})", Merge(Resolve(target), Without(schema, "$ref"), "$ref"), depth + 1, [target]);
         }
         if (schema.TryGetProperty("allOf", out var allOf))
         {
+            CheckBranchCount(allOf, "allOf");
             var merged = Without(schema, "allOf");
-            foreach (var part in allOf.EnumerateArray()) merged = SchemaMerger.Merge(merged, Inline(part));
-            return Value(merged, depth + 1);
+            var references = new List<string>();
+            foreach (var part in allOf.EnumerateArray()) merged = Merge(merged, Inline(part, references), "allOf");
+            return ValueInlining("allOf", merged, depth + 1, references);
         }
         foreach (string combinator in (ReadOnlySpan<string>)["anyOf", "oneOf"])
         {
             if (!schema.TryGetProperty(combinator, out var branches)) continue;
+            CheckBranchCount(branches, combinator);
             // oneOf is compiled as anyOf: instances matching several branches are accepted too (over-approximation).
             var siblings = Without(schema, combinator);
             bool distribute = HasConstraints(siblings);
             var rule = _b.NewRule(combinator);
+            int index = 0;
             foreach (var branch in branches.EnumerateArray())
             {
-                var sym = Value(distribute ? SchemaMerger.Merge(siblings, Inline(branch)) : branch, depth + 1);
+                string segment = $"{combinator}/{index++}";
+                GrammarSymbol? sym;
+                if (distribute)
+                {
+                    var references = new List<string>();
+                    sym = ValueInlining(segment, Merge(siblings, Inline(branch, references), combinator), depth + 1, references);
+                }
+                else sym = ValueAt(segment, branch, depth + 1);
                 if (sym is { } s) _b.AddAlternative(rule, s);
             }
             return _b.RuleAlternativeCount(rule) == 0 ? null : rule;
@@ -140,10 +271,16 @@ public sealed class JsonSchemaCompiler
             throw new JsonSchemaCompileException("if", "if/then/else is not enforced by the grammar");
         HashSet<string>? declaredTypes = schema.TryGetProperty("type", out var declared) ? TypesOf(declared) : null;
         if (schema.TryGetProperty("const", out var constant))
+        {
+            int chars = constant.GetRawText().Length;
+            if (chars > MaxLiteralChars)
+                throw new JsonSchemaCompileException("const", $"at {Location("const")}: the value has {chars:N0} chars of JSON; at most {MaxLiteralChars:N0} are supported");
             return HasType(constant, declaredTypes) ? ConstValue(constant) : null;
+        }
         if (schema.TryGetProperty("enum", out var values))
         {
             if (values.ValueKind != JsonValueKind.Array) throw new JsonSchemaCompileException("enum", "not an array");
+            CheckEnumSize(values);
             // Scalars share one lexeme; objects and arrays are structure (key order and whitespace are free).
             var literals = new List<RegexNode>();
             var rule = _b.NewRule("enum");
@@ -180,6 +317,35 @@ public sealed class JsonSchemaCompiler
         var union = _b.NewRule("type");
         foreach (var s in alternatives) _b.AddAlternative(union, s);
         return union;
+    }
+
+    // Checked before any value is compiled: a literal costs objects per character, so a huge enum would take seconds and
+    // gigabytes before a later limit could refuse it.
+    private void CheckEnumSize(JsonElement values)
+    {
+        int count = values.GetArrayLength();
+        if (count > MaxEnumValues)
+            throw new JsonSchemaCompileException("enum", $"at {Location("enum")}: {count:N0} values; at most {MaxEnumValues:N0} are supported");
+        long chars = 0;
+        var scalars = new List<string>();
+        foreach (var v in values.EnumerateArray())
+        {
+            chars += v.GetRawText().Length;
+            if (chars > MaxLiteralChars)
+                throw new JsonSchemaCompileException("enum",
+                    $"at {Location("enum")}: the {count:N0} values have more than {MaxLiteralChars:N0} chars of JSON; at most {MaxLiteralChars:N0} are supported");
+            if (v.ValueKind is not (JsonValueKind.Object or JsonValueKind.Array)) scalars.Add(JsonText.Serialize(v));
+        }
+        if (LiteralSetSize.Check(scalars) is { } tooLarge)
+            throw new JsonSchemaCompileException("enum", $"at {Location("enum")}: too large for one lexeme: {tooLarge}");
+    }
+
+    private void CheckBranchCount(JsonElement branches, string keyword)
+    {
+        if (branches.ValueKind != JsonValueKind.Array) throw new JsonSchemaCompileException(keyword, $"at {Location(keyword)}: not an array");
+        int count = branches.GetArrayLength();
+        if (count > MaxBranches)
+            throw new JsonSchemaCompileException(keyword, $"at {Location(keyword)}: {count:N0} subschemas; at most {MaxBranches:N0} are supported");
     }
 
     /// <summary>
@@ -267,21 +433,24 @@ public sealed class JsonSchemaCompiler
         return false;
     }
 
-    private static JsonElement Without(JsonElement schema, string keyword)
+    private JsonElement Without(JsonElement schema, string keyword)
     {
-        var obj = System.Text.Json.Nodes.JsonNode.Parse(schema.GetRawText())!.AsObject();
+        ChargeMerge(schema, keyword);
+        var obj = System.Text.Json.Nodes.JsonNode.Parse(schema.GetRawText(), null, SchemaMerger.Deep)!.AsObject();
         obj.Remove(keyword);
         return SchemaMerger.ToElement(obj);
     }
 
     /// <summary>A subschema with a top-level $ref replaced by its target (merged with its siblings), for merging.</summary>
-    private JsonElement Inline(JsonElement schema)
+    private JsonElement Inline(JsonElement schema, List<string> references)
     {
         for (int i = 0; i < 32; i++)
         {
             if (schema.ValueKind != JsonValueKind.Object || !schema.TryGetProperty("$ref", out var r)) return schema;
-            var target = Resolve(r.GetString() ?? "");
-            schema = _refSiblingsApply && HasConstraints(schema, "$ref") ? SchemaMerger.Merge(target, Without(schema, "$ref")) : target;
+            string reference = r.GetString() ?? "";
+            references.Add(reference);
+            var target = Resolve(reference);
+            schema = _refSiblingsApply && HasConstraints(schema, "$ref") ? Merge(target, Without(schema, "$ref"), "$ref") : target;
         }
         throw new JsonSchemaCompileException("$ref", "reference chain too long");
     }
@@ -291,7 +460,8 @@ public sealed class JsonSchemaCompiler
         if (_refRules.TryGetValue(reference, out var existing)) return existing;
         var rule = _b.NewRule("ref " + reference);
         _refRules[reference] = rule;
-        var sym = Value(Resolve(reference), depth + 1)
+        _refLocations[reference] = Location("$ref");
+        var sym = ValueAt($"$ref({reference})", Resolve(reference), depth + 1)
             ?? throw new JsonSchemaCompileException("$ref", $"'{reference}' can never be satisfied");
         _b.AddAlternative(rule, sym);
         return rule;
@@ -362,13 +532,13 @@ public sealed class JsonSchemaCompiler
         var extraRule = _b.NewRule("extra property");
         if (schema.TryGetProperty("patternProperties", out var patterns) && patterns.ValueKind == JsonValueKind.Object)
             foreach (var p in patterns.EnumerateObject())
-                if (Value(p.Value, depth + 1) is { } v)
+                if (ValueAt($"patternProperties/{p.Name}", p.Value, depth + 1) is { } v)
                     _b.AddAlternative(extraRule, KeyLexeme(JsonStringRegex.Quoted(PatternRegex(p.Name))), v);
         // additionalProperties applies only to keys no pattern matches; a pattern of a known shape gives that set
         // exactly (none at all for ".*"), otherwise any undeclared key may take it (over-approximation, README).
         var unmatched = UnmatchedKeys.Of(patterns.ValueKind == JsonValueKind.Object ? patterns : default, props.ConvertAll(p => p.Name));
         if (additional is not { ValueKind: JsonValueKind.False } && unmatched is not { IsEmpty: true })
-            if ((additional is { } a ? Value(a, depth + 1) : Any()) is { } v)
+            if ((additional is { } a ? ValueAt("additionalProperties", a, depth + 1) : Any()) is { } v)
             {
                 // An extra key is any other string than a declared name: the names are the lexeme's exception, so the
                 // key stays a free string for the lexer.
@@ -396,7 +566,7 @@ public sealed class JsonSchemaCompiler
         {
             var (name, propSchema) = props[i];
             bool isRequired = required.Contains(name);
-            var value = Value(propSchema, depth + 1);
+            var value = ValueAt($"properties/{name}", propSchema, depth + 1);
             if (value is null)
             {
                 if (isRequired) return null;
@@ -437,7 +607,7 @@ public sealed class JsonSchemaCompiler
         var isRequired = new List<bool>(props.Count);
         foreach (var (name, propSchema) in props)
         {
-            var value = Value(propSchema, depth + 1);
+            var value = ValueAt($"properties/{name}", propSchema, depth + 1);
             if (value is null)
             {
                 if (required.Contains(name)) return null;
@@ -493,6 +663,7 @@ public sealed class JsonSchemaCompiler
     {
         var tuple = new List<JsonElement>();
         JsonElement rest = TrueSchema;
+        string tupleKeyword = "prefixItems", restKeyword = "items";
         if (schema.TryGetProperty("prefixItems", out var prefix) && prefix.ValueKind == JsonValueKind.Array)
         {
             tuple.AddRange(prefix.EnumerateArray());
@@ -503,6 +674,7 @@ public sealed class JsonSchemaCompiler
             if (items.ValueKind == JsonValueKind.Array)
             {
                 tuple.AddRange(items.EnumerateArray());
+                (tupleKeyword, restKeyword) = ("items", "additionalItems");
                 if (schema.TryGetProperty("additionalItems", out var additional)) rest = additional;
             }
             else rest = items;
@@ -519,10 +691,10 @@ public sealed class JsonSchemaCompiler
         var elements = new List<GrammarSymbol>();
         foreach (var t in tuple)
         {
-            if (Value(t, depth + 1) is not { } s) break; // nothing can fill this position: the array ends before it
+            if (ValueAt($"{tupleKeyword}/{elements.Count}", t, depth + 1) is not { } s) break; // nothing can fill this position: the array ends before it
             elements.Add(s);
         }
-        GrammarSymbol? restSymbol = elements.Count == tuple.Count ? Value(rest, depth + 1) : null;
+        GrammarSymbol? restSymbol = elements.Count == tuple.Count ? ValueAt(restKeyword, rest, depth + 1) : null;
         int limit = restSymbol is null ? elements.Count : int.MaxValue;
         if (max < 0 || max > limit) max = limit == int.MaxValue ? max : limit;
         if (max >= 0 && min > max) return null;

@@ -35,13 +35,13 @@ internal static class SchemaMerger
         if (a.ValueKind == JsonValueKind.False || b.ValueKind == JsonValueKind.False) return FalseSchema;
         if (a.ValueKind != JsonValueKind.Object || b.ValueKind != JsonValueKind.Object)
             throw new JsonSchemaCompileException("allOf", "subschema is not an object");
-        var result = (JsonObject)JsonNode.Parse(a.GetRawText())!;
+        var result = (JsonObject)JsonNode.Parse(a.GetRawText(), null, Deep)!;
         foreach (var p in b.EnumerateObject())
         {
             string k = p.Name;
             if (!result.TryGetPropertyValue(k, out var existing) || existing is null)
             {
-                result[k] = JsonNode.Parse(p.Value.GetRawText());
+                result[k] = JsonNode.Parse(p.Value.GetRawText(), null, Deep);
                 continue;
             }
             var left = ToElement(existing);
@@ -78,9 +78,15 @@ internal static class SchemaMerger
         return ToElement(result);
     }
 
+    /// <summary>
+    /// Re-parsing subschemas allows the schema document's own depth (System.Text.Json stops at 64 by default, which a
+    /// schema nested within <see cref="FrontEnds.JsonSchemaGrammar.MaxJsonDepth"/> may exceed).
+    /// </summary>
+    internal static readonly JsonDocumentOptions Deep = new() { MaxDepth = 4096 };
+
     internal static JsonElement ToElement(JsonNode node)
     {
-        using var doc = JsonDocument.Parse(node.ToJsonString());
+        using var doc = JsonDocument.Parse(node.ToJsonString(), Deep);
         return doc.RootElement.Clone();
     }
 
@@ -88,7 +94,7 @@ internal static class SchemaMerger
 
     private static bool Both(JsonElement a, JsonElement b) => a.ValueKind == JsonValueKind.Number && b.ValueKind == JsonValueKind.Number;
 
-    private static JsonNode? Node(JsonElement e) => JsonNode.Parse(e.GetRawText());
+    private static JsonNode? Node(JsonElement e) => JsonNode.Parse(e.GetRawText(), null, Deep);
 
     private static JsonNode MergeType(JsonElement a, JsonElement b)
     {
@@ -126,7 +132,7 @@ internal static class SchemaMerger
 
     private static JsonNode MergeMap(JsonElement a, JsonElement b)
     {
-        var result = (JsonObject)JsonNode.Parse(a.GetRawText())!;
+        var result = (JsonObject)JsonNode.Parse(a.GetRawText(), null, Deep)!;
         foreach (var p in b.EnumerateObject())
             result[p.Name] = a.TryGetProperty(p.Name, out var left) ? Node(Merge(left, p.Value)) : Node(p.Value);
         return result;
