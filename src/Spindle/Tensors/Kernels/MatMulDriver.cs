@@ -28,6 +28,7 @@ public sealed class MatMulDriver
     private readonly WorkerPool _pool;
     private readonly Job _job = new();
     private byte[][] _prepared = [[], [], []];
+    private float[][] _auxiliary = [[], [], []];
 
     public MatMulDriver(WorkerPool pool) => _pool = pool;
 
@@ -86,9 +87,12 @@ public sealed class MatMulDriver
         for (int p = 0; p < index; p++)
             if (job.Parts[p].Weights!.Kernel.ActivationType == kernel.ActivationType) source = p;
         byte[] prepared;
+        float[] auxiliary;
+        int auxiliaryLength = kernel.AuxiliaryFloats(w.RowLength, tokenCount);
         if (source >= 0)
         {
             prepared = job.Parts[source].Prepared!;
+            auxiliary = job.Parts[source].Auxiliary!;
         }
         else
         {
@@ -97,6 +101,9 @@ public sealed class MatMulDriver
             prepared = _prepared[index];
             for (int t = 0; t < tokenCount; t++)
                 kernel.PrepareActivation(input.Slice(t * inputStride, w.RowLength), prepared.AsSpan(t * preparedBytes, preparedBytes));
+            if (_auxiliary[index].Length < auxiliaryLength) _auxiliary[index] = new float[auxiliaryLength];
+            auxiliary = _auxiliary[index];
+            kernel.PrepareAuxiliary(prepared.AsSpan(0, needed), w.RowLength, tokenCount, auxiliary.AsSpan(0, auxiliaryLength));
         }
         int chunk = (w.RowCount + ChunksPerMatrix - 1) / ChunksPerMatrix;
         int chunkRows = Math.Max(RowGranule, (chunk + RowGranule - 1) / RowGranule * RowGranule);
@@ -106,6 +113,8 @@ public sealed class MatMulDriver
             Weights = w,
             Prepared = prepared,
             PreparedLength = preparedBytes * tokenCount,
+            Auxiliary = auxiliary,
+            AuxiliaryLength = auxiliaryLength,
             OutputOffset = outputOffset,
             ChunkRows = chunkRows,
             ChunkStart = firstChunk,
@@ -118,6 +127,9 @@ public sealed class MatMulDriver
         public WeightMatrix? Weights;
         public byte[]? Prepared;
         public int PreparedLength;
+        // What the kernel derives from the activations once per product (e.g. widened scales), shared by its chunks.
+        public float[]? Auxiliary;
+        public int AuxiliaryLength;
         public int OutputOffset;
         public int ChunkRows;
         // This part's chunks in the job's chunk numbering: [ChunkStart, ChunkEnd).
@@ -162,11 +174,12 @@ public sealed class MatMulDriver
                 ? end - start
                 : Math.Max(RowGranule, L2BlockBytes / w.RowByteLength / RowGranule * RowGranule);
             var prepared = part.Prepared.AsSpan(0, part.PreparedLength);
+            var auxiliary = part.Auxiliary.AsSpan(0, part.AuxiliaryLength);
             for (int first = start; first < end; first += block)
             {
                 int count = Math.Min(block, end - first);
                 var output = Output.AsSpan(part.OutputOffset + first, (TokenCount - 1) * OutputStride + count);
-                w.Kernel.MatMul(w.Rows(first, count), count, w.RowLength, prepared, TokenCount, output, OutputStride);
+                w.Kernel.MatMul(w.Rows(first, count), count, w.RowLength, prepared, TokenCount, output, OutputStride, auxiliary);
             }
         }
     }

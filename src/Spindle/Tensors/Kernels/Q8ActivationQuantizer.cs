@@ -1,4 +1,6 @@
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Spindle.Tensors.Blocks;
 
 namespace Spindle.Tensors.Kernels;
@@ -38,6 +40,7 @@ public static class Q8ActivationQuantizer
 
     private static Half QuantizeBlock(ReadOnlySpan<float> x, Span<sbyte> qs, out float dTimesSum)
     {
+        if (Avx2.IsSupported) return QuantizeBlockAvx2(x, qs, out dTimesSum);
         float amax = 0;
         for (int j = 0; j < BlockLength; j++) amax = MathF.Max(amax, MathF.Abs(x[j]));
         float d = amax / 127f;
@@ -49,6 +52,32 @@ public static class Q8ActivationQuantizer
             qs[j] = (sbyte)q;
             sum += q;
         }
+        dTimesSum = d * sum;
+        return (Half)d;
+    }
+
+    /// <summary>The same operations eight lanes at a time (as quantize_row_q8_0's AVX2 path): identical results.</summary>
+    private static Half QuantizeBlockAvx2(ReadOnlySpan<float> x, Span<sbyte> qs, out float dTimesSum)
+    {
+        ref float p = ref MemoryMarshal.GetReference(x);
+        var v0 = Vector256.LoadUnsafe(ref p);
+        var v1 = Vector256.LoadUnsafe(ref p, 8);
+        var v2 = Vector256.LoadUnsafe(ref p, 16);
+        var v3 = Vector256.LoadUnsafe(ref p, 24);
+        var max = Vector256.Max(Vector256.Max(Vector256.Abs(v0), Vector256.Abs(v1)), Vector256.Max(Vector256.Abs(v2), Vector256.Abs(v3)));
+        var m4 = Vector128.Max(max.GetLower(), max.GetUpper());
+        float amax = MathF.Max(MathF.Max(m4.GetElement(0), m4.GetElement(1)), MathF.Max(m4.GetElement(2), m4.GetElement(3)));
+        float d = amax / 127f;
+        var id = Vector256.Create(amax != 0 ? 127f / amax : 0f);
+        var i0 = Avx.ConvertToVector256Int32(Avx.RoundToNearestInteger(v0 * id));
+        var i1 = Avx.ConvertToVector256Int32(Avx.RoundToNearestInteger(v1 * id));
+        var i2 = Avx.ConvertToVector256Int32(Avx.RoundToNearestInteger(v2 * id));
+        var i3 = Avx.ConvertToVector256Int32(Avx.RoundToNearestInteger(v3 * id));
+        int sum = Vector256.Sum(i0 + i1 + i2 + i3);
+        // Pack 32 int32 → 32 int8; the packs interleave 128-bit lanes, which one permute restores.
+        var packed = Avx2.PackSignedSaturate(Avx2.PackSignedSaturate(i0, i1), Avx2.PackSignedSaturate(i2, i3));
+        packed = Avx2.PermuteVar8x32(packed.AsInt32(), Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7)).AsSByte();
+        packed.StoreUnsafe(ref MemoryMarshal.GetReference(qs));
         dTimesSum = d * sum;
         return (Half)d;
     }

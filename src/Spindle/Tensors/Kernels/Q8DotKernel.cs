@@ -68,7 +68,30 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat> : WeightKernel
     public sealed override void MatMul(
         ReadOnlySpan<byte> weightRows, int rowCount, int rowLength,
         ReadOnlySpan<byte> activations, int tokenCount,
-        Span<float> output, int outputStride)
+        Span<float> output, int outputStride) =>
+        MatMul(weightRows, rowCount, rowLength, activations, tokenCount, output, outputStride, default);
+
+    /// <summary>Activation scales d_a, then sums S = d_a·Σa per block and token: [d: tokens × blocks][S: tokens × blocks].</summary>
+    public sealed override int AuxiliaryFloats(int rowLength, int tokenCount) => 2 * tokenCount * (rowLength / BlockLength);
+
+    public sealed override void PrepareAuxiliary(ReadOnlySpan<byte> activations, int rowLength, int tokenCount, Span<float> auxiliary)
+    {
+        int scaleCount = tokenCount * (rowLength / BlockLength);
+        Debug.Assert(auxiliary.Length >= 2 * scaleCount && activations.Length >= scaleCount * ActivationBlockBytes);
+        ref byte a0 = ref MemoryMarshal.GetReference(activations);
+        // Q8_1 carries S; for Q8_0 it is computed (the nibble-offset formats need it), so every kernel over one
+        // activation type derives the same data and a fused product can share it.
+        for (int i = 0; i < scaleCount; i++)
+        {
+            auxiliary[i] = ActivationScale(ref a0, i);
+            auxiliary[scaleCount + i] = TFormat.HasMinimum ? ActivationSum(ref a0, i) : auxiliary[i] * ActivationQsSum(ref a0, i);
+        }
+    }
+
+    public sealed override void MatMul(
+        ReadOnlySpan<byte> weightRows, int rowCount, int rowLength,
+        ReadOnlySpan<byte> activations, int tokenCount,
+        Span<float> output, int outputStride, ReadOnlySpan<float> auxiliary)
     {
         if (_isa == KernelIsa.Scalar)
         {
@@ -83,23 +106,20 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat> : WeightKernel
         Debug.Assert(activations.Length >= tokenCount * activationBytes);
         Debug.Assert(output.Length >= (tokenCount - 1) * outputStride + rowCount);
 
-        // Activation scales (and Q8_1 sums) widened to fp32 once per call rather than once per weight row.
+        // Activation scales and sums widened to fp32 once per product (by the driver) or once per call here, rather
+        // than once per weight row; then 32 floats of scratch for the four-token kernel.
         int scaleCount = tokenCount * blockCount;
-        // Activation sums S = d_a·Σa per block: Q8_1 carries them; for nibble-offset formats they are computed here.
-        bool hasSums = TFormat.HasMinimum || TFormat.HasNibbleOffset;
-        int scalesLength = hasSums ? 2 * scaleCount : scaleCount;
-        // After the scales: 32 floats of scratch for the four-token kernel.
-        float[] rented = KernelScratch.Floats(scalesLength + 4 * ScaleGroup);
-        ref byte a0 = ref MemoryMarshal.GetReference(activations);
-        for (int i = 0; i < scaleCount; i++)
+        float[] rented = KernelScratch.Floats((auxiliary.IsEmpty ? 2 * scaleCount : 0) + 4 * ScaleGroup);
+        if (auxiliary.IsEmpty)
         {
-            rented[i] = ActivationScale(ref a0, i);
-            if (TFormat.HasMinimum) rented[scaleCount + i] = ActivationSum(ref a0, i);
-            else if (TFormat.HasNibbleOffset) rented[scaleCount + i] = rented[i] * ActivationQsSum(ref a0, i);
+            PrepareAuxiliary(activations, rowLength, tokenCount, rented);
+            auxiliary = rented.AsSpan(0, 2 * scaleCount);
         }
-        ref float d0 = ref MemoryArrayStart(rented);
-        ref float s0 = ref hasSums ? ref Unsafe.Add(ref d0, scaleCount) : ref d0;
-        ref float scratch = ref Unsafe.Add(ref d0, scalesLength);
+        Debug.Assert(auxiliary.Length >= 2 * scaleCount);
+        ref byte a0 = ref MemoryMarshal.GetReference(activations);
+        ref float d0 = ref MemoryMarshal.GetReference(auxiliary);
+        ref float s0 = ref Unsafe.Add(ref d0, scaleCount);
+        ref float scratch = ref Unsafe.Add(ref MemoryArrayStart(rented), auxiliary.Overlaps(rented) ? 2 * scaleCount : 0);
 
         Span<float> sums = stackalloc float[TokenGroup];
         int groupedTokens = tokenCount - tokenCount % TokenGroup;

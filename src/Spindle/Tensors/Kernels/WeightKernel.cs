@@ -23,6 +23,25 @@ public abstract class WeightKernel
     /// <c>GgmlTypeInfo.ByteLength(ActivationType, source.Length)</c> bytes.</summary>
     public abstract void PrepareActivation(ReadOnlySpan<float> source, Span<byte> destination);
 
+    /// <summary>
+    /// Floats of per-call data a kernel derives from prepared activations before multiplying (e.g. their block scales
+    /// widened to fp32), 0 when it needs none. The matmul driver computes them once per product with
+    /// <see cref="PrepareAuxiliary"/> and hands them to every chunk's <see cref="MatMul(ReadOnlySpan{byte}, int, int, ReadOnlySpan{byte}, int, Span{float}, int, ReadOnlySpan{float})"/>,
+    /// instead of each chunk of rows deriving them again. They depend only on the activations and their type.
+    /// </summary>
+    public virtual int AuxiliaryFloats(int rowLength, int tokenCount) => 0;
+
+    public virtual void PrepareAuxiliary(ReadOnlySpan<byte> activations, int rowLength, int tokenCount, Span<float> auxiliary)
+    {
+    }
+
+    /// <summary>As <see cref="MatMul(ReadOnlySpan{byte}, int, int, ReadOnlySpan{byte}, int, Span{float}, int)"/>, with the <see cref="PrepareAuxiliary"/> data (empty: derive it here).</summary>
+    public virtual void MatMul(
+        ReadOnlySpan<byte> weightRows, int rowCount, int rowLength,
+        ReadOnlySpan<byte> activations, int tokenCount,
+        Span<float> output, int outputStride, ReadOnlySpan<float> auxiliary) =>
+        MatMul(weightRows, rowCount, rowLength, activations, tokenCount, output, outputStride);
+
     /// <summary>Dot product of one weight row with one prepared activation row, both of <paramref name="rowLength"/> elements.</summary>
     public abstract float Dot(ReadOnlySpan<byte> row, ReadOnlySpan<byte> activation, int rowLength);
 
