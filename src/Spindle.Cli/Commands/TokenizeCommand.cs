@@ -14,8 +14,6 @@ namespace Spindle.Cli.Commands;
 /// </summary>
 internal static class TokenizeCommand
 {
-    private static readonly JsonSerializerOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     public static Command Create(CliContext context)
     {
         var model = new Option<string>("--model", "-m") { Description = "Path to a GGUF file or Hugging Face checkpoint folder holding the tokenizer", Required = true };
@@ -63,7 +61,7 @@ internal static class TokenizeCommand
             string text;
             try
             {
-                text = JsonSerializer.Deserialize<string>(line) ?? throw new JsonException("null");
+                text = JsonSerializer.Deserialize(line, CliJsonContext.Default.String) ?? throw new JsonException("null");
             }
             catch (JsonException)
             {
@@ -71,7 +69,7 @@ internal static class TokenizeCommand
             }
             tokens.Clear();
             tokenizer.Encode(text, tokens, addSpecial, parseSpecial);
-            context.Out.WriteLine(JsonSerializer.Serialize(tokens, Compact));
+            context.Out.WriteLine(JsonSerializer.Serialize(tokens, CliJsonContext.Default.ListInt32));
         }
         return 0;
     }
