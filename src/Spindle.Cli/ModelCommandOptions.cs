@@ -11,7 +11,7 @@ internal static class ModelCommandOptions
 {
     public static Option<string?> Model() => new("--model", "-m")
     {
-        Description = $"Path to a GGUF model or a Hugging Face checkpoint folder (default: ${ModelPathResolver.EnvironmentVariable}, else the TinyStories 656K q8_0 model beside the repository)",
+        Description = $"Path to a GGUF model or a Hugging Face checkpoint folder (default: ${ModelPathResolver.EnvironmentVariable}, else the built-in TinyStories 656K model in models/)",
     };
 
     /// <summary>The shared --tokenizer option: the model's own tokenizer.json beside a GGUF whose table lost its merges.</summary>

@@ -2,16 +2,17 @@ namespace Spindle.Cli;
 
 /// <summary>
 /// Which model a command runs when --model is optional: the option, else the SPINDLE_MODEL environment variable, else
-/// the small TinyStories model beside a clone (../shared/models/... relative to the folder holding Spindle.slnx, found by
-/// walking up from the executable, then from the working directory). Every model-running command resolves its path
-/// here so they all agree, and `spindle generate --prompt …` works straight from a clone.
+/// the built-in model the repository ships (<see cref="DefaultRelativePath"/> under the folder holding Spindle.slnx,
+/// found by walking up from the executable, then from the working directory). The built-in file, not one in
+/// ../shared, so that a clone on its own runs `spindle generate --prompt …`, and the native executable published to
+/// bin/ finds it wherever it is started from. Every model-running command resolves its path here so they all agree.
 /// </summary>
 internal static class ModelPathResolver
 {
     public const string EnvironmentVariable = "SPINDLE_MODEL";
 
-    /// <summary>The default model, relative to the repository root.</summary>
-    public const string DefaultRelativePath = "../shared/models/tinystories-656K/tinystories-656K.q8_0.gguf";
+    /// <summary>The built-in model, relative to the repository root (models/README.md says what it is).</summary>
+    public const string DefaultRelativePath = "models/tinystories-656K.q8_0.gguf";
 
     public static string Resolve(string? explicitPath) =>
         Resolve(explicitPath, Environment.GetEnvironmentVariable(EnvironmentVariable),
@@ -39,11 +40,11 @@ internal static class ModelPathResolver
         }
         string tried = $"--model not given, {EnvironmentVariable} not set";
         if (root is null)
-            throw new CliException($"no model: {tried}, and no repository root (a folder with Spindle.slnx) above {string.Join(" or ", startDirectories)} to find the default model in; pass --model PATH");
-        string fallback = Path.GetFullPath(Path.Combine(root, DefaultRelativePath));
-        if (!File.Exists(fallback))
-            throw new CliException($"no model: {tried}, and the default {fallback} does not exist; pass --model PATH");
-        return fallback;
+            throw new CliException($"no model: {tried}, and no repository root (a folder with Spindle.slnx) above {string.Join(" or ", startDirectories)} to find the built-in model in; pass --model PATH");
+        string builtIn = Path.GetFullPath(Path.Combine(root, DefaultRelativePath));
+        if (!File.Exists(builtIn))
+            throw new CliException($"no model: {tried}, and the built-in model {builtIn} does not exist; pass --model PATH");
+        return builtIn;
     }
 
     /// <summary>The nearest folder at or above <paramref name="startDirectory"/> that holds Spindle.slnx.</summary>

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Spectre.Console;
@@ -7,6 +8,7 @@ using Spindle.Caching;
 using Spindle.Cli.Options;
 using Spindle.Models.Benchmarking;
 using Spindle.Models.Quantization;
+using Spindle.Tensors.Kernels;
 
 namespace Spindle.Cli.Commands;
 
@@ -73,6 +75,9 @@ internal static class BenchCommand
         return command;
     }
 
+    /// <summary>NativeAOT or JIT: the two builds can differ in speed and in the kernels compiled in (README, set-up).</summary>
+    private static string RuntimeKind => RuntimeFeature.IsDynamicCodeSupported ? "JIT" : "NativeAOT";
+
     private static void WriteTable(IAnsiConsole console, string path, string type, ModelBenchmarkResult r, double warmupSeconds)
     {
         var table = new Table().Border(TableBorder.Markdown);
@@ -105,6 +110,7 @@ internal static class BenchCommand
         console.WriteLine($"types: {mix}");
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"repetitions: {r.Repetitions} per test, median reported; warm-up excluded (≥ 1 run, then until the JIT settles, ≤ {warmupSeconds:0.##} s)"));
+        console.WriteLine($"kernels: {KernelReport.Describe()} (runtime: {RuntimeKind})");
         if (r.PeakResidentBytes is long peak)
         {
             string phase = r.PeakPhase == "tg" ? "decode" : "prompt processing";
@@ -140,6 +146,8 @@ internal static class BenchCommand
             }
             w.WriteEndArray();
             w.WriteNumber("threads", r.ThreadCount);
+            w.WriteString("kernels", KernelReport.Describe());
+            w.WriteString("runtime", RuntimeKind);
             w.WriteNumber("repetitions", r.Repetitions);
             w.WriteNumber("depth", r.Depth);
             w.WriteNumber("parallel", r.Parallel);

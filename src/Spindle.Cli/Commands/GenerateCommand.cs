@@ -46,7 +46,7 @@ internal static class GenerateCommand
         var asap = NumericOption.Int("--asap", "Grammar-aligned sampling (ASAp) for the constraint: first draw this many samples (not printed) to learn from; exact alignment at --temp 1 --top-k 0 --top-p 1 --min-p 0",
             NumericRange.Integers(0, 100_000), 0);
 
-        var command = new Command("generate", "Generate a continuation of a prompt (default model: $SPINDLE_MODEL, else ../shared's tinystories-656K)");
+        var command = new Command("generate", "Generate a continuation of a prompt (default model: $SPINDLE_MODEL, else the built-in tinystories-656K in models/)");
         foreach (var o in new Option[] { model, prompt, file, system, chat, templateFile, maxTokens, stop, threads, context_, json }) command.Options.Add(o);
         foreach (var o in sampling.All) command.Options.Add(o);
         foreach (var o in search.All) command.Options.Add(o);

@@ -17,7 +17,8 @@ namespace Spindle.Cli.Commands;
 /// </summary>
 internal static class TokenizeCommand
 {
-    private static readonly JsonSerializerOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    // Pieces as JSON strings with only what JSON requires escaped (source-generated: the native build has no reflection).
+    private static readonly CliJsonContext Relaxed = new(new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
 
     /// <summary>Longest --jsonl line accepted, in chars: one line is one text, held whole.</summary>
     internal const int MaxJsonlLineChars = 1 << 22;
@@ -98,7 +99,7 @@ internal static class TokenizeCommand
                 case OutputFormat.Json:
                     if (!first) batch.Append(',');
                     batch.Append("{\"id\":").Append(id).Append(",\"piece\":")
-                        .Append(JsonSerializer.Serialize(Piece(tokenizer, id), Compact)).Append('}');
+                        .Append(JsonSerializer.Serialize(Piece(tokenizer, id), Relaxed.String)).Append('}');
                     break;
                 default:
                     batch.Append($"{id,6} -> {MetadataText.Quote(Piece(tokenizer, id), int.MaxValue)}").Append('\n');
@@ -128,7 +129,7 @@ internal static class TokenizeCommand
             string text;
             try
             {
-                text = JsonSerializer.Deserialize<string>(line) ?? throw new JsonException("null");
+                text = JsonSerializer.Deserialize(line, CliJsonContext.Default.String) ?? throw new JsonException("null");
             }
             catch (JsonException)
             {
@@ -136,7 +137,7 @@ internal static class TokenizeCommand
             }
             tokens.Clear();
             tokenizer.Encode(text, tokens, addSpecial, parseSpecial);
-            context.Out.WriteLine(JsonSerializer.Serialize(tokens, Compact));
+            context.Out.WriteLine(JsonSerializer.Serialize(tokens, CliJsonContext.Default.ListInt32));
         }
         return 0;
     }

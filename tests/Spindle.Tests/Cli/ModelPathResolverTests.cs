@@ -23,10 +23,35 @@ public class ModelPathResolverTests
     }
 
     [Fact]
-    public void Falls_back_to_the_default_model_beside_the_repository()
+    public void Falls_back_to_the_built_in_model_in_the_repository()
     {
         string path = ModelPathResolver.Resolve(null, null, AppContext.BaseDirectory);
-        Assert.Equal(Path.GetFullPath(SharedData.PathOf("models", "tinystories-656K", "tinystories-656K.q8_0.gguf")), path);
+        string root = ModelPathResolver.FindRepositoryRoot(AppContext.BaseDirectory)!;
+        Assert.Equal(Path.Combine(root, "models", "tinystories-656K.q8_0.gguf"), path);
+        // The built-in file is the published model, unchanged: the same bytes as the reference copy in ../shared.
+        Assert.Equal(File.ReadAllBytes(SharedData.PathOf("models", "tinystories-656K", "tinystories-656K.q8_0.gguf")), File.ReadAllBytes(path));
+    }
+
+    [Fact]
+    public void The_built_in_model_needs_nothing_beside_the_repository()
+    {
+        // A repository root holding only Spindle.slnx and models/: no ../shared anywhere above it.
+        string root = Path.Combine(Path.GetTempPath(), $"spindle-bare-{Guid.NewGuid():N}");
+        string nested = Path.Combine(root, "bin");
+        Directory.CreateDirectory(nested);
+        Directory.CreateDirectory(Path.Combine(root, "models"));
+        File.WriteAllText(Path.Combine(root, "Spindle.slnx"), "<Solution />");
+        string model = Path.Combine(root, "models", "tinystories-656K.q8_0.gguf");
+        File.WriteAllBytes(model, [0x47, 0x47, 0x55, 0x46]);
+        try
+        {
+            Assert.Equal(model, ModelPathResolver.Resolve(null, null, nested));
+            Assert.Equal(model, ModelPathResolver.Resolve(null, "  ", root));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Spindle.Tensors.Blocks;
 
@@ -41,6 +42,8 @@ internal readonly struct F16Widening : IHalfWidening
     private const uint InfinityBits = 0x0F800000;   // binary16 exponent all ones, shifted left 13
     private const float Rebias = 5.192296858534828e33f; // 2^112
 
+    // Forced inline: NativeAOT otherwise calls it once per group of 8 blocks in the Q8 kernels' loops.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> ToSingle(Vector256<uint> bits)
     {
         var magnitude = (bits & Vector256.Create(0x7FFFu)) << 13;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
 using System.Runtime.Intrinsics;
 using Spindle.Tensors.Blocks;
@@ -30,6 +31,8 @@ internal readonly struct IQ4_NLFormat : IQ8WeightFormat<BlockIQ4_NL>
         }
     }
 
+    // Forced: NativeAOT does not inline it into the unrolled group loops on its own (a call per block there).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<sbyte> Unpack256(ref readonly BlockIQ4_NL block)
     {
         var table = Vector256.Create(Vector128.Create(BlockIQ4_NL.Values));

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Spindle.Tensors.Blocks;
 
@@ -31,6 +32,8 @@ internal readonly struct Q5_0Format : IQ8WeightFormat<BlockQ5_0>
         }
     }
 
+    // Forced: NativeAOT does not inline it into the unrolled group loops on its own (a call per block there).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<sbyte> Unpack256(ref readonly BlockQ5_0 block)
     {
         // nibble - 16 is nibble | 0xF0 in two's complement, and a set fifth bit cancels the -16: so OR 0xF0 where the bit is clear.

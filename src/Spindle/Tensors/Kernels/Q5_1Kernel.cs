@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Spindle.Tensors.Blocks;
 
@@ -31,6 +32,8 @@ internal readonly struct Q5_1Format : IQ8WeightFormat<BlockQ5_1>
         }
     }
 
+    // Forced: NativeAOT does not inline it into the unrolled group loops on its own (a call per block there).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<sbyte> Unpack256(ref readonly BlockQ5_1 block)
     {
         var high = QuantUnpack.FifthBitMask256(block.Qh) & Vector256.Create((byte)0x10);

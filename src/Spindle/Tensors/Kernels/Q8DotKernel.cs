@@ -36,10 +36,19 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat> : WeightKernel
 
     public sealed override GgmlType ActivationType => TFormat.HasMinimum ? GgmlType.Q8_1 : GgmlType.Q8_0;
 
-    // Activation block geometry: Q8_0 = {d, qs[32]}, Q8_1 = {d, s, qs[32]}.
-    private static int ActivationBlockBytes => TFormat.HasMinimum ? 36 : 34;
+    // Activation block geometry: Q8_0 = {d, qs[32]}, Q8_1 = {d, s, qs[32]}. Forced inline: NativeAOT left these
+    // constant getters as two calls per block in the unrolled group loops, 30% of decode speed on a Q4_0 model.
+    private static int ActivationBlockBytes
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => TFormat.HasMinimum ? 36 : 34;
+    }
 
-    private static int ActivationQsOffset => TFormat.HasMinimum ? 4 : 2;
+    private static int ActivationQsOffset
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => TFormat.HasMinimum ? 4 : 2;
+    }
 
     public sealed override void DequantizeRow(ReadOnlySpan<byte> row, Span<float> destination) =>
         TFormat.Dequantize(MemoryMarshal.Cast<byte, TBlock>(row), destination);
