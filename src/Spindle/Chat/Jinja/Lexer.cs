@@ -228,7 +228,9 @@ internal sealed class Lexer
         }
         string text = _src[start.._pos].Replace("_", "");
         if (isFloat) Add(TokenKind.Float, text, start, f: double.Parse(text, CultureInfo.InvariantCulture));
-        else Add(TokenKind.Integer, text, start, i: long.Parse(text, CultureInfo.InvariantCulture));
+        else if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long value)) Add(TokenKind.Integer, text, start, i: value);
+        // Python's integers are unbounded; these are 64-bit, so a longer literal is refused rather than wrapped.
+        else throw Error($"integer literal {text} does not fit in 64 bits", start);
     }
 
     private void SkipDigits()
@@ -284,10 +286,12 @@ internal sealed class Lexer
     private string ReadHexEscape(int digits, int literalStart)
     {
         if (_pos + digits > _src.Length) throw Error("truncated escape in string literal", literalStart);
-        if (!int.TryParse(_src.AsSpan(_pos, digits), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out int cp))
+        if (!uint.TryParse(_src.AsSpan(_pos, digits), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out uint cp))
             throw Error("invalid escape in string literal", literalStart);
         _pos += digits;
-        return char.ConvertFromUtf32(cp);
+        // \uD83D is a lone surrogate, which Python keeps; beyond U+10FFFF there is no character.
+        if (cp > 0x10FFFF) throw Error($"illegal Unicode character \\U{cp:x8} in string literal", literalStart);
+        return cp is >= 0xD800 and <= 0xDFFF ? ((char)cp).ToString() : char.ConvertFromUtf32((int)cp);
     }
 
     /// <summary>
