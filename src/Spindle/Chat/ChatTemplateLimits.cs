@@ -4,8 +4,10 @@ namespace Spindle.Chat;
 /// What one chat template may spend. A template comes from a model file, so it is treated as hostile: each limit is
 /// checked before the work it bounds, and exceeding one throws <see cref="ChatTemplateException"/> whose
 /// <see cref="ChatTemplateException.Limit"/> is the property's name (the message gives its value too). The defaults are
-/// far above what the real templates in shared/chat-templates need (each renders a tool-use conversation in under
-/// 2,000 steps, 40 levels deep), yet they cap a hostile template at well under a second and a few hundred megabytes.
+/// far above what the 17 real templates in shared/chat-templates need, measured on their reference conversations and on
+/// the same with 1,000 extra turns of 300 characters: parsing nests at most 9 levels and rendering 22, macros call 4
+/// deep, and a turn costs 40 to 90 steps, one loop pass or two, and 9 to 17 allocated bytes per output character. Yet
+/// they stop a hostile template within about a second and 256 MB.
 /// </summary>
 public sealed record ChatTemplateLimits
 {
@@ -15,22 +17,31 @@ public sealed record ChatTemplateLimits
     /// <summary>
     /// How deeply the parser may nest (parentheses, <c>not</c>, unary signs, blocks inside blocks, conditional
     /// expressions) and how deeply evaluation may recurse (an expression inside a filter inside a statement inside a macro
-    /// call..., and nested values that tojson, printing or comparison walk). Real templates stay under 50; the stack of a
-    /// 1.5 MB thread-pool thread holds well over a thousand levels, and a running-out stack is still caught.
+    /// call..., and nested values that tojson, printing or comparison walk). Real templates stay under 25, and Jinja2's
+    /// own parser runs out of Python stack near 75 nested parentheses. Measured here, a 1.5 MB thread-pool stack holds
+    /// about 570 parser levels (a parenthesis costs a dozen frames) and over 1,100 evaluation levels; past this limit,
+    /// a stack that still runs low (a smaller thread) is reported the same way, never overflowed.
     /// </summary>
     public int MaxNestingDepth { get; init; } = 256;
 
-    /// <summary>How many macro (and <c>caller()</c>) calls may be open at once; Jinja2 itself stops near 200.</summary>
-    public int MaxCallDepth { get; init; } = 100;
+    /// <summary>
+    /// How many macro (and <c>caller()</c>) calls may be open at once. Real templates open 4 at most, and Jinja2 runs out
+    /// of Python stack near 150; each call also nests three or more levels of <see cref="MaxNestingDepth"/>.
+    /// </summary>
+    public int MaxCallDepth { get; init; } = 64;
 
     /// <summary>
     /// Evaluation steps of one render: each expression, statement and loop pass is one, and an operation on a string
     /// or list costs a further step per 64 characters or per item it reads or writes. This bounds time: ten million
-    /// steps take about a second, while a 1,000-turn conversation through a tool-use template needs about 300,000.
+    /// steps take about a second, while a 1,000-turn conversation needs under 90,000 with any of the real templates.
     /// </summary>
     public long MaxSteps { get; init; } = 10_000_000;
 
-    /// <summary>Passes through the bodies (and inline filters) of all for-loops of one render.</summary>
+    /// <summary>
+    /// Passes through the bodies (and inline filters) of all for-loops of one render; real templates make one or two
+    /// per turn, so a million allows half a million turns while two nested loops over ranges of 100,000 (the sandbox's
+    /// largest) stop after ten outer passes.
+    /// </summary>
     public long MaxLoopIterations { get; init; } = 1_000_000;
 
     /// <summary>
@@ -53,11 +64,12 @@ public sealed record ChatTemplateLimits
     public int MaxListLength { get; init; } = 1_000_000;
 
     /// <summary>
-    /// Bytes one render may allocate in all (garbage included, measured by the runtime on the rendering thread). Bounds
-    /// memory where the per-value limits cannot: many values, each within its limit. Rendering allocates roughly 10 to 20
-    /// bytes per output character, so 512 MB leaves room for the longest output <see cref="MaxOutputLength"/> allows.
+    /// Bytes one render may allocate in all (garbage included, as the runtime counts them on the rendering thread).
+    /// Bounds memory where the per-value limits cannot: many values, each within its limit. Real templates allocate 9 to
+    /// 17 bytes per output character, so the longest output <see cref="MaxOutputLength"/> allows needs at most about
+    /// 150 MB of this.
     /// </summary>
-    public long MaxAllocatedBytes { get; init; } = 512L << 20;
+    public long MaxAllocatedBytes { get; init; } = 256L << 20;
 
     /// <exception cref="ArgumentOutOfRangeException">a limit is zero or negative.</exception>
     public void Validate()

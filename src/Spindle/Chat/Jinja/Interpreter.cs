@@ -9,11 +9,8 @@ internal sealed class Interpreter(RenderBudget budget)
 {
     private enum Flow { Normal, Break, Continue }
 
-    // The keys of the `loop` object, shared by every loop of every render: a loop pass allocates only its values.
-    private static readonly JinjaString IndexKey = new("index"), Index0Key = new("index0"), RevindexKey = new("revindex"),
-        Revindex0Key = new("revindex0"), FirstKey = new("first"), LastKey = new("last"), LengthKey = new("length"),
-        DepthKey = new("depth"), Depth0Key = new("depth0"), PrevitemKey = new("previtem"), NextitemKey = new("nextitem"),
-        CycleKey = new("cycle");
+    private static readonly JinjaList EmptyTuple = new([], isTuple: true);
+    private static readonly JinjaDict EmptyKwargs = new();
 
     public void Render(List<Stmt> body, Scope scope, OutputBuffer output)
     {
@@ -152,11 +149,9 @@ internal sealed class Interpreter(RenderBudget budget)
                 if (Eval(f.Filter, filterScope).IsTruthy) items.Add(item);
             }
         }
-        else
-        {
-            budget.Work(source.Count);
-            items = [.. source]; // a snapshot: the body may rebind the name the list came from
-        }
+        // No copy: lists are never changed in place (the sandbox has no append), and Iterate drains a generator into a
+        // list of its own, so the body cannot alter what it iterates.
+        else items = source;
 
         if (items.Count == 0)
         {
@@ -169,31 +164,10 @@ internal sealed class Interpreter(RenderBudget budget)
             budget.Iteration();
             // Each iteration starts from the enclosing values: a `set` in one pass is gone in the next (Jinja2 3.x).
             var iterationScope = new Scope(scope);
-            if (f.UsesLoop) iterationScope.Set("loop", LoopObject(items, i));
+            if (f.UsesLoop) iterationScope.Set("loop", new JinjaLoop(items, i));
             Bind(f, items[i], iterationScope);
             if (Execute(f.Body, iterationScope, output) == Flow.Break) break;
         }
-    }
-
-    private static JinjaDict LoopObject(List<JinjaValue> items, int i)
-    {
-        int n = items.Count;
-        var loop = new JinjaDict(capacity: 12);
-        var d = loop.Items;
-        d.Add(IndexKey, JinjaInt.Of(i + 1));
-        d.Add(Index0Key, JinjaInt.Of(i));
-        d.Add(RevindexKey, JinjaInt.Of(n - i));
-        d.Add(Revindex0Key, JinjaInt.Of(n - i - 1));
-        d.Add(FirstKey, JinjaValue.FromBool(i == 0));
-        d.Add(LastKey, JinjaValue.FromBool(i == n - 1));
-        d.Add(LengthKey, JinjaInt.Of(n));
-        d.Add(DepthKey, JinjaInt.Of(1));
-        d.Add(Depth0Key, JinjaInt.Of(0));
-        d.Add(PrevitemKey, i > 0 ? items[i - 1] : new JinjaUndefined("there is no previous item"));
-        d.Add(NextitemKey, i < n - 1 ? items[i + 1] : new JinjaUndefined("there is no next item"));
-        d.Add(CycleKey, new JinjaCallable("cycle", a =>
-            a.Positional.Count == 0 ? throw new JinjaRuntimeException("no items for cycling given") : a.Positional[i % a.Positional.Count]));
-        return loop;
     }
 
     private JinjaCallable MakeMacro(string name, List<(string Name, Expr? Default)> parameters, List<Stmt> body, Scope defining) =>
@@ -201,18 +175,18 @@ internal sealed class Interpreter(RenderBudget budget)
         {
             budget.EnterCall(name);
             var frame = new Scope(defining);
-            var varargs = new List<JinjaValue>();
+            List<JinjaValue>? varargs = null;
             for (int i = 0; i < args.Positional.Count; i++)
             {
                 if (i < parameters.Count) frame.Set(parameters[i].Name, args.Positional[i]);
-                else varargs.Add(args.Positional[i]);
+                else (varargs ??= []).Add(args.Positional[i]);
             }
-            var kwargs = new JinjaDict();
+            JinjaDict? kwargs = null;
             foreach (var (key, value) in args.Keyword)
             {
                 if (key == "caller") { frame.Set("caller", value); continue; }
                 if (IndexOfParameter(parameters, key) >= 0) frame.Set(key, value);
-                else kwargs.Set(key, value);
+                else (kwargs ??= new JinjaDict()).Set(key, value);
             }
             for (int i = args.Positional.Count; i < parameters.Count; i++)
             {
@@ -220,8 +194,9 @@ internal sealed class Interpreter(RenderBudget budget)
                 if (frame.TryLookupLocal(pname)) continue;
                 frame.Set(pname, def != null ? Eval(def, frame) : new JinjaUndefined($"parameter '{pname}' was not provided"));
             }
-            frame.Set("varargs", new JinjaList(varargs, isTuple: true));
-            frame.Set("kwargs", kwargs);
+            // Templates never change these in place (the sandbox has no mutating methods), so empty ones are shared.
+            frame.Set("varargs", varargs is null ? EmptyTuple : new JinjaList(varargs, isTuple: true));
+            frame.Set("kwargs", kwargs ?? EmptyKwargs);
             var buffer = new OutputBuffer(budget, capture: true);
             Render(body, frame, buffer);
             // Not in a finally: a limit or error ends the whole render, so the count need not survive an exception.

@@ -157,15 +157,8 @@ public sealed class JinjaList(List<JinjaValue> items, bool isTuple = false, bool
 /// </summary>
 public sealed class JinjaDict : JinjaValue
 {
-    public JinjaDict(bool isNamespace = false) : this(0, isNamespace) { }
-
-    internal JinjaDict(int capacity, bool isNamespace = false)
-    {
-        Items = new OrderedDictionary<JinjaValue, JinjaValue>(capacity);
-        IsNamespace = isNamespace;
-    }
-
-    public OrderedDictionary<JinjaValue, JinjaValue> Items { get; }
+    public JinjaDict(bool isNamespace = false) => IsNamespace = isNamespace;
+    public OrderedDictionary<JinjaValue, JinjaValue> Items { get; } = new();
     public bool IsNamespace { get; }
     public int Count => Items.Count;
     public override bool IsTruthy => IsNamespace || Items.Count != 0;

@@ -237,46 +237,40 @@ internal static class Methods
         return lines;
     }
 
-    /// <summary>str.replace; the size of the result is computed from the match count and checked before building it.</summary>
+    /// <summary>
+    /// str.replace (at most <paramref name="count"/> replacements when it is not negative). The size of the result is
+    /// computed from the match count and checked before anything is built, and the result is then written in one
+    /// allocation (string.Replace would also collect every match position first).
+    /// </summary>
     internal static string Replace(string s, string old, string replacement, long count, RenderBudget budget)
     {
         long matches = old.Length == 0 ? s.Length + 1L : CountOccurrences(s, old);
         if (count >= 0) matches = Math.Min(matches, count);
-        budget.String(s.Length + Ops.SaturatingMultiply(matches, replacement.Length) - matches * old.Length, "replace");
-        if (count < 0) return old.Length == 0 ? InsertBetweenAll(s, replacement) : s.Replace(old, replacement, StringComparison.Ordinal);
-        var sb = new StringBuilder();
-        int pos = 0;
-        for (long n = 0; n < count; n++)
+        long length = s.Length + Ops.SaturatingMultiply(matches, replacement.Length) - matches * old.Length;
+        budget.String(length, "replace");
+        if (matches == 0) return s;
+        return string.Create((int)length, (s, old, replacement, matches), static (destination, state) =>
         {
-            int idx = old.Length == 0 ? (pos <= s.Length ? pos : -1) : s.IndexOf(old, pos, StringComparison.Ordinal);
-            if (idx < 0) break;
-            sb.Append(s, pos, idx - pos).Append(replacement);
-            if (old.Length == 0)
+            var (source, pattern, insert, remaining) = state;
+            int from = 0, to = 0;
+            for (; remaining > 0; remaining--)
             {
-                if (idx < s.Length) sb.Append(s[idx]);
-                pos = idx + 1;
+                // An empty pattern matches before each character (and at the end), as in Python.
+                int at = pattern.Length == 0 ? from : source.IndexOf(pattern, from, StringComparison.Ordinal);
+                source.AsSpan(from, at - from).CopyTo(destination[to..]);
+                to += at - from;
+                insert.AsSpan().CopyTo(destination[to..]);
+                to += insert.Length;
+                from = at + pattern.Length;
+                if (pattern.Length == 0 && from < source.Length) destination[to++] = source[from++];
             }
-            else pos = idx + old.Length;
-        }
-        if (pos < s.Length) sb.Append(s, pos, s.Length - pos);
-        return sb.ToString();
+            source.AsSpan(from).CopyTo(destination[to..]);
+        });
     }
 
-    private static string InsertBetweenAll(string s, string insert)
-    {
-        var sb = new StringBuilder();
-        sb.Append(insert);
-        foreach (char c in s) sb.Append(c).Append(insert);
-        return sb.ToString();
-    }
-
-    private static int CountOccurrences(string s, string sub)
-    {
-        if (sub.Length == 0) return s.Length + 1;
-        int n = 0, pos = 0;
-        while ((pos = s.IndexOf(sub, pos, StringComparison.Ordinal)) >= 0) { n++; pos += sub.Length; }
-        return n;
-    }
+    // Non-overlapping occurrences, as str.count counts them (the span search is vectorized).
+    private static int CountOccurrences(string s, string sub) =>
+        sub.Length == 0 ? s.Length + 1 : sub.Length == 1 ? s.AsSpan().Count(sub[0]) : s.AsSpan().Count(sub.AsSpan());
 
     /// <summary>str.format with <c>{}</c>, <c>{0}</c> and <c>{name}</c> fields (no format specs beyond none).</summary>
     private static string Format(string s, JinjaArguments a)

@@ -463,6 +463,7 @@ internal static class Ops
     public static JinjaValue GetAttribute(JinjaValue target, string name)
     {
         if (target is JinjaUndefined u) throw UndefinedError(u);
+        if (target is JinjaLoop loop) return loop.Get(name) ?? new JinjaUndefined($"'LoopContext object' has no attribute '{name}'");
         var method = Methods.Bind(target, name);
         if (method != null) return method;
         if (target is JinjaDict d && d.TryGet(name, out var value)) return value;
@@ -500,6 +501,7 @@ internal static class Ops
         }
         if (key is JinjaString name)
         {
+            if (target is JinjaLoop loop) return GetAttribute(loop, name.Value);
             var method = Methods.Bind(target, name.Value);
             if (method != null) return method;
             return new JinjaUndefined($"'{DescribeObject(target)}' has no attribute '{name.Value}'");

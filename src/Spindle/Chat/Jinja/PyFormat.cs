@@ -83,6 +83,7 @@ public static class PyFormat
                 if (d.IsNamespace) sb.Append('>');
                 break;
             case JinjaCallable c: sb.Append("<function ").Append(c.Name).Append('>'); break;
+            case JinjaLoop loop: sb.Append(loop.Repr); break;
         }
         budget.Exit();
         budget.Grow(sb.Length, 0, "printing a value");

@@ -38,6 +38,7 @@ internal sealed class RenderBudget
         _maxSteps = limits.MaxSteps;
         _nextCheck = Math.Min(CheckInterval, _maxSteps);
         _allocatedAtStart = GC.GetAllocatedBytesForCurrentThread();
+        cancellation.ThrowIfCancellationRequested();
     }
 
     /// <summary>A budget with the default limits, for helpers called outside a render (e.g. <see cref="JinjaValue.ToString"/>).</summary>

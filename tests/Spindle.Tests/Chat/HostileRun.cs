@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using Spindle.Chat;
+using Spindle.Chat.Jinja;
+
+namespace Spindle.Tests.Chat;
+
+/// <summary>
+/// Parses and renders one hostile template on the calling thread, measuring wall time and the bytes the thread
+/// allocated (garbage included), and checks the outcome: success, or a <see cref="ChatTemplateException"/> whose
+/// cause is one of the interpreter's own (a limit, a template error, a syntax error) rather than a .NET exception
+/// that slipped through. A stack overflow or a hang would kill or stall the test host, so reaching the checks at
+/// all is part of the proof.
+/// </summary>
+internal static class HostileRun
+{
+    /// <summary>A hang shows as minutes; every case here ends in well under a second on an idle machine.</summary>
+    public static readonly TimeSpan TimeBound = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Bytes a case may allocate: the render's own budget (<see cref="ChatTemplateLimits.MaxAllocatedBytes"/>) plus
+    /// what it may allocate between two checks of that budget (1,024 small steps, or one value within the size
+    /// limits, 16 MB at most) and the parse tree and source of a 100,000-deep template (about 16 MB).
+    /// </summary>
+    public static long AllocationBound(ChatTemplateLimits limits) => limits.MaxAllocatedBytes + Math.Min(48L << 20, long.MaxValue - limits.MaxAllocatedBytes);
+
+    public sealed record Outcome(string Source, TimeSpan Elapsed, long AllocatedBytes, ChatTemplateException? Error, string? Output)
+    {
+        public string? Limit => Error?.Limit;
+
+        public string Describe() =>
+            $"{(Error is null ? "rendered" : Error.Limit ?? "error")} in {Elapsed.TotalMilliseconds:F0} ms, {AllocatedBytes / 1e6:F1} MB: " +
+            $"{Error?.Message ?? ""} | {Abbreviate(Source)}";
+    }
+
+    public static Outcome Run(string source, ChatTemplateLimits? limits = null, CancellationToken cancellationToken = default)
+    {
+        limits ??= ChatTemplateLimits.Default;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var clock = Stopwatch.StartNew();
+        ChatTemplateException? error = null;
+        string? output = null;
+        try
+        {
+            var template = ChatTemplate.Parse(source, limits);
+            output = template.Render([ChatMessage.User("hi")], new ChatTemplateOptions { Limits = limits }, cancellationToken);
+        }
+        catch (ChatTemplateException e)
+        {
+            error = e;
+        }
+        var outcome = new Outcome(source, clock.Elapsed, GC.GetAllocatedBytesForCurrentThread() - before, error, output);
+        AssertBounded(outcome, limits);
+        return outcome;
+    }
+
+    /// <summary>The outcome ended in time, within the allocation bound, and by the interpreter's own doing.</summary>
+    public static void AssertBounded(Outcome o, ChatTemplateLimits limits)
+    {
+        Assert.True(o.Elapsed < TimeBound, $"took too long: {o.Describe()}");
+        Assert.True(o.AllocatedBytes <= AllocationBound(limits), $"allocated too much: {o.Describe()}");
+        if (o.Error is { } e)
+        {
+            Assert.True(e.InnerException is JinjaLimitException or JinjaRuntimeException or JinjaSyntaxException,
+                $"failed through an unexpected {e.InnerException?.GetType().Name}: {o.Describe()}\n{e.InnerException}");
+            if (e.Limit != null)
+            {
+                Assert.Contains(e.Limit, e.Message);
+                Assert.Contains(LimitValue(limits, e.Limit).ToString("N0", System.Globalization.CultureInfo.InvariantCulture), e.Message);
+            }
+        }
+    }
+
+    /// <summary>Asserts the case stopped on one of <paramref name="expected"/> limits.</summary>
+    public static void AssertStoppedBy(Outcome o, params string[] expected) =>
+        Assert.True(o.Limit != null && Array.IndexOf(expected, o.Limit) >= 0,
+            $"expected a stop by {string.Join(" or ", expected)}, got {o.Describe()}");
+
+    public static long LimitValue(ChatTemplateLimits limits, string name) => name switch
+    {
+        nameof(ChatTemplateLimits.MaxNestingDepth) => limits.MaxNestingDepth,
+        nameof(ChatTemplateLimits.MaxCallDepth) => limits.MaxCallDepth,
+        nameof(ChatTemplateLimits.MaxSteps) => limits.MaxSteps,
+        nameof(ChatTemplateLimits.MaxLoopIterations) => limits.MaxLoopIterations,
+        nameof(ChatTemplateLimits.MaxOutputLength) => limits.MaxOutputLength,
+        nameof(ChatTemplateLimits.MaxStringLength) => limits.MaxStringLength,
+        nameof(ChatTemplateLimits.MaxListLength) => limits.MaxListLength,
+        nameof(ChatTemplateLimits.MaxAllocatedBytes) => limits.MaxAllocatedBytes,
+        _ => throw new ArgumentException($"no limit named {name}"),
+    };
+
+    private static string Abbreviate(string s) => s.Length <= 300 ? s : s[..200] + $"...({s.Length:N0} chars)..." + s[^80..];
+}
