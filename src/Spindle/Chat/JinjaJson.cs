@@ -19,6 +19,8 @@ public static class JinjaJson
     {
         if (depth > maxDepth)
             throw new JinjaLimitException(nameof(ChatTemplateLimits.MaxNestingDepth), maxDepth, "a JSON variable (message, tool or argument) nests too deeply");
+        if (!System.Runtime.CompilerServices.RuntimeHelpers.TryEnsureSufficientExecutionStack())
+            throw new JinjaLimitException(nameof(ChatTemplateLimits.MaxNestingDepth), maxDepth, $"the thread's stack ran low at depth {depth} of a JSON variable");
         switch (node)
         {
             case null:

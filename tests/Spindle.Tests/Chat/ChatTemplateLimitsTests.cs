@@ -156,6 +156,8 @@ public class ChatTemplateLimitsTests
             "{{ " + Repeat("not ", 100_000) + "1 }}",
             "{{ 'a'" + Repeat("|upper", 100_000) + " }}",
             "{{ 'a'" + Repeat(" ~ 'a'", 100_000) + " }}",
+            // The parser's heaviest level: a call argument inside a filter argument inside a subscript.
+            "{% set x = [1] %}{{ " + Repeat("x[x|default(f(", 100_000) + "1" + Repeat("))]", 100_000) + " }}",
             Repeat("{% if 1 %}", 100_000) + "x" + Repeat("{% endif %}", 100_000),
             "{% macro f(n) %}{% if n > 0 %}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(100000) }}",
             "{% set ns = namespace(v=1) %}{% for i in range(100000) %}{% set ns.v = [ns.v] %}{% endfor %}{{ ns.v|tojson }}",

@@ -78,7 +78,7 @@ internal static class HostileTemplates
                 yield return new(name, Prelude + "{{ " + Nest(wrap, "1", HostileDepth(rng, i)) + " }}", [Depth]);
         // The mix exercises the parser's and the evaluator's depth together.
         for (int i = 0; i < casesPerConstruct * 3; i++)
-            yield return new("mixed expressions", Prelude + "{{ " + NestMixed(rng, ExpressionWrappers, "1", HostileDepth(rng, i), ValidInside) + " }}", [Depth]);
+            yield return new("mixed expressions", Prelude + "{{ " + NestMixedExpressions(rng, "1", HostileDepth(rng, i)) + " }}", [Depth]);
     }
 
     /// <summary>Each block statement nested to a hostile depth, alone and mixed at random.</summary>
@@ -119,26 +119,46 @@ internal static class HostileTemplates
         return Repeat(prefix, depth) + inner + Repeat(suffix, depth);
     }
 
-    /// <summary>
-    /// Whether wrapping <paramref name="inner"/> in <paramref name="outer"/> is valid Jinja2 without parentheses: a sign
-    /// cannot take a <c>not</c> operand, and a filter or test cannot be followed by a subscript or attribute.
-    /// </summary>
-    private static bool ValidInside(string outer, string inner) =>
-        !(outer is "unary minus" or "unary plus" && inner == "not")
-        && !(outer is "subscript" or "attribute" && inner is "filter" or "test" or "filter argument" or "test argument");
+    private static string NestMixed(Random rng, (string Name, Func<string, string> Wrap)[] wrappers, string inner, int depth)
+    {
+        // Level 0 is the outermost: its prefix comes first and its suffix last.
+        var prefixes = new StringBuilder();
+        var suffixes = new string[depth];
+        for (int level = 0; level < depth; level++)
+        {
+            var (prefix, suffix) = Affixes(wrappers[rng.Next(wrappers.Length)].Wrap);
+            prefixes.Append(prefix);
+            suffixes[depth - 1 - level] = suffix;
+        }
+        return prefixes + inner + string.Concat(suffixes);
+    }
 
-    private static string NestMixed(Random rng, (string Name, Func<string, string> Wrap)[] wrappers, string inner, int depth,
-        Func<string, string, bool>? validInside = null)
+    /// <summary>
+    /// A random nest of expression wrappers that stays valid Jinja2 without added parentheses. Two adjacencies are
+    /// invalid: a sign directly before <c>not</c> (<c>-not x</c>), and a subscript or attribute directly after a filter
+    /// or test (<c>x|f[0]</c>, where a call in between, <c>x|f()[0]</c>, does not help). Going inwards, the wrapper
+    /// whose prefix will precede the next prefix, and whether the next suffix will be followed by a subscript, are
+    /// tracked; wrappers with an empty prefix (suffix) leave the first (second) as it was.
+    /// </summary>
+    private static string NestMixedExpressions(Random rng, string inner, int depth)
     {
         var prefixes = new StringBuilder();
         var suffixes = new string[depth];
-        string? previous = null;
+        string? prefixBefore = null;
+        bool postfixAfter = false;
         for (int level = 0; level < depth; level++)
         {
-            var (name, wrap) = wrappers[rng.Next(wrappers.Length)];
-            while (previous != null && validInside != null && !validInside(name, previous)) (name, wrap) = wrappers[rng.Next(wrappers.Length)];
-            previous = name;
-            var (prefix, suffix) = Affixes(wrap);
+            string name, prefix, suffix;
+            do
+            {
+                var wrapper = ExpressionWrappers[rng.Next(ExpressionWrappers.Length)];
+                name = wrapper.Name;
+                (prefix, suffix) = Affixes(wrapper.Wrap);
+            }
+            while ((prefix.Length > 0 && prefixBefore is "unary minus" or "unary plus" && name == "not")
+                || (suffix.Length > 0 && postfixAfter && name is "filter" or "test" or "filter argument" or "test argument"));
+            if (prefix.Length > 0) prefixBefore = name;
+            if (suffix.Length > 0) postfixAfter = name is "subscript" or "attribute" || (name == "call" && postfixAfter);
             prefixes.Append(prefix);
             suffixes[depth - 1 - level] = suffix;
         }

@@ -38,7 +38,8 @@ internal sealed class Parser
     {
         if (++_depth > _maxDepth)
             throw new JinjaLimitException(nameof(ChatTemplateLimits.MaxNestingDepth), _maxDepth, "the template nests too deeply", Current.Line, Current.Column);
-        if ((_depth & 63) == 0 && !System.Runtime.CompilerServices.RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        // A level is up to 14 frames here (a call argument inside a filter argument...), so the stack is probed at each.
+        if (!System.Runtime.CompilerServices.RuntimeHelpers.TryEnsureSufficientExecutionStack())
             throw new JinjaLimitException(nameof(ChatTemplateLimits.MaxNestingDepth), _maxDepth, $"the thread's stack ran low at depth {_depth}", Current.Line, Current.Column);
     }
 

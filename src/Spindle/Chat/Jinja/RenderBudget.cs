@@ -57,8 +57,9 @@ internal sealed class RenderBudget
     public void Enter()
     {
         if (++_depth > _maxDepth) ThrowDepth();
-        // Belt and braces for threads with small stacks: a running-out stack is reported, never overflowed.
-        if ((_depth & 63) == 0) EnsureStack();
+        // Belt and braces for threads with small stacks: a running-out stack is reported, never overflowed. Sixteen
+        // levels use a few kilobytes at most, well inside the margin the probe keeps (64 KB or more).
+        if ((_depth & 15) == 0) EnsureStack();
         if (++_steps > _nextCheck) Checkpoint();
     }
 
