@@ -64,9 +64,10 @@ public sealed record ChatTemplateLimits
     public int MaxListLength { get; init; } = 1_000_000;
 
     /// <summary>
-    /// Bytes one render may allocate in all (garbage included, as the runtime counts them on the rendering thread).
-    /// Bounds memory where the per-value limits cannot: many values, each within its limit. Real templates allocate 9 to
-    /// 17 bytes per output character, so the longest output <see cref="MaxOutputLength"/> allows needs at most about
+    /// Bytes one render, or one parse, may allocate in all (garbage included, as the runtime counts them on the calling
+    /// thread). Bounds memory where the per-value limits cannot: many values, each within its limit, or a huge template
+    /// (parsing costs about 50 bytes per source character; real templates are under 20 KB). Real templates allocate 9
+    /// to 17 bytes per output character, so the longest output <see cref="MaxOutputLength"/> allows needs at most about
     /// 150 MB of this.
     /// </summary>
     public long MaxAllocatedBytes { get; init; } = 256L << 20;

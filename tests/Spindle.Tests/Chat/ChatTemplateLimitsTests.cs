@@ -188,6 +188,16 @@ public class ChatTemplateLimitsTests
     }
 
     [Fact]
+    public void AHugeTemplateStopsWhileBeingRead()
+    {
+        // 21 million characters of source: its tokens alone would take about a gigabyte.
+        var o = HostileRun.Run(Repeat("{{ x }}", 3_000_000));
+        HostileRun.AssertStoppedBy(o, "MaxAllocatedBytes");
+        Assert.NotNull(o.Error!.Line);
+        Assert.Equal(0, o.RenderBytes);
+    }
+
+    [Fact]
     public void DeeplyNestedJsonInputStopsAtTheNestingDepth()
     {
         JsonNode node = new JsonArray();

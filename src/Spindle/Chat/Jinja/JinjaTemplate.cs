@@ -18,7 +18,7 @@ public sealed class JinjaTemplate
     {
         limits ??= ChatTemplateLimits.Default;
         limits.Validate();
-        return new(Parser.Parse(source, limits.MaxNestingDepth));
+        return new(Parser.Parse(source, limits.MaxNestingDepth, limits.MaxAllocatedBytes));
     }
 
     /// <summary>Renders with <paramref name="variables"/> as the template context (after the built-in globals).</summary>

@@ -18,10 +18,12 @@ internal sealed class Lexer
     private readonly string _src;
     private readonly List<Token> _tokens = [];
     private readonly List<int> _lineStarts = [0];
+    private readonly AllocationGauge _allocation;
     private int _pos;
 
-    private Lexer(string source)
+    private Lexer(string source, long maxAllocatedBytes)
     {
+        _allocation = new AllocationGauge(maxAllocatedBytes);
         string s = source.Replace("\r\n", "\n").Replace('\r', '\n');
         if (s.EndsWith('\n')) s = s[..^1];
         _src = s;
@@ -29,9 +31,10 @@ internal sealed class Lexer
             if (s[i] == '\n') _lineStarts.Add(i + 1);
     }
 
-    public static List<Token> Tokenize(string source)
+    /// <exception cref="JinjaLimitException">lexing would allocate more than <paramref name="maxAllocatedBytes"/>.</exception>
+    public static List<Token> Tokenize(string source, long maxAllocatedBytes = long.MaxValue)
     {
-        var lexer = new Lexer(source);
+        var lexer = new Lexer(source, maxAllocatedBytes);
         lexer.Run();
         return lexer._tokens;
     }
@@ -56,6 +59,11 @@ internal sealed class Lexer
     private void Add(TokenKind kind, string text, int index, long i = 0, double f = 0)
     {
         var (line, col) = Where(index);
+        // Tokens take about 50 bytes per character of source, so a huge template is refused as it is read: every 4,096
+        // tokens, and before the token list doubles (its one large allocation).
+        if (_tokens.Count == _tokens.Capacity)
+            _allocation.Check("reading the template", line, col, 2L * Math.Max(4, _tokens.Capacity) * System.Runtime.CompilerServices.Unsafe.SizeOf<Token>());
+        else if ((_tokens.Count & 4095) == 0) _allocation.Check("reading the template", line, col);
         _tokens.Add(new Token(kind, text, line, col, i, f));
     }
 

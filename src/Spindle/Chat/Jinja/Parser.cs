@@ -13,22 +13,27 @@ internal sealed class Parser
 {
     private readonly List<Token> _tokens;
     private readonly int _maxDepth;
+    private readonly AllocationGauge _allocation;
     private int _pos;
     private int _depth;
+    private int _entered;
     /// <summary>Whether the name <c>loop</c> was read since the innermost enclosing for-loop began.</summary>
     private bool _sawLoop;
 
-    private Parser(List<Token> tokens, int maxDepth)
+    private Parser(List<Token> tokens, int maxDepth, AllocationGauge allocation)
     {
         _tokens = tokens;
         _maxDepth = maxDepth;
+        _allocation = allocation;
     }
 
     /// <exception cref="JinjaSyntaxException">the source is not valid template syntax.</exception>
-    /// <exception cref="JinjaLimitException">it nests more than <paramref name="maxDepth"/> levels.</exception>
-    public static List<Stmt> Parse(string source, int maxDepth)
+    /// <exception cref="JinjaLimitException">it nests more than <paramref name="maxDepth"/> levels, or lexing and parsing
+    /// would allocate more than <paramref name="maxAllocatedBytes"/>.</exception>
+    public static List<Stmt> Parse(string source, int maxDepth, long maxAllocatedBytes = long.MaxValue)
     {
-        var parser = new Parser(Lexer.Tokenize(source), maxDepth);
+        var allocation = new AllocationGauge(maxAllocatedBytes);
+        var parser = new Parser(Lexer.Tokenize(source, maxAllocatedBytes), maxDepth, allocation);
         var body = parser.ParseStatements(null, out _);
         return body;
     }
@@ -36,6 +41,7 @@ internal sealed class Parser
     /// <summary>One level of parser recursion deeper; pair with <see cref="Exit"/>.</summary>
     private void Enter()
     {
+        if ((++_entered & 4095) == 0) _allocation.Check("parsing the template", Current.Line, Current.Column);
         if (++_depth > _maxDepth)
             throw new JinjaLimitException(nameof(ChatTemplateLimits.MaxNestingDepth), _maxDepth, "the template nests too deeply", Current.Line, Current.Column);
         // A level is up to 14 frames here (a call argument inside a filter argument...), so the stack is probed at each.
