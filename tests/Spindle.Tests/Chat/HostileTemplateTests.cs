@@ -89,6 +89,10 @@ public class HostileTemplateTests
         RunAll("many values each within the size limits (1 to 8 M characters)", HostileTemplates.ManyLargeValues(new Random(110), 8));
 
     [Fact]
+    public void QuadraticTrapsStayLinearAndRepeatedReadsAreCharged() =>
+        RunAll("search, strip, striptags and dict keys on 4 M characters; the same repeated 100,000 times", HostileTemplates.QuadraticTraps());
+
+    [Fact]
     public void RecursionStopsAtTheCallDepthOrSteps() =>
         RunAll("macro recursion: deep, wide, three-way, mutual, caller(), map('map', ...), loop()", HostileTemplates.Recursion(new Random(111), 18));
 }

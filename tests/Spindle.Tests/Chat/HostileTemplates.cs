@@ -325,6 +325,33 @@ internal static class HostileTemplates
         }
     }
 
+    /// <summary>
+    /// Operations that a naive implementation makes quadratic on one large operand: substring search with a pattern
+    /// whose first and last characters match at every other position (which defeats .NET's vectorized IndexOf: 80,000
+    /// characters already take a quarter of a second), strip with a huge character set, tags that never close (the
+    /// regex <c>&lt;[^&gt;]*&gt;</c> took 13 s on 800,000 '&lt;'). Each must render in linear time. Then operations
+    /// that are linear but repeated in a loop over a large value, which must be charged.
+    /// </summary>
+    public static IEnumerable<HostileCase> QuadraticTraps()
+    {
+        const string setup = "{% set a = 'ab' * 2000000 %}{% set h = 'ab' * 500000 %}{% set p = h ~ 'c' ~ h ~ 'b' %}";
+        string[] linear =
+        [
+            "{{ p in a }}", "{{ a.find(p) }}", "{{ a.rfind(p) }}", "{{ a.count(p) }}", "{{ a.split(p)|length }}",
+            "{{ a.replace(p, 'x')|length }}", "{{ a|replace(p, 'x')|length }}", "{{ (a ~ 'c').strip('x' * 4000000 ~ 'ab') }}",
+            "{{ ('<' * 4000000)|striptags|length }}", "{{ ('<a' * 2000000)|striptags|length }}", "{{ a.startswith(p) }}",
+            "{{ (a ~ 'c' ~ a).count('ab' * 20 ~ 'c') }}", "{{ {a: 1}[a] }}", "{{ [a, a]|unique|list|length }}",
+        ];
+        foreach (string body in linear) yield return new($"linear {body}", setup + body, []);
+        string[] repeated =
+        [
+            "{{ a|length }}", "{{ a == a ~ '' }}", "{% set q = {a: 1}[a] %}", "{{ a.upper()|length }}", "{{ 'b' in a }}",
+            "{{ a[3999999] }}", "{{ a[1:2] }}", "{{ a|trim|length }}",
+        ];
+        foreach (string body in repeated)
+            yield return new($"repeated {body}", setup + "{% for i in range(100000) %}" + body + "{% endfor %}", [Steps, Memory, Output]);
+    }
+
     /// <summary>Macros recursing deep, wide (two or three calls per level), mutually, through caller(), and through map.</summary>
     public static IEnumerable<HostileCase> Recursion(Random rng, int count)
     {

@@ -129,10 +129,29 @@ internal static class Filters
                 return new JinjaString(Ops.PercentFormat(Text(v, budget), args, budget));
             }
             case "truncate": return Truncate(v, a);
-            case "striptags": return new JinjaString(string.Join(' ', System.Text.RegularExpressions.Regex.Replace(Text(v, budget), "<[^>]*>", "").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)));
+            case "striptags": return new JinjaString(string.Join(' ', StripTags(Text(v, budget)).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)));
             case "pprint": return new JinjaString(PyFormat.Repr(v, budget));
             default: throw new JinjaRuntimeException($"No filter named '{name}'.");
         }
+    }
+
+    /// <summary>
+    /// Removes each <c>&lt;...&gt;</c> as the regex <c>&lt;[^&gt;]*&gt;</c> would, in one pass: once no '&gt;' follows a '&lt;',
+    /// no later tag can close either, where the regex would rescan the rest from every '&lt;'.
+    /// </summary>
+    private static string StripTags(string s)
+    {
+        var sb = new StringBuilder(s.Length);
+        int pos = 0;
+        while (pos < s.Length)
+        {
+            int open = s.IndexOf('<', pos);
+            int close = open < 0 ? -1 : s.IndexOf('>', open + 1);
+            if (close < 0) break;
+            sb.Append(s, pos, open - pos);
+            pos = close + 1;
+        }
+        return sb.Append(s, pos, s.Length - pos).ToString();
     }
 
     /// <summary>Python's <c>str()</c> of a filter's operand or argument, within the render's limits.</summary>

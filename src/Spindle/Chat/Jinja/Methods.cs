@@ -93,9 +93,9 @@ internal static class Methods
         "split" => MakeString(s, name, a => Split(s, OptionalString(a, 0, "sep"), Ops.ToInt(a.Get(1, "maxsplit", new JinjaInt(-1))), a.Budget)),
         "splitlines" => MakeString(s, name, a => new JinjaList(SplitLines(s, a.Budget).ConvertAll(x => (JinjaValue)new JinjaString(x)))),
         "replace" => MakeString(s, name, a => new JinjaString(Replace(s, ArgString(a, 0, "old"), ArgString(a, 1, "new"), Ops.ToLong(a.Get(2, "count", new JinjaInt(-1))), a.Budget))),
-        "find" => MakeString(s, name, a => new JinjaInt(s.IndexOf(ArgString(a, 0, "sub"), StringComparison.Ordinal))),
-        "rfind" => MakeString(s, name, a => new JinjaInt(s.LastIndexOf(ArgString(a, 0, "sub"), StringComparison.Ordinal))),
-        "count" => MakeString(s, name, a => new JinjaInt(CountOccurrences(s, ArgString(a, 0, "sub")))),
+        "find" => MakeString(s, name, a => JinjaInt.Of(new TextSearch(ArgString(a, 0, "sub"), a.Budget).IndexOf(s))),
+        "rfind" => MakeString(s, name, a => JinjaInt.Of(new TextSearch(ArgString(a, 0, "sub"), a.Budget).LastIndexOf(s))),
+        "count" => MakeString(s, name, a => JinjaInt.Of(new TextSearch(ArgString(a, 0, "sub"), a.Budget).Count(s))),
         "join" => MakeString(s, name, a =>
         {
             var parts = Ops.Iterate(a.Get(0, "iterable", JinjaValue.None), a.Budget);
@@ -128,12 +128,24 @@ internal static class Methods
         return s;
     }
 
+    /// <summary>
+    /// str.strip and kin. A long <paramref name="chars"/> becomes a 65,536-bit set first, so the cost stays linear
+    /// (testing each character against the string itself would take text × set).
+    /// </summary>
     internal static string PyStrip(string s, string? chars, bool left, bool right)
     {
         int start = 0, end = s.Length;
-        bool Strippable(char c) => chars is null ? char.IsWhiteSpace(c) : chars.Contains(c);
-        if (left) while (start < end && Strippable(s[start])) start++;
-        if (right) while (end > start && Strippable(s[end - 1])) end--;
+        Func<char, bool> strippable;
+        if (chars is null) strippable = char.IsWhiteSpace;
+        else if (chars.Length <= 8) strippable = c => chars.Contains(c);
+        else
+        {
+            var set = new ulong[1024];
+            foreach (char c in chars) set[c >> 6] |= 1UL << c;
+            strippable = c => (set[c >> 6] & (1UL << c)) != 0;
+        }
+        if (left) while (start < end && strippable(s[start])) start++;
+        if (right) while (end > start && strippable(s[end - 1])) end--;
         return s[start..end];
     }
 
@@ -204,10 +216,11 @@ internal static class Methods
             return new JinjaList(parts);
         }
         if (sep.Length == 0) throw Ops.TypeError("empty separator");
+        var search = new TextSearch(sep, budget);
         int pos = 0;
         while (maxSplit < 0 || parts.Count < maxSplit)
         {
-            int idx = s.IndexOf(sep, pos, StringComparison.Ordinal);
+            int idx = search.IndexOf(s, pos);
             if (idx < 0) break;
             budget.GrowList(parts.Count + 2L, "split");
             parts.Add(new JinjaString(s[pos..idx]));
@@ -244,19 +257,20 @@ internal static class Methods
     /// </summary>
     internal static string Replace(string s, string old, string replacement, long count, RenderBudget budget)
     {
-        long matches = old.Length == 0 ? s.Length + 1L : CountOccurrences(s, old);
+        var search = new TextSearch(old, budget);
+        long matches = search.Count(s);
         if (count >= 0) matches = Math.Min(matches, count);
         long length = s.Length + Ops.SaturatingMultiply(matches, replacement.Length) - matches * old.Length;
         budget.String(length, "replace");
         if (matches == 0) return s;
-        return string.Create((int)length, (s, old, replacement, matches), static (destination, state) =>
+        return string.Create((int)length, (s, old, search, replacement, matches), static (destination, state) =>
         {
-            var (source, pattern, insert, remaining) = state;
+            var (source, pattern, search, insert, remaining) = state;
             int from = 0, to = 0;
             for (; remaining > 0; remaining--)
             {
                 // An empty pattern matches before each character (and at the end), as in Python.
-                int at = pattern.Length == 0 ? from : source.IndexOf(pattern, from, StringComparison.Ordinal);
+                int at = pattern.Length == 0 ? from : search.IndexOf(source, from);
                 source.AsSpan(from, at - from).CopyTo(destination[to..]);
                 to += at - from;
                 insert.AsSpan().CopyTo(destination[to..]);
@@ -267,10 +281,6 @@ internal static class Methods
             source.AsSpan(from).CopyTo(destination[to..]);
         });
     }
-
-    // Non-overlapping occurrences, as str.count counts them (the span search is vectorized).
-    private static int CountOccurrences(string s, string sub) =>
-        sub.Length == 0 ? s.Length + 1 : sub.Length == 1 ? s.AsSpan().Count(sub[0]) : s.AsSpan().Count(sub.AsSpan());
 
     /// <summary>str.format with <c>{}</c>, <c>{0}</c> and <c>{name}</c> fields (no format specs beyond none).</summary>
     private static string Format(string s, JinjaArguments a)

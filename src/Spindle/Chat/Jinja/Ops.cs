@@ -359,7 +359,7 @@ internal static class Ops
             case JinjaString s:
                 if (item is not JinjaString sub) throw TypeError($"'in <string>' requires string as left operand, not {item.TypeName}");
                 budget.Read(s.Value.Length);
-                return s.Value.Contains(sub.Value, StringComparison.Ordinal);
+                return new TextSearch(sub.Value, budget).IndexOf(s.Value) >= 0;
             case JinjaList l:
                 var items = Iterate(l, budget);
                 budget.Work(items.Count);
@@ -381,6 +381,8 @@ internal static class Ops
     /// </summary>
     public static JinjaValue Hashable(JinjaValue key, RenderBudget budget)
     {
+        // Hashing and comparing a string key reads it whole.
+        budget.Read(key);
         if (key is JinjaList { IsTuple: true, IsGenerator: false } tuple)
         {
             var pending = new Stack<JinjaList>();
@@ -391,6 +393,7 @@ internal static class Ops
                 budget.Work(t.Count);
                 foreach (var item in t.Items)
                 {
+                    budget.Read(item);
                     if (item is JinjaList { IsTuple: true, IsGenerator: false } inner) pending.Push(inner);
                     else if (item is JinjaList { IsGenerator: false } or JinjaDict) throw TypeError($"unhashable type: '{item.TypeName}'");
                 }
