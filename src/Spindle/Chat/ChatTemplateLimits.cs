@@ -33,7 +33,8 @@ public sealed record ChatTemplateLimits
     /// <summary>
     /// Evaluation steps of one render: each expression, statement and loop pass is one, and an operation on a string
     /// or list costs a further step per 64 characters or per item it reads or writes. This bounds time: ten million
-    /// steps take about a second, while a 1,000-turn conversation needs under 90,000 with any of the real templates.
+    /// steps took 0.2 to 1 s on a busy 2-core machine (cheap comparisons to macro calls), while a 1,000-turn
+    /// conversation needs under 90,000 with any of the real templates.
     /// </summary>
     public long MaxSteps { get; init; } = 10_000_000;
 

@@ -46,12 +46,6 @@ internal sealed class RenderBudget
 
     public ChatTemplateLimits Limits { get; }
 
-    /// <summary>Steps spent so far.</summary>
-    public long Steps => _steps;
-
-    /// <summary>The current nesting depth.</summary>
-    public int Depth => _depth;
-
     /// <summary>One level deeper (an expression, statement or nested value) and one step. Pair with <see cref="Exit"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Enter()
