@@ -41,6 +41,7 @@ public class ChatTemplateLimitsTests
     public void IssueReproductionsStopOnTheirLimit(string name, string source, string limit)
     {
         var o = HostileRun.Run(source);
+        HostileRun.Report($"issue reproduction: {name}", [o]);
         HostileRun.AssertStoppedBy(o, limit.Split('|'));
         // Those stopped on their size or depth stop before allocating much; loops and recursion allocate as they go, so
         // for them the general bound (HostileRun.AllocationBound) applies.

@@ -99,6 +99,7 @@ public class RandomTemplateTests
     {
         var rng = new Random(20_261_207);
         var outcomes = new Dictionary<string, int>();
+        var all = new List<HostileRun.Outcome>();
         for (int i = 0; i < 600; i++)
         {
             var source = new StringBuilder(Prelude);
@@ -107,7 +108,9 @@ public class RandomTemplateTests
             var o = HostileRun.Run(source.ToString());
             string kind = o.Limit ?? (o.Error is null ? "rendered" : "template error");
             outcomes[kind] = outcomes.GetValueOrDefault(kind) + 1;
+            all.Add(o);
         }
+        HostileRun.Report("random templates from the whole grammar", all);
         // The mix is varied: some render, most fail as Python would (random operands rarely fit their operations).
         Assert.True(outcomes.GetValueOrDefault("rendered") >= 30, string.Join(", ", outcomes));
         Assert.True(outcomes.GetValueOrDefault("template error") >= 300, string.Join(", ", outcomes));
