@@ -135,19 +135,19 @@ internal static class Methods
     internal static string PyStrip(string s, string? chars, bool left, bool right)
     {
         int start = 0, end = s.Length;
-        Func<char, bool> strippable;
-        if (chars is null) strippable = char.IsWhiteSpace;
-        else if (chars.Length <= 8) strippable = c => chars.Contains(c);
-        else
+        ulong[]? set = null;
+        if (chars is { Length: > 8 })
         {
-            var set = new ulong[1024];
+            set = new ulong[1024];
             foreach (char c in chars) set[c >> 6] |= 1UL << c;
-            strippable = c => (set[c >> 6] & (1UL << c)) != 0;
         }
-        if (left) while (start < end && strippable(s[start])) start++;
-        if (right) while (end > start && strippable(s[end - 1])) end--;
+        if (left) while (start < end && Strippable(s[start], chars, set)) start++;
+        if (right) while (end > start && Strippable(s[end - 1], chars, set)) end--;
         return s[start..end];
     }
+
+    private static bool Strippable(char c, string? chars, ulong[]? set) =>
+        set != null ? (set[c >> 6] & (1UL << c)) != 0 : chars is null ? char.IsWhiteSpace(c) : chars.Contains(c);
 
     /// <summary>str.title(): a cased letter following an uncased character starts a word.</summary>
     internal static string PyTitle(string s)
