@@ -59,7 +59,7 @@ public class ForwardBenchmarks
         return token;
     }
 
-    private static string SharedRoot()
+    internal static string SharedRoot()
     {
         string? env = Environment.GetEnvironmentVariable("SPINDLE_SHARED");
         if (!string.IsNullOrEmpty(env)) return env;

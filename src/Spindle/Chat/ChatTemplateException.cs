@@ -2,8 +2,9 @@ namespace Spindle.Chat;
 
 /// <summary>
 /// A chat template that failed: a syntax error (with <see cref="Line"/> and <see cref="Column"/>), a
-/// <c>raise_exception(msg)</c> call (<see cref="RaisedByTemplate"/>; the message is exactly the template's), or a
-/// runtime error such as using an undefined value.
+/// <c>raise_exception(msg)</c> call (<see cref="RaisedByTemplate"/>; the message is exactly the template's), a
+/// runtime error such as using an undefined value, or one of its <see cref="ChatTemplateLimits"/> reached
+/// (<see cref="Limit"/>).
 /// </summary>
 public sealed class ChatTemplateException : SpindleException
 {
@@ -24,4 +25,10 @@ public sealed class ChatTemplateException : SpindleException
     public int? Line { get; }
 
     public int? Column { get; }
+
+    /// <summary>
+    /// The <see cref="ChatTemplateLimits"/> property the template would have exceeded (e.g. "MaxNestingDepth"), or null
+    /// when it failed otherwise. The message names the limit and its value.
+    /// </summary>
+    public string? Limit { get; init; }
 }

@@ -25,4 +25,7 @@ public sealed record ChatTemplateOptions
 
     /// <summary>The clock behind <c>strftime_now(fmt)</c>; local time now when null. Inject it for reproducible output.</summary>
     public Func<DateTime>? Now { get; init; }
+
+    /// <summary>What the render may spend (depth, steps, loop passes, output and value sizes, memory).</summary>
+    public ChatTemplateLimits Limits { get; init; } = ChatTemplateLimits.Default;
 }

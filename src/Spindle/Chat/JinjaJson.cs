@@ -4,11 +4,23 @@ using Spindle.Chat.Jinja;
 
 namespace Spindle.Chat;
 
-/// <summary>Converts JSON (tool schemas, arguments, extra variables) into template values, keeping key order.</summary>
+/// <summary>
+/// Converts JSON (tool schemas, arguments, extra variables) into template values, keeping key order. The recursion
+/// follows the input's nesting, so it stops at a depth limit (a JsonNode built in code has none of its own).
+/// </summary>
 public static class JinjaJson
 {
-    public static JinjaValue ToValue(JsonNode? node)
+    public static JinjaValue ToValue(JsonNode? node) => ToValue(node, ChatTemplateLimits.Default.MaxNestingDepth);
+
+    /// <exception cref="JinjaLimitException"><paramref name="node"/> nests deeper than <paramref name="maxDepth"/>.</exception>
+    public static JinjaValue ToValue(JsonNode? node, int maxDepth) => ToValue(node, maxDepth, 1);
+
+    private static JinjaValue ToValue(JsonNode? node, int maxDepth, int depth)
     {
+        if (depth > maxDepth)
+            throw new JinjaLimitException(nameof(ChatTemplateLimits.MaxNestingDepth), maxDepth, "a JSON variable (message, tool or argument) nests too deeply");
+        if (!System.Runtime.CompilerServices.RuntimeHelpers.TryEnsureSufficientExecutionStack())
+            throw new JinjaLimitException(nameof(ChatTemplateLimits.MaxNestingDepth), maxDepth, $"the thread's stack ran low at depth {depth} of a JSON variable");
         switch (node)
         {
             case null:
@@ -16,13 +28,13 @@ public static class JinjaJson
             case JsonObject obj:
             {
                 var d = new JinjaDict();
-                foreach (var (k, v) in obj) d.Set(k, ToValue(v));
+                foreach (var (k, v) in obj) d.Set(k, ToValue(v, maxDepth, depth + 1));
                 return d;
             }
             case JsonArray array:
             {
                 var items = new List<JinjaValue>(array.Count);
-                foreach (var v in array) items.Add(ToValue(v));
+                foreach (var v in array) items.Add(ToValue(v, maxDepth, depth + 1));
                 return new JinjaList(items);
             }
             case JsonValue value:

@@ -5,7 +5,9 @@ namespace Spindle.Chat.Jinja;
 
 /// <summary>
 /// Jinja2's built-in filters as version 3.1 defines them, plus transformers' <c>tojson</c> override. Filters that take
-/// text apply Python's <c>str()</c> first, so an undefined operand reads as the empty string.
+/// text apply Python's <c>str()</c> first, so an undefined operand reads as the empty string. Each filter spends from
+/// the render's budget (<see cref="JinjaArguments.Budget"/>): the text it reads, the items it visits, and the size of
+/// what it builds, checked before building it.
 /// </summary>
 internal static class Filters
 {
@@ -21,27 +23,29 @@ internal static class Filters
 
     public static JinjaValue Apply(string name, JinjaValue v, JinjaArguments a)
     {
+        var budget = a.Budget;
+        budget.Read(v);
         switch (name)
         {
             case "tojson": return ToJson(v, a);
-            case "trim": return new JinjaString(Methods.PyStrip(PyFormat.Str(v), OptionalString(a, 0, "chars"), true, true), IsMarkup(v));
-            case "length" or "count": return new JinjaInt(Ops.Length(v));
-            case "upper": return new JinjaString(PyFormat.Str(v).ToUpperInvariant(), IsMarkup(v));
-            case "lower": return new JinjaString(PyFormat.Str(v).ToLowerInvariant(), IsMarkup(v));
-            case "title": return new JinjaString(Title(PyFormat.Str(v)));
-            case "capitalize": return new JinjaString(Methods.Capitalize(PyFormat.Str(v)));
+            case "trim": return new JinjaString(Methods.PyStrip(Text(v, budget), OptionalString(a, 0, "chars"), true, true), IsMarkup(v));
+            case "length" or "count": return JinjaInt.Of(Ops.Length(v, budget));
+            case "upper": return new JinjaString(SameLength(Text(v, budget), budget).ToUpperInvariant(), IsMarkup(v));
+            case "lower": return new JinjaString(SameLength(Text(v, budget), budget).ToLowerInvariant(), IsMarkup(v));
+            case "title": return new JinjaString(Title(SameLength(Text(v, budget), budget)));
+            case "capitalize": return new JinjaString(Methods.Capitalize(SameLength(Text(v, budget), budget)));
             case "replace":
-                return new JinjaString(Methods.Replace(PyFormat.Str(v), PyFormat.Str(Arg(a, 0, "old")), PyFormat.Str(Arg(a, 1, "new")),
-                    a.GetOrNull(2, "count") is { } c and not JinjaNone ? Ops.ToLong(c) : -1));
+                return new JinjaString(Methods.Replace(Text(v, budget), Text(Arg(a, 0, "old"), budget), Text(Arg(a, 1, "new"), budget),
+                    a.GetOrNull(2, "count") is { } c and not JinjaNone ? Ops.ToLong(c) : -1, budget));
             case "join": return Join(v, a);
             case "first":
             {
-                var items = Ops.Iterate(v);
+                var items = Ops.Iterate(v, budget);
                 return items.Count > 0 ? items[0] : new JinjaUndefined("No first item, sequence was empty.");
             }
             case "last":
             {
-                var items = Ops.Iterate(v);
+                var items = Ops.Iterate(v, budget);
                 return items.Count > 0 ? items[^1] : new JinjaUndefined("No last item, sequence was empty.");
             }
             case "default" or "d":
@@ -50,27 +54,32 @@ internal static class Filters
                 bool boolean = a.Get(1, "boolean", JinjaValue.False).IsTruthy;
                 return v is JinjaUndefined || (boolean && !v.IsTruthy) ? fallback : v;
             }
-            case "list": return new JinjaList([.. Ops.Iterate(v)]);
-            case "string": return v is JinjaString ? v : new JinjaString(PyFormat.Str(v));
+            case "list":
+            {
+                var items = Ops.Iterate(v, budget);
+                budget.List(items.Count, "list");
+                return new JinjaList([.. items]);
+            }
+            case "string": return v is JinjaString ? v : new JinjaString(Text(v, budget));
             case "int": return ToInt(Ops.Require(v), a);
             case "float": return ToFloat(Ops.Require(v), a);
             case "abs":
                 return v switch
                 {
-                    JinjaInt i => new JinjaInt(Math.Abs(i.Value)),
+                    JinjaInt i => i.Value == long.MinValue ? i : new JinjaInt(Math.Abs(i.Value)),
                     JinjaFloat f => new JinjaFloat(Math.Abs(f.Value)),
                     JinjaBool b => new JinjaInt(b.Value ? 1 : 0),
                     _ => throw Ops.TypeError($"bad operand type for abs(): '{v.TypeName}'"),
                 };
             case "round": return Round(v, a);
-            case "safe": return v is JinjaString { IsMarkup: true } ? v : new JinjaString(PyFormat.Str(v), isMarkup: true);
-            case "escape" or "e": return v is JinjaString { IsMarkup: true } ? v : new JinjaString(Ops.HtmlEscape(PyFormat.Str(v)), isMarkup: true);
-            case "forceescape": return new JinjaString(Ops.HtmlEscape(PyFormat.Str(v)), isMarkup: true);
+            case "safe": return v is JinjaString { IsMarkup: true } ? v : new JinjaString(Text(v, budget), isMarkup: true);
+            case "escape" or "e": return v is JinjaString { IsMarkup: true } ? v : new JinjaString(Ops.HtmlEscape(Text(v, budget), budget), isMarkup: true);
+            case "forceescape": return new JinjaString(Ops.HtmlEscape(Text(v, budget), budget), isMarkup: true);
             case "items":
                 return v switch
                 {
                     JinjaUndefined => JinjaList.Generator([]),
-                    JinjaDict d => JinjaList.Generator(Methods.Items(d).Items),
+                    JinjaDict d => JinjaList.Generator(Methods.Items(d, budget).Items),
                     _ => throw Ops.TypeError($"Can only get item pairs from a mapping, not {v.TypeName}"),
                 };
             case "dictsort": return DictSort(v, a);
@@ -85,39 +94,74 @@ internal static class Filters
             case "reverse":
                 if (v is JinjaString rs)
                 {
-                    var chars = Ops.Iterate(rs);
-                    chars.Reverse();
-                    return new JinjaString(string.Concat(chars.Select(PyFormat.Str)));
+                    var chars = Ops.Iterate(rs, budget);
+                    var reversed = new StringBuilder(rs.Value.Length);
+                    for (int i = chars.Count - 1; i >= 0; i--) reversed.Append(((JinjaString)chars[i]).Value);
+                    return new JinjaString(reversed.ToString());
                 }
                 // reversed() of a list is an iterator; a generator is first turned into a (real) list.
                 bool fromSequence = v is JinjaList { IsGenerator: false };
-                var rev = new List<JinjaValue>(Ops.Iterate(v));
+                var source = Ops.Iterate(v, budget);
+                budget.List(source.Count, "reverse");
+                var rev = new List<JinjaValue>(source);
                 rev.Reverse();
                 return new JinjaList(rev, isGenerator: fromSequence);
             case "indent": return Indent(v, a);
-            case "wordcount": return new JinjaInt(WordCount(PyFormat.Str(v)));
+            case "wordcount": return JinjaInt.Of(WordCount(Text(v, budget)));
             case "batch": return Batch(v, a);
-            case "center": return new JinjaString(Methods.Center(PyFormat.Str(v), (int)Ops.ToLong(a.Get(0, "width", new JinjaInt(80)))));
+            case "center": return new JinjaString(Methods.Center(Text(v, budget), Ops.ToInt(a.Get(0, "width", new JinjaInt(80))), " ", budget));
             case "sum":
             {
                 var attribute = a.GetOrNull(0, "attribute");
                 JinjaValue total = a.Get(1, "start", new JinjaInt(0));
-                foreach (var item in Ops.Iterate(v))
-                    total = Ops.Binary("+", total, attribute is null or JinjaNone ? item : Attribute(item, attribute));
+                foreach (var item in Ops.Iterate(v, budget))
+                {
+                    budget.Step();
+                    total = Ops.Binary("+", total, attribute is null or JinjaNone ? item : Attribute(item, attribute, budget), budget);
+                }
                 return total;
             }
             case "min" or "max": return MinMax(v, a, name == "max");
-            case "attr": return Ops.GetAttribute(v, PyFormat.Str(Arg(a, 0, "name")));
+            case "attr": return Ops.GetAttribute(v, Text(Arg(a, 0, "name"), budget));
             case "format":
             {
                 var args = a.Positional.Count == 1 ? a.Positional[0] : new JinjaList([.. a.Positional], isTuple: true);
-                return new JinjaString(Ops.PercentFormat(PyFormat.Str(v), args));
+                return new JinjaString(Ops.PercentFormat(Text(v, budget), args, budget));
             }
             case "truncate": return Truncate(v, a);
-            case "striptags": return new JinjaString(string.Join(' ', System.Text.RegularExpressions.Regex.Replace(PyFormat.Str(v), "<[^>]*>", "").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)));
-            case "pprint": return new JinjaString(PyFormat.Repr(v));
+            case "striptags": return new JinjaString(string.Join(' ', StripTags(Text(v, budget)).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)));
+            case "pprint": return new JinjaString(PyFormat.Repr(v, budget));
             default: throw new JinjaRuntimeException($"No filter named '{name}'.");
         }
+    }
+
+    /// <summary>
+    /// Removes each <c>&lt;...&gt;</c> as the regex <c>&lt;[^&gt;]*&gt;</c> would, in one pass: once no '&gt;' follows a '&lt;',
+    /// no later tag can close either, where the regex would rescan the rest from every '&lt;'.
+    /// </summary>
+    private static string StripTags(string s)
+    {
+        var sb = new StringBuilder(s.Length);
+        int pos = 0;
+        while (pos < s.Length)
+        {
+            int open = s.IndexOf('<', pos);
+            int close = open < 0 ? -1 : s.IndexOf('>', open + 1);
+            if (close < 0) break;
+            sb.Append(s, pos, open - pos);
+            pos = close + 1;
+        }
+        return sb.Append(s, pos, s.Length - pos).ToString();
+    }
+
+    /// <summary>Python's <c>str()</c> of a filter's operand or argument, within the render's limits.</summary>
+    private static string Text(JinjaValue v, RenderBudget budget) => PyFormat.Str(v, budget);
+
+    /// <summary>Charges building a copy of <paramref name="s"/> (case mapping keeps the length).</summary>
+    private static string SameLength(string s, RenderBudget budget)
+    {
+        budget.String(s.Length, "case mapping");
+        return s;
     }
 
     private static JinjaValue Arg(JinjaArguments a, int i, string name) =>
@@ -129,33 +173,46 @@ internal static class Filters
     /// <summary>transformers' tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False).</summary>
     private static JinjaString ToJson(JinjaValue v, JinjaArguments a)
     {
+        var budget = a.Budget;
         bool ensureAscii = a.Get(0, "ensure_ascii", JinjaValue.False).IsTruthy;
         string? indent = a.Get(1, "indent", JinjaValue.None) switch
         {
             JinjaNone or JinjaUndefined => null,
             JinjaString s => s.Value,
-            var n => new string(' ', (int)Math.Max(0, Ops.ToLong(n))),
+            var n => Spaces(Ops.ToInt(n), "tojson indent", budget),
         };
         string itemSep = indent is null ? ", " : ",", keySep = ": ";
         if (a.Get(2, "separators", JinjaValue.None) is JinjaList { Count: 2 } seps)
         {
-            itemSep = PyFormat.Str(seps.Items[0]);
-            keySep = PyFormat.Str(seps.Items[1]);
+            itemSep = Text(seps.Items[0], budget);
+            keySep = Text(seps.Items[1], budget);
         }
         bool sortKeys = a.Get(3, "sort_keys", JinjaValue.False).IsTruthy;
-        return new JinjaString(PyJson.Dumps(v, new PyJson.Options(ensureAscii, indent, itemSep, keySep, sortKeys)));
+        return new JinjaString(PyJson.Dumps(v, new PyJson.Options(ensureAscii, indent, itemSep, keySep, sortKeys), budget));
+    }
+
+    private static string Spaces(int count, string operation, RenderBudget budget)
+    {
+        if (count <= 0) return "";
+        budget.String(count, operation);
+        return new string(' ', count);
     }
 
     private static JinjaString Join(JinjaValue v, JinjaArguments a)
     {
-        string sep = PyFormat.Str(a.Get(0, "d", JinjaString.Empty));
+        var budget = a.Budget;
+        string sep = Text(a.Get(0, "d", JinjaString.Empty), budget);
         var attribute = a.GetOrNull(1, "attribute");
         var sb = new StringBuilder();
-        var items = Ops.Iterate(v);
+        var items = Ops.Iterate(v, budget);
+        budget.Work(items.Count);
         for (int i = 0; i < items.Count; i++)
         {
+            string item = Text(attribute is null or JinjaNone ? items[i] : Attribute(items[i], attribute, budget), budget);
+            long added = (i > 0 ? sep.Length : 0) + item.Length;
+            budget.Grow(sb.Length + added, added, "join");
             if (i > 0) sb.Append(sep);
-            sb.Append(PyFormat.Str(attribute is null or JinjaNone ? items[i] : Attribute(items[i], attribute)));
+            sb.Append(item);
         }
         return new JinjaString(sb.ToString());
     }
@@ -192,13 +249,14 @@ internal static class Filters
             case JinjaString s:
             {
                 string t = s.Value.Trim().Replace("_", "");
-                int numberBase = (int)Ops.ToLong(a.Get(1, "base", new JinjaInt(10)));
+                int numberBase = Ops.ToInt(a.Get(1, "base", new JinjaInt(10)));
                 try
                 {
                     if (numberBase == 10 && long.TryParse(t, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long l)) return new JinjaInt(l);
+                    // Convert knows bases 2, 8 and 16 only; anything it rejects (or overflows) takes the default.
                     if (numberBase != 10) return new JinjaInt(Convert.ToInt64(t, numberBase));
                 }
-                catch (FormatException) { return fallback; }
+                catch (Exception e) when (e is FormatException or ArgumentException or OverflowException) { return fallback; }
                 if (double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) && double.IsFinite(d))
                     return new JinjaInt((long)Math.Truncate(d));
                 return fallback;
@@ -222,8 +280,8 @@ internal static class Filters
 
     private static JinjaValue Round(JinjaValue v, JinjaArguments a)
     {
-        int precision = (int)Ops.ToLong(a.Get(0, "precision", new JinjaInt(0)));
-        string method = PyFormat.Str(a.Get(1, "method", new JinjaString("common")));
+        int precision = Ops.ToInt(a.Get(0, "precision", new JinjaInt(0)));
+        string method = Text(a.Get(1, "method", new JinjaString("common")), a.Budget);
         // Python's round(int, n) stays an int; everything else becomes a float.
         if (method == "common" && v is JinjaInt or JinjaBool && precision >= 0) return new JinjaInt(Ops.ToLong(v));
         double x = Ops.ToDouble(Ops.Require(v));
@@ -241,27 +299,30 @@ internal static class Filters
     private static bool IsMarkup(JinjaValue v) => v is JinjaString { IsMarkup: true };
 
     /// <summary>Dotted attribute paths as Jinja2's make_attrgetter resolves them: "a.b", digits index lists.</summary>
-    private static JinjaValue Attribute(JinjaValue item, JinjaValue attribute)
+    private static JinjaValue Attribute(JinjaValue item, JinjaValue attribute, RenderBudget budget)
     {
-        if (attribute is JinjaInt) return Ops.GetItem(item, attribute);
+        if (attribute is JinjaInt) return Ops.GetItem(item, attribute, budget);
         var current = item;
-        foreach (var part in PyFormat.Str(attribute).Split('.'))
+        foreach (var part in Text(attribute, budget).Split('.'))
         {
+            budget.Step();
             JinjaValue key = long.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out long n) ? new JinjaInt(n) : new JinjaString(part);
-            current = current is JinjaUndefined ? current : Ops.GetItem(current, key);
+            current = current is JinjaUndefined ? current : Ops.GetItem(current, key, budget);
         }
         return current;
     }
 
     private static JinjaList SelectAttr(JinjaValue v, JinjaArguments a, bool keep)
     {
+        var budget = a.Budget;
         var attribute = Arg(a, 0, "attr");
-        string? test = a.Positional.Count > 1 ? PyFormat.Str(a.Positional[1]) : null;
-        var testArgs = new JinjaArguments(a.Positional.Count > 2 ? a.Positional[2..] : [], a.Keyword);
+        string? test = a.Positional.Count > 1 ? Text(a.Positional[1], budget) : null;
+        var testArgs = new JinjaArguments(a.Positional.Count > 2 ? a.Positional[2..] : [], a.Keyword, budget);
         var result = new List<JinjaValue>();
-        foreach (var item in Ops.Iterate(v))
+        foreach (var item in Ops.Iterate(v, budget))
         {
-            var value = Attribute(item, attribute);
+            budget.Step();
+            var value = Attribute(item, attribute, budget);
             bool passes = test is null ? value.IsTruthy : Tests.Apply(test, value, testArgs);
             if (passes == keep) result.Add(item);
         }
@@ -270,11 +331,13 @@ internal static class Filters
 
     private static JinjaList Select(JinjaValue v, JinjaArguments a, bool keep)
     {
-        string? test = a.Positional.Count > 0 ? PyFormat.Str(a.Positional[0]) : null;
-        var testArgs = new JinjaArguments(a.Positional.Count > 1 ? a.Positional[1..] : [], a.Keyword);
+        var budget = a.Budget;
+        string? test = a.Positional.Count > 0 ? Text(a.Positional[0], budget) : null;
+        var testArgs = new JinjaArguments(a.Positional.Count > 1 ? a.Positional[1..] : [], a.Keyword, budget);
         var result = new List<JinjaValue>();
-        foreach (var item in Ops.Iterate(v))
+        foreach (var item in Ops.Iterate(v, budget))
         {
+            budget.Step();
             bool passes = test is null ? item.IsTruthy : Tests.Apply(test, item, testArgs);
             if (passes == keep) result.Add(item);
         }
@@ -283,41 +346,53 @@ internal static class Filters
 
     private static JinjaList Map(JinjaValue v, JinjaArguments a)
     {
+        var budget = a.Budget;
         var result = new List<JinjaValue>();
         var attribute = a.GetOrNull(-1, "attribute");
         if (attribute != null)
         {
             var fallback = a.GetOrNull(-1, "default");
-            foreach (var item in Ops.Iterate(v))
+            foreach (var item in Ops.Iterate(v, budget))
             {
-                var value = Attribute(item, attribute);
+                budget.Step();
+                var value = Attribute(item, attribute, budget);
                 result.Add(value is JinjaUndefined && fallback != null ? fallback : value);
             }
             return new JinjaList(result);
         }
         if (a.Positional.Count == 0) throw Ops.TypeError("map requires a filter name or attribute=");
-        string filter = PyFormat.Str(a.Positional[0]);
-        var filterArgs = new JinjaArguments(a.Positional[1..], a.Keyword);
-        foreach (var item in Ops.Iterate(v)) result.Add(Apply(filter, item, filterArgs));
+        string filter = Text(a.Positional[0], budget);
+        var filterArgs = new JinjaArguments(a.Positional[1..], a.Keyword, budget);
+        // map('map', 'map', ...) recurses through Apply once per argument, so it counts as nesting.
+        budget.Enter();
+        foreach (var item in Ops.Iterate(v, budget))
+        {
+            budget.Step();
+            result.Add(Apply(filter, item, filterArgs));
+        }
+        budget.Exit();
         return new JinjaList(result);
     }
 
-    private static JinjaValue SortKey(JinjaValue item, JinjaValue? attribute, bool caseSensitive)
+    private static JinjaValue SortKey(JinjaValue item, JinjaValue? attribute, bool caseSensitive, RenderBudget budget)
     {
-        var key = attribute is null or JinjaNone ? item : Attribute(item, attribute);
-        return !caseSensitive && key is JinjaString s ? new JinjaString(s.Value.ToLowerInvariant()) : key;
+        budget.Step();
+        var key = attribute is null or JinjaNone ? item : Attribute(item, attribute, budget);
+        if (caseSensitive || key is not JinjaString s) return key;
+        budget.String(s.Value.Length, "case folding");
+        return new JinjaString(s.Value.ToLowerInvariant());
     }
 
     private static JinjaList Unique(JinjaValue v, JinjaArguments a)
     {
+        var budget = a.Budget;
         bool caseSensitive = a.Get(0, "case_sensitive", JinjaValue.False).IsTruthy;
         var attribute = a.GetOrNull(1, "attribute");
         var seen = new HashSet<JinjaValue>();
         var result = new List<JinjaValue>();
-        foreach (var item in Ops.Iterate(v))
+        foreach (var item in Ops.Iterate(v, budget))
         {
-            var key = SortKey(item, attribute, caseSensitive);
-            if (key is JinjaList { IsTuple: false } or JinjaDict) throw Ops.TypeError($"unhashable type: '{key.TypeName}'");
+            var key = Ops.Hashable(SortKey(item, attribute, caseSensitive, budget), budget);
             if (seen.Add(key)) result.Add(item);
         }
         return new JinjaList(result);
@@ -325,51 +400,58 @@ internal static class Filters
 
     private static JinjaList Sort(JinjaValue v, JinjaArguments a)
     {
+        var budget = a.Budget;
         bool reverse = a.Get(0, "reverse", JinjaValue.False).IsTruthy;
         bool caseSensitive = a.Get(1, "case_sensitive", JinjaValue.False).IsTruthy;
         var attribute = a.GetOrNull(2, "attribute");
-        var items = Ops.Iterate(v);
-        var keys = items.ConvertAll(item => SortKey(item, attribute, caseSensitive));
-        return new JinjaList(StableSort(items, keys, reverse));
+        var items = Ops.Iterate(v, budget);
+        budget.List(items.Count, "sort");
+        var keys = new List<JinjaValue>(items.Count);
+        foreach (var item in items) keys.Add(SortKey(item, attribute, caseSensitive, budget));
+        return new JinjaList(StableSort(items, keys, reverse, budget));
     }
 
     private static JinjaList DictSort(JinjaValue v, JinjaArguments a)
     {
+        var budget = a.Budget;
         if (v is not JinjaDict d) throw Ops.TypeError("dictsort expects a mapping");
         bool caseSensitive = a.Get(0, "case_sensitive", JinjaValue.False).IsTruthy;
-        string by = PyFormat.Str(a.Get(1, "by", new JinjaString("key")));
+        string by = Text(a.Get(1, "by", new JinjaString("key")), budget);
         bool reverse = a.Get(2, "reverse", JinjaValue.False).IsTruthy;
         int index = by == "key" ? 0 : by == "value" ? 1 : throw Ops.TypeError("You can only sort by either \"key\" or \"value\"");
-        var pairs = Methods.Items(d).Items;
-        var keys = pairs.ConvertAll(p => SortKey(((JinjaList)p).Items[index], null, caseSensitive));
-        return new JinjaList(StableSort(pairs, keys, reverse));
+        var pairs = Methods.Items(d, budget).Items;
+        var keys = new List<JinjaValue>(pairs.Count);
+        foreach (var p in pairs) keys.Add(SortKey(((JinjaList)p).Items[index], null, caseSensitive, budget));
+        return new JinjaList(StableSort(pairs, keys, reverse, budget));
     }
 
     /// <summary>
     /// Python's sorted(): stable (reverse=True keeps equal items in input order) and raising the comparison's own
     /// TypeError for incomparable keys. A merge sort, because List.Sort is unstable and wraps comparer exceptions.
     /// </summary>
-    private static List<JinjaValue> StableSort(List<JinjaValue> items, List<JinjaValue> keys, bool reverse)
+    private static List<JinjaValue> StableSort(List<JinjaValue> items, List<JinjaValue> keys, bool reverse, RenderBudget budget)
     {
         var order = new int[items.Count];
         for (int i = 0; i < order.Length; i++) order[i] = i;
         var scratch = new int[order.Length];
-        MergeSort(order, scratch, 0, order.Length, keys, reverse);
+        MergeSort(order, scratch, 0, order.Length, keys, reverse, budget);
         var result = new List<JinjaValue>(items.Count);
         foreach (int i in order) result.Add(items[i]);
         return result;
     }
 
-    private static void MergeSort(int[] a, int[] tmp, int lo, int hi, List<JinjaValue> keys, bool reverse)
+    // Recursion depth is log2 of the item count, at most 20 for the largest list a template may build.
+    private static void MergeSort(int[] a, int[] tmp, int lo, int hi, List<JinjaValue> keys, bool reverse, RenderBudget budget)
     {
         if (hi - lo < 2) return;
         int mid = (lo + hi) / 2;
-        MergeSort(a, tmp, lo, mid, keys, reverse);
-        MergeSort(a, tmp, mid, hi, keys, reverse);
+        MergeSort(a, tmp, lo, mid, keys, reverse, budget);
+        MergeSort(a, tmp, mid, hi, keys, reverse, budget);
         int i = lo, j = mid, k = lo;
         while (i < mid && j < hi)
         {
-            int c = Ops.Order(keys[a[j]], keys[a[i]]);
+            budget.Step();
+            int c = Ops.Order(keys[a[j]], keys[a[i]], budget);
             // Take from the right run only when strictly before the left item, which keeps the sort stable.
             bool takeRight = reverse ? c > 0 : c < 0;
             tmp[k++] = takeRight ? a[j++] : a[i++];
@@ -384,12 +466,17 @@ internal static class Filters
     {
         // Jinja2 3.1 starts with `s += "\n"`, which only a string survives.
         if (v is not JinjaString) throw v is JinjaUndefined u ? Ops.UndefinedError(u) : Ops.TypeError($"unsupported operand type(s) for +=: '{v.TypeName}' and 'str'");
+        var budget = a.Budget;
         var width = a.Get(0, "width", new JinjaInt(4));
-        string indentation = width is JinjaString ws ? ws.Value : new string(' ', (int)Math.Max(0, Ops.ToLong(width)));
+        string indentation = width is JinjaString ws ? ws.Value : Spaces(Ops.ToInt(width), "indent", budget);
         bool first = a.Get(1, "first", JinjaValue.False).IsTruthy;
         bool blank = a.Get(2, "blank", JinjaValue.False).IsTruthy;
         // Jinja appends a newline before splitlines() so a trailing newline is not lost.
-        var lines = Methods.SplitLines(PyFormat.Str(v) + "\n");
+        string text = Text(v, budget);
+        budget.String(text.Length + 1L, "indent");
+        var lines = Methods.SplitLines(text + "\n", budget);
+        // Every line may get the indentation (the first too, with first=True): check that size before writing.
+        budget.String(text.Length + 1L + Ops.SaturatingMultiply(lines.Count + 1, indentation.Length), "indent");
         var sb = new StringBuilder();
         if (blank)
         {
@@ -423,12 +510,15 @@ internal static class Filters
 
     private static JinjaList Batch(JinjaValue v, JinjaArguments a)
     {
-        int size = (int)Ops.ToLong(Arg(a, 0, "linecount"));
+        var budget = a.Budget;
+        int size = Ops.ToInt(Arg(a, 0, "linecount"));
         var fill = a.GetOrNull(1, "fill_with");
+        if (fill is not null and not JinjaNone) budget.List(size, "batch fill");
         var result = new List<JinjaValue>();
         List<JinjaValue>? current = null;
-        foreach (var item in Ops.Iterate(v))
+        foreach (var item in Ops.Iterate(v, budget))
         {
+            budget.Step();
             current ??= [];
             current.Add(item);
             if (current.Count == size) { result.Add(new JinjaList(current)); current = null; }
@@ -443,25 +533,28 @@ internal static class Filters
 
     private static JinjaValue MinMax(JinjaValue v, JinjaArguments a, bool max)
     {
+        var budget = a.Budget;
         bool caseSensitive = a.Get(0, "case_sensitive", JinjaValue.False).IsTruthy;
         var attribute = a.GetOrNull(1, "attribute");
         JinjaValue? best = null, bestKey = null;
-        foreach (var item in Ops.Iterate(v))
+        foreach (var item in Ops.Iterate(v, budget))
         {
-            var key = SortKey(item, attribute, caseSensitive);
-            if (best == null || (max ? Ops.Order(key, bestKey!) > 0 : Ops.Order(key, bestKey!) < 0)) { best = item; bestKey = key; }
+            var key = SortKey(item, attribute, caseSensitive, budget);
+            if (best == null || (max ? Ops.Order(key, bestKey!, budget) > 0 : Ops.Order(key, bestKey!, budget) < 0)) { best = item; bestKey = key; }
         }
         return best ?? new JinjaUndefined($"No aggregated item, sequence was empty.");
     }
 
     private static JinjaString Truncate(JinjaValue v, JinjaArguments a)
     {
-        string s = PyFormat.Str(v);
-        int length = (int)Ops.ToLong(a.Get(0, "length", new JinjaInt(255)));
+        var budget = a.Budget;
+        string s = Text(v, budget);
+        int length = Ops.ToInt(a.Get(0, "length", new JinjaInt(255)));
         bool killWords = a.Get(1, "killwords", JinjaValue.False).IsTruthy;
-        string end = PyFormat.Str(a.Get(2, "end", new JinjaString("...")));
-        int leeway = (int)Ops.ToLong(a.Get(3, "leeway", new JinjaInt(5)));
-        if (s.Length <= length + leeway) return new JinjaString(s);
+        string end = Text(a.Get(2, "end", new JinjaString("...")), budget);
+        int leeway = Ops.ToInt(a.Get(3, "leeway", new JinjaInt(5)));
+        if (s.Length <= (long)length + leeway) return new JinjaString(s);
+        budget.String((long)Math.Min(s.Length, Math.Max(0, length)) + end.Length, "truncate");
         if (killWords) return new JinjaString(s[..Math.Max(0, length - end.Length)] + end);
         string cut = s[..Math.Max(0, length - end.Length)];
         int space = cut.LastIndexOf(' ');

@@ -1,22 +1,24 @@
-using System.Text;
-
 namespace Spindle.Chat.Jinja;
 
-/// <summary>Walks the syntax tree, writing output to a <see cref="StringBuilder"/>.</summary>
-internal sealed class Interpreter
+/// <summary>
+/// Walks the syntax tree, writing output to an <see cref="OutputBuffer"/>. Every expression and statement it visits is
+/// one level of depth and one step of its <see cref="RenderBudget"/>, so neither a deep tree (a chain of ten thousand
+/// filters) nor deep macro recursion can overflow the stack, and no loop or recursion can run without bound.
+/// </summary>
+internal sealed class Interpreter(RenderBudget budget)
 {
     private enum Flow { Normal, Break, Continue }
 
-    private const int MaxCallDepth = 500;
-    private int _depth;
+    private static readonly JinjaList EmptyTuple = new([], isTuple: true);
+    private static readonly JinjaDict EmptyKwargs = new();
 
-    public void Render(List<Stmt> body, Scope scope, StringBuilder output)
+    public void Render(List<Stmt> body, Scope scope, OutputBuffer output)
     {
         var flow = Execute(body, scope, output);
         if (flow != Flow.Normal) throw new JinjaRuntimeException("'break' or 'continue' outside of a loop");
     }
 
-    private Flow Execute(List<Stmt> body, Scope scope, StringBuilder output)
+    private Flow Execute(List<Stmt> body, Scope scope, OutputBuffer output)
     {
         foreach (var stmt in body)
         {
@@ -26,7 +28,15 @@ internal sealed class Interpreter
         return Flow.Normal;
     }
 
-    private Flow Execute(Stmt stmt, Scope scope, StringBuilder output)
+    private Flow Execute(Stmt stmt, Scope scope, OutputBuffer output)
+    {
+        budget.Enter();
+        var flow = ExecuteCore(stmt, scope, output);
+        budget.Exit();
+        return flow;
+    }
+
+    private Flow ExecuteCore(Stmt stmt, Scope scope, OutputBuffer output)
     {
         switch (stmt)
         {
@@ -34,10 +44,12 @@ internal sealed class Interpreter
                 output.Append(t.Text);
                 return Flow.Normal;
             case OutputStmt o:
-                output.Append(PyFormat.Str(Eval(o.Value, scope)));
+                output.Append(PyFormat.Str(Eval(o.Value, scope), budget));
                 return Flow.Normal;
             case IfStmt i:
-                return Execute(Eval(i.Condition, scope).IsTruthy ? i.Then : i.Else, scope, output);
+                foreach (var (condition, body) in i.Branches)
+                    if (Eval(condition, scope).IsTruthy) return Execute(body, scope, output);
+                return Execute(i.Else, scope, output);
             case ForStmt f:
                 ExecuteFor(f, scope, output);
                 return Flow.Normal;
@@ -46,28 +58,28 @@ internal sealed class Interpreter
                 return Flow.Normal;
             case SetBlockStmt sb:
             {
-                var buffer = new StringBuilder();
+                var buffer = new OutputBuffer(budget, capture: true);
                 Render(sb.Body, scope, buffer);
                 scope.Set(sb.Target, ApplyFilterChain(new JinjaString(buffer.ToString()), sb.Filters, scope));
                 return Flow.Normal;
             }
             case FilterBlockStmt fb:
             {
-                var buffer = new StringBuilder();
+                var buffer = new OutputBuffer(budget, capture: true);
                 var flow = Execute(fb.Body, scope, buffer);
-                output.Append(PyFormat.Str(ApplyFilterChain(new JinjaString(buffer.ToString()), fb.Filters, scope)));
+                output.Append(PyFormat.Str(ApplyFilterChain(new JinjaString(buffer.ToString()), fb.Filters, scope), budget));
                 return flow;
             }
             case MacroStmt m:
-                scope.Set(m.Name, MakeMacro(m.Name, m.Parameters, m.Body, scope, null));
+                scope.Set(m.Name, MakeMacro(m.Name, m.Parameters, m.Body, scope));
                 return Flow.Normal;
             case CallBlockStmt c:
             {
-                var caller = MakeMacro("caller", c.CallerParameters, c.Body, scope, null);
+                var caller = MakeMacro("caller", c.CallerParameters, c.Body, scope);
                 var callee = Eval(c.Call.Callee, scope);
                 var args = EvalArgs(c.Call.Args, scope);
                 args.Keyword.Add(new("caller", caller));
-                output.Append(PyFormat.Str(Invoke(callee, args)));
+                output.Append(PyFormat.Str(Invoke(callee, args), budget));
                 return Flow.Normal;
             }
             case BreakStmt: return Flow.Break;
@@ -79,7 +91,11 @@ internal sealed class Interpreter
 
     private JinjaValue ApplyFilterChain(JinjaValue value, List<(string Name, CallArgs Args, int Line)> filters, Scope scope)
     {
-        foreach (var (name, args, _) in filters) value = Filters.Apply(name, value, EvalArgs(args, scope));
+        foreach (var (name, args, _) in filters)
+        {
+            budget.Step();
+            value = Filters.Apply(name, value, EvalArgs(args, scope));
+        }
         return value;
     }
 
@@ -101,9 +117,9 @@ internal sealed class Interpreter
         Unpack(s.Targets, value, scope);
     }
 
-    private static void Unpack(List<string> targets, JinjaValue value, Scope scope)
+    private void Unpack(List<string> targets, JinjaValue value, Scope scope)
     {
-        var items = Ops.Iterate(value);
+        var items = Ops.Iterate(value, budget);
         if (items.Count != targets.Count)
             throw new JinjaRuntimeException(items.Count < targets.Count
                 ? $"not enough values to unpack (expected {targets.Count}, got {items.Count})"
@@ -117,10 +133,10 @@ internal sealed class Interpreter
         else scope.Set(f.Targets[0], item);
     }
 
-    private void ExecuteFor(ForStmt f, Scope scope, StringBuilder output)
+    private void ExecuteFor(ForStmt f, Scope scope, OutputBuffer output)
     {
         var iterable = Eval(f.Iterable, scope);
-        var source = Ops.Iterate(iterable);
+        var source = Ops.Iterate(iterable, budget);
         List<JinjaValue> items;
         if (f.Filter != null)
         {
@@ -128,11 +144,14 @@ internal sealed class Interpreter
             var filterScope = new Scope(scope);
             foreach (var item in source)
             {
+                budget.Iteration();
                 Bind(f, item, filterScope);
                 if (Eval(f.Filter, filterScope).IsTruthy) items.Add(item);
             }
         }
-        else items = [.. source]; // a snapshot: the body may rebind the name the list came from
+        // No copy: lists are never changed in place (the sandbox has no append), and Iterate drains a generator into a
+        // list of its own, so the body cannot alter what it iterates.
+        else items = source;
 
         if (items.Count == 0)
         {
@@ -142,63 +161,55 @@ internal sealed class Interpreter
         int n = items.Count;
         for (int i = 0; i < n; i++)
         {
-            var loop = new JinjaDict();
-            loop.Set("index", new JinjaInt(i + 1));
-            loop.Set("index0", new JinjaInt(i));
-            loop.Set("revindex", new JinjaInt(n - i));
-            loop.Set("revindex0", new JinjaInt(n - i - 1));
-            loop.Set("first", JinjaValue.FromBool(i == 0));
-            loop.Set("last", JinjaValue.FromBool(i == n - 1));
-            loop.Set("length", new JinjaInt(n));
-            loop.Set("depth", new JinjaInt(1));
-            loop.Set("depth0", new JinjaInt(0));
-            loop.Set("previtem", i > 0 ? items[i - 1] : new JinjaUndefined("there is no previous item"));
-            loop.Set("nextitem", i < n - 1 ? items[i + 1] : new JinjaUndefined("there is no next item"));
-            int index = i;
-            loop.Set("cycle", new JinjaCallable("cycle", a =>
-                a.Positional.Count == 0 ? throw new JinjaRuntimeException("no items for cycling given") : a.Positional[index % a.Positional.Count]));
+            budget.Iteration();
             // Each iteration starts from the enclosing values: a `set` in one pass is gone in the next (Jinja2 3.x).
             var iterationScope = new Scope(scope);
-            iterationScope.Set("loop", loop);
+            if (f.UsesLoop) iterationScope.Set("loop", new JinjaLoop(items, i));
             Bind(f, items[i], iterationScope);
             if (Execute(f.Body, iterationScope, output) == Flow.Break) break;
         }
     }
 
-    private JinjaCallable MakeMacro(string name, List<(string Name, Expr? Default)> parameters, List<Stmt> body, Scope defining, JinjaCallable? caller) =>
+    private JinjaCallable MakeMacro(string name, List<(string Name, Expr? Default)> parameters, List<Stmt> body, Scope defining) =>
         new(name, args =>
         {
-            if (++_depth > MaxCallDepth) throw new JinjaRuntimeException("maximum macro recursion depth exceeded");
-            try
+            budget.EnterCall(name);
+            var frame = new Scope(defining);
+            List<JinjaValue>? varargs = null;
+            for (int i = 0; i < args.Positional.Count; i++)
             {
-                var frame = new Scope(defining);
-                var varargs = new List<JinjaValue>();
-                for (int i = 0; i < args.Positional.Count; i++)
-                {
-                    if (i < parameters.Count) frame.Set(parameters[i].Name, args.Positional[i]);
-                    else varargs.Add(args.Positional[i]);
-                }
-                var kwargs = new JinjaDict();
-                foreach (var (key, value) in args.Keyword)
-                {
-                    if (key == "caller") { frame.Set("caller", value); continue; }
-                    if (parameters.FindIndex(p => p.Name == key) >= 0) frame.Set(key, value);
-                    else kwargs.Set(key, value);
-                }
-                for (int i = args.Positional.Count; i < parameters.Count; i++)
-                {
-                    var (pname, def) = parameters[i];
-                    if (frame.TryLookupLocal(pname)) continue;
-                    frame.Set(pname, def != null ? Eval(def, frame) : new JinjaUndefined($"parameter '{pname}' was not provided"));
-                }
-                frame.Set("varargs", new JinjaList(varargs, isTuple: true));
-                frame.Set("kwargs", kwargs);
-                var buffer = new StringBuilder();
-                Render(body, frame, buffer);
-                return new JinjaString(buffer.ToString());
+                if (i < parameters.Count) frame.Set(parameters[i].Name, args.Positional[i]);
+                else (varargs ??= []).Add(args.Positional[i]);
             }
-            finally { _depth--; }
+            JinjaDict? kwargs = null;
+            foreach (var (key, value) in args.Keyword)
+            {
+                if (key == "caller") { frame.Set("caller", value); continue; }
+                if (IndexOfParameter(parameters, key) >= 0) frame.Set(key, value);
+                else (kwargs ??= new JinjaDict()).Set(key, value);
+            }
+            for (int i = args.Positional.Count; i < parameters.Count; i++)
+            {
+                var (pname, def) = parameters[i];
+                if (frame.TryLookupLocal(pname)) continue;
+                frame.Set(pname, def != null ? Eval(def, frame) : new JinjaUndefined($"parameter '{pname}' was not provided"));
+            }
+            // Templates never change these in place (the sandbox has no mutating methods), so empty ones are shared.
+            frame.Set("varargs", varargs is null ? EmptyTuple : new JinjaList(varargs, isTuple: true));
+            frame.Set("kwargs", kwargs ?? EmptyKwargs);
+            var buffer = new OutputBuffer(budget, capture: true);
+            Render(body, frame, buffer);
+            // Not in a finally: a limit or error ends the whole render, so the count need not survive an exception.
+            budget.ExitCall();
+            return new JinjaString(buffer.ToString());
         });
+
+    private static int IndexOfParameter(List<(string Name, Expr? Default)> parameters, string name)
+    {
+        for (int i = 0; i < parameters.Count; i++)
+            if (parameters[i].Name == name) return i;
+        return -1;
+    }
 
     private static JinjaValue Invoke(JinjaValue callee, JinjaArguments args) => callee switch
     {
@@ -213,10 +224,18 @@ internal sealed class Interpreter
         foreach (var e in args.Positional) positional.Add(Eval(e, scope));
         var keyword = new List<KeyValuePair<string, JinjaValue>>(args.Keyword.Count);
         foreach (var (name, e) in args.Keyword) keyword.Add(new(name, Eval(e, scope)));
-        return new JinjaArguments(positional, keyword);
+        return new JinjaArguments(positional, keyword, budget);
     }
 
     public JinjaValue Eval(Expr expr, Scope scope)
+    {
+        budget.Enter();
+        var value = EvalCore(expr, scope);
+        budget.Exit();
+        return value;
+    }
+
+    private JinjaValue EvalCore(Expr expr, Scope scope)
     {
         switch (expr)
         {
@@ -233,18 +252,18 @@ internal sealed class Interpreter
             case DictExpr d:
             {
                 var dict = new JinjaDict();
-                foreach (var (k, e) in d.Pairs) dict.Items[Eval(k, scope)] = Eval(e, scope);
+                foreach (var (k, e) in d.Pairs) dict.Items[Ops.Hashable(Eval(k, scope), budget)] = Eval(e, scope);
                 return dict;
             }
             case AttributeExpr a:
                 return Ops.GetAttribute(Eval(a.Target, scope), a.Name);
             case ItemExpr i:
-                return Ops.GetItem(Eval(i.Target, scope), Eval(i.Index, scope));
+                return Ops.GetItem(Eval(i.Target, scope), Eval(i.Index, scope), budget);
             case SliceExpr s:
                 return Ops.Slice(Eval(s.Target, scope),
                     s.Start is null ? null : Eval(s.Start, scope),
                     s.Stop is null ? null : Eval(s.Stop, scope),
-                    s.Step is null ? null : Eval(s.Step, scope));
+                    s.Step is null ? null : Eval(s.Step, scope), budget);
             case CallExpr c:
                 return Invoke(Eval(c.Callee, scope), EvalArgs(c.Args, scope));
             case FilterExpr f:
@@ -274,8 +293,8 @@ internal sealed class Interpreter
                 {
                     case "and": return left.IsTruthy ? Eval(b.Right, scope) : left;
                     case "or": return left.IsTruthy ? left : Eval(b.Right, scope);
-                    case "~": return new JinjaString(PyFormat.Str(left) + PyFormat.Str(Eval(b.Right, scope)));
-                    default: return Ops.Binary(b.Op, left, Eval(b.Right, scope));
+                    case "~": return Ops.Concat(PyFormat.Str(left, budget), PyFormat.Str(Eval(b.Right, scope), budget), budget);
+                    default: return Ops.Binary(b.Op, left, Eval(b.Right, scope), budget);
                 }
             }
             case CompareExpr c:
@@ -284,7 +303,7 @@ internal sealed class Interpreter
                 foreach (var (op, operandExpr) in c.Rest)
                 {
                     var right = Eval(operandExpr, scope);
-                    if (!Ops.Compare(op, left, right)) return JinjaValue.False;
+                    if (!Ops.Compare(op, left, right, budget)) return JinjaValue.False;
                     left = right;
                 }
                 return JinjaValue.True;

@@ -46,7 +46,21 @@ public sealed class JinjaString(string value, bool isMarkup = false) : JinjaValu
 
 public sealed class JinjaInt(long value) : JinjaValue
 {
+    // Loop counters and lengths: small integers are shared rather than allocated per loop pass.
+    private static readonly JinjaInt[] Small = CreateSmall();
+
     public long Value { get; } = value;
+
+    /// <summary>The integer <paramref name="value"/>, shared for 0..1023.</summary>
+    public static JinjaInt Of(long value) => (ulong)value < (ulong)Small.Length ? Small[value] : new JinjaInt(value);
+
+    private static JinjaInt[] CreateSmall()
+    {
+        var small = new JinjaInt[1024];
+        for (int i = 0; i < small.Length; i++) small[i] = new JinjaInt(i);
+        return small;
+    }
+
     public override bool IsTruthy => Value != 0;
     public override string TypeName => "int";
     public override bool Equals(JinjaValue? other) => other switch
@@ -120,18 +134,19 @@ public sealed class JinjaList(List<JinjaValue> items, bool isTuple = false, bool
 
     public static JinjaList Generator(List<JinjaValue> items) => new(items, isGenerator: true);
 
-    public override bool Equals(JinjaValue? other)
-    {
-        if (IsGenerator || other is JinjaList { IsGenerator: true }) return ReferenceEquals(this, other);
-        if (other is not JinjaList l || l.Items.Count != Items.Count) return false;
-        for (int i = 0; i < Items.Count; i++)
-            if (!Items[i].Equals(l.Items[i])) return false;
-        return true;
-    }
+    /// <summary>Python's deep equality, walked without recursion (see <see cref="ValueEquality"/>).</summary>
+    public override bool Equals(JinjaValue? other) => other is not null && ValueEquality.Equal(this, other, null);
+
+    /// <summary>
+    /// Hashes the items one level deep (a nested list by its length), so hashing never recurses: equal lists still
+    /// hash alike, which is all a dict key needs.
+    /// </summary>
     public override int GetHashCode()
     {
+        if (IsGenerator) return System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(this);
         var h = new HashCode();
-        foreach (var item in Items) h.Add(item);
+        h.Add(Items.Count);
+        foreach (var item in Items) h.Add(item is JinjaList l ? l.Count : item.GetHashCode());
         return h.ToHashCode();
     }
 }
@@ -153,14 +168,8 @@ public sealed class JinjaDict : JinjaValue
 
     public bool TryGet(string key, out JinjaValue value) => Items.TryGetValue(new JinjaString(key), out value!);
 
-    public override bool Equals(JinjaValue? other)
-    {
-        if (ReferenceEquals(this, other)) return true;
-        if (other is not JinjaDict d || d.IsNamespace || IsNamespace || d.Items.Count != Items.Count) return false;
-        foreach (var (k, v) in Items)
-            if (!d.Items.TryGetValue(k, out var ov) || !v.Equals(ov)) return false;
-        return true;
-    }
+    /// <summary>Python's deep equality, walked without recursion (see <see cref="ValueEquality"/>); namespaces by identity.</summary>
+    public override bool Equals(JinjaValue? other) => other is not null && ValueEquality.Equal(this, other, null);
     public override int GetHashCode() => Items.Count;
 }
 
@@ -190,12 +199,26 @@ public sealed class JinjaCallable(string name, Func<JinjaArguments, JinjaValue> 
     public override int GetHashCode() => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(this);
 }
 
-/// <summary>Evaluated call arguments: positional, then keyword in source order.</summary>
-public sealed class JinjaArguments(List<JinjaValue> positional, List<KeyValuePair<string, JinjaValue>> keyword)
+/// <summary>
+/// Evaluated call arguments: positional, then keyword in source order. They carry the render's budget, so that a
+/// callable (a global, a bound method, a filter) spends from the render that called it.
+/// </summary>
+public sealed class JinjaArguments
 {
-    public static readonly JinjaArguments Empty = new([], []);
-    public List<JinjaValue> Positional { get; } = positional;
-    public List<KeyValuePair<string, JinjaValue>> Keyword { get; } = keyword;
+    /// <summary>Arguments for a call outside a render, with the default limits.</summary>
+    public JinjaArguments(List<JinjaValue> positional, List<KeyValuePair<string, JinjaValue>> keyword)
+        : this(positional, keyword, RenderBudget.Detached()) { }
+
+    internal JinjaArguments(List<JinjaValue> positional, List<KeyValuePair<string, JinjaValue>> keyword, RenderBudget budget)
+    {
+        Positional = positional;
+        Keyword = keyword;
+        Budget = budget;
+    }
+
+    public List<JinjaValue> Positional { get; }
+    public List<KeyValuePair<string, JinjaValue>> Keyword { get; }
+    internal RenderBudget Budget { get; }
 
     /// <summary>The argument at <paramref name="index"/> or named <paramref name="name"/>, else <paramref name="fallback"/>.</summary>
     public JinjaValue Get(int index, string name, JinjaValue fallback)

@@ -18,10 +18,12 @@ internal sealed class Lexer
     private readonly string _src;
     private readonly List<Token> _tokens = [];
     private readonly List<int> _lineStarts = [0];
+    private readonly AllocationGauge _allocation;
     private int _pos;
 
-    private Lexer(string source)
+    private Lexer(string source, long maxAllocatedBytes)
     {
+        _allocation = new AllocationGauge(maxAllocatedBytes);
         string s = source.Replace("\r\n", "\n").Replace('\r', '\n');
         if (s.EndsWith('\n')) s = s[..^1];
         _src = s;
@@ -29,9 +31,10 @@ internal sealed class Lexer
             if (s[i] == '\n') _lineStarts.Add(i + 1);
     }
 
-    public static List<Token> Tokenize(string source)
+    /// <exception cref="JinjaLimitException">lexing would allocate more than <paramref name="maxAllocatedBytes"/>.</exception>
+    public static List<Token> Tokenize(string source, long maxAllocatedBytes = long.MaxValue)
     {
-        var lexer = new Lexer(source);
+        var lexer = new Lexer(source, maxAllocatedBytes);
         lexer.Run();
         return lexer._tokens;
     }
@@ -56,6 +59,11 @@ internal sealed class Lexer
     private void Add(TokenKind kind, string text, int index, long i = 0, double f = 0)
     {
         var (line, col) = Where(index);
+        // Tokens take about 50 bytes per character of source, so a huge template is refused as it is read: every 4,096
+        // tokens, and before the token list doubles (its one large allocation).
+        if (_tokens.Count == _tokens.Capacity)
+            _allocation.Check("reading the template", line, col, 2L * Math.Max(4, _tokens.Capacity) * System.Runtime.CompilerServices.Unsafe.SizeOf<Token>());
+        else if ((_tokens.Count & 4095) == 0) _allocation.Check("reading the template", line, col);
         _tokens.Add(new Token(kind, text, line, col, i, f));
     }
 
@@ -228,7 +236,9 @@ internal sealed class Lexer
         }
         string text = _src[start.._pos].Replace("_", "");
         if (isFloat) Add(TokenKind.Float, text, start, f: double.Parse(text, CultureInfo.InvariantCulture));
-        else Add(TokenKind.Integer, text, start, i: long.Parse(text, CultureInfo.InvariantCulture));
+        else if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long value)) Add(TokenKind.Integer, text, start, i: value);
+        // Python's integers are unbounded; these are 64-bit, so a longer literal is refused rather than wrapped.
+        else throw Error($"integer literal {text} does not fit in 64 bits", start);
     }
 
     private void SkipDigits()
@@ -284,10 +294,12 @@ internal sealed class Lexer
     private string ReadHexEscape(int digits, int literalStart)
     {
         if (_pos + digits > _src.Length) throw Error("truncated escape in string literal", literalStart);
-        if (!int.TryParse(_src.AsSpan(_pos, digits), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out int cp))
+        if (!uint.TryParse(_src.AsSpan(_pos, digits), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out uint cp))
             throw Error("invalid escape in string literal", literalStart);
         _pos += digits;
-        return char.ConvertFromUtf32(cp);
+        // \uD83D is a lone surrogate, which Python keeps; beyond U+10FFFF there is no character.
+        if (cp > 0x10FFFF) throw Error($"illegal Unicode character \\U{cp:x8} in string literal", literalStart);
+        return cp is >= 0xD800 and <= 0xDFFF ? ((char)cp).ToString() : char.ConvertFromUtf32((int)cp);
     }
 
     /// <summary>

@@ -26,8 +26,10 @@ internal abstract record Stmt(int Line);
 
 internal sealed record TextStmt(string Text, int Line) : Stmt(Line);
 internal sealed record OutputStmt(Expr Value, int Line) : Stmt(Line);
-internal sealed record IfStmt(Expr Condition, List<Stmt> Then, List<Stmt> Else, int Line) : Stmt(Line);
-internal sealed record ForStmt(List<string> Targets, bool UnpackTargets, Expr Iterable, Expr? Filter, List<Stmt> Body, List<Stmt> Else, int Line) : Stmt(Line);
+/// <summary><c>if</c> with its <c>elif</c> branches in order (flat, so a long chain nests nothing), then <c>else</c>.</summary>
+internal sealed record IfStmt(List<(Expr Condition, List<Stmt> Body)> Branches, List<Stmt> Else, int Line) : Stmt(Line);
+/// <summary>A for-loop; <see cref="UsesLoop"/> says whether its body mentions <c>loop</c>, which is only built then.</summary>
+internal sealed record ForStmt(List<string> Targets, bool UnpackTargets, Expr Iterable, Expr? Filter, List<Stmt> Body, List<Stmt> Else, bool UsesLoop, int Line) : Stmt(Line);
 /// <summary><c>set a = x</c>, <c>set a, b = x</c> (unpack) or <c>set ns.attr = x</c> (when <see cref="Attribute"/> is set).</summary>
 internal sealed record SetStmt(List<string> Targets, bool UnpackTargets, string? Attribute, Expr Value, int Line) : Stmt(Line);
 internal sealed record SetBlockStmt(string Target, List<(string Name, CallArgs Args, int Line)> Filters, List<Stmt> Body, int Line) : Stmt(Line);

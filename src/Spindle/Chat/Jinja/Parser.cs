@@ -4,20 +4,52 @@ namespace Spindle.Chat.Jinja;
 /// Recursive-descent parser following Jinja2's grammar and precedence: conditional &lt; or &lt; and &lt; not &lt;
 /// comparison (incl. in / not in) &lt; + - &lt; ~ &lt; * / // % &lt; ** &lt; unary - + &lt; postfix (. [] ()) with
 /// filters and <c>is</c> tests applied to the unary operand (so <c>-x|abs</c> is <c>abs(-x)</c>).
+/// Every path by which the parser re-enters itself (a nested block, a parenthesised or bracketed expression, a chain
+/// of <c>not</c> or unary signs, a conditional's else part) passes through <see cref="Enter"/>, which caps the
+/// recursion at <see cref="ChatTemplateLimits.MaxNestingDepth"/>. Chains that the parser reads in a loop (<c>a ~ b ~ c</c>,
+/// <c>x|f|g</c>, <c>x[0][1]</c>) build deep trees without deep recursion here; evaluation bounds those.
 /// </summary>
 internal sealed class Parser
 {
     private readonly List<Token> _tokens;
+    private readonly int _maxDepth;
+    private readonly AllocationGauge _allocation;
     private int _pos;
+    private int _depth;
+    private int _entered;
+    /// <summary>Whether the name <c>loop</c> was read since the innermost enclosing for-loop began.</summary>
+    private bool _sawLoop;
 
-    private Parser(List<Token> tokens) => _tokens = tokens;
-
-    public static List<Stmt> Parse(string source)
+    private Parser(List<Token> tokens, int maxDepth, AllocationGauge allocation)
     {
-        var parser = new Parser(Lexer.Tokenize(source));
+        _tokens = tokens;
+        _maxDepth = maxDepth;
+        _allocation = allocation;
+    }
+
+    /// <exception cref="JinjaSyntaxException">the source is not valid template syntax.</exception>
+    /// <exception cref="JinjaLimitException">it nests more than <paramref name="maxDepth"/> levels, or lexing and parsing
+    /// would allocate more than <paramref name="maxAllocatedBytes"/>.</exception>
+    public static List<Stmt> Parse(string source, int maxDepth, long maxAllocatedBytes = long.MaxValue)
+    {
+        var allocation = new AllocationGauge(maxAllocatedBytes);
+        var parser = new Parser(Lexer.Tokenize(source, maxAllocatedBytes), maxDepth, allocation);
         var body = parser.ParseStatements(null, out _);
         return body;
     }
+
+    /// <summary>One level of parser recursion deeper; pair with <see cref="Exit"/>.</summary>
+    private void Enter()
+    {
+        if ((++_entered & 4095) == 0) _allocation.Check("parsing the template", Current.Line, Current.Column);
+        if (++_depth > _maxDepth)
+            throw new JinjaLimitException(nameof(ChatTemplateLimits.MaxNestingDepth), _maxDepth, "the template nests too deeply", Current.Line, Current.Column);
+        // A level is up to 14 frames here (a call argument inside a filter argument...), so the stack is probed at each.
+        if (!System.Runtime.CompilerServices.RuntimeHelpers.TryEnsureSufficientExecutionStack())
+            throw new JinjaLimitException(nameof(ChatTemplateLimits.MaxNestingDepth), _maxDepth, $"the thread's stack ran low at depth {_depth}", Current.Line, Current.Column);
+    }
+
+    private void Exit() => _depth--;
 
     private Token Current => _tokens[_pos];
     private Token Peek(int ahead = 1) => _tokens[Math.Min(_pos + ahead, _tokens.Count - 1)];
@@ -87,7 +119,9 @@ internal sealed class Parser
                         return body;
                     }
                     _pos += 2;
+                    Enter();
                     body.Add(ParseStatement(keyword));
+                    Exit();
                     break;
                 default:
                     throw Error($"unexpected {t.Describe()}", t);
@@ -132,24 +166,23 @@ internal sealed class Parser
 
     private IfStmt ParseIf(Token keyword)
     {
-        var condition = ParseTupleOrExpression();
-        Expect(TokenKind.BlockEnd);
-        var then = ParseStatements(["elif", "else", "endif"], out string end);
-        List<Stmt> otherwise;
-        if (end == "elif")
+        var branches = new List<(Expr, List<Stmt>)>();
+        string end;
+        do
         {
-            var elifToken = _tokens[_pos - 1];
-            otherwise = [ParseIf(elifToken)];
-            return new IfStmt(condition, then, otherwise, keyword.Line);
+            var condition = ParseTupleOrExpression();
+            Expect(TokenKind.BlockEnd);
+            branches.Add((condition, ParseStatements(["elif", "else", "endif"], out end)));
         }
+        while (end == "elif");
+        List<Stmt> otherwise = [];
         if (end == "else")
         {
             Expect(TokenKind.BlockEnd);
             otherwise = ParseStatements(["endif"], out _);
         }
-        else otherwise = [];
         Expect(TokenKind.BlockEnd);
-        return new IfStmt(condition, then, otherwise, keyword.Line);
+        return new IfStmt(branches, otherwise, keyword.Line);
     }
 
     private ForStmt ParseFor(Token keyword)
@@ -168,7 +201,11 @@ internal sealed class Parser
         if (SkipName("if")) filter = ParseExpression();
         SkipName("recursive");
         Expect(TokenKind.BlockEnd);
+        bool outerSawLoop = _sawLoop;
+        _sawLoop = false;
         var body = ParseStatements(["endfor", "else"], out string end);
+        bool usesLoop = _sawLoop;
+        _sawLoop |= outerSawLoop;
         List<Stmt> otherwise = [];
         if (end == "else")
         {
@@ -176,7 +213,7 @@ internal sealed class Parser
             otherwise = ParseStatements(["endfor"], out _);
         }
         Expect(TokenKind.BlockEnd);
-        return new ForStmt(targets, unpack, iterable, filter, body, otherwise, keyword.Line);
+        return new ForStmt(targets, unpack, iterable, filter, body, otherwise, usesLoop, keyword.Line);
     }
 
     private Stmt ParseSet(Token keyword)
@@ -295,6 +332,7 @@ internal sealed class Parser
 
     private Expr ParseExpression()
     {
+        Enter();
         var expr = ParseOr();
         if (Current.IsName("if"))
         {
@@ -302,8 +340,9 @@ internal sealed class Parser
             _pos++;
             var condition = ParseOr();
             Expr? otherwise = SkipName("else") ? ParseExpression() : null;
-            return new ConditionalExpr(condition, expr, otherwise, line);
+            expr = new ConditionalExpr(condition, expr, otherwise, line);
         }
+        Exit();
         return expr;
     }
 
@@ -333,8 +372,11 @@ internal sealed class Parser
     {
         if (Current.IsName("not"))
         {
+            Enter();
             int line = Next().Line;
-            return new UnaryExpr("not", ParseNot(), line);
+            var not = new UnaryExpr("not", ParseNot(), line);
+            Exit();
+            return not;
         }
         return ParseCompare();
     }
@@ -417,8 +459,10 @@ internal sealed class Parser
         Expr node;
         if (t.IsOperator("-") || t.IsOperator("+"))
         {
+            Enter();
             _pos++;
             node = new UnaryExpr(t.Text, ParseUnary(false), t.Line);
+            Exit();
         }
         else node = ParsePrimary();
         node = ParsePostfix(node);
@@ -437,6 +481,7 @@ internal sealed class Parser
                     "true" or "True" => new LiteralExpr(JinjaValue.True, t.Line),
                     "false" or "False" => new LiteralExpr(JinjaValue.False, t.Line),
                     "none" or "None" => new LiteralExpr(JinjaValue.None, t.Line),
+                    "loop" => SawLoop(t),
                     _ => new NameExpr(t.Text, t.Line),
                 };
             case TokenKind.String:
@@ -491,6 +536,12 @@ internal sealed class Parser
             default:
                 throw Error($"unexpected {t.Describe()}", t);
         }
+    }
+
+    private NameExpr SawLoop(Token t)
+    {
+        _sawLoop = true;
+        return new NameExpr(t.Text, t.Line);
     }
 
     private Expr ParsePostfix(Expr node)

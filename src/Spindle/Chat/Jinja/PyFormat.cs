@@ -6,34 +6,47 @@ namespace Spindle.Chat.Jinja;
 /// <summary>
 /// Python's <c>str()</c> and <c>repr()</c> of template values: what <c>{{ x }}</c> prints and what a list or dict
 /// prints its items as (<c>['a', 1, True, None]</c>). Templates rely on these exact spellings, e.g.
-/// <c>example|string|replace("'", '"')</c> to turn a repr into JSON-ish text.
+/// <c>example|string|replace("'", '"')</c> to turn a repr into JSON-ish text. Inside a render the budget's limits
+/// apply: nested values count towards the nesting depth, and the text is checked against the string limit as it grows;
+/// the overloads without a budget use the default limits.
 /// </summary>
 public static class PyFormat
 {
-    public static string Str(JinjaValue value) => value switch
+    /// <summary>Characters written between two checks of the string limit inside one long string.</summary>
+    private const int CheckEvery = 4096;
+
+    public static string Str(JinjaValue value) => Str(value, RenderBudget.Detached());
+
+    internal static string Str(JinjaValue value, RenderBudget budget) => value switch
     {
         JinjaString s => s.Value,
         JinjaUndefined => "",
-        _ => Repr(value),
+        JinjaInt i => i.Value.ToString(CultureInfo.InvariantCulture),
+        _ => Repr(value, budget),
     };
 
-    public static string Repr(JinjaValue value)
+    public static string Repr(JinjaValue value) => Repr(value, RenderBudget.Detached());
+
+    internal static string Repr(JinjaValue value, RenderBudget budget)
     {
         var sb = new StringBuilder();
-        AppendRepr(sb, value);
+        AppendRepr(sb, value, budget);
         return sb.ToString();
     }
 
-    public static void AppendRepr(StringBuilder sb, JinjaValue value)
+    public static void AppendRepr(StringBuilder sb, JinjaValue value) => AppendRepr(sb, value, RenderBudget.Detached());
+
+    internal static void AppendRepr(StringBuilder sb, JinjaValue value, RenderBudget budget)
     {
+        budget.Enter();
         switch (value)
         {
             case JinjaString { IsMarkup: true } m:
                 sb.Append("Markup(");
-                AppendStringRepr(sb, m.Value);
+                AppendStringRepr(sb, m.Value, budget);
                 sb.Append(')');
                 break;
-            case JinjaString s: AppendStringRepr(sb, s.Value); break;
+            case JinjaString s: AppendStringRepr(sb, s.Value, budget); break;
             case JinjaInt i: sb.Append(i.Value.ToString(CultureInfo.InvariantCulture)); break;
             case JinjaFloat f: sb.Append(FloatRepr(f.Value)); break;
             case JinjaBool b: sb.Append(b.Value ? "True" : "False"); break;
@@ -43,16 +56,18 @@ public static class PyFormat
                 sb.Append("<generator object>");
                 break;
             case JinjaList l:
+                budget.Work(l.Count);
                 sb.Append(l.IsTuple ? '(' : '[');
                 for (int k = 0; k < l.Items.Count; k++)
                 {
                     if (k > 0) sb.Append(", ");
-                    AppendRepr(sb, l.Items[k]);
+                    AppendRepr(sb, l.Items[k], budget);
                 }
                 if (l.IsTuple && l.Items.Count == 1) sb.Append(',');
                 sb.Append(l.IsTuple ? ')' : ']');
                 break;
             case JinjaDict d:
+                budget.Work(d.Count);
                 if (d.IsNamespace) sb.Append("<Namespace ");
                 sb.Append('{');
                 bool first = true;
@@ -60,24 +75,37 @@ public static class PyFormat
                 {
                     if (!first) sb.Append(", ");
                     first = false;
-                    AppendRepr(sb, k);
+                    AppendRepr(sb, k, budget);
                     sb.Append(": ");
-                    AppendRepr(sb, v);
+                    AppendRepr(sb, v, budget);
                 }
                 sb.Append('}');
                 if (d.IsNamespace) sb.Append('>');
                 break;
             case JinjaCallable c: sb.Append("<function ").Append(c.Name).Append('>'); break;
+            case JinjaLoop loop: sb.Append(loop.Repr); break;
         }
+        budget.Exit();
+        budget.Grow(sb.Length, 0, "printing a value");
     }
 
     /// <summary>Python's string repr: single quotes unless the text has a ' and no ", escapes for the unprintable.</summary>
-    public static void AppendStringRepr(StringBuilder sb, string s)
+    public static void AppendStringRepr(StringBuilder sb, string s) => AppendStringRepr(sb, s, RenderBudget.Detached());
+
+    internal static void AppendStringRepr(StringBuilder sb, string s, RenderBudget budget)
     {
+        // The repr is at least the text and its quotes; escapes can make it longer, so it is re-checked as it grows.
+        budget.Grow(sb.Length + 2L + s.Length, s.Length, "printing a string");
         char quote = s.Contains('\'') && !s.Contains('"') ? '"' : '\'';
         sb.Append(quote);
+        int sinceCheck = 0;
         foreach (var rune in s.EnumerateRunes())
         {
+            if (++sinceCheck == CheckEvery)
+            {
+                budget.Grow(sb.Length + 1L, 0, "printing a string");
+                sinceCheck = 0;
+            }
             int c = rune.Value;
             if (c == quote || c == '\\') sb.Append('\\').Append((char)c);
             else if (c == '\n') sb.Append("\\n");

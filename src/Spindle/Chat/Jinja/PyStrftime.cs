@@ -5,7 +5,8 @@ namespace Spindle.Chat.Jinja;
 
 /// <summary>
 /// Python's <c>datetime.strftime</c> in the C locale, for the <c>strftime_now</c> global that Llama 3.x templates
-/// use to print today's date. glibc's <c>%-d</c> style (no padding) is accepted too.
+/// use to print today's date. glibc's <c>%-d</c> style (no padding) is accepted too. A directive can write twelve
+/// times its own length (<c>%c</c>), so the result is checked against the string limit as it grows.
 /// </summary>
 internal static class PyStrftime
 {
@@ -13,8 +14,9 @@ internal static class PyStrftime
     private static readonly string[] Months =
         ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
 
-    public static string Format(DateTime t, string format)
+    public static string Format(DateTime t, string format, RenderBudget budget)
     {
+        budget.Read(format.Length);
         var sb = new StringBuilder();
         for (int i = 0; i < format.Length; i++)
         {
@@ -26,6 +28,7 @@ internal static class PyStrftime
             string Num(int value, int width) =>
                 noPad ? value.ToString(CultureInfo.InvariantCulture) : value.ToString(new string('0', width), CultureInfo.InvariantCulture);
             int hour12 = t.Hour % 12 == 0 ? 12 : t.Hour % 12;
+            budget.Grow(sb.Length + 32L, 0, "strftime_now");
             sb.Append(spec switch
             {
                 'a' => Days[(int)t.DayOfWeek][..3],

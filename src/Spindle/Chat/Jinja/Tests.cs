@@ -5,6 +5,8 @@ internal static class Tests
 {
     public static bool Apply(string name, JinjaValue v, JinjaArguments a)
     {
+        var budget = a.Budget;
+        budget.Read(v);
         switch (name)
         {
             case "defined": return v is not JinjaUndefined;
@@ -22,20 +24,20 @@ internal static class Tests
             case "sequence": return v is JinjaString or JinjaList or JinjaDict { IsNamespace: false } or JinjaUndefined;
             case "callable": return v is JinjaCallable;
             // value % n == 0 with Python's arithmetic, so 2.5 is neither odd nor even.
-            case "odd": return Ops.Binary("%", v, new JinjaInt(2)).Equals(new JinjaInt(1));
-            case "even": return Ops.Binary("%", v, new JinjaInt(2)).Equals(new JinjaInt(0));
-            case "divisibleby": return Ops.Binary("%", v, Arg(a, 0, "num")).Equals(new JinjaInt(0));
-            case "eq" or "equalto" or "==": return v.Equals(Arg(a, 0, "other"));
-            case "ne" or "!=": return !v.Equals(Arg(a, 0, "other"));
-            case "lt" or "lessthan" or "<": return Ops.Order(v, Arg(a, 0, "other")) < 0;
-            case "le" or "<=": return Ops.Order(v, Arg(a, 0, "other")) <= 0;
-            case "gt" or "greaterthan" or ">": return Ops.Order(v, Arg(a, 0, "other")) > 0;
-            case "ge" or ">=": return Ops.Order(v, Arg(a, 0, "other")) >= 0;
-            case "in": return Ops.Contains(Arg(a, 0, "seq"), v);
+            case "odd": return Ops.Binary("%", v, JinjaInt.Of(2), budget).Equals(JinjaInt.Of(1));
+            case "even": return Ops.Binary("%", v, JinjaInt.Of(2), budget).Equals(JinjaInt.Of(0));
+            case "divisibleby": return Ops.Binary("%", v, Arg(a, 0, "num"), budget).Equals(JinjaInt.Of(0));
+            case "eq" or "equalto" or "==": return ValueEquality.Equal(v, Arg(a, 0, "other"), budget);
+            case "ne" or "!=": return !ValueEquality.Equal(v, Arg(a, 0, "other"), budget);
+            case "lt" or "lessthan" or "<": return Ops.Order(v, Arg(a, 0, "other"), budget) < 0;
+            case "le" or "<=": return Ops.Order(v, Arg(a, 0, "other"), budget) <= 0;
+            case "gt" or "greaterthan" or ">": return Ops.Order(v, Arg(a, 0, "other"), budget) > 0;
+            case "ge" or ">=": return Ops.Order(v, Arg(a, 0, "other"), budget) >= 0;
+            case "in": return Ops.Contains(Arg(a, 0, "seq"), v, budget);
             case "sameas": return SameAs(v, Arg(a, 0, "other"));
             // str(value).islower(): at least one cased character and none of the other case.
-            case "lower": return HasCaseOnly(PyFormat.Str(v), upper: false);
-            case "upper": return HasCaseOnly(PyFormat.Str(v), upper: true);
+            case "lower": return HasCaseOnly(PyFormat.Str(v, budget), upper: false);
+            case "upper": return HasCaseOnly(PyFormat.Str(v, budget), upper: true);
             case "escaped": return false;
             case "filter": return Arg(a, 0, "value") is JinjaString f && Filters.Exists(f.Value);
             case "test": return Arg(a, 0, "value") is JinjaString t && Exists(t.Value);
