@@ -118,7 +118,8 @@ public class ChatTemplateLimitsTests
         var cases = ChatTemplateGoldenTests.Cases();
         foreach (var row in cases)
         {
-            string file = (string)row[0], caseName = (string)row[1];
+            var values = ((ITheoryDataRow)row).GetData();
+            string file = (string)values[0]!, caseName = (string)values[1]!;
             string source = File.ReadAllText(SharedData.PathOf("chat-templates", file));
             var (messages, options) = ChatTemplateGoldenTests.Conversation(caseName);
             foreach (var conversation in new List<ChatMessage>[] { messages, [.. turns, .. messages] })
