@@ -81,10 +81,12 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat> : WeightKernel
         MatMul(weightRows, rowCount, rowLength, activations, tokenCount, output, outputStride, default);
 
     /// <summary>Activation scales d_a, then sums S = d_a·Σa per block and token: [d: tokens × blocks][S: tokens × blocks].</summary>
-    public sealed override int AuxiliaryFloats(int rowLength, int tokenCount) => 2 * tokenCount * (rowLength / BlockLength);
+    public sealed override int AuxiliaryFloats(int rowLength, int tokenCount) =>
+        _isa == KernelIsa.Scalar ? 0 : 2 * tokenCount * (rowLength / BlockLength); // the scalar path reads the blocks directly
 
     public sealed override void PrepareAuxiliary(ReadOnlySpan<byte> activations, int rowLength, int tokenCount, Span<float> auxiliary)
     {
+        if (_isa == KernelIsa.Scalar) return;
         int scaleCount = tokenCount * (rowLength / BlockLength);
         Debug.Assert(auxiliary.Length >= 2 * scaleCount && activations.Length >= scaleCount * ActivationBlockBytes);
         ref byte a0 = ref MemoryMarshal.GetReference(activations);
