@@ -44,7 +44,7 @@ public sealed class BareCloneTests : IDisposable
             "#!/usr/bin/env bash\n" +
             "if [ \"$1\" = publish ]; then echo 'error NU1101: simulated: no NativeAOT compiler package' >&2; exit 1; fi\n" +
             $"exec '{RealDotnet()}' \"$@\"\n");
-        File.SetUnixFileMode(fakeDotnet, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(fakeDotnet, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var environment = new Dictionary<string, string?>
         {
             ["PATH"] = fakeBin + ":" + Environment.GetEnvironmentVariable("PATH"),

@@ -96,7 +96,7 @@ public sealed class ForwardApiTests
     }
 
     [Fact]
-    public void TwoModelsShareOnePoolWithoutInterference()
+    public async Task TwoModelsShareOnePoolWithoutInterference()
     {
         using var pool = new WorkerPool(2);
         using var a = Load("llama.f32.gguf", new ModelOptions { WorkerPool = pool });
@@ -112,7 +112,7 @@ public sealed class ForwardApiTests
         var gotB = new float[v];
         var ta = Task.Run(() => { for (int r = 0; r < 10; r++) a.Forward(prompt, ModelConformanceTests.Positions(0, prompt.Length), a.CreateCache(), gotA); });
         var tb = Task.Run(() => { for (int r = 0; r < 10; r++) b.Forward(prompt, ModelConformanceTests.Positions(0, prompt.Length), b.CreateCache(), gotB); });
-        Task.WaitAll(ta, tb);
+        await Task.WhenAll(ta, tb);
         Assert.Equal(expectedA, gotA);
         Assert.Equal(expectedB, gotB);
         // Disposing a model does not dispose a pool it was lent.

@@ -8,9 +8,9 @@ namespace Spindle.Tensors.Kernels;
 /// The MatMul paths: activation scales arrive pre-widened (fp32, one per block per token) and weight scales are
 /// widened eight blocks at a time with vector integer ops, so a block costs its integer dot product plus one FMA.
 /// TFormat blocks start with fp16 d, and formats with a minimum keep fp16 m right after it.
-/// Every path computes each (row, token) dot with one accumulator chain over the blocks in order, the same d_w·d_a
-/// products and the same final reduction, so a token gets bit-identical results whether it arrives in a prompt batch
-/// (<see cref="Tokens4Avx2"/>) or alone (<see cref="Row1Avx2"/>). Otherwise an ulp of difference, re-quantized to
+/// Every AVX2 path computes each (row, token) dot in the same two accumulator chains over the blocks in the same order,
+/// with the same d_w·d_a products and the same final reduction, so a token gets bit-identical results whether it
+/// arrives in a prompt batch (<see cref="Tokens4Avx2"/>), alone (<see cref="Row1Avx2"/>) or beside other sequences. Otherwise an ulp of difference, re-quantized to
 /// 8 bits in the next layer's activations, grows into whole quantization steps. Prefill gets its instruction-level
 /// parallelism from the four tokens in flight; decode is bound by reading the weights, not by the chain's latency.
 /// </summary>
@@ -26,8 +26,8 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
         else Tokens4Avx2(ref w, ref a, ref d, ref s, activationBytes, blockCount, sums, ref scratch);
     }
 
-    private static float Row1(KernelIsa isa, ref byte w, ref byte a, ref float d, ref float s, int blockCount) =>
-        isa == KernelIsa.Avx512 ? Row1Avx512(ref w, ref a, ref d, ref s, blockCount) : Row1Avx2(ref w, ref a, ref d, ref s, blockCount);
+    private static float Row1(KernelIsa isa, ref byte w, ref byte a, ref float d, ref float s, int blockCount, ref float scratch) =>
+        isa == KernelIsa.Avx512 ? Row1Avx512(ref w, ref a, ref d, ref s, blockCount) : Row1Avx2(ref w, ref a, ref d, ref s, blockCount, ref scratch);
 
     /// <summary>fp16 fields at <paramref name="offset"/> of blocks b..b+7, widened to fp32.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -108,28 +108,37 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
 
     // ---- AVX2 ----
 
-    /// <summary>The reference chain every AVX2 path reproduces, for rows left over after groups of four.</summary>
-    private static float Row1Avx2(ref byte w, ref byte a, ref float d, ref float s, int blockCount)
+    /// <summary>
+    /// The reference order every AVX2 path reproduces: per row and token two chains, blocks 0, 2, 4, 6 of each group
+    /// of eight (after the group's minimum term) into one and blocks 1, 3, 5, 7 into the other, so two FMAs are in flight
+    /// while one row streams from memory; the tail blocks follow in their own chain.
+    /// </summary>
+    private static float Row1Avx2(ref byte w, ref byte a, ref float d, ref float s, int blockCount, ref float sc)
     {
-        var acc = Vector256<float>.Zero;
-        var minimums = Vector256<float>.Zero;
+        var even = Vector256<float>.Zero;
+        var odd = Vector256<float>.Zero;
         int b = 0;
         for (; b + ScaleGroup <= blockCount; b += ScaleGroup)
         {
-            var dw = BlockHalves8(ref w, b, 0);
-            var scales = dw * Vector256.LoadUnsafe(ref d, (nuint)b);
+            // The group's first weight and activation blocks: every access below is a constant offset from these, so
+            // the loop body holds no per-block address arithmetic.
+            ref byte wg = ref Unsafe.Add(ref w, b * Unsafe.SizeOf<TBlock>());
+            ref byte ag = ref Unsafe.Add(ref a, b * ActivationBlockBytes);
+            var dw = BlockHalves8(ref wg, 0, 0);
+            // Combined scales go through memory: one broadcast load per block is cheaper than a lane permute.
+            (dw * Vector256.LoadUnsafe(ref d, (nuint)b)).StoreUnsafe(ref sc);
             if (TFormat.HasMinimum || TFormat.HasNibbleOffset)
-                minimums = Fma.MultiplyAdd(MinimumWeights(ref w, b, dw), Vector256.LoadUnsafe(ref s, (nuint)b), minimums);
-            acc = Fma.MultiplyAdd(GroupProducts(ref w, b, ActivationQs(ref a, b)), Broadcast(scales, 0), acc);
-            acc = Fma.MultiplyAdd(GroupProducts(ref w, b + 1, ActivationQs(ref a, b + 1)), Broadcast(scales, 1), acc);
-            acc = Fma.MultiplyAdd(GroupProducts(ref w, b + 2, ActivationQs(ref a, b + 2)), Broadcast(scales, 2), acc);
-            acc = Fma.MultiplyAdd(GroupProducts(ref w, b + 3, ActivationQs(ref a, b + 3)), Broadcast(scales, 3), acc);
-            acc = Fma.MultiplyAdd(GroupProducts(ref w, b + 4, ActivationQs(ref a, b + 4)), Broadcast(scales, 4), acc);
-            acc = Fma.MultiplyAdd(GroupProducts(ref w, b + 5, ActivationQs(ref a, b + 5)), Broadcast(scales, 5), acc);
-            acc = Fma.MultiplyAdd(GroupProducts(ref w, b + 6, ActivationQs(ref a, b + 6)), Broadcast(scales, 6), acc);
-            acc = Fma.MultiplyAdd(GroupProducts(ref w, b + 7, ActivationQs(ref a, b + 7)), Broadcast(scales, 7), acc);
+                even = Fma.MultiplyAdd(MinimumWeights(ref wg, 0, dw), Vector256.LoadUnsafe(ref s, (nuint)b), even);
+            even = Fma.MultiplyAdd(GroupProducts(ref wg, 0, ActivationQs(ref ag, 0)), Vector256.Create(sc), even);
+            odd = Fma.MultiplyAdd(GroupProducts(ref wg, 1, ActivationQs(ref ag, 1)), Vector256.Create(Unsafe.Add(ref sc, 1)), odd);
+            even = Fma.MultiplyAdd(GroupProducts(ref wg, 2, ActivationQs(ref ag, 2)), Vector256.Create(Unsafe.Add(ref sc, 2)), even);
+            odd = Fma.MultiplyAdd(GroupProducts(ref wg, 3, ActivationQs(ref ag, 3)), Vector256.Create(Unsafe.Add(ref sc, 3)), odd);
+            even = Fma.MultiplyAdd(GroupProducts(ref wg, 4, ActivationQs(ref ag, 4)), Vector256.Create(Unsafe.Add(ref sc, 4)), even);
+            odd = Fma.MultiplyAdd(GroupProducts(ref wg, 5, ActivationQs(ref ag, 5)), Vector256.Create(Unsafe.Add(ref sc, 5)), odd);
+            even = Fma.MultiplyAdd(GroupProducts(ref wg, 6, ActivationQs(ref ag, 6)), Vector256.Create(Unsafe.Add(ref sc, 6)), even);
+            odd = Fma.MultiplyAdd(GroupProducts(ref wg, 7, ActivationQs(ref ag, 7)), Vector256.Create(Unsafe.Add(ref sc, 7)), odd);
         }
-        return Vector256.Sum(acc) + Vector256.Sum(minimums) + TailAvx2(ref w, ref a, ref d, ref s, b, blockCount);
+        return Vector256.Sum(even + odd) + TailAvx2(ref w, ref a, ref d, ref s, b, blockCount);
     }
 
     /// <summary>One row against four tokens (prefill): each unpacked weight block is reused four times.</summary>
@@ -144,44 +153,50 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
         // them in registers and permuting left the JIT short of registers, and it then kept the accumulators on the
         // stack, a store-to-load round trip on every FMA. The caller owns the 32-float scratch (a stackalloc here
         // would make the JIT skip tiering and compile the method without inlining).
-        var acc0 = Vector256<float>.Zero;
-        var acc1 = Vector256<float>.Zero;
-        var acc2 = Vector256<float>.Zero;
-        var acc3 = Vector256<float>.Zero;
-        var min0 = Vector256<float>.Zero;
-        var min1 = Vector256<float>.Zero;
-        var min2 = Vector256<float>.Zero;
-        var min3 = Vector256<float>.Zero;
+        // Two chains per token, as Row1Avx2: even blocks (after the minimum term) and odd blocks.
+        var even0 = Vector256<float>.Zero;
+        var even1 = Vector256<float>.Zero;
+        var even2 = Vector256<float>.Zero;
+        var even3 = Vector256<float>.Zero;
+        var odd0 = Vector256<float>.Zero;
+        var odd1 = Vector256<float>.Zero;
+        var odd2 = Vector256<float>.Zero;
+        var odd3 = Vector256<float>.Zero;
         int b = 0;
         for (; b + ScaleGroup <= blockCount; b += ScaleGroup)
         {
-            var dw = BlockHalves8(ref w, b, 0);
+            ref byte wg = ref Unsafe.Add(ref w, b * Unsafe.SizeOf<TBlock>());
+            ref byte ag0 = ref Unsafe.Add(ref a, b * ActivationBlockBytes);
+            ref byte ag1 = ref Unsafe.Add(ref a1, b * ActivationBlockBytes);
+            ref byte ag2 = ref Unsafe.Add(ref a2, b * ActivationBlockBytes);
+            ref byte ag3 = ref Unsafe.Add(ref a3, b * ActivationBlockBytes);
+            var dw = BlockHalves8(ref wg, 0, 0);
             (dw * Vector256.LoadUnsafe(ref d, (nuint)b)).StoreUnsafe(ref sc, 0);
             (dw * Vector256.LoadUnsafe(ref d, stride + (nuint)b)).StoreUnsafe(ref sc, 8);
             (dw * Vector256.LoadUnsafe(ref d, 2 * stride + (nuint)b)).StoreUnsafe(ref sc, 16);
             (dw * Vector256.LoadUnsafe(ref d, 3 * stride + (nuint)b)).StoreUnsafe(ref sc, 24);
             if (TFormat.HasMinimum || TFormat.HasNibbleOffset)
             {
-                var mw = MinimumWeights(ref w, b, dw);
-                min0 = Fma.MultiplyAdd(mw, Vector256.LoadUnsafe(ref s, (nuint)b), min0);
-                min1 = Fma.MultiplyAdd(mw, Vector256.LoadUnsafe(ref s, stride + (nuint)b), min1);
-                min2 = Fma.MultiplyAdd(mw, Vector256.LoadUnsafe(ref s, 2 * stride + (nuint)b), min2);
-                min3 = Fma.MultiplyAdd(mw, Vector256.LoadUnsafe(ref s, 3 * stride + (nuint)b), min3);
+                var mw = MinimumWeights(ref wg, 0, dw);
+                even0 = Fma.MultiplyAdd(mw, Vector256.LoadUnsafe(ref s, (nuint)b), even0);
+                even1 = Fma.MultiplyAdd(mw, Vector256.LoadUnsafe(ref s, stride + (nuint)b), even1);
+                even2 = Fma.MultiplyAdd(mw, Vector256.LoadUnsafe(ref s, 2 * stride + (nuint)b), even2);
+                even3 = Fma.MultiplyAdd(mw, Vector256.LoadUnsafe(ref s, 3 * stride + (nuint)b), even3);
             }
-            Step4(ref w, ref a, ref a1, ref a2, ref a3, ref sc, b, 0, ref acc0, ref acc1, ref acc2, ref acc3);
-            Step4(ref w, ref a, ref a1, ref a2, ref a3, ref sc, b, 1, ref acc0, ref acc1, ref acc2, ref acc3);
-            Step4(ref w, ref a, ref a1, ref a2, ref a3, ref sc, b, 2, ref acc0, ref acc1, ref acc2, ref acc3);
-            Step4(ref w, ref a, ref a1, ref a2, ref a3, ref sc, b, 3, ref acc0, ref acc1, ref acc2, ref acc3);
-            Step4(ref w, ref a, ref a1, ref a2, ref a3, ref sc, b, 4, ref acc0, ref acc1, ref acc2, ref acc3);
-            Step4(ref w, ref a, ref a1, ref a2, ref a3, ref sc, b, 5, ref acc0, ref acc1, ref acc2, ref acc3);
-            Step4(ref w, ref a, ref a1, ref a2, ref a3, ref sc, b, 6, ref acc0, ref acc1, ref acc2, ref acc3);
-            Step4(ref w, ref a, ref a1, ref a2, ref a3, ref sc, b, 7, ref acc0, ref acc1, ref acc2, ref acc3);
+            Step4(ref wg, ref ag0, ref ag1, ref ag2, ref ag3, ref sc, 0, 0, ref even0, ref even1, ref even2, ref even3);
+            Step4(ref wg, ref ag0, ref ag1, ref ag2, ref ag3, ref sc, 0, 1, ref odd0, ref odd1, ref odd2, ref odd3);
+            Step4(ref wg, ref ag0, ref ag1, ref ag2, ref ag3, ref sc, 0, 2, ref even0, ref even1, ref even2, ref even3);
+            Step4(ref wg, ref ag0, ref ag1, ref ag2, ref ag3, ref sc, 0, 3, ref odd0, ref odd1, ref odd2, ref odd3);
+            Step4(ref wg, ref ag0, ref ag1, ref ag2, ref ag3, ref sc, 0, 4, ref even0, ref even1, ref even2, ref even3);
+            Step4(ref wg, ref ag0, ref ag1, ref ag2, ref ag3, ref sc, 0, 5, ref odd0, ref odd1, ref odd2, ref odd3);
+            Step4(ref wg, ref ag0, ref ag1, ref ag2, ref ag3, ref sc, 0, 6, ref even0, ref even1, ref even2, ref even3);
+            Step4(ref wg, ref ag0, ref ag1, ref ag2, ref ag3, ref sc, 0, 7, ref odd0, ref odd1, ref odd2, ref odd3);
         }
         int ib = (int)stride;
-        sums[0] = Vector256.Sum(acc0) + Vector256.Sum(min0) + TailAvx2(ref w, ref a, ref d, ref s, b, blockCount);
-        sums[1] = Vector256.Sum(acc1) + Vector256.Sum(min1) + TailAvx2(ref w, ref a1, ref Unsafe.Add(ref d, ib), ref Unsafe.Add(ref s, ib), b, blockCount);
-        sums[2] = Vector256.Sum(acc2) + Vector256.Sum(min2) + TailAvx2(ref w, ref a2, ref Unsafe.Add(ref d, 2 * ib), ref Unsafe.Add(ref s, 2 * ib), b, blockCount);
-        sums[3] = Vector256.Sum(acc3) + Vector256.Sum(min3) + TailAvx2(ref w, ref a3, ref Unsafe.Add(ref d, 3 * ib), ref Unsafe.Add(ref s, 3 * ib), b, blockCount);
+        sums[0] = Vector256.Sum(even0 + odd0) + TailAvx2(ref w, ref a, ref d, ref s, b, blockCount);
+        sums[1] = Vector256.Sum(even1 + odd1) + TailAvx2(ref w, ref a1, ref Unsafe.Add(ref d, ib), ref Unsafe.Add(ref s, ib), b, blockCount);
+        sums[2] = Vector256.Sum(even2 + odd2) + TailAvx2(ref w, ref a2, ref Unsafe.Add(ref d, 2 * ib), ref Unsafe.Add(ref s, 2 * ib), b, blockCount);
+        sums[3] = Vector256.Sum(even3 + odd3) + TailAvx2(ref w, ref a3, ref Unsafe.Add(ref d, 3 * ib), ref Unsafe.Add(ref s, 3 * ib), b, blockCount);
     }
 
     /// <summary>Block b + k of one weight row against four tokens; its scales are at sc[8t + k].</summary>

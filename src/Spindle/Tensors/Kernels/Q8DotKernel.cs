@@ -159,12 +159,12 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat> : WeightKernel
                 }
                 else
                 {
-                    // A token alone (decode) or left over: each row's dot summed in one chain exactly as Tokens4
-                    // sums it, so the token's result does not depend on the batch it came in. Decode reads weights
-                    // from memory; one chain per row keeps pace with it (measured end to end), while four rows in
-                    // flight at once, tried for instruction-level parallelism, slowed decode by up to half.
+                    // A token alone (decode) or left over: each row's dot summed in the chains Tokens4 uses, so the
+                    // token's result does not depend on the batch it came in. Rows go one at a time: two or four
+                    // rows interleaved, tried for instruction-level parallelism, made decode slower (measured
+                    // from memory, twice), while the second chain within a row made it faster.
                     for (int r = r0; r < r1; r++)
-                        output[t * outputStride + r] = Row1(_isa, ref Unsafe.Add(ref w0, r * rowBytes), ref at, ref dt, ref st, blockCount);
+                        output[t * outputStride + r] = Row1(_isa, ref Unsafe.Add(ref w0, r * rowBytes), ref at, ref dt, ref st, blockCount, ref scratch);
                     t++;
                 }
             }
