@@ -126,6 +126,12 @@ internal static class ChatCommand
                 context.Out.Flush();
                 ErrorReporter.Line(context.Error, ErrorReporter.Describe(ex).Message);
             }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Ctrl-C while the template was still rendering: nothing was generated, so the turn is dropped.
+                _history.RemoveAt(_history.Count - 1);
+                context.Out.WriteLine();
+            }
         }
 
         private void Reply(CancellationToken cancellationToken)
@@ -133,7 +139,7 @@ internal static class ChatCommand
             var messages = new List<ChatMessage>(_history.Count + 1);
             if (_system != null) messages.Add(ChatMessage.System(_system));
             messages.AddRange(_history);
-            int[] prompt = model.EncodeChat(messages, options);
+            int[] prompt = model.EncodeChat(messages, options, cancellationToken);
             if (prompt.Length == 0) throw new ChatTemplateException("it rendered the conversation as an empty prompt", raisedByTemplate: false);
             if (prompt.Length >= model.ContextLength)
             {

@@ -89,13 +89,13 @@ public sealed class SpindleModel : IDisposable
     }
 
     /// <summary>Renders <paramref name="messages"/> with the chat template, ending with the assistant's generation prompt.</summary>
-    public string RenderChat(IReadOnlyList<ChatMessage> messages) =>
+    public string RenderChat(IReadOnlyList<ChatMessage> messages, CancellationToken cancellationToken = default) =>
         ChatTemplate.Render(messages, new ChatTemplateOptions
         {
             AddGenerationPrompt = true,
             BosToken = TokenText(Vocabulary.BosId),
             EosToken = TokenText(Vocabulary.EosId),
-        });
+        }, cancellationToken);
 
     /// <summary>The prompt tokens for a plain-text prompt (BOS added as the vocabulary asks unless options say otherwise).</summary>
     public int[] EncodePrompt(string prompt, GenerationOptions? options = null) =>
@@ -105,9 +105,9 @@ public sealed class SpindleModel : IDisposable
     /// The prompt tokens for a conversation: the rendered template with control-token text parsed, and BOS added only when
     /// the template did not already write it.
     /// </summary>
-    public int[] EncodeChat(IReadOnlyList<ChatMessage> messages, GenerationOptions? options = null)
+    public int[] EncodeChat(IReadOnlyList<ChatMessage> messages, GenerationOptions? options = null, CancellationToken cancellationToken = default)
     {
-        string text = RenderChat(messages);
+        string text = RenderChat(messages, cancellationToken);
         string bos = TokenText(Vocabulary.BosId);
         bool addSpecial = options?.AddSpecial ?? !(bos.Length > 0 && text.StartsWith(bos, StringComparison.Ordinal));
         return Tokenizer.Encode(text, addSpecial, options?.ParseSpecial ?? true);
@@ -117,7 +117,7 @@ public sealed class SpindleModel : IDisposable
         GenerateAsync(EncodePrompt(prompt, options), options, cancellationToken);
 
     public IAsyncEnumerable<GenerationChunk> GenerateAsync(IReadOnlyList<ChatMessage> messages, GenerationOptions? options = null, CancellationToken cancellationToken = default) =>
-        GenerateAsync(EncodeChat(messages, options), options, cancellationToken);
+        GenerateAsync(EncodeChat(messages, options, cancellationToken), options, cancellationToken);
 
     /// <summary>The tokenizer's tokens as the constraint engine sees them, built on first use and shared by every request.</summary>
     public TokenTrie ConstraintTrie => _constraintTrie.Value;
