@@ -35,4 +35,14 @@ internal static class KQuantSimd
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<byte> ShiftRightMask(Vector512<byte> v, int shift, Vector512<byte> mask) =>
         Vector512.ShiftRightLogical(v.AsUInt16(), shift).AsByte() & mask;
+
+    /// <summary>
+    /// One weight block's unpacked quants and spread scales, written once and then read by each of the four tokens of
+    /// a prefill step: as registers they would leave none for the tokens' accumulators.
+    /// </summary>
+    [InlineArray(24)]
+    public struct UnpackedBlock
+    {
+        private Vector256<byte> _element;
+    }
 }

@@ -81,10 +81,17 @@ public sealed class Q4_KKernel : KQuantKernel
         }
     }
 
-    private protected override bool HasFourTokenPath(KernelIsa isa) => isa == KernelIsa.Avx512;
+    private protected override bool HasFourTokenPath(KernelIsa isa) => isa != KernelIsa.Scalar;
 
     private protected override void DotBlocks4(ReadOnlySpan<byte> row, ReadOnlySpan<byte> activations, int activationBytes,
         int blocks, KernelIsa isa, Span<float> results)
+    {
+        if (isa == KernelIsa.Avx512) DotBlocks4Avx512(row, activations, activationBytes, blocks, results);
+        else DotBlocks4Avx2(row, activations, activationBytes, blocks, results);
+    }
+
+    private static void DotBlocks4Avx512(ReadOnlySpan<byte> row, ReadOnlySpan<byte> activations, int activationBytes,
+        int blocks, Span<float> results)
     {
         ref byte x = ref MemoryMarshal.GetReference(row);
         ref byte y0 = ref MemoryMarshal.GetReference(activations);
@@ -178,5 +185,69 @@ public sealed class Q4_KKernel : KQuantKernel
             acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(isum0 + isum1), Vector256.Create(d), acc);
         }
         return Vector256.Sum(acc - accMin);
+    }
+
+    /// <summary>
+    /// Four tokens per weight row on AVX2 (prefill): each block is unpacked once into <see cref="KQuantSimd.UnpackedBlock"/>
+    /// (lanes 0-7 the low and high nibbles of chunks 0-3, lanes 8-15 their scales), then each token runs the operations
+    /// of one <see cref="DotAvx2"/> block in the same order, so results match it bit for bit.
+    /// </summary>
+    private static void DotBlocks4Avx2(ReadOnlySpan<byte> row, ReadOnlySpan<byte> activations, int activationBytes,
+        int blocks, Span<float> results)
+    {
+        ref byte x = ref MemoryMarshal.GetReference(row);
+        ref byte y0 = ref MemoryMarshal.GetReference(activations);
+        ref byte y1 = ref Unsafe.Add(ref y0, activationBytes);
+        ref byte y2 = ref Unsafe.Add(ref y1, activationBytes);
+        ref byte y3 = ref Unsafe.Add(ref y2, activationBytes);
+        var low4 = Vector256.Create((byte)0x0F);
+        Unsafe.SkipInit(out KQuantSimd.UnpackedBlock unpacked);
+        ref Vector256<byte> u = ref unpacked[0];
+        Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
+        Vector256<float> min0 = default, min1 = default, min2 = default, min3 = default;
+        for (int i = 0; i < blocks; i++)
+        {
+            ref byte xb = ref Unsafe.Add(ref x, i * BlockQ4_K.ByteLength);
+            float dx = KQuantMath.HalfToSingle(Unsafe.ReadUnaligned<ushort>(ref xb));
+            float dminx = KQuantMath.HalfToSingle(Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref xb, 2)));
+            KQuantMath.UnpackScalesMinsK4(ref Unsafe.Add(ref xb, 4), out ulong scales, out ulong mins);
+            ref byte qs = ref Unsafe.Add(ref xb, 16);
+            for (int c = 0; c < 4; c++)
+            {
+                var q = Vector256.LoadUnsafe(ref qs, (nuint)(32 * c));
+                Unsafe.Add(ref u, 2 * c) = q & low4;
+                Unsafe.Add(ref u, 2 * c + 1) = KQuantSimd.ShiftRightMask(q, 4, low4);
+                Unsafe.Add(ref u, 8 + 2 * c) = Vector256.Create((short)(byte)(scales >> (16 * c))).AsByte();
+                Unsafe.Add(ref u, 8 + 2 * c + 1) = Vector256.Create((short)(byte)(scales >> (16 * c + 8))).AsByte();
+            }
+            int yOffset = i * BlockQ8_K.ByteLength;
+            Token(ref u, ref Unsafe.Add(ref y0, yOffset), dx, dminx, mins, ref acc0, ref min0);
+            Token(ref u, ref Unsafe.Add(ref y1, yOffset), dx, dminx, mins, ref acc1, ref min1);
+            Token(ref u, ref Unsafe.Add(ref y2, yOffset), dx, dminx, mins, ref acc2, ref min2);
+            Token(ref u, ref Unsafe.Add(ref y3, yOffset), dx, dminx, mins, ref acc3, ref min3);
+        }
+        results[0] = Vector256.Sum(acc0 - min0);
+        results[1] = Vector256.Sum(acc1 - min1);
+        results[2] = Vector256.Sum(acc2 - min2);
+        results[3] = Vector256.Sum(acc3 - min3);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static void Token(ref Vector256<byte> u, ref byte yb, float dx, float dminx, ulong mins,
+            ref Vector256<float> acc, ref Vector256<float> accMin)
+        {
+            float yd = Unsafe.ReadUnaligned<float>(ref yb);
+            accMin = Fma.MultiplyAdd(MinTerm(mins, ref yb), Vector256.Create(yd * dminx), accMin);
+            ref sbyte q8 = ref Unsafe.As<byte, sbyte>(ref Unsafe.Add(ref yb, BlockQ8_K.QsOffset));
+            var isum0 = Vector256<int>.Zero;
+            var isum1 = Vector256<int>.Zero;
+            for (int c = 0; c < 4; c++)
+            {
+                var p0 = Avx2.MultiplyAddAdjacent(Unsafe.Add(ref u, 2 * c), Vector256.LoadUnsafe(ref q8, (nuint)(64 * c)));
+                var p1 = Avx2.MultiplyAddAdjacent(Unsafe.Add(ref u, 2 * c + 1), Vector256.LoadUnsafe(ref q8, (nuint)(64 * c + 32)));
+                isum0 += Avx2.MultiplyAddAdjacent(p0, Unsafe.Add(ref u, 8 + 2 * c).AsInt16());
+                isum1 += Avx2.MultiplyAddAdjacent(p1, Unsafe.Add(ref u, 8 + 2 * c + 1).AsInt16());
+            }
+            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(isum0 + isum1), Vector256.Create(yd * dx), acc);
+        }
     }
 }

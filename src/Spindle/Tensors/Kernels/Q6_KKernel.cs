@@ -85,10 +85,17 @@ public sealed class Q6_KKernel : KQuantKernel
         }
     }
 
-    private protected override bool HasFourTokenPath(KernelIsa isa) => isa == KernelIsa.Avx512;
+    private protected override bool HasFourTokenPath(KernelIsa isa) => isa != KernelIsa.Scalar;
 
     private protected override void DotBlocks4(ReadOnlySpan<byte> row, ReadOnlySpan<byte> activations, int activationBytes,
         int blocks, KernelIsa isa, Span<float> results)
+    {
+        if (isa == KernelIsa.Avx512) DotBlocks4Avx512(row, activations, activationBytes, blocks, results);
+        else DotBlocks4Avx2(row, activations, activationBytes, blocks, results);
+    }
+
+    private static void DotBlocks4Avx512(ReadOnlySpan<byte> row, ReadOnlySpan<byte> activations, int activationBytes,
+        int blocks, Span<float> results)
     {
         ref byte x = ref MemoryMarshal.GetReference(row);
         ref byte y0 = ref MemoryMarshal.GetReference(activations);
@@ -155,6 +162,77 @@ public sealed class Q6_KKernel : KQuantKernel
         }
     }
 
+    /// <summary>
+    /// Four tokens per weight row on AVX2 (prefill): each block is unpacked once into <see cref="KQuantSimd.UnpackedBlock"/>
+    /// (lanes 0-7 the 6-bit quants of both halves, 8-15 their scale pairs, 16 the scales for the offset term), then each
+    /// token runs the operations of one <see cref="DotAvx2"/> block, so results match it bit for bit.
+    /// </summary>
+    private static void DotBlocks4Avx2(ReadOnlySpan<byte> row, ReadOnlySpan<byte> activations, int activationBytes,
+        int blocks, Span<float> results)
+    {
+        ref byte x = ref MemoryMarshal.GetReference(row);
+        ref byte y0 = ref MemoryMarshal.GetReference(activations);
+        ref byte y1 = ref Unsafe.Add(ref y0, activationBytes);
+        ref byte y2 = ref Unsafe.Add(ref y1, activationBytes);
+        ref byte y3 = ref Unsafe.Add(ref y2, activationBytes);
+        var low4 = Vector256.Create((byte)0x0F);
+        var low2 = Vector256.Create((byte)0x03);
+        Unsafe.SkipInit(out KQuantSimd.UnpackedBlock unpacked);
+        ref Vector256<byte> u = ref unpacked[0];
+        Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
+        for (int i = 0; i < blocks; i++)
+        {
+            ref byte xb = ref Unsafe.Add(ref x, i * BlockQ6_K.ByteLength);
+            float dx = KQuantMath.HalfToSingle(Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref xb, DOffset)));
+            ref sbyte scales = ref Unsafe.As<byte, sbyte>(ref Unsafe.Add(ref xb, ScalesOffset));
+            Unsafe.Add(ref u, 16) = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref scales)).AsByte();
+            for (int h = 0; h < 2; h++)
+            {
+                var ql0 = Vector256.LoadUnsafe(ref xb, (nuint)(64 * h));
+                var ql1 = Vector256.LoadUnsafe(ref xb, (nuint)(64 * h + 32));
+                var qh = Vector256.LoadUnsafe(ref xb, (nuint)(QhOffset + 32 * h));
+                Unsafe.Add(ref u, 4 * h) = (ql0 & low4) | High(qh, 0, low2);
+                Unsafe.Add(ref u, 4 * h + 1) = (ql1 & low4) | High(qh, 2, low2);
+                Unsafe.Add(ref u, 4 * h + 2) = KQuantSimd.ShiftRightMask(ql0, 4, low4) | High(qh, 4, low2);
+                Unsafe.Add(ref u, 4 * h + 3) = KQuantSimd.ShiftRightMask(ql1, 4, low4) | High(qh, 6, low2);
+                ref sbyte s = ref Unsafe.Add(ref scales, 8 * h);
+                Unsafe.Add(ref u, 8 + 4 * h) = Pair(ref s, 0).AsByte();
+                Unsafe.Add(ref u, 8 + 4 * h + 1) = Pair(ref s, 2).AsByte();
+                Unsafe.Add(ref u, 8 + 4 * h + 2) = Pair(ref s, 4).AsByte();
+                Unsafe.Add(ref u, 8 + 4 * h + 3) = Pair(ref s, 6).AsByte();
+            }
+            int yOffset = i * BlockQ8_K.ByteLength;
+            Token(ref u, ref Unsafe.Add(ref y0, yOffset), dx, ref acc0);
+            Token(ref u, ref Unsafe.Add(ref y1, yOffset), dx, ref acc1);
+            Token(ref u, ref Unsafe.Add(ref y2, yOffset), dx, ref acc2);
+            Token(ref u, ref Unsafe.Add(ref y3, yOffset), dx, ref acc3);
+        }
+        results[0] = Vector256.Sum(acc0);
+        results[1] = Vector256.Sum(acc1);
+        results[2] = Vector256.Sum(acc2);
+        results[3] = Vector256.Sum(acc3);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static void Token(ref Vector256<byte> u, ref byte yb, float dx, ref Vector256<float> acc)
+        {
+            float d = Unsafe.ReadUnaligned<float>(ref yb) * dx;
+            var bsums = Vector256.LoadUnsafe(ref Unsafe.As<byte, short>(ref Unsafe.Add(ref yb, BlockQ8_K.BSumsOffset)));
+            var offsetTerm = Vector256.ShiftLeft(Avx2.MultiplyAddAdjacent(Unsafe.Add(ref u, 16).AsInt16(), bsums), 5);
+            ref sbyte q8 = ref Unsafe.As<byte, sbyte>(ref Unsafe.Add(ref yb, BlockQ8_K.QsOffset));
+            var isum0 = Vector256<int>.Zero;
+            var isum1 = Vector256<int>.Zero;
+            for (int h = 0; h < 2; h++)
+            {
+                ref sbyte y8 = ref Unsafe.Add(ref q8, 128 * h);
+                isum0 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Unsafe.Add(ref u, 4 * h), Vector256.LoadUnsafe(ref y8, 0)), Unsafe.Add(ref u, 8 + 4 * h).AsInt16());
+                isum1 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Unsafe.Add(ref u, 4 * h + 1), Vector256.LoadUnsafe(ref y8, 32)), Unsafe.Add(ref u, 8 + 4 * h + 1).AsInt16());
+                isum0 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Unsafe.Add(ref u, 4 * h + 2), Vector256.LoadUnsafe(ref y8, 64)), Unsafe.Add(ref u, 8 + 4 * h + 2).AsInt16());
+                isum1 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Unsafe.Add(ref u, 4 * h + 3), Vector256.LoadUnsafe(ref y8, 96)), Unsafe.Add(ref u, 8 + 4 * h + 3).AsInt16());
+            }
+            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(isum0 + isum1 - offsetTerm), Vector256.Create(d), acc);
+        }
+    }
+
     private static float DotAvx2(ref byte x, ref byte y, int blocks)
     {
         var low4 = Vector256.Create((byte)0x0F);
@@ -191,13 +269,15 @@ public sealed class Q6_KKernel : KQuantKernel
         }
         return Vector256.Sum(acc);
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        static Vector256<byte> High(Vector256<byte> qh, int shift, Vector256<byte> low2) =>
-            Vector256.ShiftLeft(KQuantSimd.ShiftRightMask(qh, shift, low2).AsUInt16(), 4).AsByte();
-
-        // Scales of two consecutive 16-weight sub-blocks, each over 8 madd lanes.
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        static Vector256<short> Pair(ref sbyte s, int j) =>
-            Vector256.Create(Vector128.Create((short)Unsafe.Add(ref s, j)), Vector128.Create((short)Unsafe.Add(ref s, j + 1)));
     }
+
+    /// <summary>The 2-bit field at bit <paramref name="shift"/> of each byte of <paramref name="qh"/>, moved to bits 4-5.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> High(Vector256<byte> qh, int shift, Vector256<byte> low2) =>
+        Vector256.ShiftLeft(KQuantSimd.ShiftRightMask(qh, shift, low2).AsUInt16(), 4).AsByte();
+
+    /// <summary>Scales of two consecutive 16-weight sub-blocks, each over 8 madd lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<short> Pair(ref sbyte s, int j) =>
+        Vector256.Create(Vector128.Create((short)Unsafe.Add(ref s, j)), Vector128.Create((short)Unsafe.Add(ref s, j + 1)));
 }
