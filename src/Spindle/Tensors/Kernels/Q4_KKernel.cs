@@ -170,21 +170,27 @@ public sealed class Q4_KKernel : KQuantKernel
 
             ref byte qs = ref Unsafe.Add(ref xb, 16);
             ref sbyte q8 = ref Unsafe.As<byte, sbyte>(ref Unsafe.Add(ref yb, BlockQ8_K.QsOffset));
+            // Chunks by constant index (not a loop): the JIT does not unroll, and a loop's index arithmetic cost
+            // more instructions than the vector work.
             var isum0 = Vector256<int>.Zero;
             var isum1 = Vector256<int>.Zero;
-            for (int c = 0; c < 4; c++)
-            {
-                var q = Vector256.LoadUnsafe(ref qs, (nuint)(32 * c));
-                var lo = q & low4;
-                var hi = KQuantSimd.ShiftRightMask(q, 4, low4);
-                var p0 = Avx2.MultiplyAddAdjacent(lo, Vector256.LoadUnsafe(ref q8, (nuint)(64 * c)));
-                var p1 = Avx2.MultiplyAddAdjacent(hi, Vector256.LoadUnsafe(ref q8, (nuint)(64 * c + 32)));
-                isum0 += Avx2.MultiplyAddAdjacent(p0, Vector256.Create((short)(byte)(scales >> (16 * c))));
-                isum1 += Avx2.MultiplyAddAdjacent(p1, Vector256.Create((short)(byte)(scales >> (16 * c + 8))));
-            }
+            Chunk(ref qs, ref q8, scales, 0, low4, ref isum0, ref isum1);
+            Chunk(ref qs, ref q8, scales, 1, low4, ref isum0, ref isum1);
+            Chunk(ref qs, ref q8, scales, 2, low4, ref isum0, ref isum1);
+            Chunk(ref qs, ref q8, scales, 3, low4, ref isum0, ref isum1);
             acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(isum0 + isum1), Vector256.Create(d), acc);
         }
         return Vector256.Sum(acc - accMin);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static void Chunk(ref byte qs, ref sbyte q8, ulong scales, int c, Vector256<byte> low4, ref Vector256<int> isum0, ref Vector256<int> isum1)
+        {
+            var q = Vector256.LoadUnsafe(ref qs, (nuint)(32 * c));
+            var p0 = Avx2.MultiplyAddAdjacent(q & low4, Vector256.LoadUnsafe(ref q8, (nuint)(64 * c)));
+            var p1 = Avx2.MultiplyAddAdjacent(KQuantSimd.ShiftRightMask(q, 4, low4), Vector256.LoadUnsafe(ref q8, (nuint)(64 * c + 32)));
+            isum0 += Avx2.MultiplyAddAdjacent(p0, Vector256.Create((short)(byte)(scales >> (16 * c))));
+            isum1 += Avx2.MultiplyAddAdjacent(p1, Vector256.Create((short)(byte)(scales >> (16 * c + 8))));
+        }
     }
 
     /// <summary>
@@ -192,6 +198,7 @@ public sealed class Q4_KKernel : KQuantKernel
     /// (lanes 0-7 the low and high nibbles of chunks 0-3, lanes 8-15 their scales), then each token runs the operations
     /// of one <see cref="DotAvx2"/> block in the same order, so results match it bit for bit.
     /// </summary>
+    [SkipLocalsInit]
     private static void DotBlocks4Avx2(ReadOnlySpan<byte> row, ReadOnlySpan<byte> activations, int activationBytes,
         int blocks, Span<float> results)
     {
@@ -212,14 +219,10 @@ public sealed class Q4_KKernel : KQuantKernel
             float dminx = KQuantMath.HalfToSingle(Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref xb, 2)));
             KQuantMath.UnpackScalesMinsK4(ref Unsafe.Add(ref xb, 4), out ulong scales, out ulong mins);
             ref byte qs = ref Unsafe.Add(ref xb, 16);
-            for (int c = 0; c < 4; c++)
-            {
-                var q = Vector256.LoadUnsafe(ref qs, (nuint)(32 * c));
-                Unsafe.Add(ref u, 2 * c) = q & low4;
-                Unsafe.Add(ref u, 2 * c + 1) = KQuantSimd.ShiftRightMask(q, 4, low4);
-                Unsafe.Add(ref u, 8 + 2 * c) = Vector256.Create((short)(byte)(scales >> (16 * c))).AsByte();
-                Unsafe.Add(ref u, 8 + 2 * c + 1) = Vector256.Create((short)(byte)(scales >> (16 * c + 8))).AsByte();
-            }
+            Unpack(ref u, ref qs, scales, 0, low4);
+            Unpack(ref u, ref qs, scales, 1, low4);
+            Unpack(ref u, ref qs, scales, 2, low4);
+            Unpack(ref u, ref qs, scales, 3, low4);
             int yOffset = i * BlockQ8_K.ByteLength;
             Token(ref u, ref Unsafe.Add(ref y0, yOffset), dx, dminx, mins, ref acc0, ref min0);
             Token(ref u, ref Unsafe.Add(ref y1, yOffset), dx, dminx, mins, ref acc1, ref min1);
@@ -240,14 +243,30 @@ public sealed class Q4_KKernel : KQuantKernel
             ref sbyte q8 = ref Unsafe.As<byte, sbyte>(ref Unsafe.Add(ref yb, BlockQ8_K.QsOffset));
             var isum0 = Vector256<int>.Zero;
             var isum1 = Vector256<int>.Zero;
-            for (int c = 0; c < 4; c++)
-            {
-                var p0 = Avx2.MultiplyAddAdjacent(Unsafe.Add(ref u, 2 * c), Vector256.LoadUnsafe(ref q8, (nuint)(64 * c)));
-                var p1 = Avx2.MultiplyAddAdjacent(Unsafe.Add(ref u, 2 * c + 1), Vector256.LoadUnsafe(ref q8, (nuint)(64 * c + 32)));
-                isum0 += Avx2.MultiplyAddAdjacent(p0, Unsafe.Add(ref u, 8 + 2 * c).AsInt16());
-                isum1 += Avx2.MultiplyAddAdjacent(p1, Unsafe.Add(ref u, 8 + 2 * c + 1).AsInt16());
-            }
+            Chunk(ref u, ref q8, 0, ref isum0, ref isum1);
+            Chunk(ref u, ref q8, 1, ref isum0, ref isum1);
+            Chunk(ref u, ref q8, 2, ref isum0, ref isum1);
+            Chunk(ref u, ref q8, 3, ref isum0, ref isum1);
             acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(isum0 + isum1), Vector256.Create(yd * dx), acc);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static void Unpack(ref Vector256<byte> u, ref byte qs, ulong scales, int c, Vector256<byte> low4)
+        {
+            var q = Vector256.LoadUnsafe(ref qs, (nuint)(32 * c));
+            Unsafe.Add(ref u, 2 * c) = q & low4;
+            Unsafe.Add(ref u, 2 * c + 1) = KQuantSimd.ShiftRightMask(q, 4, low4);
+            Unsafe.Add(ref u, 8 + 2 * c) = Vector256.Create((short)(byte)(scales >> (16 * c))).AsByte();
+            Unsafe.Add(ref u, 8 + 2 * c + 1) = Vector256.Create((short)(byte)(scales >> (16 * c + 8))).AsByte();
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static void Chunk(ref Vector256<byte> u, ref sbyte q8, int c, ref Vector256<int> isum0, ref Vector256<int> isum1)
+        {
+            var p0 = Avx2.MultiplyAddAdjacent(Unsafe.Add(ref u, 2 * c), Vector256.LoadUnsafe(ref q8, (nuint)(64 * c)));
+            var p1 = Avx2.MultiplyAddAdjacent(Unsafe.Add(ref u, 2 * c + 1), Vector256.LoadUnsafe(ref q8, (nuint)(64 * c + 32)));
+            isum0 += Avx2.MultiplyAddAdjacent(p0, Unsafe.Add(ref u, 8 + 2 * c).AsInt16());
+            isum1 += Avx2.MultiplyAddAdjacent(p1, Unsafe.Add(ref u, 8 + 2 * c + 1).AsInt16());
         }
     }
 }

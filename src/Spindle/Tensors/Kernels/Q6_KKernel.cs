@@ -167,6 +167,7 @@ public sealed class Q6_KKernel : KQuantKernel
     /// (lanes 0-7 the 6-bit quants of both halves, 8-15 their scale pairs, 16 the scales for the offset term), then each
     /// token runs the operations of one <see cref="DotAvx2"/> block, so results match it bit for bit.
     /// </summary>
+    [SkipLocalsInit]
     private static void DotBlocks4Avx2(ReadOnlySpan<byte> row, ReadOnlySpan<byte> activations, int activationBytes,
         int blocks, Span<float> results)
     {
@@ -186,21 +187,8 @@ public sealed class Q6_KKernel : KQuantKernel
             float dx = KQuantMath.HalfToSingle(Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref xb, DOffset)));
             ref sbyte scales = ref Unsafe.As<byte, sbyte>(ref Unsafe.Add(ref xb, ScalesOffset));
             Unsafe.Add(ref u, 16) = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref scales)).AsByte();
-            for (int h = 0; h < 2; h++)
-            {
-                var ql0 = Vector256.LoadUnsafe(ref xb, (nuint)(64 * h));
-                var ql1 = Vector256.LoadUnsafe(ref xb, (nuint)(64 * h + 32));
-                var qh = Vector256.LoadUnsafe(ref xb, (nuint)(QhOffset + 32 * h));
-                Unsafe.Add(ref u, 4 * h) = (ql0 & low4) | High(qh, 0, low2);
-                Unsafe.Add(ref u, 4 * h + 1) = (ql1 & low4) | High(qh, 2, low2);
-                Unsafe.Add(ref u, 4 * h + 2) = KQuantSimd.ShiftRightMask(ql0, 4, low4) | High(qh, 4, low2);
-                Unsafe.Add(ref u, 4 * h + 3) = KQuantSimd.ShiftRightMask(ql1, 4, low4) | High(qh, 6, low2);
-                ref sbyte s = ref Unsafe.Add(ref scales, 8 * h);
-                Unsafe.Add(ref u, 8 + 4 * h) = Pair(ref s, 0).AsByte();
-                Unsafe.Add(ref u, 8 + 4 * h + 1) = Pair(ref s, 2).AsByte();
-                Unsafe.Add(ref u, 8 + 4 * h + 2) = Pair(ref s, 4).AsByte();
-                Unsafe.Add(ref u, 8 + 4 * h + 3) = Pair(ref s, 6).AsByte();
-            }
+            Unpack(ref u, ref xb, ref scales, 0, low4, low2);
+            Unpack(ref u, ref xb, ref scales, 1, low4, low2);
             int yOffset = i * BlockQ8_K.ByteLength;
             Token(ref u, ref Unsafe.Add(ref y0, yOffset), dx, ref acc0);
             Token(ref u, ref Unsafe.Add(ref y1, yOffset), dx, ref acc1);
@@ -221,15 +209,38 @@ public sealed class Q6_KKernel : KQuantKernel
             ref sbyte q8 = ref Unsafe.As<byte, sbyte>(ref Unsafe.Add(ref yb, BlockQ8_K.QsOffset));
             var isum0 = Vector256<int>.Zero;
             var isum1 = Vector256<int>.Zero;
-            for (int h = 0; h < 2; h++)
-            {
-                ref sbyte y8 = ref Unsafe.Add(ref q8, 128 * h);
-                isum0 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Unsafe.Add(ref u, 4 * h), Vector256.LoadUnsafe(ref y8, 0)), Unsafe.Add(ref u, 8 + 4 * h).AsInt16());
-                isum1 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Unsafe.Add(ref u, 4 * h + 1), Vector256.LoadUnsafe(ref y8, 32)), Unsafe.Add(ref u, 8 + 4 * h + 1).AsInt16());
-                isum0 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Unsafe.Add(ref u, 4 * h + 2), Vector256.LoadUnsafe(ref y8, 64)), Unsafe.Add(ref u, 8 + 4 * h + 2).AsInt16());
-                isum1 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Unsafe.Add(ref u, 4 * h + 3), Vector256.LoadUnsafe(ref y8, 96)), Unsafe.Add(ref u, 8 + 4 * h + 3).AsInt16());
-            }
+            TokenHalf(ref u, ref q8, 0, ref isum0, ref isum1);
+            TokenHalf(ref u, ref q8, 1, ref isum0, ref isum1);
             acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(isum0 + isum1 - offsetTerm), Vector256.Create(d), acc);
+        }
+
+        // Halves by constant index (not a loop): the JIT does not unroll, and a loop's index arithmetic cost about
+        // as many instructions as the vector work.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static void Unpack(ref Vector256<byte> u, ref byte xb, ref sbyte scales, int h, Vector256<byte> low4, Vector256<byte> low2)
+        {
+            var ql0 = Vector256.LoadUnsafe(ref xb, (nuint)(64 * h));
+            var ql1 = Vector256.LoadUnsafe(ref xb, (nuint)(64 * h + 32));
+            var qh = Vector256.LoadUnsafe(ref xb, (nuint)(QhOffset + 32 * h));
+            Unsafe.Add(ref u, 4 * h) = (ql0 & low4) | High(qh, 0, low2);
+            Unsafe.Add(ref u, 4 * h + 1) = (ql1 & low4) | High(qh, 2, low2);
+            Unsafe.Add(ref u, 4 * h + 2) = KQuantSimd.ShiftRightMask(ql0, 4, low4) | High(qh, 4, low2);
+            Unsafe.Add(ref u, 4 * h + 3) = KQuantSimd.ShiftRightMask(ql1, 4, low4) | High(qh, 6, low2);
+            ref sbyte s = ref Unsafe.Add(ref scales, 8 * h);
+            Unsafe.Add(ref u, 8 + 4 * h) = Pair(ref s, 0).AsByte();
+            Unsafe.Add(ref u, 8 + 4 * h + 1) = Pair(ref s, 2).AsByte();
+            Unsafe.Add(ref u, 8 + 4 * h + 2) = Pair(ref s, 4).AsByte();
+            Unsafe.Add(ref u, 8 + 4 * h + 3) = Pair(ref s, 6).AsByte();
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static void TokenHalf(ref Vector256<byte> u, ref sbyte q8, int h, ref Vector256<int> isum0, ref Vector256<int> isum1)
+        {
+            ref sbyte y8 = ref Unsafe.Add(ref q8, 128 * h);
+            isum0 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Unsafe.Add(ref u, 4 * h), Vector256.LoadUnsafe(ref y8, 0)), Unsafe.Add(ref u, 8 + 4 * h).AsInt16());
+            isum1 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Unsafe.Add(ref u, 4 * h + 1), Vector256.LoadUnsafe(ref y8, 32)), Unsafe.Add(ref u, 8 + 4 * h + 1).AsInt16());
+            isum0 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Unsafe.Add(ref u, 4 * h + 2), Vector256.LoadUnsafe(ref y8, 64)), Unsafe.Add(ref u, 8 + 4 * h + 2).AsInt16());
+            isum1 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Unsafe.Add(ref u, 4 * h + 3), Vector256.LoadUnsafe(ref y8, 96)), Unsafe.Add(ref u, 8 + 4 * h + 3).AsInt16());
         }
     }
 
@@ -248,27 +259,32 @@ public sealed class Q6_KKernel : KQuantKernel
             ref sbyte q8 = ref Unsafe.As<byte, sbyte>(ref Unsafe.Add(ref yb, BlockQ8_K.QsOffset));
             var isum0 = Vector256<int>.Zero;
             var isum1 = Vector256<int>.Zero;
-            for (int h = 0; h < 2; h++)
-            {
-                var ql0 = Vector256.LoadUnsafe(ref xb, (nuint)(64 * h));
-                var ql1 = Vector256.LoadUnsafe(ref xb, (nuint)(64 * h + 32));
-                var qh = Vector256.LoadUnsafe(ref xb, (nuint)(QhOffset + 32 * h));
-                // Weights 32q + l (q = 0..3) of this half: nibble from ql0/ql1, top bits from qh field q.
-                var u0 = (ql0 & low4) | High(qh, 0, low2);
-                var u1 = (ql1 & low4) | High(qh, 2, low2);
-                var u2 = KQuantSimd.ShiftRightMask(ql0, 4, low4) | High(qh, 4, low2);
-                var u3 = KQuantSimd.ShiftRightMask(ql1, 4, low4) | High(qh, 6, low2);
-                ref sbyte y8 = ref Unsafe.Add(ref q8, 128 * h);
-                ref sbyte s = ref Unsafe.Add(ref scales, 8 * h);
-                isum0 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u0, Vector256.LoadUnsafe(ref y8, 0)), Pair(ref s, 0));
-                isum1 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u1, Vector256.LoadUnsafe(ref y8, 32)), Pair(ref s, 2));
-                isum0 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u2, Vector256.LoadUnsafe(ref y8, 64)), Pair(ref s, 4));
-                isum1 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u3, Vector256.LoadUnsafe(ref y8, 96)), Pair(ref s, 6));
-            }
+            Half(ref xb, ref q8, ref scales, 0, low4, low2, ref isum0, ref isum1);
+            Half(ref xb, ref q8, ref scales, 1, low4, low2, ref isum0, ref isum1);
             acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(isum0 + isum1 - offsetTerm), Vector256.Create(d), acc);
         }
         return Vector256.Sum(acc);
 
+        // One half of the block, by constant index (the JIT does not unroll loops).
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static void Half(ref byte xb, ref sbyte q8, ref sbyte scales, int h, Vector256<byte> low4, Vector256<byte> low2,
+            ref Vector256<int> isum0, ref Vector256<int> isum1)
+        {
+            var ql0 = Vector256.LoadUnsafe(ref xb, (nuint)(64 * h));
+            var ql1 = Vector256.LoadUnsafe(ref xb, (nuint)(64 * h + 32));
+            var qh = Vector256.LoadUnsafe(ref xb, (nuint)(QhOffset + 32 * h));
+            // Weights 32q + l (q = 0..3) of this half: nibble from ql0/ql1, top bits from qh field q.
+            var u0 = (ql0 & low4) | High(qh, 0, low2);
+            var u1 = (ql1 & low4) | High(qh, 2, low2);
+            var u2 = KQuantSimd.ShiftRightMask(ql0, 4, low4) | High(qh, 4, low2);
+            var u3 = KQuantSimd.ShiftRightMask(ql1, 4, low4) | High(qh, 6, low2);
+            ref sbyte y8 = ref Unsafe.Add(ref q8, 128 * h);
+            ref sbyte s = ref Unsafe.Add(ref scales, 8 * h);
+            isum0 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u0, Vector256.LoadUnsafe(ref y8, 0)), Pair(ref s, 0));
+            isum1 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u1, Vector256.LoadUnsafe(ref y8, 32)), Pair(ref s, 2));
+            isum0 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u2, Vector256.LoadUnsafe(ref y8, 64)), Pair(ref s, 4));
+            isum1 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u3, Vector256.LoadUnsafe(ref y8, 96)), Pair(ref s, 6));
+        }
     }
 
     /// <summary>The 2-bit field at bit <paramref name="shift"/> of each byte of <paramref name="qh"/>, moved to bits 4-5.</summary>
