@@ -178,18 +178,26 @@ public sealed class Q5_KKernel : KQuantKernel
             ref sbyte q8 = ref Unsafe.As<byte, sbyte>(ref Unsafe.Add(ref yb, BlockQ8_K.QsOffset));
             var isum0 = Vector256<int>.Zero;
             var isum1 = Vector256<int>.Zero;
-            for (int c = 0; c < 4; c++)
-            {
-                var q = Vector256.LoadUnsafe(ref qs, (nuint)(32 * c));
-                var lo = (q & low4) | Bit5(qh, 2 * c, one);
-                var hi = KQuantSimd.ShiftRightMask(q, 4, low4) | Bit5(qh, 2 * c + 1, one);
-                var p0 = Avx2.MultiplyAddAdjacent(lo, Vector256.LoadUnsafe(ref q8, (nuint)(64 * c)));
-                var p1 = Avx2.MultiplyAddAdjacent(hi, Vector256.LoadUnsafe(ref q8, (nuint)(64 * c + 32)));
-                isum0 += Avx2.MultiplyAddAdjacent(p0, Vector256.Create((short)(byte)(scales >> (16 * c))));
-                isum1 += Avx2.MultiplyAddAdjacent(p1, Vector256.Create((short)(byte)(scales >> (16 * c + 8))));
-            }
+            Chunk(ref qs, ref q8, qh, scales, 0, low4, one, ref isum0, ref isum1);
+            Chunk(ref qs, ref q8, qh, scales, 1, low4, one, ref isum0, ref isum1);
+            Chunk(ref qs, ref q8, qh, scales, 2, low4, one, ref isum0, ref isum1);
+            Chunk(ref qs, ref q8, qh, scales, 3, low4, one, ref isum0, ref isum1);
             acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(isum0 + isum1), Vector256.Create(d), acc);
         }
         return Vector256.Sum(acc - accMin);
+
+        // Chunk c by constant index: the JIT does not unroll loops, and the index arithmetic outweighed the vector work.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static void Chunk(ref byte qs, ref sbyte q8, Vector256<byte> qh, ulong scales, int c, Vector256<byte> low4, Vector256<byte> one,
+            ref Vector256<int> isum0, ref Vector256<int> isum1)
+        {
+            var q = Vector256.LoadUnsafe(ref qs, (nuint)(32 * c));
+            var lo = (q & low4) | Bit5(qh, 2 * c, one);
+            var hi = KQuantSimd.ShiftRightMask(q, 4, low4) | Bit5(qh, 2 * c + 1, one);
+            var p0 = Avx2.MultiplyAddAdjacent(lo, Vector256.LoadUnsafe(ref q8, (nuint)(64 * c)));
+            var p1 = Avx2.MultiplyAddAdjacent(hi, Vector256.LoadUnsafe(ref q8, (nuint)(64 * c + 32)));
+            isum0 += Avx2.MultiplyAddAdjacent(p0, Vector256.Create((short)(byte)(scales >> (16 * c))));
+            isum1 += Avx2.MultiplyAddAdjacent(p1, Vector256.Create((short)(byte)(scales >> (16 * c + 8))));
+        }
     }
 }
