@@ -10,7 +10,7 @@ namespace Spindle.Tests.Caching;
 /// Q8_0 and Q4_0 keys and values (llama.cpp's <c>-ctk/-ctv</c>): perplexity within 1% of llama.cpp's with the same
 /// cache types, close to the F16 cache's logits, and a clear refusal for heads narrower than a quant block.
 /// </summary>
-public sealed class QuantizedKvCacheTests
+public sealed class QuantizedKvCacheTests(ITestOutputHelper output)
 {
     /// <summary>
     /// <c>llama-perplexity -m llama.f16.gguf -f story.txt -c 128 -b 128 -fa -ctk T -ctv T</c> (the figures,
@@ -27,6 +27,7 @@ public sealed class QuantizedKvCacheTests
         int[] tokens = tokenizer.Encode(File.ReadAllText(SharedData.PathOf("text", "story.txt")), addSpecial: true, parseSpecial: false);
         var result = PerplexityEvaluator.Evaluate(model, tokens, 128, tokenizer.Vocabulary.BosId, type);
         double relative = Math.Abs(result.Perplexity / llamaCpp - 1);
+        output.WriteLine($"{type}: PPL {result.Perplexity:F0} vs llama.cpp {llamaCpp:F0} ({relative:P3})");
         Assert.True(relative <= 0.01, $"{type}: PPL {result.Perplexity:F1} vs llama.cpp {llamaCpp:F0} ({relative:P3})");
     }
 
@@ -49,6 +50,7 @@ public sealed class QuantizedKvCacheTests
         var quantized = new float[n * v];
         model.Forward(prompt, ModelConformanceTests.Positions(0, n), model.CreateCache(new KvCacheFormat(keys, values)), quantized, allLogits: true);
         var cmp = LogitsComparison.Compare(reference, quantized, v);
+        output.WriteLine($"k {keys} v {values} against the F16 cache: {cmp}");
         Assert.True(cmp.MeanKl <= maxKl, $"k {keys} v {values}: {cmp}");
         Assert.True(cmp.MeanKl > 0, "a quantized cache that changes nothing is not quantizing");
     }
