@@ -161,6 +161,7 @@ public sealed class Q4_KKernel : KQuantKernel
         for (int i = 0; i < blocks; i++)
         {
             ref byte xb = ref Unsafe.Add(ref x, i * BlockQ4_K.ByteLength);
+            WeightPrefetch.Ahead(ref xb, BlockQ4_K.ByteLength);
             ref byte yb = ref Unsafe.Add(ref y, i * BlockQ8_K.ByteLength);
             float yd = Unsafe.ReadUnaligned<float>(ref yb);
             float d = yd * KQuantMath.HalfToSingle(Unsafe.ReadUnaligned<ushort>(ref xb));

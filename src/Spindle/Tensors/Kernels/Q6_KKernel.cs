@@ -252,6 +252,7 @@ public sealed class Q6_KKernel : KQuantKernel
         for (int i = 0; i < blocks; i++)
         {
             ref byte xb = ref Unsafe.Add(ref x, i * BlockQ6_K.ByteLength);
+            WeightPrefetch.Ahead(ref xb, BlockQ6_K.ByteLength);
             ref byte yb = ref Unsafe.Add(ref y, i * BlockQ8_K.ByteLength);
             float d = Unsafe.ReadUnaligned<float>(ref yb) * KQuantMath.HalfToSingle(Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref xb, DOffset)));
             Scales(ref xb, ref yb, out var offsetTerm);

@@ -124,6 +124,7 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
             // the loop body holds no per-block address arithmetic.
             ref byte wg = ref Unsafe.Add(ref w, b * Unsafe.SizeOf<TBlock>());
             ref byte ag = ref Unsafe.Add(ref a, b * ActivationBlockBytes);
+            WeightPrefetch.Ahead(ref wg, ScaleGroup * Unsafe.SizeOf<TBlock>());
             var dw = BlockHalves8(ref wg, 0, 0);
             // Combined scales go through memory: one broadcast load per block is cheaper than a lane permute.
             (dw * Vector256.LoadUnsafe(ref d, (nuint)b)).StoreUnsafe(ref sc);
