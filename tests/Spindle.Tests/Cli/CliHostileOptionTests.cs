@@ -12,7 +12,7 @@ namespace Spindle.Tests.Cli;
 /// one must end in exit 2 with one line that names the option, quickly, never an "internal error". The options are
 /// found by walking the real command tree, so an option added later is covered (and must declare a range).
 /// </summary>
-public class CliHostileOptionTests
+public class CliHostileOptionTests(ITestOutputHelper output)
 {
     /// <summary>What each command needs besides the option under test to get as far as checking it.</summary>
     private static readonly Dictionary<string, string[]> RequiredArguments = new()
@@ -142,7 +142,7 @@ public class CliHostileOptionTests
             }
         }
         Assert.True(cases > 4000, $"only {cases} cases");
-        Console.WriteLine($"hostile option values: {cases} cases, slowest {slowest.TotalMilliseconds:F0} ms");
+        output.WriteLine($"hostile option values: {cases} cases, slowest {slowest.TotalMilliseconds:F0} ms");
     }
 
     [Fact]
