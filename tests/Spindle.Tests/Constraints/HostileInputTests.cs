@@ -177,6 +177,18 @@ public sealed class HostileInputTests
     }
 
     [Fact]
+    public void RepeatsAndDoublingsOfTheEmptyStringCostNothing()
+    {
+        // Parts that match only "" have no automaton states, so the state bound never sees them: they must not be
+        // expanded either (before, ((){100000}){100000} looped 10^10 times and a doubling of ""{2} grew 2^30 items).
+        Assert.Null(RunBounded("empty repeat", () => new(RegexGrammar.Parse("a((){100000}){100000}"))));
+        Assert.Null(RunBounded("empty pattern repeat", () => Schema("""{"type":"string","pattern":"^a((){100000}){100000}$"}""")));
+        var rules = new StringBuilder("root ::= \"a\" d30\nd0 ::= \"\"{2}\n");
+        for (int i = 1; i <= 30; i++) rules.Append($"d{i} ::= d{i - 1} d{i - 1}\n");
+        Assert.Null(RunBounded("empty doubling", () => new(GbnfGrammar.Parse(rules.ToString()))));
+    }
+
+    [Fact]
     public void LongAlternationsOfLiteralsAreBounded()
     {
         var random = new Random(41);

@@ -51,7 +51,9 @@ public abstract class RegexNode
         foreach (var item in items)
         {
             if (item is RegexConcat c) flat.AddRange(c.Items);
-            else if (item is not RegexEmpty) flat.Add(item);
+            // A part of no states matches only "" (see Repeat): dropping it keeps a doubling of empty parts from
+            // growing the list while the state count, which limits everything else, stays 0.
+            else if (item.StateCount != 0) flat.Add(item);
         }
         return flat.Count switch { 0 => Empty, 1 => flat[0], _ => new RegexConcat([.. flat]) };
     }
@@ -73,7 +75,9 @@ public abstract class RegexNode
     public static RegexNode Repeat(RegexNode item, int min, int max)
     {
         if (min == 1 && max == 1) return item;
-        if (max == 0) return Empty; // matches "" only; keeps no unexpanded copy of the item around
+        // Matches "" only; keeps no unexpanded copy of the item around. An item of no states matches only "" too, and
+        // repeating it would cost nothing by the state count yet loop min times when compiled (((){100000}){100000}).
+        if (max == 0 || item.StateCount == 0) return Empty;
         if (RegexRepeat.Count(item.StateCount, min, max) > MaxStateCount)
             throw TooLarge($"a repetition {{{min},{(max < 0 ? "" : max)}}} of a part of {item.StateCount} states");
         return new RegexRepeat(item, min, max);
