@@ -36,6 +36,34 @@ public class ChatTemplateLimitsTests
         { "40 doublings by ~", "{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s }}", "MaxStringLength" },
     };
 
+    [Fact]
+    public void AnEmptyListRepeatedAnyNumberOfTimesIsEmptyAtOnce()
+    {
+        var o = HostileRun.Run("{{ ([] * 9000000000000000000)|length }} {{ (() * 9000000000000000000)|length }}");
+        Assert.True(o.Error is null, o.Describe());
+        Assert.Equal("0 0", o.Output);
+        Assert.True(o.Elapsed < TimeSpan.FromSeconds(5), o.Describe());
+    }
+
+    [Fact]
+    public void StartswithTakesOneLevelOfTupleAsPythonDoes()
+    {
+        // Nested 100,000 deep, a recursive match would overflow the stack; Python refuses a tuple inside the tuple.
+        var nested = HostileRun.Run("{% set ns = namespace(t=('a',)) %}{% for i in range(100000) %}{% set ns.t = (ns.t,) %}{% endfor %}{{ 'a'.startswith(ns.t) }}");
+        Assert.NotNull(nested.Error);
+        Assert.Contains("must only contain str", nested.Error!.Message);
+        Assert.Equal("True False", HostileRun.Run("{{ 'abc'.startswith(('x', 'a')) }} {{ 'abc'.endswith(('a', 'b')) }}").Output);
+    }
+
+    [Fact]
+    public void ManyAdjacentStringLiteralsJoinInLinearTime()
+    {
+        var o = HostileRun.Run("{{ " + string.Concat(Enumerable.Repeat("'ab' ", 300_000)) + "|length }}");
+        Assert.True(o.Error is null, o.Describe());
+        Assert.Equal("600000", o.Output);
+        Assert.True(o.Elapsed < TimeSpan.FromSeconds(5), o.Describe());
+    }
+
     [Theory]
     [MemberData(nameof(IssueReproductions))]
     public void IssueReproductionsStopOnTheirLimit(string name, string source, string limit)

@@ -183,13 +183,20 @@ internal static class Methods
     {
         if (affix is JinjaList { IsTuple: true } options)
         {
+            // One level, as Python: a tuple of tuples is a TypeError, not a recursion as deep as the template nests it.
             budget.Work(options.Count);
             foreach (var o in options.Items)
-                if (AffixMatch(s, o, prefix, budget)) return true;
+            {
+                if (o is not JinjaString option) throw Ops.TypeError($"tuple for {(prefix ? "startswith" : "endswith")} must only contain str, not {o.TypeName}");
+                if (Matches(s, option.Value, prefix)) return true;
+            }
             return false;
         }
-        if (affix is not JinjaString a) throw Ops.TypeError($"startswith first arg must be str or a tuple of str, not {affix.TypeName}");
-        return prefix ? s.StartsWith(a.Value, StringComparison.Ordinal) : s.EndsWith(a.Value, StringComparison.Ordinal);
+        if (affix is not JinjaString a) throw Ops.TypeError($"{(prefix ? "startswith" : "endswith")} first arg must be str or a tuple of str, not {affix.TypeName}");
+        return Matches(s, a.Value, prefix);
+
+        static bool Matches(string s, string affix, bool prefix) =>
+            prefix ? s.StartsWith(affix, StringComparison.Ordinal) : s.EndsWith(affix, StringComparison.Ordinal);
     }
 
     /// <summary>str.split: no separator splits on whitespace runs and drops empty parts. The part count is checked as it grows.</summary>

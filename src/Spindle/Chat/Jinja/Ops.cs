@@ -86,7 +86,8 @@ internal static class Ops
                 var (list, count) = l is JinjaList ? (l as JinjaList, r) : (r as JinjaList, l);
                 if (list is { IsGenerator: false } && IsIntegral(count))
                 {
-                    long times = Math.Max(0, ToLong(count));
+                    // An empty list repeated any number of times is empty: return before a loop of `times` passes.
+                    long times = list.Count == 0 ? 0 : Math.Max(0, ToLong(count));
                     budget.List(SaturatingMultiply(list.Count, times), "'*'");
                     var items = new List<JinjaValue>((int)(list.Count * times));
                     for (long k = 0; k < times; k++) items.AddRange(list.Items);

@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Spindle.Chat.Jinja;
 
 /// <summary>
@@ -486,10 +488,11 @@ internal sealed class Parser
                 };
             case TokenKind.String:
             {
-                // Adjacent literals concatenate, as in Python.
-                string s = t.Text;
-                while (Current.Kind == TokenKind.String) s += Next().Text;
-                return new LiteralExpr(new JinjaString(s), t.Line);
+                // Adjacent literals concatenate, as in Python, in one builder: appending to a string per literal copied quadratically.
+                if (Current.Kind != TokenKind.String) return new LiteralExpr(new JinjaString(t.Text), t.Line);
+                var joined = new StringBuilder(t.Text);
+                while (Current.Kind == TokenKind.String) joined.Append(Next().Text);
+                return new LiteralExpr(new JinjaString(joined.ToString()), t.Line);
             }
             case TokenKind.Integer: return new LiteralExpr(new JinjaInt(t.IntValue), t.Line);
             case TokenKind.Float: return new LiteralExpr(new JinjaFloat(t.FloatValue), t.Line);
