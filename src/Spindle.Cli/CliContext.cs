@@ -27,7 +27,7 @@ public sealed class CliContext(TextWriter output, TextWriter error, TextReader i
     /// <summary>Spectre console over <see cref="Out"/>: colours only on a real terminal, a wide fixed width otherwise so tables do not wrap.</summary>
     public IAnsiConsole CreateConsole()
     {
-        bool terminal = ReferenceEquals(Out, Console.Out) && !Console.IsOutputRedirected;
+        bool terminal = OutIsTerminal;
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Ansi = terminal ? AnsiSupport.Detect : AnsiSupport.No,

@@ -66,9 +66,6 @@ internal static class TerminalText
         }
     }
 
-    /// <summary>True when <paramref name="text"/> holds nothing <see cref="Escape(string)"/> would change.</summary>
-    public static bool IsSafe(string text) => FirstUnsafe(text, keepLineBreaks: false) < 0;
-
     private static int FirstUnsafe(string text, bool keepLineBreaks)
     {
         for (int i = 0; i < text.Length; i++)

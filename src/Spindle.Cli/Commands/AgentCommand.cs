@@ -75,11 +75,11 @@ internal static class AgentCommand
     private static int Check(CliContext context, LtlSpecification specification, FileInfo file)
     {
         if (!file.Exists) throw new FileNotFoundException($"transcript not found: {file.FullName}", file.FullName);
-        if (file.Length > 16 << 20) throw new CliException($"--check-trace: {file.Name} is {file.Length} bytes; at most 16 MiB");
+        string transcript = BoundedText.ReadFile(file.FullName, "--check-trace", 16 << 20);
         IReadOnlyList<AgentStep> steps;
         try
         {
-            steps = ReActTranscript.Parse(File.ReadAllText(file.FullName));
+            steps = ReActTranscript.Parse(transcript);
         }
         catch (FormatException e)
         {

@@ -144,6 +144,7 @@ internal static class ChatCommand
             if (prompt.Length >= model.ContextLength)
             {
                 _history.RemoveAt(_history.Count - 1);
+                _turnFailed = true;
                 context.Out.WriteLine($"(the conversation no longer fits the context of {model.ContextLength} tokens: /reset to start over)");
                 return;
             }

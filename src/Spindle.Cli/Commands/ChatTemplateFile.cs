@@ -8,8 +8,8 @@ namespace Spindle.Cli.Commands;
 /// </summary>
 internal static class ChatTemplateFile
 {
-    /// <summary>1 MiB: real templates are a few KiB; the largest shared one is under 20 KiB.</summary>
-    public const int MaxBytes = 1 << 20;
+    /// <summary>1 M characters: real templates are a few KiB; the largest shared one is under 20 KiB.</summary>
+    public const int MaxChars = 1 << 20;
 
     public static Option<FileInfo?> Create() => new("--chat-template-file")
     {
@@ -21,8 +21,7 @@ internal static class ChatTemplateFile
     {
         if (file is null) return null;
         if (!file.Exists) throw new CliException($"--chat-template-file: file not found: {file.FullName}");
-        if (file.Length > MaxBytes) throw new CliException($"--chat-template-file: {file.FullName} has {file.Length} bytes; a template may have at most {MaxBytes}");
-        string text = File.ReadAllText(file.FullName);
+        string text = BoundedText.ReadFile(file.FullName, "--chat-template-file", MaxChars);
         if (text.Trim().Length == 0) throw new CliException($"--chat-template-file: {file.FullName} is empty");
         return text;
     }

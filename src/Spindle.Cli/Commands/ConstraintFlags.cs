@@ -81,7 +81,7 @@ internal sealed class ConstraintFlags
         if (grammar is not null)
         {
             if (!grammar.Exists) throw new CliException($"grammar file not found: {grammar.FullName}");
-            return Remember(ConstraintSpec.Grammar(File.ReadAllText(grammar.FullName), perChar), "--grammar");
+            return Remember(ConstraintSpec.Grammar(BoundedText.ReadFile(grammar.FullName, "--grammar", JsonSchemaGrammar.MaxSchemaLength /* the same bound as a schema */), perChar), "--grammar");
         }
         if (choice is not null)
         {
@@ -96,17 +96,7 @@ internal sealed class ConstraintFlags
     private static string ReadSchemaFile(FileInfo file)
     {
         if (!file.Exists) throw new CliException($"--json-schema: file not found: {file.FullName}");
-        // Checked before reading, so a mistaken path to a huge file is an error, not a long read.
-        if (file.Length > 4L * JsonSchemaGrammar.MaxSchemaLength)
-            throw new CliException($"--json-schema: {file.FullName} has {file.Length} bytes; a schema may have at most {JsonSchemaGrammar.MaxSchemaLength} chars");
-        try
-        {
-            return File.ReadAllText(file.FullName);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new CliException($"--json-schema: cannot read {file.FullName}: {e.Message}");
-        }
+        return BoundedText.ReadFile(file.FullName, "--json-schema", JsonSchemaGrammar.MaxSchemaLength);
     }
 
     /// <summary>Compiles <paramref name="constraint"/> for <paramref name="spindle"/> now, so a bad grammar is one clear error before generating.</summary>

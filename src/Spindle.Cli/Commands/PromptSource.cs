@@ -20,32 +20,14 @@ internal static class PromptSource
         else if (prompt is not null && prompt != "-") text = prompt;
         else if (prompt is null && context.InIsTerminal)
             throw new CliException("no prompt: give --prompt TEXT, --file FILE, or pipe the prompt on stdin (-p - reads it from a terminal)");
-        else text = ReadBounded(context.In, "stdin");
+        else text = BoundedText.Read(context.In, "the prompt from stdin", MaxChars);
         if (text.Length == 0) throw new CliException(file is not null ? $"--file: {file} is empty" : "the prompt is empty");
         return text;
     }
 
     private static string ReadFile(string path)
     {
-        if (Directory.Exists(path)) throw new CliException($"--file: {path} is a directory");
-        if (!File.Exists(path)) throw new CliException($"--file: file not found: {path}");
-        var info = new FileInfo(path);
-        // A regular file's length is known; a device or pipe (/dev/zero, <(cmd)) reports 0 and is read with the bound.
-        if (info.Length > 4L * MaxChars) throw new CliException($"--file: {path} has {info.Length} bytes; a prompt may have at most {MaxChars} characters");
-        using var reader = new StreamReader(path, Encoding.UTF8);
-        return ReadBounded(reader, path);
-    }
-
-    private static string ReadBounded(TextReader reader, string what)
-    {
-        var sb = new StringBuilder();
-        var buffer = new char[1 << 16];
-        int n;
-        while ((n = reader.Read(buffer, 0, buffer.Length)) > 0)
-        {
-            if (sb.Length + n > MaxChars) throw new CliException($"the prompt from {what} is longer than {MaxChars} characters");
-            sb.Append(buffer, 0, n);
-        }
-        return sb.ToString();
+        if (!Directory.Exists(path) && !File.Exists(path)) throw new CliException($"--file: file not found: {path}");
+        return BoundedText.ReadFile(path, "--file", MaxChars);
     }
 }

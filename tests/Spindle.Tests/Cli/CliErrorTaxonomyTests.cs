@@ -201,28 +201,16 @@ public class CliErrorTaxonomyTests
     {
         // A child process whose GC may use 256 MiB: a context of a million tokens (≈ 0.9 GiB of F16 cache for stories260K)
         // is refused before anything is allocated, with the option to change.
-        var r = RunProcess(new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = "0x10000000" },
+        var r = RunProcess(new Dictionary<string, string?> { ["DOTNET_GCHeapHardLimit"] = "0x10000000" },
             "generate", "-m", Stories, "-c", "1000000", "-p", "hi", "-t", "1");
         AssertExpectedError(r, 2, "KV cache of 1000000 tokens", "more than the", "available", "-c/--ctx-size");
     }
 
     /// <summary>Runs the built CLI in a process of its own (for environment settings that only apply at start-up).</summary>
-    internal static CliRunner.Result RunProcess(IDictionary<string, string> environment, params string[] args)
+    internal static CliRunner.Result RunProcess(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
-        string cli = Path.Combine(AppContext.BaseDirectory, "Spindle.Cli.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        start.ArgumentList.Add(cli);
-        foreach (string a in args) start.ArgumentList.Add(a);
-        foreach (var (k, v) in environment) start.Environment[k] = v;
-        using var process = Process.Start(start)!;
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(120_000))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new Xunit.Sdk.XunitException("the CLI did not finish within 120 s");
-        }
-        return new CliRunner.Result(process.ExitCode, stdout.Result.Replace("\r\n", "\n"), stderr.Result.Replace("\r\n", "\n"));
+        var r = ChildProcess.Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "Spindle.Cli.dll"), .. args],
+            AppContext.BaseDirectory, TimeSpan.FromSeconds(120), environment);
+        return new CliRunner.Result(r.ExitCode, r.Out.Replace("\r\n", "\n"), r.Error.Replace("\r\n", "\n"));
     }
 }

@@ -116,8 +116,21 @@ public sealed class GenerateCommandTests
 
         var template = CliRunner.Run("generate", "-m", Stories260K, "--chat", "-p", "Once", "-n", "2", "-t", "1", "--json");
         Assert.True(template.ExitCode == 0, template.Error);
-        var plainTemplateFile = CliRunner.Run("generate", "-m", Stories260K, "--chat-template-file", "x.jinja", "-p", "Once");
-        Assert.Equal(2, plainTemplateFile.ExitCode);
+        // A template file that exists, so the error is the one about --system/--chat and not a missing file.
+        string templatePath = Path.Combine(Path.GetTempPath(), $"spindle-template-{Guid.NewGuid():N}.jinja");
+        File.WriteAllText(templatePath, "{% for m in messages %}{{ m.content }}{% endfor %}");
+        try
+        {
+            var plainTemplateFile = CliRunner.Run("generate", "-m", Stories260K, "--chat-template-file", templatePath, "-p", "Once");
+            Assert.Equal(2, plainTemplateFile.ExitCode);
+            Assert.Contains("--chat-template-file", plainTemplateFile.Error);
+            Assert.Contains("--system", plainTemplateFile.Error);
+            Assert.DoesNotContain("not found", plainTemplateFile.Error);
+        }
+        finally
+        {
+            File.Delete(templatePath);
+        }
     }
 
     [Fact]
