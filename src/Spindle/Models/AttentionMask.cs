@@ -38,5 +38,4 @@ public sealed class AttentionMask
 
     public bool IsVisible(int token, int visible) => visible == token || _visible[token * MaxBatchSize + visible];
 
-    internal ReadOnlySpan<bool> Row(int token) => _visible.AsSpan(token * MaxBatchSize, MaxBatchSize);
 }

@@ -110,7 +110,9 @@ public sealed class Model : IDisposable
     /// (<see cref="ModelOptions.MicroBatchSize"/>); <paramref name="cancellationToken"/> is checked between them, and a
     /// cancelled pass leaves each cache holding the tokens of the micro-batches that finished.
     /// </summary>
-    /// <exception cref="KvCacheFullException">a sequence's context or the block pool has no room; nothing is written.</exception>
+    /// <exception cref="KvCacheFullException">a sequence's context has no room for the batch (checked before anything is
+    /// written), or the block pool runs out (checked per micro-batch before it is written: the micro-batches before it
+    /// stay cached, as in a cancelled pass).</exception>
     public void Forward(ForwardBatch batch, ReadOnlySpan<KvCache> caches, Span<float> logits, Span<float> hiddenStates = default,
         ForwardOptions options = default, CancellationToken cancellationToken = default)
     {

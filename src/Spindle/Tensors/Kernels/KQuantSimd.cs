@@ -40,7 +40,7 @@ internal static class KQuantSimd
     /// One weight block's unpacked quants and spread scales, written once and then read by each of the four tokens of
     /// a prefill step: as registers they would leave none for the tokens' accumulators.
     /// </summary>
-    [InlineArray(24)]
+    [InlineArray(17)]
     public struct UnpackedBlock
     {
         private Vector256<byte> _element;

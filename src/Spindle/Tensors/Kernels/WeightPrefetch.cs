@@ -8,7 +8,9 @@ namespace Spindle.Tensors.Kernels;
 /// One row at a time, decode reads the weights as one sequential stream per core, yet a core alone reached only about
 /// 8 GB/s: the hardware prefetcher stops at every 4 KiB page. Asking for the lines 2 KiB ahead made TinyLlama Q4_0
 /// decode about 8% faster on 2 cores and on 1 (tg, alternating runs on the Zen 3 EPYC); 512 B was too close, 4 KiB no
-/// better. Prefill reads weights from L2 (blocked by <see cref="MatMulDriver"/>) and does not prefetch.
+/// better. Prefill's four-token paths read weights from L2 (blocked by <see cref="MatMulDriver"/>) and do not prefetch;
+/// the tokens left over after groups of four (and Q5_K prefill, which has no four-token AVX2 path) go through the
+/// one-token kernels and do.
 /// </remarks>
 internal static class WeightPrefetch
 {
