@@ -151,6 +151,16 @@ public sealed unsafe class GgufFile : IDisposable
     }
 
     /// <summary>
+    /// Drops the tensor's pages from the process's resident memory once a copy has taken their place (a mapped file on
+    /// Linux; otherwise nothing). The bytes stay readable: a later read brings them back from the file.
+    /// </summary>
+    public void ReleaseTensorPages(GgufTensorInfo tensor)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_mapped != null && _views == null) _mapped.ReleasePages(Header.DataOffset + tensor.Offset, tensor.ByteLength);
+    }
+
+    /// <summary>
     /// The file and absolute offset holding the tensor's bytes unchanged, so a reader can use positioned reads instead
     /// of touching the mapping; false when the bytes exist only in memory (an image in memory, or a tensor a view built).
     /// </summary>

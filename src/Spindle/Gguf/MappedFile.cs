@@ -60,6 +60,13 @@ internal sealed unsafe class MappedFile : IDisposable
         return new ReadOnlySpan<byte>(Pointer + offset, length);
     }
 
+    /// <summary>Drops bytes [offset, offset + length) from the resident set (<see cref="PageRelease"/>); they stay readable.</summary>
+    public void ReleasePages(long offset, long length)
+    {
+        if (Pointer == null || offset < 0 || length <= 0 || offset > Length - length) return;
+        PageRelease.FileMappedRange(Pointer + offset, length);
+    }
+
     public void Dispose()
     {
         if (_view != null && Pointer != null) _view.SafeMemoryMappedViewHandle.ReleasePointer();

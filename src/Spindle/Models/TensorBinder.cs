@@ -20,7 +20,10 @@ internal sealed unsafe class TensorBinder(GgufFile file)
                 $"tensor '{name}': rows of {rowLength} elements are not whole {GgmlTypeInfo.Name(t.Type)} blocks of {GgmlTypeInfo.BlockSize(t.Type)}");
         try
         {
-            return new WeightMatrix(name, file.GetTensorPointer(t), t.ByteLength, t.Type, rowCount, rowLength);
+            // Kernels with an interleaved layout get their copy now, and the file's pages go: the copy replaces them.
+            var matrix = new WeightMatrix(name, file.GetTensorPointer(t), t.ByteLength, t.Type, rowCount, rowLength, interleave: true);
+            if (matrix.IsInterleaved) file.ReleaseTensorPages(t);
+            return matrix;
         }
         catch (ArgumentException e)
         {

@@ -30,10 +30,18 @@ internal interface IQ8WeightFormat<TBlock> where TBlock : unmanaged
     static abstract void Dequantize(ReadOnlySpan<TBlock> blocks, Span<float> destination);
 
     /// <summary>
-    /// True when w_i = u_i − 8 for unsigned nibbles u_i (Q4_0): the batched kernels then multiply u (unsigned, as
-    /// maddubs wants) by the activations directly and take back 8·d_w·(d_a·Σa) per block, saving the sign shuffling.
+    /// True when w_i = u_i − 8 for unsigned nibbles u_i (Q4_0): the AVX2 kernels then multiply u (unsigned, as
+    /// maddubs wants) by the activations directly and take back 8·Σa per block, saving the sign shuffling, eight rows
+    /// at a time (Q8DotKernel.Groups.cs).
     /// </summary>
     static virtual bool HasNibbleOffset => false;
+
+    /// <summary>
+    /// True when blocks are {fp16 d, 32 signed bytes w_i} (Q8_0): the AVX2 kernels store u = w + 128 and multiply its
+    /// two nibbles separately, Σw·a = 16·Σ(u >> 4)·a + Σ(u &amp; 15)·a − 128·Σa, so that, as for Q4_0, unsigned
+    /// nibbles meet the activations in maddubs without sign shuffling (Q8DotKernel.Groups.cs).
+    /// </summary>
+    static virtual bool HasByteOffset => false;
 
     /// <summary>The 32 unsigned nibbles u_i in element order, when <see cref="HasNibbleOffset"/>.</summary>
     static virtual Vector256<byte> UnpackUnsigned256(ref readonly TBlock block) => throw new NotSupportedException();

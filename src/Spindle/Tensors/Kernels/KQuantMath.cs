@@ -24,9 +24,8 @@ internal static class KQuantMath
     }
 
     /// <summary>
-    /// IEEE half → float, exact for every finite value (normals and subnormals alike: the 13-bit shift lines the
-    /// mantissa up and multiplying by 2^112 rebases the exponent). Cheaper in block loops than the general
-    /// <see cref="Half"/> conversion; infinities and NaNs take the slow branch.
+    /// IEEE half → float, exact for every value (<see cref="HalfBits.ToSingle(ushort)"/>). Cheaper in block loops than
+    /// the general <see cref="Half"/> conversion.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float HalfToSingle(ushort h) => HalfBits.ToSingle(h);

@@ -183,7 +183,7 @@ public sealed class MatMulDriver
             {
                 int count = Math.Min(block, end - first);
                 var output = Output.AsSpan(part.OutputOffset + first, (TokenCount - 1) * OutputStride + count);
-                w.Kernel.MatMul(w.Rows(first, count), count, w.RowLength, prepared, TokenCount, output, OutputStride, auxiliary);
+                w.Multiply(first, count, prepared, TokenCount, output, OutputStride, auxiliary);
             }
         }
     }

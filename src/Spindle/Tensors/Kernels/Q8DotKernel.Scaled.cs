@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics.X86;
 namespace Spindle.Tensors.Kernels;
 
 /// <summary>
-/// The MatMul paths: activation scales arrive pre-widened (fp32, one per block per token) and weight scales are
+/// The MatMul paths of formats other than Q4_0 and Q8_0 (those have their own, Q8DotKernel.Groups.cs): activation scales arrive pre-widened (fp32, one per block per token) and weight scales are
 /// widened eight blocks at a time with vector integer ops, so a block costs its integer dot product plus one FMA.
 /// TFormat blocks start with fp16 d, and formats with a minimum keep fp16 m right after it.
 /// Every AVX2 path computes each (row, token) dot in the same two accumulator chains over the blocks in the same order,
@@ -47,32 +47,14 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
         return F16Widening.ToSingle(Avx2.ConvertToVector256Int32(bits).AsUInt32());
     }
 
-    /// <summary>
-    /// The per-block correction weights of the AVX2 paths' minimum chain: m_w for formats with a minimum; −8·d_w for
-    /// nibble-offset formats, whose block products use the unsigned nibbles u = w + 8.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> MinimumWeights(ref byte w, int b, Vector256<float> dw) =>
-        TFormat.HasMinimum ? BlockHalves8(ref w, b, 2) : dw * Vector256.Create(-8f);
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> BlockProducts(ref byte w, ref byte a, int b) =>
         Avx.ConvertToVector256Single(MultiplySumAvx2(TFormat.Unpack256(in BlockAt(ref w, b)), ActivationQs(ref a, b)));
 
-    /// <summary>
-    /// Block b's integer products with activation quants <paramref name="qs"/> as the AVX2 group loops take them:
-    /// Σ u_i a_i for nibble-offset formats (u ≤ 15 and |a| ≤ 127 keep maddubs' pair sums in range), else Σ w_i a_i.
-    /// </summary>
+    /// <summary>Block b's integer products Σ w_i a_i with activation quants <paramref name="qs"/>, as 8 fp32 lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> GroupProducts(ref byte w, int b, Vector256<sbyte> qs)
-    {
-        if (TFormat.HasNibbleOffset)
-        {
-            var pairs = Avx2.MultiplyAddAdjacent(TFormat.UnpackUnsigned256(in BlockAt(ref w, b)), qs);
-            return Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(pairs, Vector256.Create((short)1)));
-        }
-        return Avx.ConvertToVector256Single(MultiplySumAvx2(TFormat.Unpack256(in BlockAt(ref w, b)), qs));
-    }
+    private static Vector256<float> GroupProducts(ref byte w, int b, Vector256<sbyte> qs) =>
+        Avx.ConvertToVector256Single(MultiplySumAvx2(TFormat.Unpack256(in BlockAt(ref w, b)), qs));
 
     /// <summary>Blocks b and b + 1 of one row against activation quants <paramref name="qs"/> (both blocks), as 16 lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -128,8 +110,8 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
             var dw = BlockHalves8(ref wg, 0, 0);
             // Combined scales go through memory: one broadcast load per block is cheaper than a lane permute.
             (dw * Vector256.LoadUnsafe(ref d, (nuint)b)).StoreUnsafe(ref sc);
-            if (TFormat.HasMinimum || TFormat.HasNibbleOffset)
-                even = Fma.MultiplyAdd(MinimumWeights(ref wg, 0, dw), Vector256.LoadUnsafe(ref s, (nuint)b), even);
+            if (TFormat.HasMinimum)
+                even = Fma.MultiplyAdd(BlockHalves8(ref wg, 0, 2), Vector256.LoadUnsafe(ref s, (nuint)b), even);
             even = Fma.MultiplyAdd(GroupProducts(ref wg, 0, ActivationQs(ref ag, 0)), Vector256.Create(sc), even);
             odd = Fma.MultiplyAdd(GroupProducts(ref wg, 1, ActivationQs(ref ag, 1)), Vector256.Create(Unsafe.Add(ref sc, 1)), odd);
             even = Fma.MultiplyAdd(GroupProducts(ref wg, 2, ActivationQs(ref ag, 2)), Vector256.Create(Unsafe.Add(ref sc, 2)), even);
@@ -176,9 +158,9 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
             (dw * Vector256.LoadUnsafe(ref d, stride + (nuint)b)).StoreUnsafe(ref sc, 8);
             (dw * Vector256.LoadUnsafe(ref d, 2 * stride + (nuint)b)).StoreUnsafe(ref sc, 16);
             (dw * Vector256.LoadUnsafe(ref d, 3 * stride + (nuint)b)).StoreUnsafe(ref sc, 24);
-            if (TFormat.HasMinimum || TFormat.HasNibbleOffset)
+            if (TFormat.HasMinimum)
             {
-                var mw = MinimumWeights(ref wg, 0, dw);
+                var mw = BlockHalves8(ref wg, 0, 2);
                 even0 = Fma.MultiplyAdd(mw, Vector256.LoadUnsafe(ref s, (nuint)b), even0);
                 even1 = Fma.MultiplyAdd(mw, Vector256.LoadUnsafe(ref s, stride + (nuint)b), even1);
                 even2 = Fma.MultiplyAdd(mw, Vector256.LoadUnsafe(ref s, 2 * stride + (nuint)b), even2);
@@ -206,19 +188,6 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
         ref Vector256<float> acc0, ref Vector256<float> acc1, ref Vector256<float> acc2, ref Vector256<float> acc3)
     {
         var ones = Vector256.Create((short)1);
-        if (TFormat.HasNibbleOffset)
-        {
-            var u = TFormat.UnpackUnsigned256(in BlockAt(ref w, b + k));
-            acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, ActivationQs(ref a0, b + k)), ones)),
-                Vector256.Create(Unsafe.Add(ref sc, k)), acc0);
-            acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, ActivationQs(ref a1, b + k)), ones)),
-                Vector256.Create(Unsafe.Add(ref sc, 8 + k)), acc1);
-            acc2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, ActivationQs(ref a2, b + k)), ones)),
-                Vector256.Create(Unsafe.Add(ref sc, 16 + k)), acc2);
-            acc3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, ActivationQs(ref a3, b + k)), ones)),
-                Vector256.Create(Unsafe.Add(ref sc, 24 + k)), acc3);
-            return;
-        }
         var values = TFormat.Unpack256(in BlockAt(ref w, b + k));
         // maddubs multiplies unsigned by signed bytes: |w| once, w's sign moved onto each token's activations.
         var magnitude = Avx2.Abs(values);

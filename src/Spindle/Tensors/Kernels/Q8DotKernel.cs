@@ -80,7 +80,7 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat> : WeightKernel
         Span<float> output, int outputStride) =>
         MatMul(weightRows, rowCount, rowLength, activations, tokenCount, output, outputStride, default);
 
-    /// <summary>Activation scales d_a, then sums S = d_a·Σa per block and token: [d: tokens × blocks][S: tokens × blocks].</summary>
+    /// <summary>Activation scales d_a, then per block and token S = d_a·Σa (Q8_1) or Σa (Q8_0): [d: tokens × blocks][S: tokens × blocks].</summary>
     public sealed override int AuxiliaryFloats(int rowLength, int tokenCount) =>
         _isa == KernelIsa.Scalar ? 0 : 2 * tokenCount * (rowLength / BlockLength); // the scalar path reads the blocks directly
 
@@ -90,12 +90,12 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat> : WeightKernel
         int scaleCount = tokenCount * (rowLength / BlockLength);
         Debug.Assert(auxiliary.Length >= 2 * scaleCount && activations.Length >= scaleCount * ActivationBlockBytes);
         ref byte a0 = ref MemoryMarshal.GetReference(activations);
-        // Q8_1 carries S; for Q8_0 it is computed (the nibble-offset formats need it), so every kernel over one
-        // activation type derives the same data and a fused product can share it.
+        // Q8_1 carries S = d_a·Σa; for Q8_0 the integer Σa is computed (the nibble-offset formats need it), so every
+        // kernel over one activation type derives the same data and a fused product can share it.
         for (int i = 0; i < scaleCount; i++)
         {
             auxiliary[i] = ActivationScale(ref a0, i);
-            auxiliary[scaleCount + i] = TFormat.HasMinimum ? ActivationSum(ref a0, i) : auxiliary[i] * ActivationQsSum(ref a0, i);
+            auxiliary[scaleCount + i] = TFormat.HasMinimum ? ActivationSum(ref a0, i) : ActivationQsSum(ref a0, i);
         }
     }
 
@@ -120,13 +120,21 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat> : WeightKernel
         // Activation scales and sums widened to fp32 once per product (by the driver) or once per call here, rather
         // than once per weight row; then 32 floats of scratch for the four-token kernel.
         int scaleCount = tokenCount * blockCount;
-        float[] rented = KernelScratch.Floats((auxiliary.IsEmpty ? 2 * scaleCount : 0) + 4 * ScaleGroup);
+        bool groups = UsesGroups;
+        int ownAuxiliary = auxiliary.IsEmpty ? 2 * scaleCount : 0;
+        float[] rented = KernelScratch.Floats(ownAuxiliary + (groups ? GroupScratchFloats(blockCount) : 4 * ScaleGroup));
         if (auxiliary.IsEmpty)
         {
             PrepareAuxiliary(activations, rowLength, tokenCount, rented);
             auxiliary = rented.AsSpan(0, 2 * scaleCount);
         }
         Debug.Assert(auxiliary.Length >= 2 * scaleCount);
+        if (groups)
+        {
+            MatMulRowsAsGroups(weightRows, rowCount, rowBytes, activations, tokenCount, activationBytes, blockCount,
+                output, outputStride, auxiliary, rented, ownAuxiliary);
+            return;
+        }
         ref byte a0 = ref MemoryMarshal.GetReference(activations);
         ref float d0 = ref MemoryMarshal.GetReference(auxiliary);
         ref float s0 = ref Unsafe.Add(ref d0, scaleCount);

@@ -16,6 +16,8 @@ internal readonly struct Q8_0Format : IQ8WeightFormat<BlockQ8_0>
 
     public static bool HasMinimum => false;
 
+    public static bool HasByteOffset => true;
+
     public static float Scale(ref readonly BlockQ8_0 block) => HalfBits.ToSingle(block.D);
 
     public static float Minimum(ref readonly BlockQ8_0 block) => 0;

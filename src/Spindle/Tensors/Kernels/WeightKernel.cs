@@ -42,6 +42,34 @@ public abstract class WeightKernel
         Span<float> output, int outputStride, ReadOnlySpan<float> auxiliary) =>
         MatMul(weightRows, rowCount, rowLength, activations, tokenCount, output, outputStride);
 
+    /// <summary>
+    /// Rows per group of this kernel's interleaved layout, 0 when it has none. An interleaved matrix stores each group of
+    /// that many consecutive rows block by block (a short last group is padded), so one vector holds the same elements
+    /// of several rows; <see cref="WeightMatrix"/> interleaves a model's matrices once, at load.
+    /// </summary>
+    public virtual int InterleavedRows => 0;
+
+    /// <summary>Bytes of the interleaved layout of <paramref name="rowCount"/> rows.</summary>
+    public virtual long InterleavedByteLength(int rowCount, int rowLength) => throw new NotSupportedException();
+
+    /// <summary>Writes row-major <paramref name="rows"/> in the interleaved layout.</summary>
+    public virtual void Interleave(ReadOnlySpan<byte> rows, int rowCount, int rowLength, Span<byte> groups) =>
+        throw new NotSupportedException();
+
+    /// <summary>Expands row <paramref name="row"/> of an interleaved matrix to float.</summary>
+    public virtual void DequantizeInterleavedRow(ReadOnlySpan<byte> groups, int row, int rowLength, Span<float> destination) =>
+        throw new NotSupportedException();
+
+    /// <summary>
+    /// As <see cref="MatMul(ReadOnlySpan{byte}, int, int, ReadOnlySpan{byte}, int, Span{float}, int, ReadOnlySpan{float})"/>
+    /// for weights in the interleaved layout, starting at a group boundary; the results are the same bits.
+    /// </summary>
+    public virtual void MatMulInterleaved(
+        ReadOnlySpan<byte> groups, int rowCount, int rowLength,
+        ReadOnlySpan<byte> activations, int tokenCount,
+        Span<float> output, int outputStride, ReadOnlySpan<float> auxiliary) =>
+        throw new NotSupportedException();
+
     /// <summary>Dot product of one weight row with one prepared activation row, both of <paramref name="rowLength"/> elements.</summary>
     public abstract float Dot(ReadOnlySpan<byte> row, ReadOnlySpan<byte> activation, int rowLength);
 

@@ -4,15 +4,21 @@ using Spindle.Tensors.Blocks;
 namespace Spindle.Tensors.Kernels;
 
 /// <summary>
-/// A weight matrix of <see cref="RowCount"/> rows × <see cref="RowLength"/> elements that stays where it is (inside a
-/// memory-mapped model file), with the kernel for its element type. The owner of the memory (the model, through its
-/// GGUF file) must outlive this object; nothing here copies it.
+/// A weight matrix of <see cref="RowCount"/> rows × <see cref="RowLength"/> elements, with the kernel for its element
+/// type. It stays where it is (inside a memory-mapped model file), and the owner of that memory (the model, through its
+/// GGUF file) must outlive this object — unless it is <see cref="IsInterleaved"/>: then it holds its own copy in the
+/// kernel's interleaved layout, made once, and the source may be released.
 /// </summary>
 public sealed unsafe class WeightMatrix
 {
     private readonly byte* _data;
 
-    public WeightMatrix(string name, byte* data, long byteLength, GgmlType type, int rowCount, int rowLength)
+    // The interleaved copy (pinned, so kernels take pointers into it without fixing it), or null.
+    private readonly byte[]? _groups;
+
+    /// <param name="interleave">Copy the rows into the kernel's interleaved layout when it has one
+    /// (<see cref="WeightKernel.InterleavedRows"/>); the copy is as large as the rows.</param>
+    public WeightMatrix(string name, byte* data, long byteLength, GgmlType type, int rowCount, int rowLength, bool interleave = false)
     {
         long rowBytes = GgmlTypeInfo.ByteLength(type, rowLength);
         if (rowBytes <= 0 || rowBytes * rowCount != byteLength)
@@ -27,7 +33,25 @@ public sealed unsafe class WeightMatrix
         RowCount = rowCount;
         RowLength = rowLength;
         RowByteLength = (int)rowBytes;
+        if (interleave && Kernel.InterleavedRows > 0 && Kernel.InterleavedByteLength(rowCount, rowLength) <= Array.MaxLength)
+        {
+            _groups = GC.AllocateUninitializedArray<byte>(checked((int)Kernel.InterleavedByteLength(rowCount, rowLength)), pinned: true);
+            // Row ranges of at most 2 GiB at a time, whole groups each.
+            int groupRows = Kernel.InterleavedRows;
+            int step = Math.Max(groupRows, (int)Math.Min(rowCount, int.MaxValue / rowBytes) / groupRows * groupRows);
+            long groupBytes = Kernel.InterleavedByteLength(groupRows, rowLength);
+            for (int first = 0; first < rowCount; first += step)
+            {
+                int count = Math.Min(step, rowCount - first);
+                Kernel.Interleave(Rows(first, count), count, rowLength,
+                    _groups.AsSpan(checked((int)(first / groupRows * groupBytes)), (int)Kernel.InterleavedByteLength(count, rowLength)));
+            }
+            _data = null;
+        }
     }
+
+    /// <summary>True when the matrix holds its rows in the kernel's interleaved layout (and no longer reads its source).</summary>
+    public bool IsInterleaved => _groups is not null;
 
     public string Name { get; }
 
@@ -43,16 +67,38 @@ public sealed unsafe class WeightMatrix
 
     public int RowByteLength { get; }
 
-    /// <summary>Rows [start, start + count) as bytes. A slice never exceeds 2 GiB because row ranges are split by workers.</summary>
+    /// <summary>Rows [start, start + count) as bytes, row-major. A slice never exceeds 2 GiB because row ranges are split by workers.</summary>
     public ReadOnlySpan<byte> Rows(int start, int count)
     {
         Debug.Assert(start >= 0 && count >= 0 && start + count <= RowCount);
+        if (_data == null) throw new InvalidOperationException($"tensor '{Name}' is interleaved; its rows are not stored row by row");
         return new ReadOnlySpan<byte>(_data + (long)start * RowByteLength, checked(count * RowByteLength));
     }
 
     public ReadOnlySpan<byte> Row(int index) => Rows(index, 1);
 
     /// <summary>Expands one row to float (e.g. a token's embedding).</summary>
-    public void DequantizeRow(int index, Span<float> destination) =>
-        Kernel.DequantizeRow(Row(index), destination.Slice(0, RowLength));
+    public void DequantizeRow(int index, Span<float> destination)
+    {
+        if (_groups is not null) Kernel.DequantizeInterleavedRow(_groups, index, RowLength, destination.Slice(0, RowLength));
+        else Kernel.DequantizeRow(Row(index), destination.Slice(0, RowLength));
+    }
+
+    /// <summary>
+    /// Rows [start, start + count) times prepared activations (<see cref="WeightKernel.MatMul(ReadOnlySpan{byte}, int, int, ReadOnlySpan{byte}, int, Span{float}, int, ReadOnlySpan{float})"/>);
+    /// for an interleaved matrix <paramref name="start"/> is a multiple of <see cref="WeightKernel.InterleavedRows"/>.
+    /// </summary>
+    public void Multiply(int start, int count, ReadOnlySpan<byte> activations, int tokenCount, Span<float> output, int outputStride, ReadOnlySpan<float> auxiliary)
+    {
+        if (_groups is null)
+        {
+            Kernel.MatMul(Rows(start, count), count, RowLength, activations, tokenCount, output, outputStride, auxiliary);
+            return;
+        }
+        int groupRows = Kernel.InterleavedRows;
+        Debug.Assert(start % groupRows == 0 && start + count <= RowCount);
+        long groupBytes = Kernel.InterleavedByteLength(groupRows, RowLength);
+        var groups = _groups.AsSpan(checked((int)(start / groupRows * groupBytes)), checked((int)Kernel.InterleavedByteLength(count, RowLength)));
+        Kernel.MatMulInterleaved(groups, count, RowLength, activations, tokenCount, output, outputStride, auxiliary);
+    }
 }
