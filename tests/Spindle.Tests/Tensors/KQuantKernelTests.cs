@@ -155,7 +155,61 @@ public sealed class KQuantKernelTests
         kernel.MatMul(weights, rows, n, acts, tokens, output, stride);
         for (int t = 0; t < tokens; t++)
             for (int r = 0; r < rows; r++)
-                Assert.Equal(kernel.Dot(weights.AsSpan(r * rowBytes, rowBytes), acts.AsSpan(t * actBytes, actBytes), n), output[t * stride + r]);
+            {
+                var row = weights.AsSpan(r * rowBytes, rowBytes);
+                var act = acts.AsSpan(t * actBytes, actBytes);
+                float dot = kernel.Dot(row, act, n);
+                if (kernel.InterleavedRows == 0)
+                    Assert.Equal(dot, output[t * stride + r]);
+                else // eight rows per vector sum a block's terms in another order (batch invariance is tested below)
+                    Assert.True(Math.Abs(dot - output[t * stride + r]) <= 1e-5 * Magnitude(type, row.ToArray(), act.ToArray(), n) + 1e-6,
+                        $"{type} {tier} t={t} r={r}: {dot} vs {output[t * stride + r]}");
+            }
+    }
+
+    /// <summary>
+    /// A token's outputs are bit for bit the same whatever batch MatMul gets it in (groups of four tokens, leftovers,
+    /// alone), and an interleaved copy of the rows gives the same bits as the rows themselves.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TypesAndTiers))]
+    public void MatMulGivesATokenTheSameBitsInAnyBatch(GgmlType type, string tier)
+    {
+        var isa = Enum.Parse<KernelIsa>(tier);
+        IsaRequirement.SkipUnless(isa);
+        var rng = new Random(11 + (int)type);
+        var kernel = Kernel(type, isa);
+        const int rows = 21, tokens = 7, blocks = 2, n = blocks * 256;
+        var weights = RandomBlocks(type, rows * blocks, rng);
+        int actBytes = blocks * BlockQ8_K.ByteLength;
+        var acts = new byte[tokens * actBytes];
+        for (int t = 0; t < tokens; t++)
+            kernel.PrepareActivation(RandomFloats(n, rng), acts.AsSpan(t * actBytes, actBytes));
+        var batched = new float[tokens * rows];
+        kernel.MatMul(weights, rows, n, acts, tokens, batched, rows);
+        var alone = new float[rows];
+        for (int t = 0; t < tokens; t++)
+        {
+            kernel.MatMul(weights, rows, n, acts.AsSpan(t * actBytes, actBytes), 1, alone, rows);
+            for (int r = 0; r < rows; r++)
+                Assert.True(BitConverter.SingleToInt32Bits(batched[t * rows + r]) == BitConverter.SingleToInt32Bits(alone[r]),
+                    $"{type} {tier} t={t} r={r}: batched {batched[t * rows + r]:R} vs alone {alone[r]:R}");
+        }
+        if (kernel.InterleavedRows == 0) return;
+        var groups = new byte[kernel.InterleavedByteLength(rows, n)];
+        kernel.Interleave(weights, rows, n, groups);
+        var interleaved = new float[tokens * rows];
+        kernel.MatMulInterleaved(groups, rows, n, acts, tokens, interleaved, rows, default);
+        Assert.Equal(batched, interleaved);
+        var expected = new float[n];
+        var actual = new float[n];
+        int rowBytes = weights.Length / rows;
+        for (int r = 0; r < rows; r++)
+        {
+            kernel.DequantizeRow(weights.AsSpan(r * rowBytes, rowBytes), expected);
+            kernel.DequantizeInterleavedRow(groups, r, n, actual);
+            Assert.Equal(expected, actual);
+        }
     }
 
     [Fact]

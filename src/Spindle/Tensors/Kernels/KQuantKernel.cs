@@ -53,6 +53,7 @@ public abstract class KQuantKernel : WeightKernel
             || activations.Length < (long)tokenCount * activationBytes
             || (tokenCount > 0 && output.Length < (long)(tokenCount - 1) * outputStride + rowCount))
             ThrowBadLength(rowLength);
+        if (TryMatMulRowMajor(weightRows, rowCount, rowLength, activations, tokenCount, output, outputStride)) return;
         int tileRows = Math.Max(1, TileByteBudget / Math.Max(1, rowBytes));
         Span<float> four = stackalloc float[4];
         for (int r0 = 0; r0 < rowCount; r0 += tileRows)
@@ -80,6 +81,13 @@ public abstract class KQuantKernel : WeightKernel
             }
         }
     }
+
+    /// <summary>
+    /// A kernel with an interleaved layout multiplies row-major weights through it (so they give its bits) and returns
+    /// true; otherwise the row tiles below run.
+    /// </summary>
+    private protected virtual bool TryMatMulRowMajor(ReadOnlySpan<byte> weightRows, int rowCount, int rowLength,
+        ReadOnlySpan<byte> activations, int tokenCount, Span<float> output, int outputStride) => false;
 
     /// <summary>Whether <see cref="DotBlocks4"/> is implemented for <paramref name="isa"/>.</summary>
     private protected virtual bool HasFourTokenPath(KernelIsa isa) => false;

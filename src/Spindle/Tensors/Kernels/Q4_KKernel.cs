@@ -7,7 +7,7 @@ using Spindle.Tensors.Blocks;
 namespace Spindle.Tensors.Kernels;
 
 /// <summary>Q4_K weights against Q8_K activations (ggml_vec_dot_q4_K_q8_K).</summary>
-public sealed class Q4_KKernel : KQuantKernel
+public sealed partial class Q4_KKernel : KQuantKernel
 {
     public static readonly Q4_KKernel Instance = new(KernelIsaSupport.Best);
 
