@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 using Spindle.Caching;
 using Spindle.Tensors.Blocks;
 using Spindle.Tensors.Kernels;
@@ -185,6 +186,10 @@ internal sealed class AttentionJob : IParallelWork
                 ref byte row = ref Unsafe.Add(ref keys, k * keyRow);
                 switch (format.Keys)
                 {
+                    case KvCacheType.F16 when firstRow == rows - 1 && kd >= 8 && Avx2.IsSupported:
+                        // One query row reads this key: widened in registers, not through the scratch row.
+                        scores[firstRow * stride + s] = HalfRows.Dot(ref Unsafe.Add(ref q0, QueryOffset(firstRow)), ref Unsafe.As<byte, ushort>(ref row), kd) * _scale;
+                        break;
                     case KvCacheType.F16:
                         HalfRows.Widen(ref Unsafe.As<byte, ushort>(ref row), ref scratch.RowRef, kd);
                         for (int r = firstRow; r < rows; r++)
@@ -233,11 +238,19 @@ internal sealed class AttentionJob : IParallelWork
                 for (int k = 0; k < n; k++)
                 {
                     int s = start + k;
+                    int lane = (s & (HalfValueProduct.Lanes - 1)) * vd;
+                    ref ushort valueBits = ref Unsafe.As<byte, ushort>(ref Unsafe.Add(ref values, k * valueRow));
+                    if (rows == 1 && Avx2.IsSupported)
+                    {
+                        // One row: widened in registers, not through the scratch row.
+                        float p1 = scores[s];
+                        if (p1 != 0) HalfRows.MultiplyAdd(ref valueBits, p1, ref lanes[lane], vd);
+                        continue;
+                    }
                     bool any = false;
                     for (int r = 0; r < rows && !any; r++) any = scores[r * stride + s] != 0;
                     if (!any) continue;
-                    HalfRows.Widen(ref Unsafe.As<byte, ushort>(ref Unsafe.Add(ref values, k * valueRow)), ref scratch.RowRef, vd);
-                    int lane = (s & (HalfValueProduct.Lanes - 1)) * vd;
+                    HalfRows.Widen(ref valueBits, ref scratch.RowRef, vd);
                     for (int r = 0; r < rows; r++)
                     {
                         float p = scores[r * stride + s];

@@ -20,7 +20,9 @@ public sealed class ModelWeights
     {
         var b = new TensorBinder(file);
         int e = config.EmbeddingLength;
-        var embedding = b.Matrix("token_embd.weight", e, config.VocabSize);
+        // Without output.weight the embedding is also the LM head, which is multiplied; otherwise it is only looked up.
+        bool tied = file.FindTensor("output.weight") is null;
+        var embedding = b.Matrix("token_embd.weight", e, config.VocabSize, interleave: tied);
         // Every layer binds several tensors, so a block count above the file's tensor count cannot be right; checked
         // before the array is sized by it (a block_count of 2^31 − 1 would otherwise be an OutOfMemoryException).
         if (config.LayerCount > file.Tensors.Count)

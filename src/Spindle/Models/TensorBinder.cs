@@ -6,10 +6,13 @@ namespace Spindle.Models;
 /// <summary>Looks up tensors by name and checks presence, shape and type before binding them in place.</summary>
 internal sealed unsafe class TensorBinder(GgufFile file)
 {
-    public WeightMatrix Matrix(string name, int rowLength, int rowCount) =>
-        OptionalMatrix(name, rowLength, rowCount) ?? throw Missing(name);
+    /// <param name="interleave">Let the kernel keep its own interleaved copy when it has a layout for it (matrices that
+    /// are multiplied); a matrix only looked up row by row (an untied embedding) stays in the file, where only the
+    /// rows read become resident.</param>
+    public WeightMatrix Matrix(string name, int rowLength, int rowCount, bool interleave = true) =>
+        OptionalMatrix(name, rowLength, rowCount, interleave) ?? throw Missing(name);
 
-    public WeightMatrix? OptionalMatrix(string name, int rowLength, int rowCount)
+    public WeightMatrix? OptionalMatrix(string name, int rowLength, int rowCount, bool interleave = true)
     {
         var t = file.FindTensor(name);
         if (t is null) return null;
@@ -21,7 +24,7 @@ internal sealed unsafe class TensorBinder(GgufFile file)
         try
         {
             // Kernels with an interleaved layout get their copy now, and the file's pages go: the copy replaces them.
-            var matrix = new WeightMatrix(name, file.GetTensorPointer(t), t.ByteLength, t.Type, rowCount, rowLength, interleave: true);
+            var matrix = new WeightMatrix(name, file.GetTensorPointer(t), t.ByteLength, t.Type, rowCount, rowLength, interleave);
             if (matrix.IsInterleaved) file.ReleaseTensorPages(t);
             return matrix;
         }

@@ -19,6 +19,29 @@ public class GgufReaderTests
     }
 
     [Fact]
+    public void Released_tensor_pages_read_back_unchanged()
+    {
+        // Releasing drops pages from the resident set only; a later read brings the same bytes back from the file.
+        string path = SharedData.PathOf("models", "tinystories-656K", "tinystories-656K.q8_0.gguf");
+        using var file = GgufFile.Open(path);
+        byte[] disk = File.ReadAllBytes(path);
+        foreach (var t in file.Tensors)
+        {
+            var before = file.GetTensorData(t).ToArray();
+            file.ReleaseTensorPages(t);
+            Assert.Equal(before, file.GetTensorData(t).ToArray());
+            Assert.Equal(disk.AsSpan((int)(file.Header.DataOffset + t.Offset), (int)t.ByteLength).ToArray(), before);
+        }
+        using var inMemory = GgufFile.FromMemory(disk);
+        foreach (var t in inMemory.Tensors)
+        {
+            var before = inMemory.GetTensorData(t).ToArray();
+            inMemory.ReleaseTensorPages(t); // an image in memory is left alone: its pages would come back as zeros
+            Assert.Equal(before, inMemory.GetTensorData(t).ToArray());
+        }
+    }
+
+    [Fact]
     public void Reads_stories260K_hyperparameters()
     {
         using var file = GgufFile.Open(SharedData.PathOf("models", "stories260K", "stories260K.f32.gguf"));

@@ -13,8 +13,8 @@ public sealed unsafe class WeightMatrix
 {
     private readonly byte* _data;
 
-    // The interleaved copy (pinned, so kernels take pointers into it without fixing it), or null.
-    private readonly byte[]? _groups;
+    // The interleaved copy, or null.
+    private readonly NativeWeightBuffer? _groups;
 
     /// <param name="interleave">Copy the rows into the kernel's interleaved layout when it has one
     /// (<see cref="WeightKernel.InterleavedRows"/>); the copy is as large as the rows.</param>
@@ -33,18 +33,18 @@ public sealed unsafe class WeightMatrix
         RowCount = rowCount;
         RowLength = rowLength;
         RowByteLength = (int)rowBytes;
-        if (interleave && Kernel.InterleavedRows > 0 && Kernel.InterleavedByteLength(rowCount, rowLength) <= Array.MaxLength)
+        if (interleave && Kernel.InterleavedRows > 0)
         {
-            _groups = GC.AllocateUninitializedArray<byte>(checked((int)Kernel.InterleavedByteLength(rowCount, rowLength)), pinned: true);
-            // Row ranges of at most 2 GiB at a time, whole groups each.
+            _groups = new NativeWeightBuffer(Kernel.InterleavedByteLength(rowCount, rowLength));
+            // Row ranges of at most 1 GiB at a time (an interleaved copy may be a little larger), whole groups each.
             int groupRows = Kernel.InterleavedRows;
-            int step = Math.Max(groupRows, (int)Math.Min(rowCount, int.MaxValue / rowBytes) / groupRows * groupRows);
+            int step = Math.Max(groupRows, (int)Math.Min(rowCount, int.MaxValue / 2 / rowBytes) / groupRows * groupRows);
             long groupBytes = Kernel.InterleavedByteLength(groupRows, rowLength);
             for (int first = 0; first < rowCount; first += step)
             {
                 int count = Math.Min(step, rowCount - first);
                 Kernel.Interleave(Rows(first, count), count, rowLength,
-                    _groups.AsSpan(checked((int)(first / groupRows * groupBytes)), (int)Kernel.InterleavedByteLength(count, rowLength)));
+                    _groups.Slice(first / groupRows * groupBytes, checked((int)Kernel.InterleavedByteLength(count, rowLength))));
             }
             _data = null;
         }
@@ -80,7 +80,14 @@ public sealed unsafe class WeightMatrix
     /// <summary>Expands one row to float (e.g. a token's embedding).</summary>
     public void DequantizeRow(int index, Span<float> destination)
     {
-        if (_groups is not null) Kernel.DequantizeInterleavedRow(_groups, index, RowLength, destination.Slice(0, RowLength));
+        if (_groups is not null)
+        {
+            // The row's group alone, so a matrix over 2 GiB is read in a slice.
+            int groupRows = Kernel.InterleavedRows;
+            long groupBytes = Kernel.InterleavedByteLength(groupRows, RowLength);
+            Kernel.DequantizeInterleavedRow(_groups.Slice(index / groupRows * groupBytes, checked((int)groupBytes)), index % groupRows, RowLength,
+                destination.Slice(0, RowLength));
+        }
         else Kernel.DequantizeRow(Row(index), destination.Slice(0, RowLength));
     }
 
@@ -98,7 +105,7 @@ public sealed unsafe class WeightMatrix
         int groupRows = Kernel.InterleavedRows;
         Debug.Assert(start % groupRows == 0 && start + count <= RowCount);
         long groupBytes = Kernel.InterleavedByteLength(groupRows, RowLength);
-        var groups = _groups.AsSpan(checked((int)(start / groupRows * groupBytes)), checked((int)Kernel.InterleavedByteLength(count, RowLength)));
+        var groups = _groups.Slice(start / groupRows * groupBytes, checked((int)Kernel.InterleavedByteLength(count, RowLength)));
         Kernel.MatMulInterleaved(groups, count, RowLength, activations, tokenCount, output, outputStride, auxiliary);
     }
 }

@@ -28,4 +28,52 @@ public static class HalfRows
         }
         for (; i < length; i++) Unsafe.Add(ref destination, i) = HalfBits.ToSingle(Unsafe.Add(ref source, i));
     }
+
+    /// <summary>
+    /// <see cref="HeadVectors.Dot"/> of <paramref name="x"/> with the widened fp16 row <paramref name="half"/>, bit for bit,
+    /// without storing the widened row: for one query row (decode without grouped heads) the store and reload cost as
+    /// much as the product. Needs AVX2 (callers fall back to <see cref="Widen"/> and <see cref="HeadVectors.Dot"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Dot(ref float x, ref ushort half, int length)
+    {
+        int i = 0;
+        float sum = 0;
+        if (length >= Vector256<float>.Count)
+        {
+            var acc0 = Vector256<float>.Zero;
+            var acc1 = Vector256<float>.Zero;
+            for (; i <= length - 2 * Vector256<float>.Count; i += 2 * Vector256<float>.Count)
+            {
+                acc0 += Vector256.LoadUnsafe(ref x, (nuint)i) * Widen8(ref half, i);
+                acc1 += Vector256.LoadUnsafe(ref x, (nuint)(i + 8)) * Widen8(ref half, i + 8);
+            }
+            if (i <= length - Vector256<float>.Count)
+            {
+                acc0 += Vector256.LoadUnsafe(ref x, (nuint)i) * Widen8(ref half, i);
+                i += Vector256<float>.Count;
+            }
+            sum = Vector256.Sum(acc0 + acc1);
+        }
+        for (; i < length; i++) sum += Unsafe.Add(ref x, i) * HalfBits.ToSingle(Unsafe.Add(ref half, i));
+        return sum;
+    }
+
+    /// <summary><see cref="HeadVectors.MultiplyAdd"/> of the widened fp16 row <paramref name="half"/>, bit for bit, without storing it (AVX2).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void MultiplyAdd(ref ushort half, float scale, ref float destination, int length)
+    {
+        int i = 0;
+        if (length >= Vector256<float>.Count)
+        {
+            var s = Vector256.Create(scale);
+            for (; i <= length - Vector256<float>.Count; i += Vector256<float>.Count)
+                (Vector256.LoadUnsafe(ref destination, (nuint)i) + s * Widen8(ref half, i)).StoreUnsafe(ref destination, (nuint)i);
+        }
+        for (; i < length; i++) Unsafe.Add(ref destination, i) += scale * HalfBits.ToSingle(Unsafe.Add(ref half, i));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Widen8(ref ushort half, int i) =>
+        F16Widening.ToSingle(Avx2.ConvertToVector256Int32(Vector128.LoadUnsafe(ref half, (nuint)i)).AsUInt32());
 }
