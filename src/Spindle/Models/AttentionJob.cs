@@ -214,7 +214,7 @@ internal sealed class AttentionJob : IParallelWork
             int end = RowEnd(r);
             var row = scores.AsSpan(r * stride, end);
             // ggml's own exp and summation: an ulp here can move a probability across an F16 rounding boundary below.
-            GgmlSoftmax.InPlace(row);
+            GgmlSoftmax.InPlace(row, halfResult: halfValues);
             // llama.cpp (without flash attention) multiplies the probabilities by the cached values in the cache's
             // type: with an F16 cache they are rounded to F16 first.
             if (halfValues) HalfRounding.RoundInPlace(ref MemoryMarshal.GetReference(row), end);

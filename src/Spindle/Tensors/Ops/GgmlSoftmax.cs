@@ -14,7 +14,33 @@ namespace Spindle.Tensors.Ops;
 /// </summary>
 public static class GgmlSoftmax
 {
-    public static void InPlace(Span<float> values)
+    /// <param name="halfResult">The caller rounds the probabilities to F16 next (an F16 value cache): exps below
+    /// 2^-100 are then made exact zeros instead of being computed. After the division by the sum (≥ 1) they would be
+    /// below F16's smallest subnormal and round to zero anyway, and added to the sum (held in double, ≥ 1) they change
+    /// nothing; computing them meant fp32 denormal results and operands, each a microcode assist — with thousands of
+    /// cached slots and peaked scores, most of a softmax.</param>
+    public static void InPlace(Span<float> values, bool halfResult = false)
+    {
+        if (halfResult) InPlace<FlushTiny>(values);
+        else InPlace<KeepTiny>(values);
+    }
+
+    private interface ITinyExps
+    {
+        static abstract bool Flush { get; }
+    }
+
+    private readonly struct FlushTiny : ITinyExps
+    {
+        public static bool Flush => true;
+    }
+
+    private readonly struct KeepTiny : ITinyExps
+    {
+        public static bool Flush => false;
+    }
+
+    private static void InPlace<TTiny>(Span<float> values) where TTiny : struct, ITinyExps
     {
         if (values.IsEmpty) return;
         var maxVector = Vector256.Create(TensorPrimitives.Max(values));
@@ -23,8 +49,8 @@ public static class GgmlSoftmax
         int i = 0;
         for (; i + 16 <= values.Length; i += 16)
         {
-            var low = Exp(Vector256.LoadUnsafe(ref x, (nuint)i) - maxVector);
-            var high = Exp(Vector256.LoadUnsafe(ref x, (nuint)(i + 8)) - maxVector);
+            var low = Exp<TTiny>(Vector256.LoadUnsafe(ref x, (nuint)i) - maxVector);
+            var high = Exp<TTiny>(Vector256.LoadUnsafe(ref x, (nuint)(i + 8)) - maxVector);
             low.StoreUnsafe(ref x, (nuint)i);
             high.StoreUnsafe(ref x, (nuint)(i + 8));
             sum += ReduceAdd16(low, high);
@@ -36,8 +62,8 @@ public static class GgmlSoftmax
             chunk.Fill(float.NegativeInfinity);
             var tail = values.Slice(i);
             tail.CopyTo(chunk);
-            var low = Exp(Vector256.Create<float>(chunk) - maxVector);
-            var high = Exp(Vector256.Create<float>(chunk.Slice(8)) - maxVector);
+            var low = Exp<TTiny>(Vector256.Create<float>(chunk) - maxVector);
+            var high = Exp<TTiny>(Vector256.Create<float>(chunk.Slice(8)) - maxVector);
             sum += ReduceAdd16(low, high);
             low.CopyTo(chunk);
             high.CopyTo(chunk.Slice(8));
@@ -63,7 +89,10 @@ public static class GgmlSoftmax
     /// 1.45 + 0.5 ulp; |n| &gt; 192 flushes to 0 or infinity.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Exp(Vector256<float> x)
+    public static Vector256<float> Exp(Vector256<float> x) => Exp<KeepTiny>(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Exp<TTiny>(Vector256<float> x) where TTiny : struct, ITinyExps
     {
         var r = Vector256.Create(Bits(0x4B400000));
         var z = Vector256.FusedMultiplyAdd(x, Vector256.Create(Bits(0x3FB8AA3B)), r);
@@ -78,6 +107,14 @@ public static class GgmlSoftmax
             u, Vector256.FusedMultiplyAdd(Vector256.Create(Bits(0x3F7FFFF6)), b, Vector256<float>.One));
         // vscalefps: j × 2^n, n integral; two steps below 2^-126 keep the power of two representable.
         var exponent = Vector256.ConvertToInt32(n);
+        if (TTiny.Flush)
+        {
+            // Lanes below 2^-100 become 0; the others are exactly the general path's (j × 2^n, n ≥ −100).
+            var normalPower = ((Vector256.Max(exponent, Vector256.Create(-100)) + Vector256.Create(127)) << 23).AsSingle();
+            var kept = Vector256.ConditionalSelect(Vector256.LessThan(n, Vector256.Create(-100f)), Vector256<float>.Zero, j * normalPower);
+            var tooLarge = Vector256.GreaterThan(n, Vector256.Create(192f));
+            return tooLarge == Vector256<float>.Zero ? kept : Vector256.ConditionalSelect(tooLarge, Vector256.Create(float.PositiveInfinity), kept);
+        }
         var small = Vector256.LessThan(exponent, Vector256.Create(-126));
         var shifted = Vector256.ConditionalSelect(small, exponent + Vector256.Create(64), exponent);
         var power = ((Vector256.Max(shifted, Vector256.Create(-126)) + Vector256.Create(127)) << 23).AsSingle();
