@@ -5,7 +5,8 @@ namespace Spindle.Bench.Kernels;
 
 /// <summary>
 /// Matrix × one activation row (decode) and × 16 rows (prefill, reusing each weight block for 4 tokens at a time),
-/// single-threaded. Weights read per call = Rows × GgmlTypeInfo.ByteLength(Type, RowLength); GB/s = that / time.
+/// single-threaded, in the layout a loaded model uses (interleaved for kernels that have one: Q4_0, Q8_0, Q4_K).
+/// Weights read per call = Rows × GgmlTypeInfo.ByteLength(Type, RowLength); GB/s = that / time.
 /// </summary>
 [MemoryDiagnoser]
 [MinColumn]
@@ -45,11 +46,24 @@ public class MatVecBenchmarks
         _kernel = KernelBenchParams.Create(Type, Isa);
         (_weights, _activations) = KernelBenchParams.MakeData(_kernel, _rows, _rowLength, PrefillTokens);
         _output = new float[PrefillTokens * _rows];
+        if (_kernel.InterleavedRows > 0)
+        {
+            _groups = new byte[_kernel.InterleavedByteLength(_rows, _rowLength)];
+            _kernel.Interleave(_weights, _rows, _rowLength, _groups);
+        }
+    }
+
+    private byte[]? _groups;
+
+    private void Multiply(int tokens)
+    {
+        if (_groups is null) _kernel.MatMul(_weights, _rows, _rowLength, _activations, tokens, _output, _rows);
+        else _kernel.MatMulInterleaved(_groups, _rows, _rowLength, _activations, tokens, _output, _rows, default);
     }
 
     [Benchmark]
-    public void Decode() => _kernel.MatMul(_weights, _rows, _rowLength, _activations, 1, _output, _rows);
+    public void Decode() => Multiply(1);
 
     [Benchmark(OperationsPerInvoke = PrefillTokens)]
-    public void PrefillPerToken() => _kernel.MatMul(_weights, _rows, _rowLength, _activations, PrefillTokens, _output, _rows);
+    public void PrefillPerToken() => Multiply(PrefillTokens);
 }
