@@ -42,7 +42,4 @@ internal interface IQ8WeightFormat<TBlock> where TBlock : unmanaged
     /// nibbles meet the activations in maddubs without sign shuffling (Q8DotKernel.Groups.cs).
     /// </summary>
     static virtual bool HasByteOffset => false;
-
-    /// <summary>The 32 unsigned nibbles u_i in element order, when <see cref="HasNibbleOffset"/>.</summary>
-    static virtual Vector256<byte> UnpackUnsigned256(ref readonly TBlock block) => throw new NotSupportedException();
 }

@@ -30,8 +30,6 @@ internal readonly struct Q4_0Format : IQ8WeightFormat<BlockQ4_0>
 
     public static bool HasNibbleOffset => true;
 
-    public static Vector256<byte> UnpackUnsigned256(ref readonly BlockQ4_0 block) => QuantUnpack.Nibbles256(in block.Qs);
-
     public static Vector256<sbyte> Unpack256(ref readonly BlockQ4_0 block) =>
         (QuantUnpack.Nibbles256(in block.Qs) - Vector256.Create((byte)8)).AsSByte();
 
