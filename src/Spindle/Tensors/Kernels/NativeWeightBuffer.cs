@@ -3,9 +3,8 @@ using System.Runtime.InteropServices;
 namespace Spindle.Tensors.Kernels;
 
 /// <summary>
-/// Memory for a weight copy (an interleaved matrix), outside the GC heap: it commits exactly the pages it uses — a
-/// pinned array of the same size left the GC's region tails committed, about 7% of a small model — and may exceed
-/// 2 GiB. Freed when the owner becomes unreachable; the GC is told of its size so that happens in time.
+/// Memory for a weight copy (an interleaved matrix), outside the GC heap, 64-byte aligned; it may exceed 2 GiB, which a
+/// managed array may not. Freed when the owner becomes unreachable; the GC is told of its size so that happens in time.
 /// </summary>
 internal sealed unsafe class NativeWeightBuffer
 {

@@ -21,7 +21,7 @@ namespace Spindle.Tensors.Kernels;
 /// </summary>
 public sealed partial class Q4_KKernel
 {
-    private const int GroupRows = 8;
+    private const int GroupRows = RowGroups.Rows;
     private const int GroupScalesOffset = 1024;
     private const int GroupMinsOffset = GroupScalesOffset + 8 * 16;
     private const int GroupDOffset = GroupMinsOffset + 4 * 16;
@@ -143,28 +143,14 @@ public sealed partial class Q4_KKernel
         {
             GroupTokens4(ref group, ref Unsafe.Add(ref a0, t * activationBytes), activationBytes, blocks,
                 out var acc0, out var acc1, out var acc2, out var acc3);
-            StoreRows(acc0, ref Unsafe.Add(ref out0, t * outputStride), rows);
-            StoreRows(acc1, ref Unsafe.Add(ref out0, (t + 1) * outputStride), rows);
-            StoreRows(acc2, ref Unsafe.Add(ref out0, (t + 2) * outputStride), rows);
-            StoreRows(acc3, ref Unsafe.Add(ref out0, (t + 3) * outputStride), rows);
+            RowGroups.Store(acc0, ref Unsafe.Add(ref out0, t * outputStride), rows);
+            RowGroups.Store(acc1, ref Unsafe.Add(ref out0, (t + 1) * outputStride), rows);
+            RowGroups.Store(acc2, ref Unsafe.Add(ref out0, (t + 2) * outputStride), rows);
+            RowGroups.Store(acc3, ref Unsafe.Add(ref out0, (t + 3) * outputStride), rows);
         }
         for (; t < tokenCount; t++)
-            StoreRows(GroupToken1(ref group, ref Unsafe.Add(ref a0, t * activationBytes), blocks), ref Unsafe.Add(ref out0, t * outputStride), rows);
+            RowGroups.Store(GroupToken1(ref group, ref Unsafe.Add(ref a0, t * activationBytes), blocks), ref Unsafe.Add(ref out0, t * outputStride), rows);
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRows(Vector256<float> acc, ref float outputRow, int rows)
-    {
-        if (rows == GroupRows)
-        {
-            acc.StoreUnsafe(ref outputRow);
-            return;
-        }
-        for (int r = 0; r < rows; r++) Unsafe.Add(ref outputRow, r) = acc.GetElement(r);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<sbyte> Quad(ref byte qs, int offset) => Vector256.Create(Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref qs, offset))).AsSByte();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<short> Bytes16(ref byte gb, int offset) => Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref Unsafe.Add(ref gb, offset)));
@@ -207,8 +193,8 @@ public sealed partial class Q4_KKernel
         for (int q = 0; q < 8; q++)
         {
             var packed = Vector256.LoadUnsafe(ref gb, (nuint)(32 * (8 * c + q)));
-            low += Avx2.MultiplyAddAdjacent(packed & mask, Quad(ref qs, 64 * c + 4 * q));
-            high += Avx2.MultiplyAddAdjacent(KQuantSimd.ShiftRightMask(packed, 4, mask), Quad(ref qs, 64 * c + 32 + 4 * q));
+            low += Avx2.MultiplyAddAdjacent(packed & mask, RowGroups.BroadcastQuad(ref qs, 64 * c + 4 * q));
+            high += Avx2.MultiplyAddAdjacent(KQuantSimd.ShiftRightMask(packed, 4, mask), RowGroups.BroadcastQuad(ref qs, 64 * c + 32 + 4 * q));
         }
         return Avx2.MultiplyAddAdjacent(low, Bytes16(ref gb, GroupScalesOffset + 32 * c))
             + Avx2.MultiplyAddAdjacent(high, Bytes16(ref gb, GroupScalesOffset + 32 * c + 16));
@@ -243,15 +229,15 @@ public sealed partial class Q4_KKernel
             var packed = Vector256.LoadUnsafe(ref gb, (nuint)(32 * (8 * c + q)));
             var low = packed & mask;
             int lowOffset = 64 * c + 4 * q;
-            low0 += Avx2.MultiplyAddAdjacent(low, Quad(ref q0, lowOffset));
-            low1 += Avx2.MultiplyAddAdjacent(low, Quad(ref q1, lowOffset));
-            low2 += Avx2.MultiplyAddAdjacent(low, Quad(ref q2, lowOffset));
-            low3 += Avx2.MultiplyAddAdjacent(low, Quad(ref q3, lowOffset));
+            low0 += Avx2.MultiplyAddAdjacent(low, RowGroups.BroadcastQuad(ref q0, lowOffset));
+            low1 += Avx2.MultiplyAddAdjacent(low, RowGroups.BroadcastQuad(ref q1, lowOffset));
+            low2 += Avx2.MultiplyAddAdjacent(low, RowGroups.BroadcastQuad(ref q2, lowOffset));
+            low3 += Avx2.MultiplyAddAdjacent(low, RowGroups.BroadcastQuad(ref q3, lowOffset));
             var high = KQuantSimd.ShiftRightMask(packed, 4, mask);
-            high0 += Avx2.MultiplyAddAdjacent(high, Quad(ref q0, lowOffset + 32));
-            high1 += Avx2.MultiplyAddAdjacent(high, Quad(ref q1, lowOffset + 32));
-            high2 += Avx2.MultiplyAddAdjacent(high, Quad(ref q2, lowOffset + 32));
-            high3 += Avx2.MultiplyAddAdjacent(high, Quad(ref q3, lowOffset + 32));
+            high0 += Avx2.MultiplyAddAdjacent(high, RowGroups.BroadcastQuad(ref q0, lowOffset + 32));
+            high1 += Avx2.MultiplyAddAdjacent(high, RowGroups.BroadcastQuad(ref q1, lowOffset + 32));
+            high2 += Avx2.MultiplyAddAdjacent(high, RowGroups.BroadcastQuad(ref q2, lowOffset + 32));
+            high3 += Avx2.MultiplyAddAdjacent(high, RowGroups.BroadcastQuad(ref q3, lowOffset + 32));
         }
         var lowScales = Bytes16(ref gb, GroupScalesOffset + 32 * c);
         var highScales = Bytes16(ref gb, GroupScalesOffset + 32 * c + 16);

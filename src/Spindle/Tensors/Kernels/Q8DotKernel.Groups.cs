@@ -23,7 +23,7 @@ namespace Spindle.Tensors.Kernels;
 /// </summary>
 internal abstract partial class Q8DotKernel<TBlock, TFormat>
 {
-    private const int GroupRows = 8;
+    private const int GroupRows = RowGroups.Rows;
 
     // Both formats' blocks are {fp16 d, quants}.
     private const int QuantsOffset = 2;
@@ -175,10 +175,10 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
                 ByteGroupTokens4(ref group, ref Unsafe.Add(ref a0, t * activationBytes), activationBytes,
                     ref Unsafe.Add(ref d0, t * blockCount), ref Unsafe.Add(ref s0, t * blockCount), blockCount,
                     out acc0, out acc1, out acc2, out acc3);
-            StoreRows(acc0, ref Unsafe.Add(ref out0, t * outputStride), rows);
-            StoreRows(acc1, ref Unsafe.Add(ref out0, (t + 1) * outputStride), rows);
-            StoreRows(acc2, ref Unsafe.Add(ref out0, (t + 2) * outputStride), rows);
-            StoreRows(acc3, ref Unsafe.Add(ref out0, (t + 3) * outputStride), rows);
+            RowGroups.Store(acc0, ref Unsafe.Add(ref out0, t * outputStride), rows);
+            RowGroups.Store(acc1, ref Unsafe.Add(ref out0, (t + 1) * outputStride), rows);
+            RowGroups.Store(acc2, ref Unsafe.Add(ref out0, (t + 2) * outputStride), rows);
+            RowGroups.Store(acc3, ref Unsafe.Add(ref out0, (t + 3) * outputStride), rows);
         }
         for (; t < tokenCount; t++)
         {
@@ -187,19 +187,8 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
                     ref Unsafe.Add(ref d0, t * blockCount), ref Unsafe.Add(ref s0, t * blockCount), blockCount)
                 : ByteGroupToken1(ref group, ref Unsafe.Add(ref a0, t * activationBytes),
                     ref Unsafe.Add(ref d0, t * blockCount), ref Unsafe.Add(ref s0, t * blockCount), blockCount);
-            StoreRows(acc, ref Unsafe.Add(ref out0, t * outputStride), rows);
+            RowGroups.Store(acc, ref Unsafe.Add(ref out0, t * outputStride), rows);
         }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRows(Vector256<float> acc, ref float outputRow, int rows)
-    {
-        if (rows == GroupRows)
-        {
-            acc.StoreUnsafe(ref outputRow);
-            return;
-        }
-        for (int r = 0; r < rows; r++) Unsafe.Add(ref outputRow, r) = acc.GetElement(r);
     }
 
     /// <summary>The eight rows' scales of one group block, widened.</summary>
@@ -228,14 +217,13 @@ internal abstract partial class Q8DotKernel<TBlock, TFormat>
 
     /// <summary>Four activation bytes (elements 4g..4g+3 of a block) in every int32 lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<sbyte> ActivationQuad(ref byte blockQs, int g) =>
-        Vector256.Create(Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref blockQs, 4 * g))).AsSByte();
+    private static Vector256<sbyte> ActivationQuad(ref byte blockQs, int g) => RowGroups.BroadcastQuad(ref blockQs, 4 * g);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<byte> LowNibbles(Vector256<byte> packed) => packed & Vector256.Create((byte)0x0F);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<byte> HighNibbles(Vector256<byte> packed) => Vector256.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & Vector256.Create((byte)0x0F);
+    private static Vector256<byte> HighNibbles(Vector256<byte> packed) => KQuantSimd.ShiftRightMask(packed, 4, Vector256.Create((byte)0x0F));
 
     /// <summary>
     /// One token (decode), one group: per block Σu·a for the eight rows in int16 pairs (eight multiply-adds of

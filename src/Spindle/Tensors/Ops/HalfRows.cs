@@ -74,11 +74,11 @@ public static class HalfRows
     /// <summary>
     /// Eight cached values widened in four operations: the sign and the 15 magnitude bits moved into place (an arithmetic
     /// shift carries the sign, a mask keeps one copy), then one multiply by 2^112 rebiases the exponent. Exact for every
-    /// finite value: zeros stay zeros, and an fp16 subnormal is an fp32 denormal operand — correct, but a microcode
-    /// assist, which cached keys and values (activations of order one) hit about once per few thousand values. Infinity
-    /// and NaN come out as large finite values; a cache holds them only after an overflow that has already spoiled the
-    /// scores. (The kernels' <see cref="F16Widening"/> takes nine more operations to be exact for those too and never
-    /// assist: block scales are subnormal often.)
+    /// finite value: zeros stay zeros, and an fp16 subnormal (|x| &lt; 2^-14) is an fp32 denormal operand — correct, but
+    /// a microcode assist; cached keys and values are activations of order one, so such values should be rare (not
+    /// measured). Infinity and NaN come out as large finite values; a cache holds them only after an overflow that has
+    /// already spoiled the scores. (The kernels' <see cref="F16Widening"/> takes more operations to be exact for those
+    /// too and never assist: block scales are subnormal often.)
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Widen8(ref ushort half, int i)
