@@ -247,6 +247,13 @@ public abstract class KvCache : IDisposable
         Count = source.Count;
     }
 
+    /// <summary>For implementations that adopt slots holding tokens at positions 0 … count − 1 (a cached prompt prefix).</summary>
+    protected void AdoptSequentialSlots(int count)
+    {
+        for (int i = 0; i < count; i++) _positions[i] = i;
+        Count = count;
+    }
+
     internal Span<byte> KeyRow(int layer, int kvHead, int slot)
     {
         int b = BlockSlots;

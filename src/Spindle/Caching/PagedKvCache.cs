@@ -80,6 +80,27 @@ public sealed class PagedKvCache : KvCache
         return true;
     }
 
+    /// <summary>
+    /// Makes this empty sequence start with <paramref name="blocks"/>, which hold the keys and values of tokens at
+    /// positions 0 … <paramref name="tokenCount"/> − 1 (a prompt prefix another sequence computed, kept by a prefix
+    /// cache). The blocks are shared, not copied: each gains a reference, and a write into the last, partly used one
+    /// copies it first.
+    /// </summary>
+    public void AdoptPrefix(ReadOnlySpan<int> blocks, int tokenCount)
+    {
+        if (_disposed) ThrowDisposed(this);
+        if (Count != 0) throw new InvalidOperationException("a prefix can only be adopted by an empty sequence");
+        ArgumentOutOfRangeException.ThrowIfNegative(tokenCount);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(tokenCount, Capacity);
+        if (BlocksFor(tokenCount) != blocks.Length)
+            throw new ArgumentException($"{tokenCount} tokens fill {BlocksFor(tokenCount)} blocks of {BlockSlots} slots, not {blocks.Length}", nameof(blocks));
+        foreach (int block in blocks) Pool.Retain(block);
+        if (_table.Length < blocks.Length) _table = new int[blocks.Length];
+        blocks.CopyTo(_table);
+        _blockCount = blocks.Length;
+        AdoptSequentialSlots(tokenCount);
+    }
+
     public override KvCache Fork(int? capacity = null)
     {
         var fork = Pool.CreateSequence(capacity ?? Capacity);

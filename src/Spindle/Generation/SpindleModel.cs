@@ -185,36 +185,30 @@ public sealed class SpindleModel : IDisposable
                 yield break;
             }
             var selector = options.SelectorFactory?.Invoke(this, options) ?? new SamplerChainSelector(CreateSamplerChain(options));
-            for (int i = 0; i < promptTokens.Count; i++) selector.Accept(promptTokens[i]);
+            var emitter = new TokenEmitter(selector, _logprobs, Tokenizer, options, promptTokens);
 
             var clock = Stopwatch.StartNew();
             int cached = Prefill(promptTokens, cancellationToken, out bool prefilled);
             var prefillTime = clock.Elapsed;
-            var samplingTicks = 0L;
-
-            var decoder = new TokenStreamDecoder(Tokenizer);
-            var stops = new StopStringMatcher(options.StopStrings);
-            var vocabulary = Vocabulary;
-            int generated = 0;
             int pending = -1; // sampled and delivered, not yet evaluated
-            GenerationUsage Usage() => new(promptTokens.Count, cached, generated, prefillTime, clock.Elapsed - prefillTime,
-                TimeSpan.FromTicks(samplingTicks * TimeSpan.TicksPerSecond / Stopwatch.Frequency));
+            GenerationUsage Usage() => new(promptTokens.Count, cached, emitter.Generated, prefillTime, clock.Elapsed - prefillTime,
+                emitter.SamplingTime);
 
             if (!prefilled)
             {
-                yield return new GenerationChunk { TokenId = -1, FinishReason = FinishReason.Cancelled, Usage = Usage() };
+                yield return emitter.Finish(FinishReason.Cancelled, Usage());
                 yield break;
             }
             if (options.MaxTokens == 0)
             {
-                yield return new GenerationChunk { TokenId = -1, FinishReason = FinishReason.Length, Usage = Usage() };
+                yield return emitter.Finish(FinishReason.Length, Usage());
                 yield break;
             }
             while (true)
             {
                 if (cancellationToken.IsCancellationRequested)
                 {
-                    yield return Closing(-1, "", 0, [], FinishReason.Cancelled, decoder, stops, Usage());
+                    yield return emitter.Finish(FinishReason.Cancelled, Usage());
                     yield break;
                 }
                 if (pending >= 0)
@@ -225,42 +219,14 @@ public sealed class SpindleModel : IDisposable
                     if (cancellationToken.IsCancellationRequested) continue;
                 }
 
-                long start = Stopwatch.GetTimestamp();
-                var logits = _session.Logits;
-                int token = selector.Select(logits);
-                _logprobs.Compute(logits);
-                float logprob = _logprobs.Of(logits, token);
-                TokenLogprob[] top = [];
-                if (options.TopLogprobs > 0)
+                var chunk = emitter.Step(_session.Logits, contextFull: _session.TokenCount >= ContextLength);
+                if (chunk.FinishReason is not null)
                 {
-                    top = new TokenLogprob[Math.Min(options.TopLogprobs, logits.Length)];
-                    _logprobs.Top(logits, top);
-                }
-                selector.Accept(token);
-                samplingTicks += Stopwatch.GetTimestamp() - start;
-                generated++;
-
-                if (vocabulary.IsEndOfGeneration(token))
-                {
-                    yield return Closing(token, "", logprob, top, FinishReason.EndOfGeneration, decoder, stops, Usage());
+                    yield return TokenEmitter.WithUsage(chunk, Usage());
                     yield break;
                 }
-                if (stops.Append(decoder.Append(token), out string released))
-                {
-                    yield return new GenerationChunk
-                    {
-                        TokenId = token, Text = released, Logprob = logprob, TopLogprobs = top,
-                        FinishReason = FinishReason.StopString, Usage = Usage(),
-                    };
-                    yield break;
-                }
-                if (generated >= options.MaxTokens || _session.TokenCount >= ContextLength)
-                {
-                    yield return Closing(token, released, logprob, top, FinishReason.Length, decoder, stops, Usage());
-                    yield break;
-                }
-                yield return new GenerationChunk { TokenId = token, Text = released, Logprob = logprob, TopLogprobs = top };
-                pending = token;
+                yield return chunk;
+                pending = chunk.TokenId;
             }
         }
         finally
@@ -315,19 +281,6 @@ public sealed class SpindleModel : IDisposable
         _cachedTokens.AddRange(new ArraySegment<int>(rest, 0, done));
         complete = done == rest.Length;
         return common;
-    }
-
-    /// <summary>The last chunk: its own text, then whatever the UTF-8 decoder and the stop matcher still held.</summary>
-    private static GenerationChunk Closing(int token, string text, float logprob, TokenLogprob[] top, FinishReason reason,
-        TokenStreamDecoder decoder, StopStringMatcher stops, GenerationUsage usage)
-    {
-        if (stops.Append(decoder.Flush(), out string tail))
-            return new GenerationChunk { TokenId = token, Text = text + tail, Logprob = logprob, TopLogprobs = top, FinishReason = FinishReason.StopString, Usage = usage };
-        return new GenerationChunk
-        {
-            TokenId = token, Text = text + tail + stops.Flush(), Logprob = logprob, TopLogprobs = top,
-            FinishReason = reason, Usage = usage,
-        };
     }
 
     private string TokenText(int id) => Vocabulary.IsValid(id) ? Vocabulary.Tokens[id] : "";
