@@ -61,6 +61,7 @@ public static class SpindleCommand
         root.Subcommands.Add(MaskBenchCommand.Create(context));
         root.Subcommands.Add(AsapDemoCommand.Create(context));
         root.Subcommands.Add(AgentCommand.Create(context));
+        root.Subcommands.Add(ServeCommand.Create(context));
         return root;
     }
 }

@@ -79,12 +79,17 @@ public sealed class BatchEngine : IDisposable
     /// <summary>The KV block pool every sequence draws on.</summary>
     public KvBlockPool BlockPool => _pool;
 
+    /// <summary>
+    /// The engine's state now. KV blocks in use are those some sequence holds; blocks only the prefix cache keeps are
+    /// counted apart (they are free for the taking), so an idle engine has none in use.
+    /// </summary>
     public BatchEngineStats Stats => new(
-        Volatile.Read(ref _queued), Volatile.Read(ref _activeCount), _pool.UsedBlocks, _pool.MaxBlocks,
+        Volatile.Read(ref _queued), Volatile.Read(ref _activeCount), _pool.UsedBlocks - Volatile.Read(ref _idleCachedBlocks), _pool.MaxBlocks,
         Volatile.Read(ref _cachedBlocks), Interlocked.Read(ref _requests), Interlocked.Read(ref _promptTokens),
         Interlocked.Read(ref _prefixHitTokens), Interlocked.Read(ref _generatedTokens), Interlocked.Read(ref _steps));
 
     private int _cachedBlocks;
+    private int _idleCachedBlocks;
 
     /// <summary>
     /// Queues a generation of <paramref name="choices"/> continuations of <paramref name="promptTokens"/>. Everything
@@ -171,6 +176,7 @@ public sealed class BatchEngine : IDisposable
             Admit();
             if (_active.Count == 0)
             {
+                PublishCacheCounts();
                 _wake.Wait();
                 continue;
             }
@@ -340,7 +346,13 @@ public sealed class BatchEngine : IDisposable
             }
             Emit(seq, logits);
         }
+        PublishCacheCounts();
+    }
+
+    private void PublishCacheCounts()
+    {
         Volatile.Write(ref _cachedBlocks, _prefixes?.CachedBlocks ?? 0);
+        Volatile.Write(ref _idleCachedBlocks, _prefixes?.EvictableBlocks ?? 0);
     }
 
     /// <summary>Blocks appending <paramref name="count"/> slots allocates (a shared partial last block is copied).</summary>

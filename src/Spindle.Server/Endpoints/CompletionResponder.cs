@@ -1,0 +1,346 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Spindle.Chat;
+using Spindle.Chat.Tools;
+using Spindle.Generation;
+using Spindle.Server.Models;
+using Spindle.Server.Protocol;
+using Spindle.Server.Telemetry;
+using Spindle.Serving;
+
+namespace Spindle.Server.Endpoints;
+
+/// <summary>
+/// Turns a request's <see cref="GenerationStream"/> into an OpenAI response: one JSON object, or server-sent events
+/// ending <c>data: [DONE]</c>, in the chat shape (<c>chat.completion</c>) or the legacy one (<c>text_completion</c>).
+/// With tools, each choice's text is held until it ends and then either becomes tool calls (streamed as one delta per
+/// call) or is sent as content.
+/// </summary>
+internal sealed class CompletionResponder
+{
+    private static readonly byte[] DataPrefix = "data: "u8.ToArray();
+    private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
+    private static readonly byte[] Done = "data: [DONE]\n\n"u8.ToArray();
+
+    private readonly HttpContext _context;
+    private readonly ServedModel _model;
+    private readonly SamplingRequest _request;
+    private readonly ServerMetrics _metrics;
+    private readonly bool _chat;
+    private readonly ToolCallProtocol? _tools;
+    private readonly int _promptTokens;
+    private readonly string _id;
+    private readonly long _created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+    private readonly long _start;
+    private readonly Choice[] _choices;
+    private long _lastToken;
+
+    public CompletionResponder(HttpContext context, ServedModel model, SamplingRequest request, ServerMetrics metrics, bool chat,
+        ToolCallProtocol? tools, int promptTokens, long start)
+    {
+        _context = context;
+        _model = model;
+        _request = request;
+        _metrics = metrics;
+        _chat = chat;
+        _tools = tools;
+        _promptTokens = promptTokens;
+        _start = start;
+        _id = (chat ? "chatcmpl-" : "cmpl-") + Guid.NewGuid().ToString("N");
+        _choices = new Choice[request.Choices];
+        for (int i = 0; i < _choices.Length; i++) _choices[i] = new Choice();
+    }
+
+    private sealed class Choice
+    {
+        public readonly StringBuilder Text = new();
+        public readonly List<GenerationChunk> Tokens = [];
+        public GenerationChunk? Last;
+        public IReadOnlyList<ChatToolCall>? ToolCalls;
+        public bool RoleSent;
+    }
+
+    public async Task RespondAsync(GenerationStream stream)
+    {
+        var response = _context.Response;
+        var ct = _context.RequestAborted;
+        if (_request.Stream)
+        {
+            response.StatusCode = 200;
+            response.ContentType = "text/event-stream";
+            response.Headers.CacheControl = "no-cache";
+            response.Headers["X-Accel-Buffering"] = "no";
+            await response.StartAsync(ct).ConfigureAwait(false);
+        }
+        try
+        {
+            await foreach (var (index, chunk) in stream.WithCancellation(ct).ConfigureAwait(false))
+            {
+                var choice = _choices[index];
+                if (chunk.TokenId >= 0) Timing();
+                if (chunk.FinishReason == FinishReason.Cancelled) return; // the client is gone
+                if (chunk.TokenId >= 0 && _request.Logprobs) choice.Tokens.Add(chunk);
+                if (chunk.FinishReason is not null)
+                {
+                    choice.Last = chunk;
+                    choice.Text.Append(chunk.Text);
+                    if (_tools is not null) choice.ToolCalls = ParseTools(choice);
+                    if (_request.Stream) await WriteEventAsync(json => StreamChunk(json, index, choice, chunk, final: true)).ConfigureAwait(false);
+                    continue;
+                }
+                if (_tools is not null || !_request.Stream)
+                {
+                    choice.Text.Append(chunk.Text);
+                    continue;
+                }
+                if (chunk.Text.Length > 0 || _request.Logprobs || !choice.RoleSent)
+                    await WriteEventAsync(json => StreamChunk(json, index, choice, chunk, final: false)).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            int generated = 0;
+            foreach (var c in _choices) generated += c.Last?.Usage?.GeneratedTokens ?? 0;
+            _metrics.Tokens(_model.Alias, _promptTokens, generated);
+        }
+        if (_request.Stream)
+        {
+            if (_request.IncludeUsage) await WriteEventAsync(UsageChunk).ConfigureAwait(false);
+            await response.Body.WriteAsync(Done, ct).ConfigureAwait(false);
+            await response.Body.FlushAsync(ct).ConfigureAwait(false);
+        }
+        else
+        {
+            response.StatusCode = 200;
+            response.ContentType = "application/json";
+            using (var json = new Utf8JsonWriter(response.BodyWriter)) WholeResponse(json);
+            await response.BodyWriter.FlushAsync(ct).ConfigureAwait(false);
+        }
+    }
+
+    private void Timing()
+    {
+        long now = Stopwatch.GetTimestamp();
+        if (_lastToken == 0) _metrics.FirstToken(Stopwatch.GetElapsedTime(_start, now));
+        else _metrics.InterToken(Stopwatch.GetElapsedTime(_lastToken, now));
+        _lastToken = now;
+    }
+
+    private IReadOnlyList<ChatToolCall>? ParseTools(Choice choice)
+    {
+        var parsed = _tools!.Parse(choice.Text.ToString());
+        if (!parsed.HasToolCalls) return null;
+        choice.Text.Clear();
+        choice.Text.Append(parsed.Content);
+        return parsed.ToolCalls;
+    }
+
+    private async Task WriteEventAsync(Action<Utf8JsonWriter> write)
+    {
+        var body = _context.Response.BodyWriter;
+        body.Write(DataPrefix);
+        using (var json = new Utf8JsonWriter(body)) write(json);
+        body.Write(EventEnd);
+        await body.FlushAsync(_context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private void Header(Utf8JsonWriter json, string objectType)
+    {
+        json.WriteString("id", _id);
+        json.WriteString("object", objectType);
+        json.WriteNumber("created", _created);
+        json.WriteString("model", _model.Alias);
+        json.WriteString("system_fingerprint", "spindle");
+    }
+
+    private void StreamChunk(Utf8JsonWriter json, int index, Choice choice, GenerationChunk chunk, bool final)
+    {
+        json.WriteStartObject();
+        Header(json, _chat ? "chat.completion.chunk" : "text_completion");
+        json.WriteStartArray("choices");
+        json.WriteStartObject();
+        json.WriteNumber("index", index);
+        string text = final ? (_tools is not null ? choice.Text.ToString() : chunk.Text) : chunk.Text;
+        if (_chat)
+        {
+            json.WriteStartObject("delta");
+            if (!choice.RoleSent)
+            {
+                json.WriteString("role", "assistant");
+                choice.RoleSent = true;
+            }
+            if (text.Length > 0 || !final) json.WriteString("content", text);
+            if (final && choice.ToolCalls is { } calls) ToolCalls(json, calls, withIndex: true);
+            json.WriteEndObject();
+        }
+        else
+        {
+            json.WriteString("text", text);
+        }
+        if (_request.Logprobs && chunk.TokenId >= 0)
+        {
+            if (_chat) ChatLogprobs(json, [chunk]);
+            else TextLogprobs(json, [chunk], choice.Text.Length - text.Length);
+        }
+        else
+        {
+            json.WriteNull("logprobs");
+        }
+        if (final) json.WriteString("finish_reason", FinishReasonOf(choice));
+        else json.WriteNull("finish_reason");
+        json.WriteEndObject();
+        json.WriteEndArray();
+        json.WriteEndObject();
+        if (!_chat && !final) choice.Text.Append(chunk.Text);
+    }
+
+    private void UsageChunk(Utf8JsonWriter json)
+    {
+        json.WriteStartObject();
+        Header(json, _chat ? "chat.completion.chunk" : "text_completion");
+        json.WriteStartArray("choices");
+        json.WriteEndArray();
+        Usage(json);
+        json.WriteEndObject();
+    }
+
+    private void WholeResponse(Utf8JsonWriter json)
+    {
+        json.WriteStartObject();
+        Header(json, _chat ? "chat.completion" : "text_completion");
+        json.WriteStartArray("choices");
+        for (int i = 0; i < _choices.Length; i++)
+        {
+            var choice = _choices[i];
+            json.WriteStartObject();
+            json.WriteNumber("index", i);
+            if (_chat)
+            {
+                json.WriteStartObject("message");
+                json.WriteString("role", "assistant");
+                if (choice.ToolCalls is { } calls && choice.Text.Length == 0) json.WriteNull("content");
+                else json.WriteString("content", choice.Text.ToString());
+                if (choice.ToolCalls is { } toolCalls) ToolCalls(json, toolCalls, withIndex: false);
+                json.WriteEndObject();
+            }
+            else
+            {
+                json.WriteString("text", choice.Text.ToString());
+            }
+            if (_request.Logprobs)
+            {
+                if (_chat) ChatLogprobs(json, choice.Tokens);
+                else TextLogprobs(json, choice.Tokens, 0);
+            }
+            else
+            {
+                json.WriteNull("logprobs");
+            }
+            json.WriteString("finish_reason", FinishReasonOf(choice));
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        Usage(json);
+        json.WriteEndObject();
+    }
+
+    private static void ToolCalls(Utf8JsonWriter json, IReadOnlyList<ChatToolCall> calls, bool withIndex)
+    {
+        json.WriteStartArray("tool_calls");
+        for (int i = 0; i < calls.Count; i++)
+        {
+            json.WriteStartObject();
+            if (withIndex) json.WriteNumber("index", i);
+            json.WriteString("id", calls[i].Id);
+            json.WriteString("type", "function");
+            json.WriteStartObject("function");
+            json.WriteString("name", calls[i].Name);
+            json.WriteString("arguments", calls[i].Arguments?.ToJsonString() ?? "{}");
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+    }
+
+    private string FinishReasonOf(Choice choice) => choice.ToolCalls is not null ? "tool_calls" : choice.Last?.FinishReason switch
+    {
+        FinishReason.Length => "length",
+        _ => "stop",
+    };
+
+    private void Usage(Utf8JsonWriter json)
+    {
+        int generated = 0;
+        foreach (var c in _choices) generated += c.Last?.Usage?.GeneratedTokens ?? 0;
+        json.WriteStartObject("usage");
+        json.WriteNumber("prompt_tokens", _promptTokens);
+        json.WriteNumber("completion_tokens", generated);
+        json.WriteNumber("total_tokens", _promptTokens + generated);
+        json.WriteStartObject("prompt_tokens_details");
+        json.WriteNumber("cached_tokens", _choices[0].Last?.Usage?.CachedPromptTokens ?? 0);
+        json.WriteEndObject();
+        json.WriteEndObject();
+    }
+
+    private void ChatLogprobs(Utf8JsonWriter json, IReadOnlyList<GenerationChunk> tokens)
+    {
+        json.WriteStartObject("logprobs");
+        json.WriteStartArray("content");
+        foreach (var chunk in tokens)
+        {
+            json.WriteStartObject();
+            TokenFields(json, chunk.TokenId, chunk.Logprob);
+            json.WriteStartArray("top_logprobs");
+            foreach (var top in chunk.TopLogprobs)
+            {
+                json.WriteStartObject();
+                TokenFields(json, top.TokenId, top.Logprob);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    private void TokenFields(Utf8JsonWriter json, int token, float logprob)
+    {
+        byte[] bytes = _model.Model.Tokenizer.TokenToPiece(token, special: true);
+        json.WriteString("token", Encoding.UTF8.GetString(bytes));
+        json.WriteNumber("logprob", logprob);
+        json.WriteStartArray("bytes");
+        foreach (byte b in bytes) json.WriteNumberValue(b);
+        json.WriteEndArray();
+    }
+
+    private void TextLogprobs(Utf8JsonWriter json, IReadOnlyList<GenerationChunk> tokens, int offset)
+    {
+        json.WriteStartObject("logprobs");
+        json.WriteStartArray("tokens");
+        foreach (var chunk in tokens) json.WriteStringValue(Encoding.UTF8.GetString(_model.Model.Tokenizer.TokenToPiece(chunk.TokenId, special: true)));
+        json.WriteEndArray();
+        json.WriteStartArray("token_logprobs");
+        foreach (var chunk in tokens) json.WriteNumberValue(chunk.Logprob);
+        json.WriteEndArray();
+        json.WriteStartArray("top_logprobs");
+        foreach (var chunk in tokens)
+        {
+            json.WriteStartObject();
+            foreach (var top in chunk.TopLogprobs)
+                json.WriteNumber(Encoding.UTF8.GetString(_model.Model.Tokenizer.TokenToPiece(top.TokenId, special: true)), top.Logprob);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        json.WriteStartArray("text_offset");
+        foreach (var chunk in tokens)
+        {
+            json.WriteNumberValue(offset);
+            offset += Encoding.UTF8.GetString(_model.Model.Tokenizer.TokenToPiece(chunk.TokenId, special: true)).Length;
+        }
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+}

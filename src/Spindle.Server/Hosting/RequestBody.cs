@@ -1,0 +1,31 @@
+using System.Buffers;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Spindle.Server.Protocol;
+
+namespace Spindle.Server.Hosting;
+
+/// <summary>Reads a request body as a JSON object, refusing bodies over the configured size before reading them whole.</summary>
+internal static class RequestBody
+{
+    public static async Task<JsonObject> ReadJsonAsync(HttpContext context, long maxBytes)
+    {
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = maxBytes;
+        if (context.Request.ContentLength > maxBytes) throw TooLarge(maxBytes);
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        var body = context.Request.Body;
+        while (true)
+        {
+            var memory = buffer.GetMemory(16384);
+            int read = await body.ReadAsync(memory, context.RequestAborted).ConfigureAwait(false);
+            if (read == 0) break;
+            buffer.Advance(read);
+            if (buffer.WrittenCount > maxBytes) throw TooLarge(maxBytes);
+        }
+        return JsonFields.ParseBody(buffer.WrittenSpan);
+    }
+
+    private static OpenAIException TooLarge(long maxBytes) =>
+        new(413, $"the request body is larger than {maxBytes} bytes", "invalid_request_error", null, "request_too_large");
+}
