@@ -1,4 +1,7 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
+using Spindle.Chat.Tools;
 using Spindle.Generation;
 
 namespace Spindle.AI;
@@ -8,7 +11,8 @@ namespace Spindle.AI;
 /// PresencePenalty and Seed onto the sampler's options, MaxOutputTokens onto MaxTokens, StopSequences onto StopStrings,
 /// ResponseFormat onto Constraint: <see cref="ChatResponseFormatJson"/> with a schema becomes a JSON Schema constraint,
 /// without one a JSON-object constraint (OpenAI's JSON mode); <see cref="ChatResponseFormat.Text"/> removes a constraint
-/// the defaults set. Unset fields keep the defaults' values.
+/// the defaults set. Unset fields keep the defaults' values. Tools, ToolMode and AllowMultipleToolCalls become a
+/// <see cref="ToolCallProtocol"/> (<see cref="ToolsOf"/>), whose constraint, for a required call, replaces the response format's.
 /// </summary>
 public static class ChatOptionsMapper
 {
@@ -39,4 +43,34 @@ public static class ChatOptionsMapper
         ChatResponseFormatText => null,
         _ => fallback,
     };
+
+    /// <summary>
+    /// The tool-calling protocol <paramref name="options"/> ask for: the <see cref="AIFunctionDeclaration"/>s of
+    /// <see cref="ChatOptions.Tools"/> (other tools, e.g. hosted ones, are ignored), ToolMode null or Auto → Auto,
+    /// None → None, RequireAny → Required, RequireSpecific(name) → Named; AllowMultipleToolCalls null means allowed.
+    /// Null when there are no function tools and no call is required.
+    /// </summary>
+    /// <exception cref="ArgumentException">a required call without function tools, a named function that is not among
+    /// them, or two functions with one name.</exception>
+    public static ToolCallProtocol? ToolsOf(ChatOptions? options)
+    {
+        var tools = new List<ToolDefinition>();
+        if (options?.Tools is { } declared)
+            foreach (var tool in declared)
+                if (tool is AIFunctionDeclaration f) tools.Add(DefinitionOf(f));
+        var choice = options?.ToolMode switch
+        {
+            NoneChatToolMode => ToolChoice.None,
+            RequiredChatToolMode { RequiredFunctionName: { } name } => ToolChoice.Named(name),
+            RequiredChatToolMode => ToolChoice.Required,
+            _ => ToolChoice.Auto,
+        };
+        if (tools.Count == 0 && choice.Mode is ToolChoiceMode.None or ToolChoiceMode.Auto) return null;
+        return new ToolCallProtocol(tools, choice, options?.AllowMultipleToolCalls ?? true);
+    }
+
+    private static ToolDefinition DefinitionOf(AIFunctionDeclaration f) => new(
+        f.Name,
+        string.IsNullOrEmpty(f.Description) ? null : f.Description,
+        f.JsonSchema.ValueKind == JsonValueKind.Object ? JsonNode.Parse(f.JsonSchema.GetRawText()) as JsonObject : null);
 }

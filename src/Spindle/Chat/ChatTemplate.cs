@@ -32,9 +32,39 @@ public sealed class ChatTemplate
     {
         _template = template;
         Source = source;
+        _rendersSystemMessages = new Lazy<bool>(ProbeSystemMessages);
     }
 
     public string Source { get; }
+
+    /// <summary>
+    /// The source mentions <c>tools</c>: the template lays out tool definitions (and, in every such template known,
+    /// the assistant's tool calls and the tool results) itself. A template without it gets tools described in a
+    /// system message (see <see cref="Tools.ToolCallProtocol.PrepareMessages"/>).
+    /// </summary>
+    public bool MentionsTools => Source.Contains("tools", StringComparison.Ordinal);
+
+    private readonly Lazy<bool> _rendersSystemMessages;
+
+    /// <summary>
+    /// A leading system message appears in the output (tried once with a marker text): false for templates that reject
+    /// one (Gemma raises "System role not supported") or drop it.
+    /// </summary>
+    public bool RendersSystemMessages => _rendersSystemMessages.Value;
+
+    private bool ProbeSystemMessages()
+    {
+        const string marker = "spindle-system-probe";
+        try
+        {
+            return Render([ChatMessage.System(marker), ChatMessage.User("hi")], new ChatTemplateOptions { AddGenerationPrompt = true })
+                .Contains(marker, StringComparison.Ordinal);
+        }
+        catch (ChatTemplateException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>The ChatML fallback (<see cref="ChatMLSource"/>).</summary>
     public static ChatTemplate ChatML => ChatMLInstance.Value;

@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text;
+using System.Text.Json.Nodes;
 using Spindle.Caching;
 using Spindle.Chat;
+using Spindle.Chat.Tools;
 using Spindle.Constraints;
 using Spindle.Constraints.Vocabulary;
 using Spindle.Models;
@@ -90,11 +92,23 @@ public sealed class SpindleModel : IDisposable
 
     /// <summary>Renders <paramref name="messages"/> with the chat template, ending with the assistant's generation prompt.</summary>
     public string RenderChat(IReadOnlyList<ChatMessage> messages, CancellationToken cancellationToken = default) =>
+        RenderChat(messages, tools: null, extraVariables: null, cancellationToken);
+
+    /// <summary>
+    /// Renders <paramref name="messages"/> with the chat template's <c>tools</c> variable set to <paramref name="tools"/>
+    /// (null: undefined) and <paramref name="extraVariables"/> (e.g. <c>enable_thinking</c>), ending with the assistant's
+    /// generation prompt. The messages go in as given; <see cref="ToolCallProtocol.PrepareMessages"/> adapts them for a
+    /// template without tool support.
+    /// </summary>
+    public string RenderChat(IReadOnlyList<ChatMessage> messages, IReadOnlyList<JsonNode?>? tools,
+        IReadOnlyDictionary<string, JsonNode?>? extraVariables = null, CancellationToken cancellationToken = default) =>
         ChatTemplate.Render(messages, new ChatTemplateOptions
         {
             AddGenerationPrompt = true,
             BosToken = TokenText(Vocabulary.BosId),
             EosToken = TokenText(Vocabulary.EosId),
+            Tools = tools,
+            ExtraVariables = extraVariables,
         }, cancellationToken);
 
     /// <summary>The prompt tokens for a plain-text prompt (BOS added as the vocabulary asks unless options say otherwise).</summary>
@@ -105,9 +119,27 @@ public sealed class SpindleModel : IDisposable
     /// The prompt tokens for a conversation: the rendered template with control-token text parsed, and BOS added only when
     /// the template did not already write it.
     /// </summary>
-    public int[] EncodeChat(IReadOnlyList<ChatMessage> messages, GenerationOptions? options = null, CancellationToken cancellationToken = default)
+    public int[] EncodeChat(IReadOnlyList<ChatMessage> messages, GenerationOptions? options = null, CancellationToken cancellationToken = default) =>
+        EncodeRendered(RenderChat(messages, cancellationToken), options);
+
+    /// <summary>
+    /// The prompt tokens for a conversation with tools: <paramref name="tools"/> prepares the messages for this model's
+    /// template (<see cref="ToolCallProtocol.PrepareMessages"/>) and fills its <c>tools</c> variable. With
+    /// <paramref name="tools"/> null, earlier tool calls and results are still written as text for a template
+    /// without tool support (<see cref="ToolCallProtocol.PrepareHistory"/>). Generate with
+    /// <see cref="ToolCallProtocol.ApplyTo"/>'s options so Required / Named replies are constrained.
+    /// </summary>
+    public int[] EncodeChat(IReadOnlyList<ChatMessage> messages, ToolCallProtocol? tools, GenerationOptions? options = null,
+        CancellationToken cancellationToken = default)
     {
-        string text = RenderChat(messages, cancellationToken);
+        ArgumentNullException.ThrowIfNull(messages);
+        var template = ChatTemplate;
+        var prepared = tools is null ? ToolCallProtocol.PrepareHistory(messages, template) : tools.PrepareMessages(messages, template);
+        return EncodeRendered(RenderChat(prepared, tools?.TemplateToolsVariable, extraVariables: null, cancellationToken), options);
+    }
+
+    private int[] EncodeRendered(string text, GenerationOptions? options)
+    {
         string bos = TokenText(Vocabulary.BosId);
         bool addSpecial = options?.AddSpecial ?? !(bos.Length > 0 && text.StartsWith(bos, StringComparison.Ordinal));
         return Tokenizer.Encode(text, addSpecial, options?.ParseSpecial ?? true);
