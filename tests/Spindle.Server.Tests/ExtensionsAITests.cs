@@ -24,7 +24,7 @@ public sealed class ExtensionsAITests(ServerFixture fixture)
             owned = null;
             return fixture.Server.OpenAI().GetChatClient(Model).AsIChatClient();
         }
-        var model = SpindleModel.Load(SharedModels.Stories260K, new SpindleModelOptions { ThreadCount = 1, ContextLength = 512 });
+        var model = SpindleModel.Load(SharedModels.Stories260K, new SpindleModelOptions { ThreadCount = 1, ContextLength = 1024 });
         owned = model;
         return new SpindleChatClient(model, modelId: Model);
     }
@@ -56,11 +56,17 @@ public sealed class ExtensionsAITests(ServerFixture fixture)
             {"type":"object","properties":{"Name":{"type":"string","maxLength":10},"Legs":{"type":"integer","minimum":0,"maximum":8},"Friendly":{"type":"boolean"}},
              "required":["Name","Legs","Friendly"],"additionalProperties":false}
             """).RootElement;
-        var options = new ChatOptions { MaxOutputTokens = 80, Temperature = 0, ResponseFormat = ChatResponseFormat.ForJsonSchema(schema, "pet") };
+        // Room for a name of the engine's longest string (128 chars): the OpenAI adapter's strict-mode schema leaves out
+        // maxLength, minimum and maximum (OpenAI's strict mode did not accept them), so only the in-process client keeps them.
+        var options = new ChatOptions { MaxOutputTokens = 300, Temperature = 0, ResponseFormat = ChatResponseFormat.ForJsonSchema(schema, "pet") };
         var response = await client.GetResponseAsync("Describe a pet.", options);
+        Assert.Equal(ChatFinishReason.Stop, response.FinishReason);
         var pet = JsonSerializer.Deserialize(response.Text, PetJson.Default.Pet)!;
-        Assert.True(pet.Name.Length <= 10);
-        Assert.InRange(pet.Legs, 0, 8);
+        if (kind == "in-process")
+        {
+            Assert.True(pet.Name.Length <= 10);
+            Assert.InRange(pet.Legs, 0, 8);
+        }
     }
 
     [Theory]
@@ -78,7 +84,7 @@ public sealed class ExtensionsAITests(ServerFixture fixture)
             },
             "get_weather", "The weather in a city");
         using var client = new ChatClientBuilder(inner).UseFunctionInvocation(configure: f => f.MaximumIterationsPerRequest = 2).Build();
-        var options = new ChatOptions { MaxOutputTokens = 60, Temperature = 0, Tools = [tool], ToolMode = ChatToolMode.RequireSpecific("get_weather") };
+        var options = new ChatOptions { MaxOutputTokens = 300, Temperature = 0, Tools = [tool], ToolMode = ChatToolMode.RequireSpecific("get_weather") };
         var response = await client.GetResponseAsync("What is the weather in Paris?", options);
         Assert.NotEmpty(calls);
         Assert.All(calls, c => Assert.NotNull(c.City));

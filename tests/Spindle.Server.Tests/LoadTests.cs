@@ -42,7 +42,8 @@ public sealed class LoadTests
                     using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
                     if (response.StatusCode != HttpStatusCode.OK)
                     {
-                        lock (errors) errors.Add($"{response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+                        string text = await response.Content.ReadAsStringAsync();
+                        lock (errors) errors.Add($"{response.StatusCode}: {text}");
                         continue;
                     }
                     using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cts.Token));

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
@@ -308,7 +309,7 @@ internal sealed class CompletionResponder
 
     private void TokenFields(Utf8JsonWriter json, int token, float logprob)
     {
-        byte[] bytes = _model.Model.Tokenizer.TokenToPiece(token, special: true);
+        ReadOnlySpan<byte> bytes = _model.Model.Tokenizer.TokenToPiece(token, special: true);
         json.WriteString("token", Encoding.UTF8.GetString(bytes));
         json.WriteNumber("logprob", logprob);
         json.WriteStartArray("bytes");

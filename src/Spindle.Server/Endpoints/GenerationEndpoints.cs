@@ -45,7 +45,7 @@ internal sealed class GenerationEndpoints(ModelRegistry registry, SpindleServerO
         if (prompt.Length >= contextLength)
             throw OpenAIException.Invalid(chat ? "messages" : "prompt",
                 $"the prompt has {prompt.Length} tokens and this model's context holds {contextLength}; shorten the prompt (it is not truncated)",
-                "contextLengthlength_exceeded");
+                "context_length_exceeded");
         var request = SamplingRequest.Parse(body, served, prompt.Length, options.Parallel, chat);
         if (tools?.Constraint is not null)
         {
@@ -58,7 +58,7 @@ internal sealed class GenerationEndpoints(ModelRegistry registry, SpindleServerO
         {
             stream = served.Engine.Submit(prompt, request.Options, request.Choices, context.RequestAborted);
         }
-        catch (GrammarException e)
+        catch (Exception e) when (e is GrammarException or Spindle.Constraints.JsonSchema.Compilation.JsonSchemaCompileException)
         {
             throw OpenAIException.Invalid(request.ConstraintParam, $"'{request.ConstraintParam}' cannot be compiled: {e.Message}",
                 request.JsonOutput || request.ConstraintParam == "tools" ? "invalid_schema" : "invalid_grammar");
@@ -101,7 +101,8 @@ internal sealed class GenerationEndpoints(ModelRegistry registry, SpindleServerO
         bool parallel = JsonFields.Bool(body, "parallel_tool_calls") ?? true;
         try
         {
-            return new ToolCallProtocol(definitions, choice, parallel);
+            // A bound on the calls of one reply: a small model may never close an open-ended array.
+            return new ToolCallProtocol(definitions, choice, parallel, maxParallelCalls: 8);
         }
         catch (ArgumentException e)
         {

@@ -59,10 +59,11 @@ internal sealed class ApiHandler(SpindleServerOptions options, ILogger<ApiHandle
             new OpenAIException(413, b.Message, "invalid_request_error", null, "request_too_large"),
         BadHttpRequestException b => new OpenAIException(b.StatusCode, b.Message, "invalid_request_error"),
         EngineBusyException busy => new OpenAIException(429, busy.Message, "rate_limit_error", null, "server_busy") { RetryAfterSeconds = 1 },
-        ContextExceededException c => OpenAIException.Invalid("messages", c.Message, "context_length_exceeded"),
         KvCacheFullException k => OpenAIException.Invalid("max_tokens", k.Message, "context_length_exceeded"),
+        ContextExceededException c => OpenAIException.Invalid("messages", c.Message, "context_length_exceeded"),
         ChatTemplateException t => OpenAIException.Invalid("messages", $"the model's chat template cannot render these messages: {t.Message}", "template_error"),
         GrammarException g => OpenAIException.Invalid(null, g.Message, "invalid_grammar"),
+        Constraints.JsonSchema.Compilation.JsonSchemaCompileException j => OpenAIException.Invalid(null, j.Message, "invalid_schema"),
         _ => new OpenAIException(500, $"internal error: {e.Message}", "server_error"),
     };
 }

@@ -1,17 +1,19 @@
 using System.Buffers;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Spindle.Server.Protocol;
 
 namespace Spindle.Server.Hosting;
 
-/// <summary>Reads a request body as a JSON object, refusing bodies over the configured size before reading them whole.</summary>
+/// <summary>
+/// Reads a request body as a JSON object, refusing one over the configured size (by its Content-Length, or once that
+/// many bytes have arrived) without holding more of it. Kestrel's own, larger limit still drains what the client sends,
+/// so the client reads the 413 instead of a reset connection.
+/// </summary>
 internal static class RequestBody
 {
     public static async Task<JsonObject> ReadJsonAsync(HttpContext context, long maxBytes)
     {
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = maxBytes;
         if (context.Request.ContentLength > maxBytes) throw TooLarge(maxBytes);
         var buffer = new ArrayBufferWriter<byte>(4096);
         var body = context.Request.Body;

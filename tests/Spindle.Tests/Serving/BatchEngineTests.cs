@@ -131,7 +131,7 @@ public sealed class BatchEngineTests
     }
 
     [Fact]
-    public void BadRequestsAreRefusedAtSubmit()
+    public async Task BadRequestsAreRefusedAtSubmit()
     {
         using var model = Load(Stories260K, threads: 1);
         using var engine = new BatchEngine(model, new BatchEngineOptions { MaxSequences = 1, ContextLength = 64, MaxQueuedRequests = 1 });
@@ -147,8 +147,8 @@ public sealed class BatchEngineTests
         var busy = Assert.Throws<EngineBusyException>(() => engine.Submit([1], options));
         Assert.Contains("busy", busy.Message);
         cts.Cancel();
-        _ = Drain(running).Result;
-        _ = Drain(waiting).Result;
+        await Drain(running);
+        await Drain(waiting);
     }
 
     /// <summary>The engine publishes its block counts after each step, a moment after the last chunk is delivered.</summary>
