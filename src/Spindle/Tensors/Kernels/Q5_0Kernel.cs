@@ -4,7 +4,7 @@ using Spindle.Tensors.Blocks;
 
 namespace Spindle.Tensors.Kernels;
 
-/// <summary>Q5_0 weights × Q8_0 activations (ggml_vec_dot_q5_0_q8_0): w = (nibble | fifth bit << 4) - 16.</summary>
+/// <summary>Q5_0 weights × Q8_0 activations (ggml_vec_dot_q5_0_q8_0): w = (nibble | fifth bit &lt;&lt; 4) - 16.</summary>
 internal sealed class Q5_0Kernel(KernelIsa isa) : Q8DotKernel<BlockQ5_0, Q5_0Format>(isa)
 {
     public static readonly Q5_0Kernel Instance = new(KernelIsaSupport.BestForInt8Dot);

@@ -4,7 +4,7 @@ using Spindle.Tensors.Blocks;
 
 namespace Spindle.Tensors.Kernels;
 
-/// <summary>Q5_1 weights × Q8_1 activations (ggml_vec_dot_q5_1_q8_1): w = nibble | fifth bit << 4, plus m * S_a per block (see <see cref="Q4_1Kernel"/>).</summary>
+/// <summary>Q5_1 weights × Q8_1 activations (ggml_vec_dot_q5_1_q8_1): w = nibble | fifth bit &lt;&lt; 4, plus m * S_a per block (see <see cref="Q4_1Kernel"/>).</summary>
 internal sealed class Q5_1Kernel(KernelIsa isa) : Q8DotKernel<BlockQ5_1, Q5_1Format>(isa)
 {
     public static readonly Q5_1Kernel Instance = new(KernelIsaSupport.BestForInt8Dot);
