@@ -39,6 +39,8 @@ internal static class ErrorReporter
         UnauthorizedAccessException e => (e.Message, RuntimeError),
         NotSupportedException e => (e.Message, RuntimeError),
         IOException e => (e.Message, RuntimeError),
+        // A server that cannot be reached or answers only errors (bench-serve).
+        HttpRequestException e => (e.Message, RuntimeError),
         // Sizes the CLI can foresee are checked before allocating (KvCacheMemory); this is what remains, e.g. a model
         // that just fits beside other processes.
         OutOfMemoryException => ("out of memory: try a smaller -c/--ctx-size, -ub/--ubatch-size or model", RuntimeError),

@@ -52,6 +52,7 @@ public static class SpindleCommand
         root.Subcommands.Add(DetokenizeCommand.Create(context));
         root.Subcommands.Add(LogitsCommand.Create(context));
         root.Subcommands.Add(BenchCommand.Create(context));
+        root.Subcommands.Add(Commands.BenchServe.BenchServeCommand.Create(context));
         root.Subcommands.Add(QuantizeCommand.Create(context));
         root.Subcommands.Add(ConvertCommand.Create(context));
         root.Subcommands.Add(SynthCommand.Create(context));

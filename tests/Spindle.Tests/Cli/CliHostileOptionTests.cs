@@ -26,6 +26,7 @@ public class CliHostileOptionTests(ITestOutputHelper output)
         ["perplexity"] = ["--file", "story.txt"],
         ["maskbench"] = ["--vocab", "v.gguf", "schemas"],
         ["generate"] = ["-p", "hi"],
+        ["bench-serve"] = ["--url", "http://127.0.0.1:9"],
     };
 
     private static readonly Type[] NumericTypes =
