@@ -34,8 +34,8 @@ public sealed class SpindleServerOptions
     /// </summary>
     public long? MemoryBudget { get; set; }
 
-    /// <summary>Tokens of prompt each forward pass may take besides the decoding sequences (chunked prefill).</summary>
-    public int StepTokenBudget { get; set; } = 256;
+    /// <summary>Tokens each forward pass takes while sequences decode, prompt chunks included (chunked prefill; see <see cref="Serving.BatchEngineOptions.StepTokenBudget"/>).</summary>
+    public int StepTokenBudget { get; set; } = 64;
 
     /// <summary>Requests that may wait per model before new ones get HTTP 429.</summary>
     public int MaxQueuedRequests { get; set; } = 64;

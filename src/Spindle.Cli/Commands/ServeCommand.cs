@@ -28,7 +28,7 @@ internal static class ServeCommand
         var kvSize = new Option<int?>("--kv-size") { Description = "Token slots in each model's KV block pool (sequences + prefix cache); default: parallel × ctx-size" };
         var threads = ModelCommandOptions.Threads();
         var budget = new Option<string?>("--memory-budget") { Description = "Bytes all loaded models may take (weights + KV pool), e.g. 4G; the least recently used idle model is unloaded beyond it" };
-        var stepTokens = new Option<int>("--step-tokens") { Description = "Prompt tokens per forward pass besides the decodes (chunked prefill)", DefaultValueFactory = _ => 256 };
+        var stepTokens = new Option<int>("--step-tokens") { Description = "Tokens per forward pass while sequences decode, prompt chunks included (chunked prefill: smaller keeps streams steadier, larger gives first tokens sooner)", DefaultValueFactory = _ => 64 };
         var maxQueue = new Option<int>("--max-queue") { Description = "Requests that may wait per model before HTTP 429", DefaultValueFactory = _ => 64 };
         var template = ChatTemplateFile.Create();
         var cacheTypes = new CacheTypeOptions();

@@ -51,7 +51,13 @@ internal sealed class CompletionResponder
         _start = start;
         _id = (chat ? "chatcmpl-" : "cmpl-") + Guid.NewGuid().ToString("N");
         _choices = new Choice[request.Choices];
-        for (int i = 0; i < _choices.Length; i++) _choices[i] = new Choice();
+        for (int i = 0; i < _choices.Length; i++)
+        {
+            _choices[i] = new Choice();
+            if (tools is null || !request.Stream) continue;
+            if (tools.Constraint is not null) _choices[i].Calls = new ToolCallDeltaParser(tools.RepliesWithArray);
+            else _choices[i].Filter = new ToolCallStreamFilter(tools);
+        }
     }
 
     private sealed class Choice
@@ -61,6 +67,12 @@ internal sealed class CompletionResponder
         public GenerationChunk? Last;
         public IReadOnlyList<ChatToolCall>? ToolCalls;
         public bool RoleSent;
+
+        /// <summary>Streaming a Required / Named reply: its call JSON read as it comes, sent as tool-call deltas.</summary>
+        public ToolCallDeltaParser? Calls;
+
+        /// <summary>Streaming an Auto reply: text shown as it comes, what may be a call held back to the end.</summary>
+        public ToolCallStreamFilter? Filter;
     }
 
     public async Task RespondAsync(GenerationStream stream)
@@ -86,18 +98,20 @@ internal sealed class CompletionResponder
                 if (chunk.FinishReason is not null)
                 {
                     choice.Last = chunk;
-                    choice.Text.Append(chunk.Text);
-                    if (_tools is not null) choice.ToolCalls = ParseTools(choice);
-                    if (_request.Stream) await WriteEventAsync(json => StreamChunk(json, index, choice, chunk, final: true)).ConfigureAwait(false);
+                    if (_request.Stream) await WriteStreamedAsync(index, choice, chunk, final: true).ConfigureAwait(false);
+                    else
+                    {
+                        choice.Text.Append(chunk.Text);
+                        if (_tools is not null) choice.ToolCalls = ParseTools(choice);
+                    }
                     continue;
                 }
-                if (_tools is not null || !_request.Stream)
+                if (!_request.Stream)
                 {
                     choice.Text.Append(chunk.Text);
                     continue;
                 }
-                if (chunk.Text.Length > 0 || _request.Logprobs || !choice.RoleSent)
-                    await WriteEventAsync(json => StreamChunk(json, index, choice, chunk, final: false)).ConfigureAwait(false);
+                await WriteStreamedAsync(index, choice, chunk, final: false).ConfigureAwait(false);
             }
         }
         finally
@@ -120,6 +134,45 @@ internal sealed class CompletionResponder
             await response.BodyWriter.FlushAsync(ct).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// Sends what a chunk adds to a streamed choice: its text (tools held back as <see cref="Choice"/> says), its tool-call
+    /// deltas, its logprobs; the final one also the finish reason. A chunk that adds nothing visible is not sent.
+    /// </summary>
+    private async Task WriteStreamedAsync(int index, Choice choice, GenerationChunk chunk, bool final)
+    {
+        string text = chunk.Text;
+        _deltas.Clear();
+        if (choice.Calls is { } calls)
+        {
+            calls.Append(text, _deltas);
+            text = "";
+        }
+        else if (choice.Filter is { } filter)
+        {
+            text = filter.Append(text);
+            if (final)
+            {
+                var rest = filter.Finish();
+                text += rest.Content;
+                if (rest.HasToolCalls)
+                {
+                    choice.ToolCalls = rest.ToolCalls;
+                    for (int i = 0; i < rest.ToolCalls.Count; i++)
+                    {
+                        var call = rest.ToolCalls[i];
+                        _deltas.Add(new ToolCallDelta(i, call.Id, call.Name, call.Arguments?.ToJsonString() ?? "{}"));
+                    }
+                }
+            }
+        }
+        if (final && choice.Calls is { Calls: > 0 }) choice.ToolCalls = [];
+        bool logprobs = _request.Logprobs && chunk.TokenId >= 0;
+        if (!final && text.Length == 0 && _deltas.Count == 0 && !logprobs && choice.RoleSent) return;
+        await WriteEventAsync(json => StreamChunk(json, index, choice, chunk, text, final)).ConfigureAwait(false);
+    }
+
+    private readonly List<ToolCallDelta> _deltas = [];
 
     private void Timing()
     {
@@ -156,14 +209,13 @@ internal sealed class CompletionResponder
         json.WriteString("system_fingerprint", "spindle");
     }
 
-    private void StreamChunk(Utf8JsonWriter json, int index, Choice choice, GenerationChunk chunk, bool final)
+    private void StreamChunk(Utf8JsonWriter json, int index, Choice choice, GenerationChunk chunk, string text, bool final)
     {
         json.WriteStartObject();
         Header(json, _chat ? "chat.completion.chunk" : "text_completion");
         json.WriteStartArray("choices");
         json.WriteStartObject();
         json.WriteNumber("index", index);
-        string text = final ? (_tools is not null ? choice.Text.ToString() : chunk.Text) : chunk.Text;
         if (_chat)
         {
             json.WriteStartObject("delta");
@@ -172,8 +224,8 @@ internal sealed class CompletionResponder
                 json.WriteString("role", "assistant");
                 choice.RoleSent = true;
             }
-            if (text.Length > 0 || !final) json.WriteString("content", text);
-            if (final && choice.ToolCalls is { } calls) ToolCalls(json, calls, withIndex: true);
+            if (text.Length > 0 || (!final && _deltas.Count == 0)) json.WriteString("content", text);
+            if (_deltas.Count > 0) ToolCallDeltas(json, _deltas);
             json.WriteEndObject();
         }
         else
@@ -183,7 +235,7 @@ internal sealed class CompletionResponder
         if (_request.Logprobs && chunk.TokenId >= 0)
         {
             if (_chat) ChatLogprobs(json, [chunk]);
-            else TextLogprobs(json, [chunk], choice.Text.Length - text.Length);
+            else TextLogprobs(json, [chunk], choice.Text.Length);
         }
         else
         {
@@ -194,7 +246,29 @@ internal sealed class CompletionResponder
         json.WriteEndObject();
         json.WriteEndArray();
         json.WriteEndObject();
-        if (!_chat && !final) choice.Text.Append(chunk.Text);
+        choice.Text.Append(text);
+    }
+
+    /// <summary>OpenAI's streamed tool calls: the first delta of a call has its id, type and name, the rest pieces of its arguments.</summary>
+    private static void ToolCallDeltas(Utf8JsonWriter json, List<ToolCallDelta> deltas)
+    {
+        json.WriteStartArray("tool_calls");
+        foreach (var delta in deltas)
+        {
+            json.WriteStartObject();
+            json.WriteNumber("index", delta.Index);
+            if (delta.Id is not null)
+            {
+                json.WriteString("id", delta.Id);
+                json.WriteString("type", "function");
+            }
+            json.WriteStartObject("function");
+            if (delta.Name is not null) json.WriteString("name", delta.Name);
+            json.WriteString("arguments", delta.Arguments);
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
     }
 
     private void UsageChunk(Utf8JsonWriter json)
@@ -223,7 +297,7 @@ internal sealed class CompletionResponder
                 json.WriteString("role", "assistant");
                 if (choice.ToolCalls is { } calls && choice.Text.Length == 0) json.WriteNull("content");
                 else json.WriteString("content", choice.Text.ToString());
-                if (choice.ToolCalls is { } toolCalls) ToolCalls(json, toolCalls, withIndex: false);
+                if (choice.ToolCalls is { } toolCalls) ToolCalls(json, toolCalls);
                 json.WriteEndObject();
             }
             else
@@ -247,13 +321,12 @@ internal sealed class CompletionResponder
         json.WriteEndObject();
     }
 
-    private static void ToolCalls(Utf8JsonWriter json, IReadOnlyList<ChatToolCall> calls, bool withIndex)
+    private static void ToolCalls(Utf8JsonWriter json, IReadOnlyList<ChatToolCall> calls)
     {
         json.WriteStartArray("tool_calls");
         for (int i = 0; i < calls.Count; i++)
         {
             json.WriteStartObject();
-            if (withIndex) json.WriteNumber("index", i);
             json.WriteString("id", calls[i].Id);
             json.WriteString("type", "function");
             json.WriteStartObject("function");
@@ -265,9 +338,11 @@ internal sealed class CompletionResponder
         json.WriteEndArray();
     }
 
-    private string FinishReasonOf(Choice choice) => choice.ToolCalls is not null ? "tool_calls" : choice.Last?.FinishReason switch
+    // A reply cut by max_tokens says so even when a call had begun (its arguments are incomplete).
+    private static string FinishReasonOf(Choice choice) => choice.Last?.FinishReason switch
     {
         FinishReason.Length => "length",
+        _ when choice.ToolCalls is not null => "tool_calls",
         _ => "stop",
     };
 

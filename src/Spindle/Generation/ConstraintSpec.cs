@@ -13,13 +13,14 @@ namespace Spindle.Generation;
 public sealed record ConstraintSpec
 {
     private ConstraintSpec(ConstraintKind kind, string source, IReadOnlyList<string> choices, bool perCharacter,
-        JsonWhitespace whitespace = JsonWhitespace.Flexible)
+        JsonWhitespace whitespace = JsonWhitespace.Flexible, PropertyOrder propertyOrder = PropertyOrder.Any)
     {
         Kind = kind;
         Source = source;
         Choices = choices;
         GbnfPerCharacter = perCharacter;
         Whitespace = whitespace;
+        PropertyOrder = propertyOrder;
     }
 
     public ConstraintKind Kind { get; }
@@ -38,6 +39,12 @@ public sealed record ConstraintSpec
 
     /// <summary>JSON Schema only: whether JSON whitespace may appear inside the generated value.</summary>
     public JsonWhitespace Whitespace { get; }
+
+    /// <summary>
+    /// JSON Schema only: declared properties in any order (each at most once), or in the order the schema lists them
+    /// (what a reader that streams the value needs, e.g. a tool call's name before its arguments).
+    /// </summary>
+    public PropertyOrder PropertyOrder { get; }
 
     public static ConstraintSpec Regex(string pattern)
     {
@@ -67,11 +74,13 @@ public sealed record ConstraintSpec
     /// Compact by default: with whitespace allowed inside the value, a small model sampling at temperature 0.8 tends to
     /// spend its whole budget on blank lines and indentation and never close the value.
     /// </summary>
-    public static ConstraintSpec JsonSchema(string schema, JsonWhitespace whitespace = JsonWhitespace.Compact)
+    public static ConstraintSpec JsonSchema(string schema, JsonWhitespace whitespace = JsonWhitespace.Compact,
+        PropertyOrder propertyOrder = PropertyOrder.Any)
     {
         ArgumentNullException.ThrowIfNull(schema);
         if (!Enum.IsDefined(whitespace)) throw new ArgumentOutOfRangeException(nameof(whitespace), whitespace, "unknown whitespace mode");
-        return new(ConstraintKind.JsonSchema, schema, [], false, whitespace);
+        if (!Enum.IsDefined(propertyOrder)) throw new ArgumentOutOfRangeException(nameof(propertyOrder), propertyOrder, "unknown property order");
+        return new(ConstraintKind.JsonSchema, schema, [], false, whitespace, propertyOrder);
     }
 
     /// <summary>
@@ -87,6 +96,9 @@ public sealed record ConstraintSpec
             ConstraintKind.Grammar => cache.GetOrCompile(GbnfPerCharacter ? GrammarSyntax.GbnfPerCharacter : GrammarSyntax.Gbnf, Source),
             // Through the IR, so a choice may contain any character (the text syntax separates choices by '\n').
             ConstraintKind.Choice => cache.GetOrCompile(ChoiceGrammar.Create(Choices)),
+            ConstraintKind.JsonSchema when PropertyOrder == PropertyOrder.Schema => cache.GetOrCompile(JsonSchemaGrammar.Parse(Source,
+                (Whitespace == JsonWhitespace.Compact ? JsonSchemaGrammar.CompactGeneration : JsonSchemaGrammar.FlexibleGeneration)
+                with { PropertyOrder = PropertyOrder.Schema })),
             ConstraintKind.JsonSchema => cache.GetOrCompile(
                 Whitespace == JsonWhitespace.Compact ? GrammarSyntax.JsonSchemaCompact : GrammarSyntax.JsonSchema, Source),
             _ => throw new ArgumentOutOfRangeException(nameof(Kind), Kind, "unknown constraint kind"),
@@ -96,7 +108,7 @@ public sealed record ConstraintSpec
     public override string ToString() => Kind switch
     {
         ConstraintKind.Choice => $"Choice [{string.Join(", ", Choices)}]",
-        ConstraintKind.JsonSchema => $"JsonSchema ({Whitespace} whitespace): {Source}",
+        ConstraintKind.JsonSchema => $"JsonSchema ({Whitespace} whitespace, {PropertyOrder} order): {Source}",
         _ => $"{Kind}{(GbnfPerCharacter ? " (per character)" : "")}: {Source}",
     };
 }

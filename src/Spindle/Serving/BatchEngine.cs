@@ -10,7 +10,8 @@ namespace Spindle.Serving;
 /// <summary>
 /// Serves many requests on one model at once (continuous batching). Sequences join and leave between steps; each step
 /// is one forward pass holding every decoding sequence's next token and, up to
-/// <see cref="BatchEngineOptions.StepTokenBudget"/>, chunks of prompts still being prefilled (chunked prefill). Keys and
+/// <see cref="BatchEngineOptions.StepTokenBudget"/> tokens in all, chunks of prompts still being prefilled (chunked
+/// prefill, SARATHI), so a prompt that arrives delays the running streams by a short step at a time. Keys and
 /// values live in one paged block pool; finished sequences leave their blocks to a <see cref="PrefixCache"/>, so a
 /// later prompt with the same start (a system prompt, the previous turns of a chat, a few-shot preamble) skips those
 /// tokens, and the <c>n</c> choices of one request share their prompt's blocks.
@@ -62,7 +63,7 @@ public sealed class BatchEngine : IDisposable
         _pool = model.Model.CreateBlockPool((int)Math.Min(int.MaxValue, blocks), options.CacheFormat);
         if (options.PrefixCaching) _prefixes = new PrefixCache(_pool);
         _vocabulary = model.Model.Config.VocabSize;
-        _batch = new ForwardBatch(options.StepTokenBudget + options.MaxSequences);
+        _batch = new ForwardBatch(Math.Max(options.StepTokenBudget, BatchEngineOptions.IdleStepTokens) + options.MaxSequences);
         _logits = new float[(long)options.MaxSequences * _vocabulary];
         _logprobs = new RawLogprobs(_vocabulary);
         _thread = new Thread(Run) { IsBackground = true, Name = "spindle-batch-engine" };
@@ -284,7 +285,11 @@ public sealed class BatchEngine : IDisposable
             _stepOutputs.Add(seq);
             stepBlocks += NewBlocks(seq.Cache, 1);
         }
-        int budget = Math.Max(_options.StepTokenBudget - _batch.Count, Math.Min(32, _options.StepTokenBudget));
+        // While sequences decode, prompts go in small chunks so each step (each stream's next token) stays short;
+        // with nothing decoding there is no one to wait, and a prompt goes in large chunks.
+        int budget = _batch.Count > 0
+            ? Math.Max(_options.StepTokenBudget - _batch.Count, Math.Min(16, _options.StepTokenBudget))
+            : Math.Max(_options.StepTokenBudget, BatchEngineOptions.IdleStepTokens);
         foreach (var seq in _active)
         {
             if (budget == 0) break;
@@ -365,7 +370,18 @@ public sealed class BatchEngine : IDisposable
 
     private void Emit(BatchSequence seq, ReadOnlySpan<float> logits)
     {
-        var chunk = seq.Emitter.Step(logits, contextFull: seq.Cache.Count >= ContextLength);
+        GenerationChunk chunk;
+        try
+        {
+            chunk = seq.Emitter.Step(logits, contextFull: seq.Cache.Count >= ContextLength);
+        }
+        catch (Exception e)
+        {
+            // A sampler that cannot choose (a constraint that allows nothing the model can still write, say) ends this
+            // request with its error; the loop and every other sequence go on.
+            Fail(seq, e);
+            return;
+        }
         Interlocked.Increment(ref _generatedTokens);
         if (chunk.FinishReason is not null)
         {
@@ -385,11 +401,11 @@ public sealed class BatchEngine : IDisposable
         if (--seq.Request.Unfinished == 0) seq.Request.Output.Writer.TryComplete();
     }
 
+    /// <summary>Ends a sequence's whole request (every choice) with <paramref name="error"/>.</summary>
     private void Fail(BatchSequence seq, Exception error)
     {
-        Remove(seq);
-        if (_siblings.Remove(seq, out var siblings))
-            foreach (var sibling in siblings) Remove(sibling);
+        for (int i = _active.Count - 1; i >= 0; i--)
+            if (i < _active.Count && ReferenceEquals(_active[i].Request, seq.Request)) Remove(_active[i]);
         seq.Request.Output.Writer.TryComplete(error);
     }
 

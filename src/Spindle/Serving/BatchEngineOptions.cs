@@ -21,10 +21,15 @@ public sealed record BatchEngineOptions
     public KvCacheFormat? CacheFormat { get; init; }
 
     /// <summary>
-    /// Tokens one forward pass takes: every decoding sequence's next token, then chunks of waiting prompts up to this
-    /// budget (SARATHI's chunked prefill), so a long prompt does not stall the running streams for its whole prefill.
+    /// Tokens one forward pass takes while sequences are decoding: every decoding sequence's next token, then chunks of
+    /// waiting prompts up to this budget (SARATHI's chunked prefill), so a prompt that arrives delays each running
+    /// stream's next token by one short step at a time rather than by its whole prefill. Smaller: steadier streams,
+    /// slower first tokens. When nothing decodes, prompts go in chunks of <see cref="IdleStepTokens"/> (or this, if larger).
     /// </summary>
-    public int StepTokenBudget { get; init; } = 256;
+    public int StepTokenBudget { get; init; } = 64;
+
+    /// <summary>Prompt tokens per forward pass when no sequence is decoding (nobody's pace to keep).</summary>
+    public const int IdleStepTokens = 1024;
 
     /// <summary>Requests that may wait for a free sequence before new ones are refused (<see cref="EngineBusyException"/>).</summary>
     public int MaxQueuedRequests { get; init; } = 256;

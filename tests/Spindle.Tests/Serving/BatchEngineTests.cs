@@ -151,6 +151,28 @@ public sealed class BatchEngineTests
         await Drain(waiting);
     }
 
+    [Fact]
+    public async Task ARequestWhoseSamplerFailsEndsAloneAndTheEngineGoesOn()
+    {
+        using var model = Load(Stories260K, threads: 1);
+        using var engine = new BatchEngine(model, new BatchEngineOptions { MaxSequences = 2, ContextLength = 128 });
+        var greedy = new GenerationOptions { MaxTokens = 30, Sampling = SamplingOptions.Greedy };
+        // After "a" the grammar allows only the end of generation, which the bias forbids: no token can be chosen.
+        var bias = new Dictionary<int, float>();
+        foreach (int id in model.Vocabulary.EndOfGenerationIds) bias[id] = float.NegativeInfinity;
+        var impossible = new GenerationOptions
+        {
+            MaxTokens = 5, Constraint = ConstraintSpec.Regex("a"), Sampling = SamplingOptions.Greedy with { LogitBias = bias },
+        };
+        var good = engine.Submit(model.EncodePrompt("Once upon a time"), greedy);
+        var bad = engine.Submit(model.EncodePrompt("Once upon a time"), impossible, choices: 2);
+        var failure = await Record.ExceptionAsync(() => Drain(bad));
+        Assert.NotNull(failure);
+        Assert.Equal(30, (await Drain(good))[0].Ids.Count);
+        Assert.Equal(30, (await Drain(engine.Submit(model.EncodePrompt("The dog"), greedy)))[0].Ids.Count);
+        AssertIdle(engine);
+    }
+
     /// <summary>The engine publishes its block counts after each step, a moment after the last chunk is delivered.</summary>
     internal static void AssertIdle(BatchEngine engine)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Spindle.Constraints.JsonSchema.Compilation;
 using Spindle.Generation;
 
 namespace Spindle.Chat.Tools;
@@ -54,7 +55,7 @@ public sealed class ToolCallProtocol
         ParallelToolCalls = parallelToolCalls;
         TemplateTools = [.. Tools.Select(t => (JsonNode?)t.ToJson())];
         if (choice.Mode is ToolChoiceMode.Required or ToolChoiceMode.Named)
-            Constraint = ConstraintSpec.JsonSchema(ToolCallSchema.Build(Tools, choice, parallelToolCalls, maxParallelCalls));
+            Constraint = ConstraintSpec.JsonSchema(ToolCallSchema.Build(Tools, choice, parallelToolCalls, maxParallelCalls), propertyOrder: PropertyOrder.Schema);
     }
 
     public IReadOnlyList<ToolDefinition> Tools { get; }
@@ -70,8 +71,14 @@ public sealed class ToolCallProtocol
     /// <summary>What the template's <c>tools</c> variable is set to: <see cref="TemplateTools"/>, or null (undefined) for None or no tools.</summary>
     public IReadOnlyList<JsonNode?>? TemplateToolsVariable => Choice.Mode == ToolChoiceMode.None || Tools.Count == 0 ? null : TemplateTools;
 
-    /// <summary>Required / Named: the JSON Schema constraint on the call JSON (compact); None / Auto: null.</summary>
+    /// <summary>
+    /// Required / Named: the JSON Schema constraint on the call JSON (compact, properties in schema order so "name"
+    /// comes before "arguments" and a stream can announce the call before its arguments); None / Auto: null.
+    /// </summary>
     public ConstraintSpec? Constraint { get; }
+
+    /// <summary>Whether a constrained reply is an array of calls (Required with parallel calls) rather than one call object.</summary>
+    public bool RepliesWithArray => Constraint is not null && ParallelToolCalls && Choice.Mode == ToolChoiceMode.Required;
 
     /// <summary><paramref name="options"/> with <see cref="Constraint"/> in place of theirs, when there is one (a tool call overrides a response format).</summary>
     public GenerationOptions ApplyTo(GenerationOptions options)
