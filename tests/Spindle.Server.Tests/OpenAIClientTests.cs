@@ -128,6 +128,7 @@ public sealed class OpenAIClientTests(ServerFixture fixture)
         options.Tools.Add(Weather());
         var names = new Dictionary<int, string>();
         var arguments = new Dictionary<int, StringBuilder>();
+        int argumentUpdates = 0;
         ChatFinishReason? finish = null;
         await foreach (var update in Chat().CompleteChatStreamingAsync([new UserChatMessage("Weather in Rome?")], options))
         {
@@ -135,12 +136,17 @@ public sealed class OpenAIClientTests(ServerFixture fixture)
             {
                 if (delta.FunctionName is { } name) names[delta.Index] = name;
                 if (!arguments.TryGetValue(delta.Index, out var sb)) arguments[delta.Index] = sb = new StringBuilder();
-                if (delta.FunctionArgumentsUpdate is { } a && !a.ToMemory().IsEmpty) sb.Append(a.ToString());
+                if (delta.FunctionArgumentsUpdate is { } a && !a.ToMemory().IsEmpty)
+                {
+                    sb.Append(a.ToString());
+                    argumentUpdates++;
+                }
             }
             finish ??= update.FinishReason;
         }
         Assert.Equal(ChatFinishReason.ToolCalls, finish);
         Assert.Equal("get_weather", Assert.Single(names).Value);
+        Assert.True(argumentUpdates > 3, $"the arguments arrived in {argumentUpdates} pieces");
         AssertWeatherArguments(BinaryData.FromString(arguments[0].ToString()));
     }
 

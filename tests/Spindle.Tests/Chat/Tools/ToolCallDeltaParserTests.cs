@@ -54,7 +54,7 @@ public sealed class ToolCallDeltaParserTests
     [InlineData(7)]
     public void AnArrayOfCallsGivesEachItsIndex(int piece)
     {
-        var calls = Replay("""[{"name":"a","arguments":{}},{"name":"b\\"x","arguments":{"k":[1,{"z":"}"}]}}]""", array: true, piece);
+        var calls = Replay("""[{"name":"a","arguments":{}},{"name":"b\"x","arguments":{"k":[1,{"z":"}"}]}}]""", array: true, piece);
         Assert.Equal(2, calls.Count);
         Assert.Equal(("a", "{}"), (calls[0].Name, calls[0].Arguments));
         Assert.Equal(("b\"x", """{"k":[1,{"z":"}"}]}"""), (calls[1].Name, calls[1].Arguments));

@@ -147,7 +147,8 @@ public sealed class ToolCallProtocolTests
             return matcher.TryAcceptBytes(System.Text.Encoding.UTF8.GetBytes(text)) && matcher.IsAccepting;
         }
         Assert.True(Accepts("""[{"name":"draw","arguments":{"at":{"x":1,"y":2},"children":[{"at":{"x":3,"y":4},"children":[]}]}},{"name":"get_weather","arguments":{"city":"Oslo"}}]"""));
-        Assert.True(Accepts("""[{"arguments":{"city":"Oslo","unit":"c"},"name":"get_weather"}]"""));
+        // Schema order: "name" before "arguments", so a stream can announce each call before its arguments.
+        Assert.False(Accepts("""[{"arguments":{"city":"Oslo"},"name":"get_weather"}]"""));
         Assert.False(Accepts("""[{"name":"draw","arguments":{"at":{"x":1}}}]"""));
         Assert.False(Accepts("""[{"name":"get_weather","arguments":{"at":{"x":1,"y":2}}}]"""));
         Assert.False(Accepts("""{"name":"get_weather","arguments":{"city":"Oslo"}}"""));
