@@ -33,6 +33,7 @@ internal sealed class ApiHandler(SpindleServerOptions options, ILogger<ApiHandle
             if (context.Response.HasStarted)
             {
                 logger.LogWarning("{Method} {Path}: {Message} (after the response started)", context.Request.Method, context.Request.Path, error.Message);
+                await ErrorEnvelope.TryWriteEventAsync(context, error).ConfigureAwait(false);
                 return;
             }
             context.Response.Clear();

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 
@@ -18,6 +19,27 @@ internal static class ErrorEnvelope
             Write(json, error);
         }
         await response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A stream that fails after its first event ends with the envelope as one more event (as OpenAI's API does),
+    /// so a client sees why, rather than a stream cut short; nothing if the client is gone.
+    /// </summary>
+    public static async Task TryWriteEventAsync(HttpContext context, OpenAIException error)
+    {
+        if (context.RequestAborted.IsCancellationRequested || context.Response.ContentType != "text/event-stream") return;
+        try
+        {
+            var body = context.Response.BodyWriter;
+            body.Write("data: "u8);
+            using (var json = new Utf8JsonWriter(body)) Write(json, error);
+            body.Write("\n\n"u8);
+            await body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException)
+        {
+            // The connection is gone or closed; the log has the error.
+        }
     }
 
     public static void Write(Utf8JsonWriter json, OpenAIException error)
