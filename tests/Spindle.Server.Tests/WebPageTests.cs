@@ -28,7 +28,8 @@ public sealed class WebPageTests(ServerFixture fixture, ITestOutputHelper output
 
         await page.FillAsync("#api-key", TestServer.ApiKey);
         await page.DispatchEventAsync("#api-key", "change");
-        await page.WaitForFunctionAsync("document.querySelectorAll('#model option').length >= 2");
+        // A selector wait, not a polled JS predicate: the page's Content-Security-Policy forbids eval.
+        await page.WaitForSelectorAsync("#model option >> nth=1", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
         await page.SelectOptionAsync("#model", "stories260K.q8_0");
         await page.FillAsync("#max-tokens", "60");
         await page.FillAsync("#temperature", "0");

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Spindle.Cli.Options;
 using Spindle.Server;
 
 namespace Spindle.Cli.Commands;
@@ -21,15 +22,15 @@ internal static class ServeCommand
         var models = new Option<string[]>("--model", "-m") { Description = "A GGUF file (or Hugging Face folder) to serve; repeat for several. Requests pick one by file name without extension", AllowMultipleArgumentsPerToken = false };
         var modelsDir = new Option<string?>("--models-dir") { Description = "Serve every .gguf file in this folder too (each loads on first use)" };
         var host = new Option<string>("--host") { Description = "Address to listen on", DefaultValueFactory = _ => "127.0.0.1" };
-        var port = new Option<int>("--port") { Description = "Port to listen on (0: any free port, printed at start)", DefaultValueFactory = _ => 8080 };
+        var port = NumericOption.Int("--port", "Port to listen on (0: any free port, printed at start)", NumericRange.Integers(0, 65535), 8080);
         var apiKey = new Option<string?>("--api-key") { Description = "Require 'Authorization: Bearer KEY' on API requests (or set SPINDLE_API_KEY)" };
-        var parallel = new Option<int>("--parallel", "-np") { Description = "Sequences decoded together per model (continuous batching)", DefaultValueFactory = _ => 8 };
-        var ctxSize = new Option<int?>("--ctx-size", "-c") { Description = "Context of each sequence (prompt + output); default: the model's, at most 4096" };
-        var kvSize = new Option<int?>("--kv-size") { Description = "Token slots in each model's KV block pool (sequences + prefix cache); default: parallel × ctx-size" };
+        var parallel = NumericOption.Int("--parallel", "Sequences decoded together per model (continuous batching)", NumericRange.Integers(1, 256), 8, "-np");
+        var ctxSize = NumericOption.OptionalInt("--ctx-size", "Context of each sequence (prompt + output); default: the model's, at most 4096", NumericRange.Integers(16, 1 << 20), "-c");
+        var kvSize = NumericOption.OptionalInt("--kv-size", "Token slots in each model's KV block pool (sequences + prefix cache); default: parallel × ctx-size", NumericRange.Integers(32, 1 << 26));
         var threads = ModelCommandOptions.Threads();
         var budget = new Option<string?>("--memory-budget") { Description = "Bytes all loaded models may take (weights + KV pool), e.g. 4G; the least recently used idle model is unloaded beyond it" };
-        var stepTokens = new Option<int>("--step-tokens") { Description = "Tokens per forward pass while sequences decode, prompt chunks included (chunked prefill: smaller keeps streams steadier, larger gives first tokens sooner)", DefaultValueFactory = _ => 64 };
-        var maxQueue = new Option<int>("--max-queue") { Description = "Requests that may wait per model before HTTP 429", DefaultValueFactory = _ => 64 };
+        var stepTokens = NumericOption.Int("--step-tokens", "Tokens per forward pass while sequences decode, prompt chunks included (chunked prefill: smaller keeps streams steadier, larger gives first tokens sooner)", NumericRange.Integers(1, 1 << 16), 64);
+        var maxQueue = NumericOption.Int("--max-queue", "Requests that may wait per model before HTTP 429", NumericRange.Integers(0, 1 << 20), 64);
         var template = ChatTemplateFile.Create();
         var cacheTypes = new CacheTypeOptions();
 
@@ -46,7 +47,6 @@ internal static class ServeCommand
                 if (!File.Exists(path) && !Directory.Exists(path)) throw new CliException($"model file not found: {path}");
             if (dir is not null && !Directory.Exists(dir)) throw new CliException($"--models-dir: folder not found: {dir}");
             int portValue = parse.GetValue(port);
-            if (portValue is < 0 or > 65535) throw new CliException($"--port must be 0 … 65535, not {portValue}");
             string chatTemplate = ChatTemplateFile.Read(parse.GetValue(template)) ?? "";
             var cacheFormat = cacheTypes.Parse(parse);
             long? memoryBudget = parse.GetValue(budget) is { } b ? ParseBytes(b) : null;
