@@ -70,6 +70,14 @@ public sealed class AdmissionTests
         (status, error) = await Post("/v1/completions", """{"prompt":[1, 99999]}""");
         Assert.Equal("prompt", error["param"]!.GetValue<string>());
 
+        foreach (string pending in new[] { "watermark", "draft" })
+        {
+            (status, error) = await Post("/v1/completions", $$$"""{"prompt":"x","{{{pending}}}":{}}""");
+            Assert.Equal(HttpStatusCode.BadRequest, status);
+            Assert.Equal(pending, error["param"]!.GetValue<string>());
+            Assert.Equal("unsupported_parameter", error["code"]!.GetValue<string>());
+        }
+
         using var noKey = server.Http(apiKey: null);
         using var unauthorized = await noKey.GetAsync("/v1/models");
         Assert.Equal(HttpStatusCode.Unauthorized, unauthorized.StatusCode);
@@ -95,13 +103,16 @@ public sealed class AdmissionTests
 
         using var completion = await http.PostAsync("/v1/completions", Json("""{"prompt":"Once","max_tokens":5}"""));
         Assert.Equal(HttpStatusCode.OK, completion.StatusCode);
+        using var missing = await http.PostAsync("/v1/completions", Json("""{"model":"nope","prompt":"Once"}"""));
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         string metrics = "";
         // The exporter caches a scrape briefly; the counters appear once a request has been recorded.
-        for (int i = 0; i < 50 && !metrics.Contains("spindle_generated_tokens"); i++)
+        for (int i = 0; i < 50 && !(metrics.Contains("spindle_generated_tokens") && metrics.Contains("status=\"404\"")); i++)
         {
             metrics = await http.GetStringAsync("/metrics");
-            if (!metrics.Contains("spindle_generated_tokens")) await Task.Delay(100);
+            if (!metrics.Contains("status=\"404\"")) await Task.Delay(100);
         }
+        Assert.Contains("status=\"404\"", metrics); // refused requests are counted too
         Assert.Contains("spindle_generated_tokens", metrics);
         Assert.Contains("spindle_kv_blocks_in_use", metrics);
         Assert.Contains("spindle_time_to_first_token_seconds_bucket", metrics);

@@ -173,6 +173,7 @@ internal sealed class CompletionResponder
     }
 
     private readonly List<ToolCallDelta> _deltas = [];
+    private Utf8JsonWriter? _json;
 
     private void Timing()
     {
@@ -195,7 +196,11 @@ internal sealed class CompletionResponder
     {
         var body = _context.Response.BodyWriter;
         body.Write(DataPrefix);
-        using (var json = new Utf8JsonWriter(body)) write(json);
+        // One writer for the whole stream, reset per event: no writer allocated per token.
+        _json ??= new Utf8JsonWriter(body);
+        _json.Reset(body);
+        write(_json);
+        _json.Flush();
         body.Write(EventEnd);
         await body.FlushAsync(_context.RequestAborted).ConfigureAwait(false);
     }

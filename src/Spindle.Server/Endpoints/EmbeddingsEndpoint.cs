@@ -79,7 +79,6 @@ internal sealed class EmbeddingsEndpoint(ModelRegistry registry, SpindleServerOp
         }
         await response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
         metrics.Tokens(served.Alias, tokens, 0);
-        metrics.Request("embeddings", 200);
     }
 
     /// <summary><c>input</c>: a string, an array of strings, an array of token ids, or an array of arrays of token ids.</summary>

@@ -25,7 +25,6 @@ internal sealed class GenerationEndpoints(ModelRegistry registry, SpindleServerO
         var served = lease.Model;
         int[] prompt = served.Model.EncodeChat(messages, tools, cancellationToken: context.RequestAborted);
         await RunAsync(context, served, body, prompt, chat: true, tools, start).ConfigureAwait(false);
-        metrics.Request("chat.completions", context.Response.StatusCode);
     }
 
     public async Task CompletionsAsync(HttpContext context)
@@ -36,7 +35,6 @@ internal sealed class GenerationEndpoints(ModelRegistry registry, SpindleServerO
         var served = lease.Model;
         int[] prompt = PromptTokens(body, served);
         await RunAsync(context, served, body, prompt, chat: false, tools: null, start).ConfigureAwait(false);
-        metrics.Request("completions", context.Response.StatusCode);
     }
 
     private async Task RunAsync(HttpContext context, ServedModel served, JsonObject body, int[] prompt, bool chat, ToolCallProtocol? tools, long start)

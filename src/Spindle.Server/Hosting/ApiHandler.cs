@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Spindle.Caching;
 using Spindle.Chat;
 using Spindle.Constraints;
+using Spindle.Server.Telemetry;
 using Spindle.Serving;
 
 namespace Spindle.Server.Hosting;
@@ -13,9 +14,22 @@ namespace Spindle.Server.Hosting;
 /// Wraps every API endpoint: checks the API key, and turns whatever a request throws into OpenAI's error envelope with
 /// the status it deserves, so no request can take the process down or leave a client without an answer.
 /// </summary>
-internal sealed class ApiHandler(SpindleServerOptions options, ILogger<ApiHandler> logger)
+internal sealed class ApiHandler(SpindleServerOptions options, ServerMetrics metrics, ILogger<ApiHandler> logger)
 {
     public RequestDelegate Wrap(Func<HttpContext, Task> endpoint, bool authenticate = true) => async context =>
+    {
+        try
+        {
+            await HandleAsync(context, endpoint, authenticate).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Every request, refused ones included, by endpoint and the status it got (499: the client went away).
+            metrics.Request(context.Request.Path.Value ?? "", context.RequestAborted.IsCancellationRequested ? 499 : context.Response.StatusCode);
+        }
+    };
+
+    private async Task HandleAsync(HttpContext context, Func<HttpContext, Task> endpoint, bool authenticate)
     {
         try
         {
@@ -39,7 +53,7 @@ internal sealed class ApiHandler(SpindleServerOptions options, ILogger<ApiHandle
             context.Response.Clear();
             await ErrorEnvelope.WriteAsync(context, error).ConfigureAwait(false);
         }
-    };
+    }
 
     private void Authenticate(HttpContext context)
     {

@@ -167,6 +167,10 @@ public sealed class SpindleModel : IDisposable
         return new Matcher(constraint.Compile(Grammars), ConstraintTrie);
     }
 
+    /// <summary>How the next token is chosen for <paramref name="options"/>: their selector factory's, else the sampler chain they describe.</summary>
+    public ITokenSelector CreateSelector(GenerationOptions options) =>
+        options.SelectorFactory?.Invoke(this, options) ?? new SamplerChainSelector(CreateSamplerChain(options));
+
     /// <summary>The sampler chain <paramref name="options"/> describe, for this model's vocabulary and context.</summary>
     public SamplerChain CreateSamplerChain(GenerationOptions options) =>
         SamplerChainBuilder.Build(options.EffectiveSampling, Model.Config.VocabSize, ContextLength,
@@ -216,7 +220,7 @@ public sealed class SpindleModel : IDisposable
                 foreach (var chunk in SearchGeneration.Run(this, promptTokens, options, cancellationToken)) yield return chunk;
                 yield break;
             }
-            var selector = options.SelectorFactory?.Invoke(this, options) ?? new SamplerChainSelector(CreateSamplerChain(options));
+            var selector = CreateSelector(options);
             var emitter = new TokenEmitter(selector, _logprobs, Tokenizer, options, promptTokens);
 
             var clock = Stopwatch.StartNew();

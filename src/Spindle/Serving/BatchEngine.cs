@@ -123,8 +123,7 @@ public sealed class BatchEngine : IDisposable
         for (int i = 0; i < choices; i++)
         {
             var choiceOptions = i == 0 ? options : options with { Seed = seed + (ulong)i };
-            var selector = choiceOptions.SelectorFactory?.Invoke(_model, choiceOptions)
-                ?? new SamplerChainSelector(_model.CreateSamplerChain(choiceOptions));
+            var selector = _model.CreateSelector(choiceOptions);
             emitters[i] = new TokenEmitter(selector, _logprobs, _model.Tokenizer, choiceOptions, prompt);
         }
         var request = new BatchRequest(prompt, options, cancellationToken) { Emitters = emitters, Unfinished = choices };
@@ -351,7 +350,8 @@ public sealed class BatchEngine : IDisposable
             }
             Emit(seq, logits);
         }
-        PublishCacheCounts();
+        // Counting the evictable blocks walks the cache: every 32 steps while busy, and whenever the engine goes idle.
+        if ((_steps & 31) == 0) PublishCacheCounts();
     }
 
     private void PublishCacheCounts()

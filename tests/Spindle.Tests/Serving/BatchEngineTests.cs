@@ -91,7 +91,7 @@ public sealed class BatchEngineTests
     }
 
     [Fact]
-    public async Task ChoicesShareThePromptAndDifferBySeed()
+    public async Task ChoicesSampleAsLoneRequestsWithSeedPlusIndex()
     {
         using var model = Load(Stories260K, threads: 2);
         var options = new GenerationOptions { MaxTokens = 30, Seed = 7, Sampling = new SamplingOptions { Temperature = 1f } };

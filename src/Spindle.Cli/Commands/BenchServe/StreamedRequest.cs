@@ -58,7 +58,7 @@ internal static class StreamedRequest
             outcome.ConnectionFailed = e.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError
                 or HttpRequestError.SecureConnectionError;
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or InvalidDataException)
         {
             outcome.Error = $"broken stream: {WithCauses(e)}";
         }

@@ -52,4 +52,16 @@ public class ServerSentEventReaderTests
         Assert.Empty(await ReadAll("", 3));
         Assert.Empty(await ReadAll(": only a comment\n\n", 3));
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_line_or_event_that_never_ends_is_refused_at_the_bound(bool manyLines)
+    {
+        // 17 Mi chars of data: one endless line, or endless data lines with no blank line to end the event.
+        string text = manyLines ? string.Concat(Enumerable.Repeat("data: " + new string('x', 1000) + "\n", 17 * 1024)) : "data: " + new string('x', 17 << 20);
+        using var reader = new ServerSentEventReader(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text)));
+        var error = await Assert.ThrowsAsync<InvalidDataException>(async () => await reader.ReadDataAsync(CancellationToken.None));
+        Assert.Contains("longer than", error.Message);
+    }
 }
