@@ -1,4 +1,5 @@
 using Spindle.Decoding;
+using Spindle.Decoding.Speculative;
 using Spindle.Sampling;
 using Spindle.Sampling.Aligned;
 
@@ -65,6 +66,14 @@ public sealed record GenerationOptions
     public AsapState? GrammarAlignment { get; init; }
 
     /// <summary>
+    /// Speculative decoding: a drafter proposes tokens and the target verifies them in one pass each round. Lossless:
+    /// the output is distributed exactly as without it (the same tokens under greedy decoding); only the speed changes.
+    /// Works with every sampler of the chain and with <see cref="Constraint"/>; not with beam or contrastive search,
+    /// grammar alignment or a custom <see cref="SelectorFactory"/>.
+    /// </summary>
+    public SpeculationOptions? Speculation { get; init; }
+
+    /// <summary>
     /// Throws <see cref="ArgumentOutOfRangeException"/> (or <see cref="ArgumentException"/> for conflicting strategies)
     /// naming the first property that is out of range, the sampling and search options included;
     /// <see cref="SpindleModel.GenerateAsync(IReadOnlyList{int}, GenerationOptions?, CancellationToken)"/> calls it before
@@ -88,6 +97,16 @@ public sealed record GenerationOptions
             throw new ArgumentException("grammar alignment (ASAp) reweights sampling; it does not apply to beam or contrastive search", nameof(GrammarAlignment));
         if (GrammarAlignment is not null && Constraint is null)
             throw new ArgumentException("grammar alignment needs a constraint", nameof(GrammarAlignment));
+        if (Speculation is not null)
+        {
+            Speculation.Validate();
+            if (Beam is not null || Contrastive is not null)
+                throw new ArgumentException("speculative decoding samples; it does not apply to beam or contrastive search", nameof(Speculation));
+            if (GrammarAlignment is not null)
+                throw new ArgumentException("grammar alignment learns from each sample; it does not combine with speculative decoding", nameof(Speculation));
+            if (SelectorFactory is not null)
+                throw new ArgumentException("speculative decoding needs the sampler chain's distribution, not a custom selector", nameof(Speculation));
+        }
     }
 
     internal SamplingOptions EffectiveSampling => Seed is { } s ? Sampling with { Seed = s } : Sampling;

@@ -1,3 +1,5 @@
+using Spindle.Decoding.Speculative;
+
 namespace Spindle.Generation;
 
 /// <summary>Counts and timings of one generation, carried by its last chunk.</summary>
@@ -11,6 +13,9 @@ public sealed record GenerationUsage(
     int PromptTokens, int CachedPromptTokens, int GeneratedTokens,
     TimeSpan PrefillTime, TimeSpan DecodeTime, TimeSpan SamplingTime)
 {
+    /// <summary>Drafting and acceptance figures when the generation was speculative.</summary>
+    public SpeculationStats? Speculation { get; init; }
+
     public double PrefillTokensPerSecond => Rate(PromptTokens - CachedPromptTokens, PrefillTime);
 
     public double DecodeTokensPerSecond => Rate(GeneratedTokens, DecodeTime);

@@ -7,6 +7,7 @@ using Spindle.Chat;
 using Spindle.Chat.Tools;
 using Spindle.Constraints;
 using Spindle.Constraints.Vocabulary;
+using Spindle.Decoding.Speculative;
 using Spindle.Models;
 using Spindle.Sampling;
 using Spindle.Tokenization;
@@ -36,6 +37,8 @@ public sealed class SpindleModel : IDisposable
     private readonly Lazy<ChatTemplate> _chatTemplate;
     private readonly RawLogprobs _logprobs;
     private readonly Lazy<TokenTrie> _constraintTrie;
+    private IDrafter? _drafter;
+    private SpeculationOptions? _drafterOptions;
 
     private SpindleModel(Model model, Tokenizer tokenizer, SpindleModelOptions options)
     {
@@ -220,6 +223,11 @@ public sealed class SpindleModel : IDisposable
                 foreach (var chunk in SearchGeneration.Run(this, promptTokens, options, cancellationToken)) yield return chunk;
                 yield break;
             }
+            if (options.Speculation is not null)
+            {
+                foreach (var chunk in SpeculativeGeneration.Run(this, promptTokens, options, cancellationToken)) yield return chunk;
+                yield break;
+            }
             var selector = CreateSelector(options);
             var emitter = new TokenEmitter(selector, _logprobs, Tokenizer, options, promptTokens);
 
@@ -284,6 +292,28 @@ public sealed class SpindleModel : IDisposable
     /// it was cancelled part-way: the cache (and <see cref="_cachedTokens"/>) then hold the prompt as far as it got, which a
     /// next call with the same prompt reuses.
     /// </summary>
+    internal int PrefillPrompt(IReadOnlyList<int> prompt, CancellationToken cancellationToken, out bool complete) =>
+        Prefill(prompt, cancellationToken, out complete);
+
+    /// <summary>The tokens whose keys and values <see cref="Session"/>'s cache holds, in order (speculation appends to it).</summary>
+    internal List<int> CachedTokens => _cachedTokens;
+
+    internal RawLogprobs Logprobs => _logprobs;
+
+    /// <summary>
+    /// The drafter for <paramref name="speculation"/>, kept across calls with equal options: a draft model's cache keeps
+    /// the shared prefix, Token Recycling's adjacency matrix stays warm.
+    /// </summary>
+    internal IDrafter DrafterFor(SpeculationOptions speculation)
+    {
+        if (_drafter is not null && Equals(_drafterOptions, speculation)) return _drafter;
+        _drafter?.Dispose();
+        _drafter = null;
+        _drafter = Drafters.Create(speculation, Model, ContextLength);
+        _drafterOptions = speculation;
+        return _drafter;
+    }
+
     private int Prefill(IReadOnlyList<int> prompt, CancellationToken cancellationToken, out bool complete)
     {
         int common = 0;
@@ -323,6 +353,7 @@ public sealed class SpindleModel : IDisposable
 
     public void Dispose()
     {
+        _drafter?.Dispose();
         Model.Dispose();
         _gate.Dispose();
     }

@@ -50,6 +50,17 @@ public sealed class TokenEmitter
     {
         long start = Stopwatch.GetTimestamp();
         int token = _selector.Select(logits);
+        _samplingTicks += Stopwatch.GetTimestamp() - start;
+        return Emit(logits, token, contextFull);
+    }
+
+    /// <summary>
+    /// As <see cref="Step"/> for a token chosen elsewhere from <paramref name="logits"/> (speculative decoding's
+    /// verifier): the selector is told of it, and it is measured, decoded and matched like a selected one.
+    /// </summary>
+    public GenerationChunk Emit(ReadOnlySpan<float> logits, int token, bool contextFull)
+    {
+        long start = Stopwatch.GetTimestamp();
         _logprobs.Compute(logits);
         float logprob = _logprobs.Of(logits, token);
         TokenLogprob[] top = [];

@@ -1,7 +1,7 @@
 namespace Spindle.Sampling;
 
 /// <summary>Draws a token from the softmax of the remaining candidates with the request's seeded generator.</summary>
-public sealed class DistributionPicker(SamplerRng rng) : ILogitsStage
+public sealed class DistributionPicker(SamplerRng rng) : ILogitsStage, IShapedPicker
 {
     private SamplerRng _rng = rng;
 
@@ -11,6 +11,14 @@ public sealed class DistributionPicker(SamplerRng rng) : ILogitsStage
         candidates.Softmax();
         candidates.Selected = Draw(candidates, _rng);
     }
+
+    public void Shape(CandidateSet candidates)
+    {
+        if (candidates.Count == 0) throw new InvalidOperationException("no candidate token is left to pick");
+        candidates.Softmax();
+    }
+
+    public void Commit(CandidateSet shaped, int token) { }
 
     /// <summary>Inverse-CDF draw over the candidates' probabilities, in their current order.</summary>
     internal static int Draw(CandidateSet candidates, SamplerRng rng)
