@@ -33,12 +33,21 @@ internal static class BenchCommand
         var parallel = NumericOption.Int("--parallel", "Sequences decoded together in the tg test; tokens/s is their sum (llama-batched-bench's -npl)", NumericRange.Integers(1, 256), 1, "-npl");
         var cacheTypes = new CacheTypeOptions();
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table" };
+        var speculation = new SpeculationFlags();
+        var text = new Option<string?>("--text") { Description = "With a drafter: the prompt text (default: a story opening); -p is then unused" };
+        var textFile = new Option<string?>("--text-file") { Description = "With a drafter: read the prompt text from this file" };
 
         var command = new Command("bench", "Measure prompt-processing and generation speed (tokens/s) and memory, like llama-bench");
         foreach (var o in new Option[] { model, prompt, generate, depth, parallel, threads, microBatch, repetitions, warmup, seed, json }) command.Options.Add(o);
         foreach (var o in cacheTypes.All) command.Options.Add(o);
+        foreach (var o in speculation.All) command.Options.Add(o);
+        command.Options.Add(text);
+        command.Options.Add(textFile);
         command.SetAction(parse =>
         {
+            if (speculation.Requested(parse))
+                return SpeculativeBenchRun.Run(context, parse, speculation, model, threads, generate, repetitions, seed, json,
+                    parse.GetValue(text), parse.GetValue(textFile));
             var options = new ModelBenchmarkOptions
             {
                 PromptTokens = parse.GetValue(prompt),

@@ -43,6 +43,7 @@ internal static class GenerateCommand
         var sampling = new SamplingFlags();
         var search = new SearchFlags();
         var constraint = new ConstraintFlags();
+        var speculation = new SpeculationFlags();
         var asap = NumericOption.Int("--asap", "Grammar-aligned sampling (ASAp) for the constraint: first draw this many samples (not printed) to learn from; exact alignment at --temp 1 --top-k 0 --top-p 1 --min-p 0",
             NumericRange.Integers(0, 100_000), 0);
 
@@ -51,6 +52,7 @@ internal static class GenerateCommand
         foreach (var o in sampling.All) command.Options.Add(o);
         foreach (var o in search.All) command.Options.Add(o);
         foreach (var o in constraint.All) command.Options.Add(o);
+        foreach (var o in speculation.All) command.Options.Add(o);
         command.Options.Add(asap);
         command.Options.Add(tokenizer);
         foreach (var o in cacheTypes.All) command.Options.Add(o);
@@ -84,6 +86,15 @@ internal static class GenerateCommand
 
             using var spindle = ModelCommandOptions.LoadSpindle(parse.GetValue(model), parse.GetValue(threads), parse.GetValue(context_), template, parse.GetValue(tokenizer), cacheTypes.Parse(parse));
             if (options.Constraint is { } spec) ConstraintFlags.Validate(spindle, spec);
+            if (speculation.Requested(parse))
+            {
+                if (options.Beam is not null || options.Contrastive is not null)
+                    throw new CliException("speculative decoding samples; it does not combine with --beams or --contrastive-alpha");
+                if (warmups > 0) throw new CliException("--asap does not combine with speculative decoding");
+            }
+            var speculative = speculation.Parse(parse, spindle.Model, out var draftModel);
+            using var ownedDraft = draftModel;
+            if (speculative is not null) options = options with { Speculation = speculative };
             int[] promptTokens = templated
                 ? spindle.EncodeChat(systemText is null ? [ChatMessage.User(text)] : [ChatMessage.System(systemText), ChatMessage.User(text)])
                 : spindle.EncodePrompt(text);
@@ -118,7 +129,11 @@ internal static class GenerateCommand
         }
         context.Out.WriteLine();
         context.Out.Flush();
-        if (last?.Usage is { } u) context.Error.WriteLine(Summary(u, last.FinishReason));
+        if (last?.Usage is { } u)
+        {
+            context.Error.WriteLine(Summary(u, last.FinishReason));
+            if (u.Speculation is { } s) context.Error.WriteLine(SpeculationFlags.Summary(s));
+        }
         return 0;
     }
 
@@ -168,6 +183,7 @@ internal static class GenerateCommand
             w.WriteNumber("decode_ms", Math.Round(u?.DecodeTime.TotalMilliseconds ?? 0, 2));
             w.WriteNumber("sampling_ms", Math.Round(u?.SamplingTime.TotalMilliseconds ?? 0, 2));
             w.WriteString("finish_reason", ReasonText(last?.FinishReason));
+            if (u?.Speculation is { } s) SpeculationJson.Write(w, s);
             w.WriteEndObject();
             w.WriteEndObject();
         }

@@ -279,11 +279,17 @@ public sealed class SpindleModel : IDisposable
         }
     }
 
-    /// <summary>Forgets the cached tokens, so the next call evaluates its whole prompt.</summary>
+    /// <summary>
+    /// Forgets the cached tokens, so the next call evaluates its whole prompt, and what speculative decoding learned
+    /// from earlier calls (a draft model's cache, Token Recycling's adjacency matrix).
+    /// </summary>
     public void ResetCache()
     {
         _session.Reset();
         _cachedTokens.Clear();
+        _drafter?.Dispose();
+        _drafter = null;
+        _drafterOptions = null;
     }
 
     /// <summary>

@@ -10,8 +10,9 @@ namespace Spindle.Decoding.Speculative;
 /// </summary>
 public sealed class DraftContext
 {
-    internal DraftContext(Model target, KvCache targetCache, SamplerChain targetChain, SamplerRng draftRng)
+    internal DraftContext(Model target, KvCache targetCache, SamplerChain targetChain, SamplerRng draftRng, List<int> tokens)
     {
+        Tokens = tokens;
         DraftRng = draftRng;
         Target = target;
         TargetCache = targetCache;
@@ -19,7 +20,7 @@ public sealed class DraftContext
     }
 
     /// <summary>Prompt and generated tokens; the target's cache holds all but the last.</summary>
-    public List<int> Tokens { get; } = [];
+    public List<int> Tokens { get; }
 
     public Model Target { get; }
 

@@ -15,6 +15,8 @@ internal sealed class SpeculativeVerifier
     private readonly SamplerRng _rng;
     private readonly bool _broken;
 
+    public int VocabularySize => _p.Length;
+
     public SpeculativeVerifier(int vocabularySize, SamplerRng rng, bool brokenResidual = false)
     {
         _p = new float[vocabularySize];

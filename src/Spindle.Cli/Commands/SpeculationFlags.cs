@@ -1,0 +1,86 @@
+using System.CommandLine;
+using Spindle.Cli.Options;
+using Spindle.Decoding.Speculative;
+using Spindle.Models;
+
+namespace Spindle.Cli.Commands;
+
+/// <summary>
+/// The speculative-decoding flags of `spindle generate` and `spindle bench`: one drafter (--draft M2 | --lookup N |
+/// --recycle | --self-spec LAYERS) and its draft length. The draft model shares the target's worker pool.
+/// </summary>
+internal sealed class SpeculationFlags
+{
+    private readonly Option<string?> _draft = new("--draft", "-md") { Description = "Speculative decoding with this draft model (same vocabulary as the target)" };
+    private readonly Option<int> _draftMax = NumericOption.Int("--draft-max", "Most draft tokens per round (tree nodes for --recycle)", NumericRange.Integers(1, 256), 16);
+    private readonly Option<int> _draftMin = NumericOption.Int("--draft-min", "Fewest draft tokens per round before --draft-p-min may stop a chain", NumericRange.Integers(0, 256), 0);
+    private readonly Option<float> _draftPMin = NumericOption.Float("--draft-p-min",
+        "Adaptive draft length: stop a chain before a token the drafter gives less than this probability (0: always --draft-max)", NumericRange.Reals(0, 1), 0f);
+    private readonly Option<int?> _lookup = NumericOption.OptionalInt("--lookup", "Speculative decoding with prompt lookup: drafts follow the latest earlier match of the last N tokens (N down to 1)", NumericRange.Integers(1, 64));
+    private readonly Option<bool> _recycle = new("--recycle") { Description = "Speculative decoding with Token Recycling: a draft tree from the target's own earlier top candidates" };
+    private readonly Option<int> _recycleCandidates = NumericOption.Int("--recycle-k", "Token Recycling: candidates kept per token", NumericRange.Integers(1, 32), 8);
+    private readonly Option<int> _recycleDepth = NumericOption.Int("--recycle-depth", "Token Recycling: deepest level of the draft tree", NumericRange.Integers(1, 64), 8);
+    private readonly Option<int?> _selfSpec = NumericOption.OptionalInt("--self-spec", "Self-speculative decoding: the target's first LAYERS layers draft", NumericRange.Integers(1, 4096));
+
+    public IEnumerable<Option> All => [_draft, _draftMax, _draftMin, _draftPMin, _lookup, _recycle, _recycleCandidates, _recycleDepth, _selfSpec];
+
+    /// <summary>True when a drafter was asked for.</summary>
+    public bool Requested(ParseResult parse) =>
+        parse.GetValue(_draft) is not null || parse.GetValue(_lookup) is not null || parse.GetValue(_recycle) || parse.GetValue(_selfSpec) is not null;
+
+    /// <summary>
+    /// The speculation the flags ask for, or null; a draft model is loaded into <paramref name="draftModel"/> (the caller
+    /// disposes it) on the target's worker pool.
+    /// </summary>
+    public SpeculationOptions? Parse(ParseResult parse, Model target, out Model? draftModel)
+    {
+        draftModel = null;
+        string? draft = parse.GetValue(_draft);
+        int? lookup = parse.GetValue(_lookup);
+        bool recycle = parse.GetValue(_recycle);
+        int? selfSpec = parse.GetValue(_selfSpec);
+        int chosen = (draft is null ? 0 : 1) + (lookup is null ? 0 : 1) + (recycle ? 1 : 0) + (selfSpec is null ? 0 : 1);
+        if (chosen == 0) return null;
+        if (chosen > 1) throw new CliException("choose one drafter: --draft, --lookup, --recycle or --self-spec");
+        int draftMax = parse.GetValue(_draftMax), draftMin = parse.GetValue(_draftMin);
+        if (draftMin > draftMax) throw new CliException($"--draft-min ({draftMin}) exceeds --draft-max ({draftMax})");
+        var options = new SpeculationOptions
+        {
+            DraftMax = draftMax, DraftMin = draftMin, DraftPMin = parse.GetValue(_draftPMin),
+            RecycleCandidates = parse.GetValue(_recycleCandidates), RecycleDepth = parse.GetValue(_recycleDepth),
+        };
+        if (lookup is int n) return options with { Method = SpeculationMethod.Lookup, LookupNgram = n };
+        if (recycle) return options with { Method = SpeculationMethod.Recycle };
+        if (selfSpec is int layers)
+        {
+            if (layers >= target.Config.LayerCount)
+                throw new CliException($"--self-spec {layers}: the model has {target.Config.LayerCount} layers; draft with fewer");
+            return options with { Method = SpeculationMethod.SelfSpeculation, SelfSpeculationLayers = layers };
+        }
+        string path = ModelPathResolver.Resolve(draft);
+        ModelFiles.CheckExists(path);
+        var file = ModelFiles.Open(path);
+        try
+        {
+            draftModel = Model.Load(file, new ModelOptions { WorkerPool = target.WorkerPool }, ownsFile: true);
+        }
+        catch (ModelFormatException ex)
+        {
+            file.Dispose();
+            throw new ModelFormatException($"{path}: {ex.Message}");
+        }
+        if (draftModel.Config.VocabSize != target.Config.VocabSize)
+        {
+            int size = draftModel.Config.VocabSize;
+            draftModel.Dispose();
+            draftModel = null;
+            throw new CliException($"--draft {path}: its vocabulary has {size} tokens, the target's {target.Config.VocabSize}; speculation needs the same vocabulary");
+        }
+        return options with { Method = SpeculationMethod.DraftModel, DraftModel = draftModel };
+    }
+
+    /// <summary>One line for stderr: what was drafted and accepted.</summary>
+    public static string Summary(SpeculationStats s) =>
+        FormattableString.Invariant(
+            $"speculation: {s.Accepted} of {s.Drafted} drafts accepted ({s.AcceptanceRate:P1}), {s.MeanAccepted:F2} per round, {s.TargetForwardsPerToken:F3} target passes per token");
+}
