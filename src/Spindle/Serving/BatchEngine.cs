@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Spindle.Caching;
+using Spindle.Decoding.Speculative;
 using Spindle.Generation;
 using Spindle.Models;
 
@@ -36,7 +37,11 @@ public sealed class BatchEngine : IDisposable
     private readonly SemaphoreSlim _wake = new(0);
     private readonly Thread _thread;
     private readonly ForwardBatch _batch;
-    private readonly float[] _logits;
+    private float[] _logits;
+    private readonly AttentionMask _mask;
+    private readonly Dictionary<SpeculationOptions, IDrafter> _sharedDrafters = [];
+    private readonly List<GenerationChunk> _roundChunks = [];
+    private readonly List<(BatchSequence, Exception)> _draftFailures = [];
     private readonly RawLogprobs _logprobs;
     private readonly List<int> _matched = [];
     private readonly List<KvCache> _stepCaches = [];
@@ -63,8 +68,10 @@ public sealed class BatchEngine : IDisposable
         _pool = model.Model.CreateBlockPool((int)Math.Min(int.MaxValue, blocks), options.CacheFormat);
         if (options.PrefixCaching) _prefixes = new PrefixCache(_pool);
         _vocabulary = model.Model.Config.VocabSize;
-        _batch = new ForwardBatch(Math.Max(options.StepTokenBudget, BatchEngineOptions.IdleStepTokens) + options.MaxSequences);
+        int batchTokens = Math.Max(options.StepTokenBudget, BatchEngineOptions.IdleStepTokens) + options.MaxSequences * (1 + BatchEngineOptions.MaxDraftTokens);
+        _batch = new ForwardBatch(batchTokens);
         _logits = new float[(long)options.MaxSequences * _vocabulary];
+        _mask = new AttentionMask(batchTokens);
         _logprobs = new RawLogprobs(_vocabulary);
         _thread = new Thread(Run) { IsBackground = true, Name = "spindle-batch-engine" };
         _thread.Start();
@@ -112,6 +119,12 @@ public sealed class BatchEngine : IDisposable
         if (options.Beam is not null || options.Contrastive is not null)
             throw new ArgumentException("beam and contrastive search are not batched; use SpindleModel.GenerateAsync", nameof(options));
         if (promptTokens.Count >= ContextLength) throw new ContextExceededException(promptTokens.Count, ContextLength);
+        if (options.Speculation is { } speculation)
+        {
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(speculation.DraftMax, BatchEngineOptions.MaxDraftTokens, "Speculation.DraftMax");
+            if (speculation.Method == SpeculationMethod.SelfSpeculation)
+                throw new ArgumentException("self-speculation is not batched; use SpindleModel.GenerateAsync", nameof(options));
+        }
         int[] prompt = [.. promptTokens];
         int blocks = ReservationBlocks(prompt.Length, options.MaxTokens, choices, adoptedBlocks: 0);
         if (blocks > _pool.MaxBlocks)
@@ -119,14 +132,21 @@ public sealed class BatchEngine : IDisposable
                 $"the request needs up to {blocks} KV blocks of {_pool.BlockSlots} slots for its prompt, output and {choices} choice(s); the pool has {_pool.MaxBlocks}");
 
         var emitters = new TokenEmitter[choices];
+        var chains = new Sampling.SamplerChain?[choices];
         ulong seed = options.EffectiveSampling.Seed;
         for (int i = 0; i < choices; i++)
         {
             var choiceOptions = i == 0 ? options : options with { Seed = seed + (ulong)i };
             var selector = _model.CreateSelector(choiceOptions);
+            if (options.Speculation is not null)
+            {
+                chains[i] = (selector as SamplerChainSelector)?.Chain;
+                if (chains[i] is not { CanShape: true })
+                    throw new ArgumentException("speculative decoding needs a sampler chain whose picker exposes its distribution", nameof(options));
+            }
             emitters[i] = new TokenEmitter(selector, _logprobs, _model.Tokenizer, choiceOptions, prompt);
         }
-        var request = new BatchRequest(prompt, options, cancellationToken) { Emitters = emitters, Unfinished = choices };
+        var request = new BatchRequest(prompt, options, cancellationToken) { Emitters = emitters, Chains = chains, Unfinished = choices };
         var stream = new GenerationStream(request.Output.Reader, choices, prompt.Length);
         if (options.MaxTokens == 0)
         {
@@ -243,6 +263,7 @@ public sealed class BatchEngine : IDisposable
                 {
                     StartTimestamp = now, ReservedBlocks = reservedEach,
                 };
+                if (request.Options.Speculation is { } speculation) StartSpeculation(seq, speculation, c);
                 if (lead is null)
                 {
                     lead = seq;
@@ -262,6 +283,28 @@ public sealed class BatchEngine : IDisposable
         }
     }
 
+    /// <summary>
+    /// Gives a sequence its speculative state. Lookup and recycling drafters are shared by every sequence with the same
+    /// options (the recycling matrix warms up across requests); a draft model's drafter holds a cache, so each sequence
+    /// gets its own.
+    /// </summary>
+    private void StartSpeculation(BatchSequence seq, SpeculationOptions speculation, int choice)
+    {
+        IDrafter drafter;
+        if (speculation.Method == SpeculationMethod.DraftModel)
+        {
+            drafter = Drafters.Create(speculation, _model.Model, ContextLength);
+            seq.OwnDrafter = drafter;
+        }
+        else if (!_sharedDrafters.TryGetValue(speculation, out drafter!))
+        {
+            drafter = Drafters.Create(speculation, _model.Model, ContextLength);
+            _sharedDrafters[speculation] = drafter;
+        }
+        ulong seed = seq.Request.Options.EffectiveSampling.Seed + (ulong)choice;
+        seq.Round = new SpeculativeRound(drafter, speculation, seq.Request.Chains[choice]!, _model.Model, seq.Cache, seq.Tokens, seed);
+    }
+
     private void Step()
     {
         _batch.Clear();
@@ -273,16 +316,44 @@ public sealed class BatchEngine : IDisposable
             if (seq.Request.CancellationToken.IsCancellationRequested)
                 Retire(seq, seq.Emitter.Finish(FinishReason.Cancelled, seq.Usage()));
         }
-        int stepBlocks = 0;
+        int stepBlocks = 0, rows = 0;
+        // Speculative sequences draft first: a draft tree anywhere in the step needs the attention mask for all of it.
+        bool masked = false;
         foreach (var seq in _active)
         {
-            if (!seq.Decoding) continue;
+            seq.StepRows = 0;
+            if (!seq.Decoding || seq.Round is null) continue;
+            try
+            {
+                seq.StepRows = seq.Round.Draft(seq.Pending, seq.Request.Options.MaxTokens - seq.Emitter.Generated - 1, seq.Request.CancellationToken);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // A drafter that fails (a draft model's own error) ends this request alone, after the loop.
+                seq.StepRows = -1;
+                _draftFailures.Add((seq, e));
+                continue;
+            }
+            masked |= !seq.Round.Tree.IsChain;
+        }
+        foreach (var (seq, error) in _draftFailures) Fail(seq, error);
+        _draftFailures.Clear();
+        if (masked) _mask.Reset();
+        foreach (var seq in _active)
+        {
+            if (!seq.Decoding || seq.StepRows < 0) continue;
             int s = _stepCaches.Count;
             _stepCaches.Add(seq.Cache);
-            _batch.Add(seq.Pending, seq.Cache.Count, s, output: true);
-            seq.Tokens.Add(seq.Pending);
+            if (seq.Round is null)
+            {
+                _batch.Add(seq.Pending, seq.Cache.Count, s, output: true);
+                seq.Tokens.Add(seq.Pending);
+                seq.StepRows = 1;
+            }
+            else seq.Round.AddToBatch(_batch, s, masked ? _mask : null);
             _stepOutputs.Add(seq);
-            stepBlocks += NewBlocks(seq.Cache, 1);
+            rows += seq.StepRows;
+            stepBlocks += NewBlocks(seq.Cache, seq.StepRows);
         }
         // While sequences decode, prompts go in small chunks so each step (each stream's next token) stays short;
         // with nothing decoding there is no one to wait, and a prompt goes in large chunks.
@@ -299,21 +370,30 @@ public sealed class BatchEngine : IDisposable
             int s = _stepCaches.Count;
             _stepCaches.Add(seq.Cache);
             bool completes = start + take == prompt.Length;
+            int first = _batch.Count;
             for (int i = 0; i < take; i++)
             {
                 _batch.Add(prompt[start + i], start + i, s, output: completes && i == take - 1);
                 seq.Tokens.Add(prompt[start + i]);
             }
-            if (completes) _stepOutputs.Add(seq);
+            if (masked) SpeculativeRound.AllowCausal(_mask, first, _batch.Count);
+            if (completes)
+            {
+                _stepOutputs.Add(seq);
+                seq.StepRows = 1;
+                rows++;
+            }
             stepBlocks += NewBlocks(seq.Cache, take);
             budget -= take;
         }
         if (_batch.Count == 0) return;
 
         if (_pool.FreeBlocks < stepBlocks) _prefixes?.Evict(stepBlocks - _pool.FreeBlocks);
+        if ((long)rows * _vocabulary > _logits.Length) _logits = new float[(long)rows * _vocabulary];
+        if (masked) _batch.Mask = _mask;
         try
         {
-            _model.Model.Forward(_batch, CollectionsMarshal.AsSpan(_stepCaches), _logits.AsSpan(0, _stepOutputs.Count * _vocabulary));
+            _model.Model.Forward(_batch, CollectionsMarshal.AsSpan(_stepCaches), _logits.AsSpan(0, rows * _vocabulary));
         }
         catch (Exception e)
         {
@@ -325,10 +405,18 @@ public sealed class BatchEngine : IDisposable
         }
         Interlocked.Increment(ref _steps);
 
-        for (int row = 0; row < _stepOutputs.Count; row++)
+        int row = 0;
+        foreach (var seq in _stepOutputs)
         {
-            var seq = _stepOutputs[row];
-            var logits = new ReadOnlySpan<float>(_logits, row * _vocabulary, _vocabulary);
+            var logits = new ReadOnlySpan<float>(_logits, row * _vocabulary, seq.StepRows * _vocabulary);
+            row += seq.StepRows;
+            if (!_active.Contains(seq)) continue; // failed with a sibling earlier in this loop
+            if (seq.Decoding && seq.Round is not null)
+            {
+                EmitRound(seq, logits);
+                continue;
+            }
+            logits = logits[.._vocabulary];
             if (!seq.Decoding)
             {
                 seq.Decoding = true;
@@ -392,6 +480,30 @@ public sealed class BatchEngine : IDisposable
         seq.Pending = chunk.TokenId;
     }
 
+    /// <summary>Verifies a speculative sequence's round and delivers the tokens it chose.</summary>
+    private void EmitRound(BatchSequence seq, ReadOnlySpan<float> rows)
+    {
+        GenerationChunk last;
+        try
+        {
+            last = seq.Round!.Verify(rows, seq.Emitter, _roundChunks);
+        }
+        catch (Exception e)
+        {
+            Fail(seq, e);
+            return;
+        }
+        Interlocked.Add(ref _generatedTokens, _roundChunks.Count);
+        for (int i = 0; i < _roundChunks.Count - 1; i++) seq.Request.Output.Writer.TryWrite(new ChoiceChunk(seq.Index, _roundChunks[i]));
+        if (last.FinishReason is not null)
+        {
+            Retire(seq, TokenEmitter.WithUsage(last, seq.Usage()));
+            return;
+        }
+        seq.Request.Output.Writer.TryWrite(new ChoiceChunk(seq.Index, last));
+        seq.Pending = last.TokenId;
+    }
+
     /// <summary>Delivers a sequence's closing chunk, leaves its blocks to the prefix cache and frees the rest.</summary>
     private void Retire(BatchSequence seq, GenerationChunk closing)
     {
@@ -413,6 +525,7 @@ public sealed class BatchEngine : IDisposable
     {
         if (!_active.Remove(seq)) return;
         seq.Cache.Dispose();
+        seq.OwnDrafter?.Dispose();
         Volatile.Write(ref _activeCount, _active.Count);
         // A lead that leaves before its prompt finished (cancelled) takes its waiting siblings with it.
         if (_siblings.Remove(seq, out var siblings))
@@ -422,6 +535,7 @@ public sealed class BatchEngine : IDisposable
                 sibling.Request.Output.Writer.TryWrite(new ChoiceChunk(sibling.Index, sibling.Emitter.Finish(FinishReason.Cancelled, sibling.Usage())));
                 _active.Remove(sibling);
                 sibling.Cache.Dispose();
+                sibling.OwnDrafter?.Dispose();
                 --sibling.Request.Unfinished;
             }
             Volatile.Write(ref _activeCount, _active.Count);
@@ -436,6 +550,8 @@ public sealed class BatchEngine : IDisposable
         _waiting.Clear();
         while (_incoming.TryDequeue(out var request)) request.Output.Writer.TryComplete(error);
         _prefixes?.Clear();
+        foreach (var drafter in _sharedDrafters.Values) drafter.Dispose();
+        _sharedDrafters.Clear();
     }
 
     /// <summary>

@@ -31,6 +31,9 @@ public sealed record BatchEngineOptions
     /// <summary>Prompt tokens per forward pass when no sequence is decoding (nobody's pace to keep).</summary>
     public const int IdleStepTokens = 1024;
 
+    /// <summary>Most draft tokens a speculative request may ask for per round (the step's batch is sized for it).</summary>
+    public const int MaxDraftTokens = 32;
+
     /// <summary>Requests that may wait for a free sequence before new ones are refused (<see cref="EngineBusyException"/>).</summary>
     public int MaxQueuedRequests { get; init; } = 256;
 

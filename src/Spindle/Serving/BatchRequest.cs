@@ -18,6 +18,9 @@ internal sealed class BatchRequest(IReadOnlyList<int> prompt, GenerationOptions 
     /// <summary>One emitter per choice, made on the caller's thread so a grammar that cannot compile fails the submit.</summary>
     public required TokenEmitter[] Emitters { get; init; }
 
+    /// <summary>Each choice's sampler chain, kept when the request decodes speculatively (the verifier shapes it).</summary>
+    public Sampling.SamplerChain?[] Chains { get; init; } = [];
+
     /// <summary>Choices not yet finished; the channel completes when it reaches zero.</summary>
     public int Unfinished { get; set; }
 }

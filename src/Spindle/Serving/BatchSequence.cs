@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Spindle.Caching;
+using Spindle.Decoding.Speculative;
 using Spindle.Generation;
 
 namespace Spindle.Serving;
@@ -34,6 +35,15 @@ internal sealed class BatchSequence(BatchRequest request, int index, TokenEmitte
     /// <summary>Blocks the sequence may need at most: its reservation in the pool.</summary>
     public int ReservedBlocks { get; set; }
 
+    /// <summary>Speculative decoding state when the request asked for it (its drafter, tree and verifier).</summary>
+    public SpeculativeRound? Round { get; set; }
+
+    /// <summary>A drafter that belongs to this sequence alone (a draft model's cache), disposed with it.</summary>
+    public IDrafter? OwnDrafter { get; set; }
+
+    /// <summary>Rows of logits this step's pass writes for the sequence (1 + draft nodes while decoding speculatively).</summary>
+    public int StepRows { get; set; }
+
     public long StartTimestamp { get; set; }
 
     public TimeSpan PrefillTime { get; set; }
@@ -42,6 +52,9 @@ internal sealed class BatchSequence(BatchRequest request, int index, TokenEmitte
     {
         var total = Stopwatch.GetElapsedTime(StartTimestamp);
         return new GenerationUsage(Request.Prompt.Count, CachedPromptTokens, Emitter.Generated, PrefillTime,
-            Decoding ? total - PrefillTime : TimeSpan.Zero, Emitter.SamplingTime);
+            Decoding ? total - PrefillTime : TimeSpan.Zero, Emitter.SamplingTime)
+        {
+            Speculation = Round?.Stats(Emitter.Generated),
+        };
     }
 }
