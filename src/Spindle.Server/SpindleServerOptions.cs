@@ -40,6 +40,16 @@ public sealed class SpindleServerOptions
     /// <summary>Requests that may wait per model before new ones get HTTP 429.</summary>
     public int MaxQueuedRequests { get; set; } = 64;
 
+    /// <summary>
+    /// Speculative decoding for every served model (requests turn it off with <c>"draft": false</c>): a drafter method
+    /// with its draft length (<see cref="Decoding.Speculative.SpeculationOptions.DraftModel"/> is ignored here; see
+    /// <see cref="DraftModelPath"/>). Null: no speculation.
+    /// </summary>
+    public Decoding.Speculative.SpeculationOptions? Speculation { get; set; }
+
+    /// <summary>The draft model for draft-model speculation, loaded beside each served model with the same vocabulary.</summary>
+    public string? DraftModelPath { get; set; }
+
     /// <summary>Largest request body accepted (HTTP 413 beyond).</summary>
     public long MaxRequestBodyBytes { get; set; } = 8 << 20;
 

@@ -2,20 +2,35 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
+using Spindle.Decoding.Speculative;
 using Spindle.Server.Models;
 
 namespace Spindle.Server.Tests;
 
 /// <summary>
 /// Many streaming clients at once, some of which hang up mid-stream: every other stream completes, and the KV blocks
-/// all come back.
+/// all come back — plain, and with speculative decoding on (recycling trees; a draft model for the model it fits,
+/// the other served plain beside it).
 /// </summary>
 public sealed class LoadTests
 {
-    [Fact]
-    public async Task SixteenStreamingClientsAndDisconnectsLeaveNoBlocksInUse()
+    [Theory]
+    [InlineData("plain")]
+    [InlineData("recycle")]
+    [InlineData("draft")]
+    public async Task SixteenStreamingClientsAndDisconnectsLeaveNoBlocksInUse(string speculation)
     {
-        await using var server = await TestServer.StartAsync(o => o.Parallel = 8);
+        await using var server = await TestServer.StartAsync(o =>
+        {
+            o.Parallel = 8;
+            o.Speculation = speculation switch
+            {
+                "recycle" => new SpeculationOptions { Method = SpeculationMethod.Recycle, DraftMax = 12 },
+                "draft" => new SpeculationOptions { Method = SpeculationMethod.DraftModel, DraftMax = 4 },
+                _ => null,
+            };
+            if (speculation == "draft") o.DraftModelPath = SharedModels.Stories281K;
+        });
         using var http = server.Http();
         const int clients = 16, requestsEach = 20;
         int completed = 0, cancelled = 0;
@@ -74,7 +89,11 @@ public sealed class LoadTests
         Assert.True(cancelled >= 10, $"{cancelled} clients hung up");
 
         var registry = server.Services.GetRequiredService<ModelRegistry>();
-        foreach (var model in registry.Loaded) Spindle.Server.Tests.EngineAssert.Idle(model.Engine);
+        foreach (var model in registry.Loaded)
+        {
+            Spindle.Server.Tests.EngineAssert.Idle(model.Engine);
+            if (speculation != "plain" && model.Alias == "stories260K.q8_0") Assert.NotNull(model.Speculation);
+        }
         using var health = await http.GetAsync("/health");
         Assert.Contains("\"kv_blocks_in_use\":0", await health.Content.ReadAsStringAsync());
     }

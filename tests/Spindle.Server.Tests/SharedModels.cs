@@ -15,6 +15,8 @@ internal static class SharedModels
 
     public static string Stories260K => Path.Combine(Root.Value, "models", "stories260K", "stories260K.q8_0.gguf");
 
+    public static string Stories281K => Path.Combine(Root.Value, "models", "stories281K", "stories281K.f32.gguf");
+
     public static string TinyStories => Path.Combine(Root.Value, "models", "tinystories-656K", "tinystories-656K.q8_0.gguf");
 
     /// <summary>Where tests write artifacts (screenshots): TestResults/ beside the test project's output.</summary>

@@ -33,13 +33,16 @@ internal static class ServeCommand
         var maxQueue = NumericOption.Int("--max-queue", "Requests that may wait per model before HTTP 429", NumericRange.Integers(0, 1 << 20), 64);
         var template = ChatTemplateFile.Create();
         var cacheTypes = new CacheTypeOptions();
+        var speculation = new SpeculationFlags();
 
         var command = new Command("serve", "Serve models over an OpenAI-compatible HTTP API with continuous batching, a prefix cache and a chat page at /");
         foreach (var o in new Option[] { models, modelsDir, host, port, apiKey, parallel, ctxSize, kvSize, threads, budget, stepTokens, maxQueue, template })
             command.Options.Add(o);
         foreach (var o in cacheTypes.All) command.Options.Add(o);
+        foreach (var o in speculation.All) command.Options.Add(o);
         command.SetAction(parse =>
         {
+            var speculative = speculation.ParseForServer(parse, out string? draftPath);
             var given = parse.GetValue(models) ?? [];
             string? dir = parse.GetValue(modelsDir);
             var paths = given.Length > 0 || dir is not null ? given : [ModelPathResolver.Resolve(null)];
@@ -72,6 +75,8 @@ internal static class ServeCommand
                 o.MaxQueuedRequests = parse.GetValue(maxQueue);
                 o.CacheFormat = cacheFormat;
                 o.ChatTemplate = chatTemplate.Length > 0 ? chatTemplate : null;
+                o.Speculation = speculative;
+                o.DraftModelPath = draftPath;
             });
             var app = builder.Build();
             app.MapSpindleOpenAI();

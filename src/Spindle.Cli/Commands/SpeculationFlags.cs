@@ -79,6 +79,34 @@ internal sealed class SpeculationFlags
         return options with { Method = SpeculationMethod.DraftModel, DraftModel = draftModel };
     }
 
+    /// <summary>
+    /// `spindle serve`'s reading of the flags: the method and draft length for every served model, and the draft model's
+    /// path (the server loads it beside each model). Self-speculation is not batched.
+    /// </summary>
+    public SpeculationOptions? ParseForServer(ParseResult parse, out string? draftPath)
+    {
+        draftPath = parse.GetValue(_draft);
+        if (parse.GetValue(_selfSpec) is not null) throw new CliException("--self-spec is not available in the server (use --draft, --lookup or --recycle)");
+        int chosen = (draftPath is null ? 0 : 1) + (parse.GetValue(_lookup) is null ? 0 : 1) + (parse.GetValue(_recycle) ? 1 : 0);
+        if (chosen == 0) return null;
+        if (chosen > 1) throw new CliException("choose one drafter: --draft, --lookup or --recycle");
+        int draftMax = parse.GetValue(_draftMax), draftMin = parse.GetValue(_draftMin);
+        if (draftMax > Serving.BatchEngineOptions.MaxDraftTokens)
+            throw new CliException($"--draft-max {draftMax}: the server drafts at most {Serving.BatchEngineOptions.MaxDraftTokens} tokens per round");
+        if (draftMin > draftMax) throw new CliException($"--draft-min ({draftMin}) exceeds --draft-max ({draftMax})");
+        var options = new SpeculationOptions
+        {
+            DraftMax = draftMax, DraftMin = draftMin, DraftPMin = parse.GetValue(_draftPMin),
+            RecycleCandidates = parse.GetValue(_recycleCandidates), RecycleDepth = parse.GetValue(_recycleDepth),
+        };
+        if (parse.GetValue(_lookup) is int n) return options with { Method = SpeculationMethod.Lookup, LookupNgram = n };
+        if (parse.GetValue(_recycle)) return options with { Method = SpeculationMethod.Recycle };
+        draftPath = ModelPathResolver.Resolve(draftPath);
+        ModelFiles.CheckExists(draftPath);
+        // Validated with a placeholder: the server puts each model's loaded draft in its place.
+        return options with { Method = SpeculationMethod.DraftModel };
+    }
+
     /// <summary>One line for stderr: what was drafted and accepted.</summary>
     public static string Summary(SpeculationStats s) =>
         FormattableString.Invariant(

@@ -118,7 +118,8 @@ public sealed class ModelRegistry : IDisposable
                 CacheFormat = _options.CacheFormat, StepTokenBudget = _options.StepTokenBudget,
                 MaxQueuedRequests = _options.MaxQueuedRequests,
             });
-            var served = new ServedModel(entry.Alias, model, engine, fileBytes);
+            var (speculation, draft) = LoadSpeculation(model);
+            var served = new ServedModel(entry.Alias, model, engine, fileBytes + (draft?.File.Length ?? 0), speculation, draft);
             _logger.LogInformation("loaded {Alias} from {Path} in {Seconds:F1} s ({Megabytes} MiB with its KV pool, context {Context})",
                 entry.Alias, entry.Path, started.Elapsed.TotalSeconds, served.Bytes >> 20, context);
             return served;
@@ -128,6 +129,27 @@ public sealed class ModelRegistry : IDisposable
             model.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The served model's speculation: the configured method, with the draft model loaded on the model's worker pool
+    /// when its vocabulary matches (a model it does not fit is served without speculation, and the log says so).
+    /// </summary>
+    private (Decoding.Speculative.SpeculationOptions?, Spindle.Models.Model?) LoadSpeculation(SpindleModel model)
+    {
+        var speculation = _options.Speculation;
+        if (speculation is null) return (null, null);
+        if (speculation.Method != Decoding.Speculative.SpeculationMethod.DraftModel) return (speculation, null);
+        if (_options.DraftModelPath is not { } path) throw new InvalidOperationException("draft-model speculation needs DraftModelPath");
+        var draft = Spindle.Models.Model.Load(path, new Spindle.Models.ModelOptions { WorkerPool = model.Model.WorkerPool });
+        if (draft.Config.VocabSize != model.Model.Config.VocabSize)
+        {
+            _logger.LogWarning("draft model {Path} has {Draft} tokens, the model {Target}: serving it without speculation",
+                path, draft.Config.VocabSize, model.Model.Config.VocabSize);
+            draft.Dispose();
+            return (null, null);
+        }
+        return (speculation with { DraftModel = draft }, draft);
     }
 
     private ModelLease Lease(Entry entry)

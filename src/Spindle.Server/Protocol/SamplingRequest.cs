@@ -33,9 +33,11 @@ internal sealed record SamplingRequest
     /// <param name="chat">Chat's <c>logprobs</c> is a boolean with <c>top_logprobs</c>; the legacy endpoint's is the count.</param>
     public static SamplingRequest Parse(JsonObject body, ServedModel model, int promptTokens, int maxChoices, bool chat)
     {
-        foreach (string unsupported in (ReadOnlySpan<string>)["watermark", "draft"])
-            if (body[unsupported] is not null)
-                throw OpenAIException.Invalid(unsupported, $"'{unsupported}' is not available in this version of Spindle", "unsupported_parameter");
+        if (body["watermark"] is not null)
+            throw OpenAIException.Invalid("watermark", "'watermark' is not available in this version of Spindle", "unsupported_parameter");
+        bool? draft = JsonFields.Bool(body, "draft");
+        if (draft == true && model.Speculation is null)
+            throw OpenAIException.Invalid("draft", $"model '{model.Alias}' has no drafter (start the server with --draft, --lookup or --recycle)", "unsupported_parameter");
         if (body["echo"] is JsonValue echo && echo.GetValueKind() == System.Text.Json.JsonValueKind.True)
             throw OpenAIException.Invalid("echo", "'echo' is not supported", "unsupported_parameter");
 
@@ -162,6 +164,8 @@ internal sealed record SamplingRequest
             StopStrings = stops,
             TopLogprobs = logprobs ? Math.Max(topLogprobs, 0) : 0,
             Constraint = constraint,
+            // Speculation is lossless, so it is on unless the request opts out.
+            Speculation = draft == false ? null : model.Speculation,
         };
         try
         {
