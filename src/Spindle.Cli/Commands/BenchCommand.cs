@@ -34,6 +34,7 @@ internal static class BenchCommand
         var cacheTypes = new CacheTypeOptions();
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table" };
         var speculation = new SpeculationFlags();
+        var ead = new EadFlags();
         var text = new Option<string?>("--text") { Description = "With a drafter: the prompt text (default: a story opening); -p is then unused" };
         var textFile = new Option<string?>("--text-file") { Description = "With a drafter: read the prompt text from this file" };
 
@@ -41,10 +42,13 @@ internal static class BenchCommand
         foreach (var o in new Option[] { model, prompt, generate, depth, parallel, threads, microBatch, repetitions, warmup, seed, json }) command.Options.Add(o);
         foreach (var o in cacheTypes.All) command.Options.Add(o);
         foreach (var o in speculation.All) command.Options.Add(o);
+        foreach (var o in ead.All) command.Options.Add(o);
         command.Options.Add(text);
         command.Options.Add(textFile);
         command.SetAction(parse =>
         {
+            if (parse.GetValue<string?>("--ead-small") is not null)
+                return EadBenchRun.Run(context, parse, ead, model, threads, generate, repetitions, json, parse.GetValue(text), parse.GetValue(textFile));
             if (speculation.Requested(parse))
                 return SpeculativeBenchRun.Run(context, parse, speculation, model, threads, generate, repetitions, seed, json,
                     parse.GetValue(text), parse.GetValue(textFile));

@@ -44,6 +44,7 @@ internal static class GenerateCommand
         var search = new SearchFlags();
         var constraint = new ConstraintFlags();
         var speculation = new SpeculationFlags();
+        var ead = new EadFlags();
         var asap = NumericOption.Int("--asap", "Grammar-aligned sampling (ASAp) for the constraint: first draw this many samples (not printed) to learn from; exact alignment at --temp 1 --top-k 0 --top-p 1 --min-p 0",
             NumericRange.Integers(0, 100_000), 0);
 
@@ -53,6 +54,7 @@ internal static class GenerateCommand
         foreach (var o in search.All) command.Options.Add(o);
         foreach (var o in constraint.All) command.Options.Add(o);
         foreach (var o in speculation.All) command.Options.Add(o);
+        foreach (var o in ead.All) command.Options.Add(o);
         command.Options.Add(asap);
         command.Options.Add(tokenizer);
         foreach (var o in cacheTypes.All) command.Options.Add(o);
@@ -109,6 +111,19 @@ internal static class GenerateCommand
                     foreach (var _ in spindle.GenerateAsync(promptTokens, options with { Seed = options.Sampling.Seed + (ulong)(i + 1) }, cancel.Token).ToBlockingEnumerable()) { }
                 context.Error.WriteLine($"asap: learned from {warmups} samples ({options.GrammarAlignment.NodeCount} prefixes)");
             }
+            var adaptive = ead.Load(parse, spindle);
+            using var ownedSmall = adaptive?.Small;
+            if (adaptive is not null)
+            {
+                if (speculative is not null) throw new CliException("choose speculative decoding (lossless) or --ead-small (lossy), not both");
+                if (options.Beam is not null || options.Contrastive is not null || warmups > 0)
+                    throw new CliException("--ead-small chooses tokens with the sampler chain; not with --beams, --contrastive-alpha or --asap");
+                var decoder = new Decoding.EntropyAdaptive.EntropyAdaptiveDecoder(adaptive.Small, spindle, adaptive.Options);
+                var eadChunks = decoder.Generate(promptTokens, options, cancel.Token);
+                int code = parse.GetValue(json) ? WriteJson(context, spindle, eadChunks, () => decoder.Report) : Stream(context, eadChunks);
+                if (!parse.GetValue(json) && decoder.Report is { } report) context.Error.WriteLine(EadSummary(report));
+                return code;
+            }
             var chunks = spindle.GenerateAsync(promptTokens, options, cancel.Token).ToBlockingEnumerable();
             return parse.GetValue(json) ? WriteJson(context, spindle, chunks) : Stream(context, chunks);
         });
@@ -151,7 +166,12 @@ internal static class GenerateCommand
         _ => "none",
     };
 
-    private static int WriteJson(CliContext context, SpindleModel spindle, IEnumerable<GenerationChunk> chunks)
+    /// <summary>One line for stderr after an entropy-adaptive run (lossy: the output is neither model's own).</summary>
+    internal static string EadSummary(Decoding.EntropyAdaptive.EntropyAdaptiveReport r) => FormattableString.Invariant(
+        $"ead (lossy): {r.LargeTokens} of {r.GeneratedTokens} tokens from the large model ({r.LargeShare:P1}), {r.Switches} switches, parameter-weighted cost {r.ParameterWeightedCost:F3} of large-only");
+
+    private static int WriteJson(CliContext context, SpindleModel spindle, IEnumerable<GenerationChunk> chunks,
+        Func<Decoding.EntropyAdaptive.EntropyAdaptiveReport?>? eadReport = null)
     {
         var text = new StringBuilder();
         var buffer = new MemoryStream();
@@ -184,6 +204,13 @@ internal static class GenerateCommand
             w.WriteNumber("sampling_ms", Math.Round(u?.SamplingTime.TotalMilliseconds ?? 0, 2));
             w.WriteString("finish_reason", ReasonText(last?.FinishReason));
             if (u?.Speculation is { } s) SpeculationJson.Write(w, s);
+            if (eadReport?.Invoke() is { } r)
+            {
+                w.WriteNumber("large_share", Math.Round(r.LargeShare, 4));
+                w.WriteNumber("large_tokens", r.LargeTokens);
+                w.WriteNumber("switches", r.Switches);
+                w.WriteNumber("parameter_weighted_cost", Math.Round(r.ParameterWeightedCost, 4));
+            }
             w.WriteEndObject();
             w.WriteEndObject();
         }

@@ -14,13 +14,18 @@ internal sealed class SpeculationFlags
     private readonly Option<string?> _draft = new("--draft", "-md") { Description = "Speculative decoding with this draft model (same vocabulary as the target)" };
     private readonly Option<int> _draftMax = NumericOption.Int("--draft-max", "Most draft tokens per round (tree nodes for --recycle)", NumericRange.Integers(1, 256), 16);
     private readonly Option<int> _draftMin = NumericOption.Int("--draft-min", "Fewest draft tokens per round before --draft-p-min may stop a chain", NumericRange.Integers(0, 256), 0);
-    private readonly Option<float> _draftPMin = NumericOption.Float("--draft-p-min",
-        "Adaptive draft length: stop a chain before a token the drafter gives less than this probability (0: always --draft-max)", NumericRange.Reals(0, 1), 0f);
+    private readonly Option<float?> _draftPMin = NumericOption.OptionalFloat("--draft-p-min",
+        "Adaptive draft length: stop a chain before a token the drafter gives less than this probability (0: always --draft-max; default 0, and 0.7 for --lookup, whose probability is the share of earlier occurrences that continued so)",
+        NumericRange.Reals(0, 1));
     private readonly Option<int?> _lookup = NumericOption.OptionalInt("--lookup", "Speculative decoding with prompt lookup: drafts follow the latest earlier match of the last N tokens (N down to 1)", NumericRange.Integers(1, 64));
     private readonly Option<bool> _recycle = new("--recycle") { Description = "Speculative decoding with Token Recycling: a draft tree from the target's own earlier top candidates" };
     private readonly Option<int> _recycleCandidates = NumericOption.Int("--recycle-k", "Token Recycling: candidates kept per token", NumericRange.Integers(1, 32), 8);
     private readonly Option<int> _recycleDepth = NumericOption.Int("--recycle-depth", "Token Recycling: deepest level of the draft tree", NumericRange.Integers(1, 64), 8);
     private readonly Option<int?> _selfSpec = NumericOption.OptionalInt("--self-spec", "Self-speculative decoding: the target's first LAYERS layers draft", NumericRange.Integers(1, 4096));
+
+    // Lookup's votes are cheap to be wrong about only when few are drafted: a chain of well-supported tokens only
+    // (measured on the grown stories260K: 0 → 0.98×, 0.5 → 1.25×, 0.7 → 1.34× over target-only).
+    private const float LookupPMin = 0.7f;
 
     public IEnumerable<Option> All => [_draft, _draftMax, _draftMin, _draftPMin, _lookup, _recycle, _recycleCandidates, _recycleDepth, _selfSpec];
 
@@ -46,10 +51,10 @@ internal sealed class SpeculationFlags
         if (draftMin > draftMax) throw new CliException($"--draft-min ({draftMin}) exceeds --draft-max ({draftMax})");
         var options = new SpeculationOptions
         {
-            DraftMax = draftMax, DraftMin = draftMin, DraftPMin = parse.GetValue(_draftPMin),
+            DraftMax = draftMax, DraftMin = draftMin, DraftPMin = parse.GetValue(_draftPMin) ?? 0f,
             RecycleCandidates = parse.GetValue(_recycleCandidates), RecycleDepth = parse.GetValue(_recycleDepth),
         };
-        if (lookup is int n) return options with { Method = SpeculationMethod.Lookup, LookupNgram = n };
+        if (lookup is int n) return options with { Method = SpeculationMethod.Lookup, LookupNgram = n, DraftPMin = parse.GetValue(_draftPMin) ?? LookupPMin };
         if (recycle) return options with { Method = SpeculationMethod.Recycle };
         if (selfSpec is int layers)
         {
@@ -96,10 +101,10 @@ internal sealed class SpeculationFlags
         if (draftMin > draftMax) throw new CliException($"--draft-min ({draftMin}) exceeds --draft-max ({draftMax})");
         var options = new SpeculationOptions
         {
-            DraftMax = draftMax, DraftMin = draftMin, DraftPMin = parse.GetValue(_draftPMin),
+            DraftMax = draftMax, DraftMin = draftMin, DraftPMin = parse.GetValue(_draftPMin) ?? 0f,
             RecycleCandidates = parse.GetValue(_recycleCandidates), RecycleDepth = parse.GetValue(_recycleDepth),
         };
-        if (parse.GetValue(_lookup) is int n) return options with { Method = SpeculationMethod.Lookup, LookupNgram = n };
+        if (parse.GetValue(_lookup) is int n) return options with { Method = SpeculationMethod.Lookup, LookupNgram = n, DraftPMin = parse.GetValue(_draftPMin) ?? LookupPMin };
         if (parse.GetValue(_recycle)) return options with { Method = SpeculationMethod.Recycle };
         draftPath = ModelPathResolver.Resolve(draftPath);
         ModelFiles.CheckExists(draftPath);

@@ -20,7 +20,7 @@ public static class Drafters
                         $"the draft model's vocabulary has {draft.Config.VocabSize} tokens, the target's {target.Config.VocabSize}: speculation needs the same vocabulary");
                 return new DraftModelDrafter(draft, contextLength, options);
             case SpeculationMethod.Lookup:
-                return new PromptLookupDrafter(options.LookupNgram);
+                return new PromptLookupDrafter(options);
             case SpeculationMethod.Recycle:
                 return new TokenRecyclingDrafter(options);
             default:
