@@ -26,6 +26,9 @@ public sealed class ForwardBatch
 
     public int Count { get; private set; }
 
+    /// <summary>Tokens the batch holds before it has to grow.</summary>
+    public int Capacity => _tokens.Length;
+
     /// <summary>Tokens whose logits (and hidden states) the pass writes, one row each, in batch order.</summary>
     public int OutputCount { get; private set; }
 

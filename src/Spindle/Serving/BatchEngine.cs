@@ -38,7 +38,7 @@ public sealed class BatchEngine : IDisposable
     private readonly Thread _thread;
     private readonly ForwardBatch _batch;
     private float[] _logits;
-    private readonly AttentionMask _mask;
+    private AttentionMask? _mask; // made at the first step with a draft tree: it is batch² booleans
     private readonly Dictionary<SpeculationOptions, IDrafter> _sharedDrafters = [];
     private readonly List<GenerationChunk> _roundChunks = [];
     private readonly List<(BatchSequence, Exception)> _draftFailures = [];
@@ -71,7 +71,6 @@ public sealed class BatchEngine : IDisposable
         int batchTokens = Math.Max(options.StepTokenBudget, BatchEngineOptions.IdleStepTokens) + options.MaxSequences * (1 + BatchEngineOptions.MaxDraftTokens);
         _batch = new ForwardBatch(batchTokens);
         _logits = new float[(long)options.MaxSequences * _vocabulary];
-        _mask = new AttentionMask(batchTokens);
         _logprobs = new RawLogprobs(_vocabulary);
         _thread = new Thread(Run) { IsBackground = true, Name = "spindle-batch-engine" };
         _thread.Start();
@@ -338,7 +337,11 @@ public sealed class BatchEngine : IDisposable
         }
         foreach (var (seq, error) in _draftFailures) Fail(seq, error);
         _draftFailures.Clear();
-        if (masked) _mask.Reset();
+        if (masked)
+        {
+            _mask ??= new AttentionMask(_batch.Capacity);
+            _mask.Reset();
+        }
         foreach (var seq in _active)
         {
             if (!seq.Decoding || seq.StepRows < 0) continue;
@@ -376,7 +379,7 @@ public sealed class BatchEngine : IDisposable
                 _batch.Add(prompt[start + i], start + i, s, output: completes && i == take - 1);
                 seq.Tokens.Add(prompt[start + i]);
             }
-            if (masked) SpeculativeRound.AllowCausal(_mask, first, _batch.Count);
+            if (masked) SpeculativeRound.AllowCausal(_mask!, first, _batch.Count);
             if (completes)
             {
                 _stepOutputs.Add(seq);

@@ -176,14 +176,15 @@ public static class EntropyAdaptiveComparison
         ArgumentNullException.ThrowIfNull(points);
         var culture = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
-        text.AppendLine("| τ_up | τ_down | w | large share | switches | param cost (all evaluated) | param cost (generated only) | time vs large | agreement | common prefix | PPL (large) | PPL large-only |");
-        text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| τ_up | τ_down | w | H of | large share | switches | param cost (all evaluated) | param cost (generated only) | time vs large | agreement | common prefix | PPL (large) | PPL large-only |");
+        text.AppendLine("|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var p in points)
         {
             text.AppendLine(string.Format(culture,
-                "| {0} | {1} | {2} | {3:P1} | {4} | {5:F3} | {6:F3} | {7:F2} | {8:P1} | {9:F1} | {10:F3} | {11:F3} |",
+                "| {0} | {1} | {2} | {12} | {3:P1} | {4} | {5:F3} | {6:F3} | {7:F2} | {8:P1} | {9:F1} | {10:F3} | {11:F3} |",
                 Tau(p.Options.TauUp), Tau(p.Options.TauDown), p.Options.Window, p.LargeShare, p.Switches, p.ParameterWeightedCost,
-                p.GenerationParameterCost, p.TimeRatio, p.Agreement, p.MeanCommonPrefix, p.Perplexity, p.ReferencePerplexity));
+                p.GenerationParameterCost, p.TimeRatio, p.Agreement, p.MeanCommonPrefix, p.Perplexity, p.ReferencePerplexity,
+                p.Options.EntropySource == EntropySource.SmallModel ? "small" : "active"));
         }
         return text.ToString();
 

@@ -25,6 +25,11 @@ namespace Spindle.Decoding.EntropyAdaptive;
 /// immediately bouncing back.
 /// </para>
 /// <para>
+/// With <see cref="EntropySource.SmallModel"/> the window always measures the small model, which then evaluates every
+/// token (catching up each step while the large model is active), and both hand-overs take effect at the step measured:
+/// step p goes to the large model exactly while the small model's rolling mean says it is unsure.
+/// </para>
+/// <para>
 /// One sampler chain serves both models' logits, so penalties and grammars see every token. Each run evaluates in two
 /// fresh sessions (the <see cref="SpindleModel"/>s' own sessions and their prompt caches are left alone); the models are
 /// only read, and <see cref="Models.Model.Forward"/> serializes passes, but a run is slower while other generations use
@@ -157,29 +162,41 @@ public sealed class EntropyAdaptiveDecoder
                 yield return Close(emitter.Finish(FinishReason.Length, Usage()));
                 yield break;
             }
+            bool measureSmall = Options.EntropySource == EntropySource.SmallModel;
             while (true)
             {
-                // The token chosen last step (if any) is evaluated by the model active now, which first takes in
-                // everything the other model chose since it last ran.
-                if (cancellationToken.IsCancellationRequested || !TryCatchUp(active, sequence, cancellationToken))
+                // The token chosen last step (if any) is evaluated by the model measured now (the active one, or always
+                // the small one), which first takes in everything the other model chose since it last ran.
+                var measured = measureSmall ? small : active;
+                if (cancellationToken.IsCancellationRequested || !TryCatchUp(measured, sequence, cancellationToken))
                 {
                     yield return Cancelled();
                     yield break;
                 }
 
-                window.Push(RollingEntropy.Of(active.Logits, scratch));
-                if (active == small && window.Mean > Options.TauUp)
+                window.Push(RollingEntropy.Of(measured.Logits, scratch));
+                var wanted = active == small
+                    ? (window.Mean > Options.TauUp ? large : small)
+                    // Measuring the active model, a hand-back waits until after the large model's pick (below).
+                    : (measureSmall && window.Mean < Options.TauDown ? small : large);
+                if (wanted != active)
                 {
-                    // The large model decides the step the small one is unsure of; the step's entropy is then the large
-                    // model's, so a confident large model can hand back right after this token.
-                    if (!TryCatchUp(large, sequence, cancellationToken))
+                    // The model taking over decides this very step; it catches up first.
+                    if (!TryCatchUp(wanted, sequence, cancellationToken))
                     {
                         yield return Cancelled();
                         yield break;
                     }
-                    active = large;
+                    active = wanted;
                     switches++;
-                    window.ReplaceLast(RollingEntropy.Of(large.Logits, scratch));
+                    // Measuring the active model, the step's entropy is now the large model's, so a confident large model
+                    // can hand back right after this token.
+                    if (!measureSmall) window.ReplaceLast(RollingEntropy.Of(large.Logits, scratch));
+                }
+                else if (measured != active && !TryCatchUp(active, sequence, cancellationToken))
+                {
+                    yield return Cancelled();
+                    yield break;
                 }
 
                 var chunk = emitter.Step(active.Logits, contextFull: sequence.Count >= context);
@@ -191,7 +208,7 @@ public sealed class EntropyAdaptiveDecoder
                     yield return Close(chunk);
                     yield break;
                 }
-                if (active == large && window.Mean < Options.TauDown)
+                if (!measureSmall && active == large && window.Mean < Options.TauDown)
                 {
                     active = small;
                     switches++;

@@ -25,6 +25,9 @@ public sealed record EntropyAdaptiveOptions
     /// <summary>Let the large model choose the first token (and evaluate the prompt) instead of the small one.</summary>
     public bool StartWithLarge { get; init; }
 
+    /// <summary>Whose distribution the window measures: the active model's (default, the paper's rule) or always the small model's.</summary>
+    public EntropySource EntropySource { get; init; } = EntropySource.ActiveModel;
+
     /// <summary>Throws naming the first setting out of range: a window below 1, a NaN threshold, or τ_down above τ_up.</summary>
     public void Validate()
     {
@@ -32,6 +35,7 @@ public sealed record EntropyAdaptiveOptions
             throw new ArgumentOutOfRangeException(nameof(Window), Window, $"must be in [1, {MaxWindow}]");
         if (double.IsNaN(TauUp)) throw new ArgumentOutOfRangeException(nameof(TauUp), TauUp, "must be a number (±∞ allowed)");
         if (double.IsNaN(TauDown)) throw new ArgumentOutOfRangeException(nameof(TauDown), TauDown, "must be a number (±∞ allowed)");
+        if (!Enum.IsDefined(EntropySource)) throw new ArgumentOutOfRangeException(nameof(EntropySource), EntropySource, "not a defined source");
         if (TauDown > TauUp)
             throw new ArgumentException($"τ_down ({TauDown}) must not exceed τ_up ({TauUp}): the hysteresis band would be inverted", nameof(TauDown));
     }
