@@ -38,10 +38,11 @@ public sealed class EntropyAdaptiveTests
     }
 
     [Theory]
-    [InlineData(0)]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void InfiniteTauUpIsSmallOnlyGreedy(int promptIndex)
+    [InlineData(0, EntropySource.ActiveModel)]
+    [InlineData(1, EntropySource.ActiveModel)]
+    [InlineData(2, EntropySource.ActiveModel)]
+    [InlineData(0, EntropySource.SmallModel)]
+    public void InfiniteTauUpIsSmallOnlyGreedy(int promptIndex, EntropySource source)
     {
         using var small = GenerationTestModels.Load(Small);
         using var large = GenerationTestModels.Load(Large);
@@ -49,7 +50,7 @@ public sealed class EntropyAdaptiveTests
         var options = Greedy(60);
         var expected = GenerationTestModels.Collect(small.GenerateAsync(prompt, options));
 
-        var decoder = new EntropyAdaptiveDecoder(small, large, new EntropyAdaptiveOptions { TauUp = double.PositiveInfinity, TauDown = 2 });
+        var decoder = new EntropyAdaptiveDecoder(small, large, new EntropyAdaptiveOptions { TauUp = double.PositiveInfinity, TauDown = 2, EntropySource = source });
         var chunks = decoder.Generate(prompt, options).ToList();
 
         Assert.Equal(GenerationTestModels.IdsOf(expected), GenerationTestModels.IdsOf(chunks));
@@ -63,10 +64,11 @@ public sealed class EntropyAdaptiveTests
     }
 
     [Theory]
-    [InlineData(0)]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void MinusInfiniteTausAreLargeOnlyGreedy(int promptIndex)
+    [InlineData(0, EntropySource.ActiveModel)]
+    [InlineData(1, EntropySource.ActiveModel)]
+    [InlineData(2, EntropySource.ActiveModel)]
+    [InlineData(1, EntropySource.SmallModel)]
+    public void MinusInfiniteTausAreLargeOnlyGreedy(int promptIndex, EntropySource source)
     {
         using var small = GenerationTestModels.Load(Small);
         using var large = GenerationTestModels.Load(Large);
@@ -80,7 +82,7 @@ public sealed class EntropyAdaptiveTests
         {
             var decoder = new EntropyAdaptiveDecoder(small, large, new EntropyAdaptiveOptions
             {
-                TauUp = double.NegativeInfinity, TauDown = double.NegativeInfinity, StartWithLarge = startLarge,
+                TauUp = double.NegativeInfinity, TauDown = double.NegativeInfinity, StartWithLarge = startLarge, EntropySource = source,
             });
             var chunks = decoder.Generate(prompt, options).ToList();
             Assert.Equal(expected, GenerationTestModels.IdsOf(chunks));
@@ -101,15 +103,18 @@ public sealed class EntropyAdaptiveTests
     }
 
     [Theory]
-    [InlineData(0)]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void MixedRunSwitchesAndKeepsBothCachesConsistent(int promptIndex)
+    [InlineData(0, EntropySource.ActiveModel)]
+    [InlineData(1, EntropySource.ActiveModel)]
+    [InlineData(2, EntropySource.ActiveModel)]
+    [InlineData(0, EntropySource.SmallModel)]
+    [InlineData(1, EntropySource.SmallModel)]
+    [InlineData(2, EntropySource.SmallModel)]
+    public void MixedRunSwitchesAndKeepsBothCachesConsistent(int promptIndex, EntropySource source)
     {
         using var small = GenerationTestModels.Load(Small);
         using var large = GenerationTestModels.Load(Large);
         var prompt = small.EncodePrompt(Prompts[promptIndex]);
-        var decoder = new EntropyAdaptiveDecoder(small, large, Mixed);
+        var decoder = new EntropyAdaptiveDecoder(small, large, Mixed with { EntropySource = source });
         var chunks = decoder.Generate(prompt, Greedy(80) with { TopLogprobs = 2 }).ToList();
         var report = decoder.Report!;
 
@@ -123,6 +128,8 @@ public sealed class EntropyAdaptiveTests
         foreach (var (lane, model) in new[] { (decoder.LastSmallLane!, small.Model), (decoder.LastLargeLane!, large.Model) })
         {
             Assert.InRange(lane.CachedCount, prompt.Length, sequence.Length - 1);
+            // Measuring the small model, it has evaluated every token but the last chosen.
+            if (source == EntropySource.SmallModel && model == small.Model) Assert.Equal(sequence.Length - 1, lane.CachedCount);
             Assert.Equal(lane.CachedCount, lane.EvaluatedTokens);
             var fresh = new InferenceSession(model, small.Options.CacheType, sequence.Length).Prefill(sequence.AsSpan(0, lane.CachedCount)).ToArray();
             AssertClose(fresh, lane.Logits.ToArray(), 1e-4f);
@@ -167,6 +174,29 @@ public sealed class EntropyAdaptiveTests
         Assert.Equal(expected, report.ParameterWeightedCost, 12);
         Assert.True(report.ParameterWeightedCost > 1);
         Assert.Equal(1.0, report.GenerationParameterCost, 12);
+    }
+
+    [Fact]
+    public void CostWhenTheSmallModelMeasuresEveryStep()
+    {
+        using var small = GenerationTestModels.Load(Small);
+        using var large = GenerationTestModels.Load(Large);
+        var prompt = small.EncodePrompt(Prompts[2]);
+        var decoder = new EntropyAdaptiveDecoder(small, large, new EntropyAdaptiveOptions
+        {
+            TauUp = double.NegativeInfinity, TauDown = double.NegativeInfinity, EntropySource = EntropySource.SmallModel,
+        });
+        var report = EntropyAdaptiveComparison.Run(decoder, prompt, Greedy(9));
+
+        // Both models evaluate the prompt and the eight tokens fed back: the small one to measure every step, the large
+        // one to choose every token.
+        int p = prompt.Length, n = report.GeneratedTokens;
+        Assert.Equal(9, n);
+        Assert.Equal(p + n - 1, report.SmallEvaluatedTokens);
+        Assert.Equal(p + n - 1, report.LargeEvaluatedTokens);
+        Assert.Equal(n, report.LargeTokens);
+        Assert.Equal(1, report.Switches);
+        Assert.Equal(1 + (double)report.SmallParameters / report.LargeParameters, report.ParameterWeightedCost, 12);
     }
 
     [Fact]
@@ -302,9 +332,10 @@ public sealed class EntropyAdaptiveTests
     [InlineData(5, double.NaN, 0.5)]
     [InlineData(5, 1.0, double.NaN)]
     [InlineData(5, double.NegativeInfinity, 0.0)]
-    public void BadOptionsThrow(int window, double up, double down)
+    [InlineData(5, 1.0, 0.5, 7)]
+    public void BadOptionsThrow(int window, double up, double down, int source = 0)
     {
-        var options = new EntropyAdaptiveOptions { Window = window, TauUp = up, TauDown = down };
+        var options = new EntropyAdaptiveOptions { Window = window, TauUp = up, TauDown = down, EntropySource = (EntropySource)source };
         Assert.ThrowsAny<ArgumentException>(options.Validate);
         using var small = GenerationTestModels.Load(Small);
         using var large = GenerationTestModels.Load(Large);
@@ -338,6 +369,29 @@ public sealed class EntropyAdaptiveTests
         Assert.Throws<ArgumentException>(() => decoder.Generate([1], Greedy(4) with { Contrastive = new ContrastiveSearchOptions() }));
     }
 
+    [Fact]
+    public void CliFlagsLoadTheSmallModelOrSayWhatIsWrong()
+    {
+        var flags = new Spindle.Cli.Commands.EadFlags();
+        var command = new System.CommandLine.RootCommand();
+        foreach (var option in flags.All) command.Options.Add(option);
+        using var large = GenerationTestModels.Load(Large);
+
+        Assert.Null(flags.Load(command.Parse([]), large));
+        Assert.Throws<Spindle.Cli.CliException>(() => flags.Load(command.Parse(["--ead-up", "2"]), large));
+        Assert.Throws<Spindle.Cli.CliException>(() => flags.Load(command.Parse(["--ead-small", Small, "--ead-up", "1", "--ead-down", "2"]), large));
+        var mismatch = Assert.Throws<Spindle.Cli.CliException>(() => flags.Load(command.Parse(["--ead-small", GenerationTestModels.TinyStoriesQ8]), large));
+        Assert.Contains("vocabularies differ", mismatch.Message);
+        Assert.NotEmpty(command.Parse(["--ead-small", Small, "--ead-window", "0"]).Errors);
+
+        var selection = flags.Load(command.Parse(["--ead-small", Small, "--ead-up", "1.5", "--ead-window", "2", "--ead-small-entropy"]), large)!;
+        using (selection.Small)
+        {
+            Assert.Equal(new EntropyAdaptiveOptions { Window = 2, TauUp = 1.5, TauDown = 0.8 * 1.5, EntropySource = EntropySource.SmallModel }, selection.Options);
+            Assert.Equal(512, selection.Small.Model.Config.VocabSize);
+        }
+    }
+
     private static Vocabulary Vocab(params string[] tokens) =>
         new("llama", null, tokens, null, new TokenAttributes[tokens.Length], null);
 
@@ -369,7 +423,9 @@ public sealed class EntropyAdaptiveTests
 /// The measured curve of docs/entropy-adaptive-decoding.md: small = stories260K f32, large = a grown stories260K
 /// (<c>spindle synth --grow</c>, its FFN widened with near-zero extras) or the file SPINDLE_EAD_LARGE names; 8 prompts ×
 /// 128 greedy tokens, τ_up swept with τ_down = 0.8·τ_up. Skipped unless SPINDLE_EAD_CURVE=1 (it is a measurement, not a
-/// check); SPINDLE_EAD_CURVE_OUT names a file to write the table to as well.
+/// check); SPINDLE_EAD_CURVE_OUT names a file to write the table to as well. Other knobs (comma lists):
+/// SPINDLE_EAD_WINDOWS (5), SPINDLE_EAD_TAUS, SPINDLE_EAD_DOWN_RATIOS (0.8), SPINDLE_EAD_SOURCES (active | small),
+/// SPINDLE_EAD_TIMING_RUNS (2), SPINDLE_EAD_THREADS (1).
 /// </summary>
 [Trait("Category", "Measure")]
 public sealed class EntropyAdaptiveCurveMeasurement(ITestOutputHelper output)
@@ -392,14 +448,20 @@ public sealed class EntropyAdaptiveCurveMeasurement(ITestOutputHelper output)
         int[] windows = ListOf("SPINDLE_EAD_WINDOWS", "5").Select(w => (int)w).ToArray();
         double[] tauUps = Environment.GetEnvironmentVariable("SPINDLE_EAD_TAUS") is { Length: > 0 } ? ListOf("SPINDLE_EAD_TAUS", "") : TauUps;
         double[] downRatios = ListOf("SPINDLE_EAD_DOWN_RATIOS", "0.8");
+        var sources = (Environment.GetEnvironmentVariable("SPINDLE_EAD_SOURCES") ?? "active").Split(',')
+            .Select(x => x.Trim() == "small" ? EntropySource.SmallModel : EntropySource.ActiveModel).Distinct().ToArray();
 
         using var small = GenerationTestModels.Load(GenerationTestModels.Stories260K, threads);
         using var large = GenerationTestModels.Load(largePath!, threads);
         var prompts = Prompts.Select(p => (IReadOnlyList<int>)small.EncodePrompt(p)).ToArray();
-        var settings = (from w in windows
+        var settings = (from source in sources
+                        from w in windows
                         from ratio in downRatios
                         from up in tauUps
-                        select new EntropyAdaptiveOptions { Window = w, TauUp = up, TauDown = double.IsInfinity(up) ? up : ratio * up }).ToArray();
+                        select new EntropyAdaptiveOptions
+                        {
+                            Window = w, TauUp = up, TauDown = double.IsInfinity(up) ? up : ratio * up, EntropySource = source,
+                        }).ToArray();
         var generation = new GenerationOptions { MaxTokens = 128, Sampling = new SamplingOptions { Temperature = 0f } };
         int timingRuns = int.TryParse(Environment.GetEnvironmentVariable("SPINDLE_EAD_TIMING_RUNS"), out int r) ? r : 2;
         var points = EntropyAdaptiveComparison.Curve(small, large, prompts, settings, generation, timingRuns);
