@@ -28,24 +28,10 @@ internal sealed class ChainDrafting
         var chain = _chain ?? throw new InvalidOperationException("Begin a round first");
         var shaped = chain.Shape(logits);
         var items = shaped.Items;
-        int token = items.Length == 1 ? items[0].Id : Draw(items);
+        int token = items.Length == 1 ? items[0].Id : DistributionPicker.Draw(shaped, _rng!);
         chain.Commit(token);
         chain.Accept(token);
         distribution = items;
         return token;
-    }
-
-    private int Draw(ReadOnlySpan<TokenCandidate> items)
-    {
-        double u = _rng!.NextDouble();
-        double cumulative = 0;
-        for (int i = 0; i < items.Length; i++)
-        {
-            cumulative += items[i].Probability;
-            if (u < cumulative) return items[i].Id;
-        }
-        for (int i = items.Length - 1; i >= 0; i--)
-            if (items[i].Probability > 0) return items[i].Id;
-        return items[0].Id;
     }
 }

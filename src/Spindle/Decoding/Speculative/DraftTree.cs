@@ -30,14 +30,11 @@ public sealed class DraftTree
     /// <summary>1 for the root's children.</summary>
     public int Depth(int node) => _depths[node];
 
-    public int MaxDepth { get; private set; }
-
     public void Clear()
     {
         Count = 0;
         _qUsed = 0;
         IsChain = true;
-        MaxDepth = 0;
     }
 
     /// <summary>Adds a deterministic draft of <paramref name="token"/> under <paramref name="parent"/> (−1: the root).</summary>
@@ -53,7 +50,6 @@ public sealed class DraftTree
         _tokens[node] = token;
         _parents[node] = parent;
         _depths[node] = parent < 0 ? 1 : _depths[parent] + 1;
-        MaxDepth = Math.Max(MaxDepth, _depths[node]);
         if (parent != node - 1) IsChain = false;
         _qStart[node] = _qUsed;
         _qCount[node] = distribution.Length;
