@@ -37,6 +37,7 @@ internal static class BenchCommand
         var ead = new EadFlags();
         var text = new Option<string?>("--text") { Description = "With a drafter: the prompt text (default: a story opening); -p is then unused" };
         var textFile = new Option<string?>("--text-file") { Description = "With a drafter: read the prompt text from this file" };
+        var warmupFile = new Option<string?>("--warmup-file") { Description = "With a drafter: before each timed speculative run, decode -n tokens (untimed) from each non-empty line of this file, as a server's drafter has learned from earlier requests (Token Recycling's candidates persist)" };
 
         var command = new Command("bench", "Measure prompt-processing and generation speed (tokens/s) and memory, like llama-bench");
         foreach (var o in new Option[] { model, prompt, generate, depth, parallel, threads, microBatch, repetitions, warmup, seed, json }) command.Options.Add(o);
@@ -45,13 +46,15 @@ internal static class BenchCommand
         foreach (var o in ead.All) command.Options.Add(o);
         command.Options.Add(text);
         command.Options.Add(textFile);
+        command.Options.Add(warmupFile);
         command.SetAction(parse =>
         {
             if (parse.GetValue<string?>("--ead-small") is not null)
                 return EadBenchRun.Run(context, parse, ead, model, threads, generate, repetitions, json, parse.GetValue(text), parse.GetValue(textFile));
             if (speculation.Requested(parse))
                 return SpeculativeBenchRun.Run(context, parse, speculation, model, threads, generate, repetitions, seed, json,
-                    parse.GetValue(text), parse.GetValue(textFile));
+                    parse.GetValue(text), parse.GetValue(textFile), parse.GetValue(warmupFile));
+            if (parse.GetValue(warmupFile) is not null) throw new CliException("--warmup-file needs a drafter (--draft, --lookup, --recycle or --self-spec)");
             var options = new ModelBenchmarkOptions
             {
                 PromptTokens = parse.GetValue(prompt),

@@ -21,6 +21,7 @@ internal sealed class SpeculationFlags
     private readonly Option<bool> _recycle = new("--recycle") { Description = "Speculative decoding with Token Recycling: a draft tree from the target's own earlier top candidates" };
     private readonly Option<int> _recycleCandidates = NumericOption.Int("--recycle-k", "Token Recycling: candidates kept per token", NumericRange.Integers(1, 32), 8);
     private readonly Option<int> _recycleDepth = NumericOption.Int("--recycle-depth", "Token Recycling: deepest level of the draft tree", NumericRange.Integers(1, 64), 8);
+    private readonly Option<int> _recycleOrder = NumericOption.Int("--recycle-order", "Token Recycling: longest context (tokens) that recycled candidates are keyed by; 1 is the paper's token-by-token matrix", NumericRange.Integers(1, 16), 4);
     private readonly Option<int?> _selfSpec = NumericOption.OptionalInt("--self-spec", "Self-speculative decoding: the target's first LAYERS layers draft", NumericRange.Integers(1, 4096));
 
     // Lookup's votes are cheap to be wrong about only when few are drafted: a chain of well-supported tokens only
@@ -28,7 +29,7 @@ internal sealed class SpeculationFlags
     // one thread while another job held the other core, same-run ratios to target-only: 0 → 0.98×, 0.5 → 1.25×, 0.7 → 1.34×).
     private const float LookupPMin = 0.7f;
 
-    public IEnumerable<Option> All => [_draft, _draftMax, _draftMin, _draftPMin, _lookup, _recycle, _recycleCandidates, _recycleDepth, _selfSpec];
+    public IEnumerable<Option> All => [_draft, _draftMax, _draftMin, _draftPMin, _lookup, _recycle, _recycleCandidates, _recycleDepth, _recycleOrder, _selfSpec];
 
     /// <summary>True when a drafter was asked for.</summary>
     public bool Requested(ParseResult parse) =>
@@ -53,7 +54,7 @@ internal sealed class SpeculationFlags
         var options = new SpeculationOptions
         {
             DraftMax = draftMax, DraftMin = draftMin, DraftPMin = parse.GetValue(_draftPMin) ?? 0f,
-            RecycleCandidates = parse.GetValue(_recycleCandidates), RecycleDepth = parse.GetValue(_recycleDepth),
+            RecycleCandidates = parse.GetValue(_recycleCandidates), RecycleDepth = parse.GetValue(_recycleDepth), RecycleOrder = parse.GetValue(_recycleOrder),
         };
         if (lookup is int n) return options with { Method = SpeculationMethod.Lookup, LookupNgram = n, DraftPMin = parse.GetValue(_draftPMin) ?? LookupPMin };
         if (recycle) return options with { Method = SpeculationMethod.Recycle };
@@ -103,7 +104,7 @@ internal sealed class SpeculationFlags
         var options = new SpeculationOptions
         {
             DraftMax = draftMax, DraftMin = draftMin, DraftPMin = parse.GetValue(_draftPMin) ?? 0f,
-            RecycleCandidates = parse.GetValue(_recycleCandidates), RecycleDepth = parse.GetValue(_recycleDepth),
+            RecycleCandidates = parse.GetValue(_recycleCandidates), RecycleDepth = parse.GetValue(_recycleDepth), RecycleOrder = parse.GetValue(_recycleOrder),
         };
         if (parse.GetValue(_lookup) is int n) return options with { Method = SpeculationMethod.Lookup, LookupNgram = n, DraftPMin = parse.GetValue(_draftPMin) ?? LookupPMin };
         if (parse.GetValue(_recycle)) return options with { Method = SpeculationMethod.Recycle };

@@ -17,7 +17,8 @@ internal static class SpeculativeBenchRun
     private const string DefaultText = "Once upon a time, there was a little girl named Lily. She";
 
     public static int Run(CliContext context, ParseResult parse, SpeculationFlags flags, Option<string?> model, Option<int> threads,
-        Option<int> generate, Option<int> repetitions, Option<int> seed, Option<bool> json, string? text, string? textFile)
+        Option<int> generate, Option<int> repetitions, Option<int> seed, Option<bool> json, string? text, string? textFile,
+        string? warmupFile)
     {
         if (text is not null && textFile is not null) throw new CliException("choose --text or --text-file, not both");
         string prompt = textFile is not null ? File.ReadAllText(textFile) : text ?? DefaultText;
@@ -36,7 +37,19 @@ internal static class SpeculativeBenchRun
             Sampling = new SamplingOptions { Temperature = 0, Seed = (ulong)parse.GetValue(seed) },
             StopStrings = [],
         };
-        var result = SpeculativeBenchmark.Run(spindle, promptTokens, plain, plain with { Speculation = speculation }, parse.GetValue(repetitions));
+        var warmups = new List<IReadOnlyList<int>>();
+        if (warmupFile is not null)
+        {
+            foreach (string line in File.ReadLines(warmupFile))
+            {
+                if (line.Trim().Length == 0) continue;
+                int[] ids = spindle.EncodePrompt(line);
+                if (ids.Length + tokens > spindle.ContextLength)
+                    throw new CliException($"a --warmup-file line has {ids.Length} tokens; with -n {tokens} it exceeds the context of {spindle.ContextLength}");
+                if (ids.Length > 0) warmups.Add(ids);
+            }
+        }
+        var result = SpeculativeBenchmark.Run(spindle, promptTokens, plain, plain with { Speculation = speculation }, parse.GetValue(repetitions), warmups);
         string method = speculation.Method.ToString();
         if (parse.GetValue(json))
         {
@@ -48,6 +61,7 @@ internal static class SpeculativeBenchRun
                 w.WriteString("speculation", method);
                 w.WriteNumber("threads", spindle.Model.ThreadCount);
                 w.WriteNumber("prompt_tokens", promptTokens.Length);
+                w.WriteNumber("warmup_prompts", warmups.Count);
                 w.WriteNumber("tg_tokens", result.Speculative.TokenCount);
                 w.WriteNumber("repetitions", result.Speculative.TokensPerSecond.Count);
                 w.WriteNumber("tg_tokens_per_s", Math.Round(result.Speculative.Median, 3));
@@ -65,6 +79,7 @@ internal static class SpeculativeBenchRun
         {
             var inv = CultureInfo.InvariantCulture;
             context.Out.WriteLine(string.Create(inv, $"greedy decode of {result.Speculative.TokenCount} tokens after a {promptTokens.Length}-token prompt, {spindle.Model.ThreadCount} threads, median of {result.Speculative.TokensPerSecond.Count} alternating runs"));
+            if (warmups.Count > 0) context.Out.WriteLine($"each speculative run first decoded {warmups.Count} other prompts (untimed)");
             context.Out.WriteLine(string.Create(inv, $"target only:  {result.Plain.Median,10:F2} t/s"));
             context.Out.WriteLine(string.Create(inv, $"{method,-12}: {result.Speculative.Median,10:F2} t/s   speed-up {result.Speedup:F2}×"));
             context.Out.WriteLine(SpeculationFlags.Summary(result.Stats));

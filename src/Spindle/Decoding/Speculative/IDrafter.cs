@@ -7,8 +7,8 @@ public interface IDrafter : IDisposable
     void Draft(DraftContext context, DraftTree tree, int limit);
 
     /// <summary>
-    /// The target's logits for the round's batch: row 0 follows the root, row 1 + i follows node i of the tree. Called
+    /// The target's logits for the round's batch: row 0 follows the root (<c>context.Tokens[^1]</c>), row 1 + i follows node i of the tree. Called
     /// after every verification pass, before the verdict (drafters that learn from the target's predictions use it).
     /// </summary>
-    void Observe(int root, DraftTree tree, ReadOnlySpan<float> rows, int vocabularySize) { }
+    void Observe(DraftContext context, DraftTree tree, ReadOnlySpan<float> rows, int vocabularySize) { }
 }

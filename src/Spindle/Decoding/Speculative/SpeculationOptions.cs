@@ -36,6 +36,12 @@ public sealed record SpeculationOptions
     /// <summary>Token Recycling: deepest level of the draft tree.</summary>
     public int RecycleDepth { get; init; } = 8;
 
+    /// <summary>
+    /// Token Recycling: the longest context, in tokens, that recycled candidates are keyed by (1: the token alone, the
+    /// paper's adjacency matrix); the longest context seen before supplies a node's candidates.
+    /// </summary>
+    public int RecycleOrder { get; init; } = 4;
+
     /// <summary>Self-speculation: how many of the target's first layers draft.</summary>
     public int SelfSpeculationLayers { get; init; } = 1;
 
@@ -56,6 +62,8 @@ public sealed record SpeculationOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(RecycleCandidates, 1, nameof(RecycleCandidates));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(RecycleCandidates, 32, nameof(RecycleCandidates));
         ArgumentOutOfRangeException.ThrowIfLessThan(RecycleDepth, 1, nameof(RecycleDepth));
+        ArgumentOutOfRangeException.ThrowIfLessThan(RecycleOrder, 1, nameof(RecycleOrder));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(RecycleOrder, 16, nameof(RecycleOrder));
         ArgumentOutOfRangeException.ThrowIfLessThan(SelfSpeculationLayers, 1, nameof(SelfSpeculationLayers));
         if (Method == SpeculationMethod.DraftModel && DraftModel is null)
             throw new ArgumentException("draft-model speculation needs a draft model", nameof(DraftModel));

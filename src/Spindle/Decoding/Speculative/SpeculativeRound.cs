@@ -119,7 +119,7 @@ internal sealed class SpeculativeRound
         int vocabulary = _verifier.VocabularySize;
         var cache = _context.TargetCache;
         var tree = Tree;
-        _drafter.Observe(_root, tree, rows[..((tree.Count + 1) * vocabulary)], vocabulary);
+        _drafter.Observe(_context, tree, rows[..((tree.Count + 1) * vocabulary)], vocabulary);
         Rounds++;
         Drafted += tree.Count;
         chunks.Clear();

@@ -2,34 +2,37 @@ namespace Spindle.Decoding.Speculative;
 
 /// <summary>
 /// Token Recycling (Luo et al., "Turning Trash into Treasure"): every verification pass computes the target's logits
-/// after each drafted token, and their top candidates — discarded by plain decoding — are kept in an adjacency matrix
-/// (row t: the likeliest tokens after t). A round's draft is a tree grown breadth-first from the root through that
-/// matrix along a static template, verified in one forward pass with a tree attention mask. The matrix
-/// (vocabulary × <see cref="SpeculationOptions.RecycleCandidates"/> ids) persists across requests: it warms up.
+/// after each drafted token, and their top candidates — discarded by plain decoding — are kept
+/// (<see cref="RecycledCandidates"/>). A round's draft is a tree grown breadth-first from the root through them along a
+/// static template, verified in one forward pass with a tree attention mask. The candidates persist across requests:
+/// they warm up.
+/// <para>
+/// The paper keys the candidates by one token (a vocabulary × k matrix). Here they are also keyed by the last 2..
+/// <see cref="SpeculationOptions.RecycleOrder"/> tokens and the longest context seen before wins; with small
+/// vocabularies, where one token says little about the next, this raises the accepted length by half or more
+/// (docs/speculative-decoding.md has the measurements).
+/// </para>
 /// </summary>
 public sealed class TokenRecyclingDrafter : IDrafter
 {
-    private readonly int _candidates;
-    private readonly int _depth;
-    private int[] _adjacency = [];
-    private int _vocabulary;
+    private readonly SpeculationOptions _options;
     private readonly RecyclingTreeTemplate _template;
     private readonly int[] _nodeOf;
-    private readonly float[] _topLogits;
+    private readonly ulong[] _fingerprints;
+    private RecycledCandidates? _candidates;
 
     public TokenRecyclingDrafter(SpeculationOptions options)
     {
-        _candidates = options.RecycleCandidates;
-        _depth = options.RecycleDepth;
-        _topLogits = new float[_candidates];
-        _template = new RecyclingTreeTemplate(options.DraftMax, _depth, _candidates);
+        _options = options;
+        _template = new RecyclingTreeTemplate(options.DraftMax, options.RecycleDepth, options.RecycleCandidates);
         _nodeOf = new int[_template.Count];
+        _fingerprints = new ulong[options.RecycleOrder - 1];
     }
 
     public void Draft(DraftContext context, DraftTree tree, int limit)
     {
         tree.Clear();
-        EnsureMatrix(context.Target.Config.VocabSize);
+        var candidates = CandidatesFor(context.Target.Config.VocabSize);
         int root = context.Tokens[^1];
         var parents = _template.Parents;
         var ranks = _template.Ranks;
@@ -40,53 +43,55 @@ public sealed class TokenRecyclingDrafter : IDrafter
             _nodeOf[i] = -2;
             if (parentNode == -2) continue; // its parent had no candidate
             int from = parentNode < 0 ? root : tree.Tokens[parentNode];
-            int token = _adjacency[from * _candidates + ranks[i]];
+            Fingerprints(context, tree, parentNode);
+            int token = candidates.Row(from, _fingerprints)[ranks[i]];
             if (token < 0) continue;
             _nodeOf[i] = tree.Add(token, parentNode);
         }
     }
 
-    public void Observe(int root, DraftTree tree, ReadOnlySpan<float> rows, int vocabularySize)
+    public void Observe(DraftContext context, DraftTree tree, ReadOnlySpan<float> rows, int vocabularySize)
     {
-        EnsureMatrix(vocabularySize);
-        Record(root, rows[..vocabularySize]);
-        for (int i = 0; i < tree.Count; i++) Record(tree.Tokens[i], rows.Slice((1 + i) * vocabularySize, vocabularySize));
-    }
-
-    /// <summary>Row <paramref name="token"/> becomes the top candidates of <paramref name="logits"/>, best first.</summary>
-    private void Record(int token, ReadOnlySpan<float> logits)
-    {
-        if ((uint)token >= (uint)_vocabulary) return;
-        var ids = _adjacency.AsSpan(token * _candidates, _candidates);
-        var top = _topLogits.AsSpan();
-        int k = ids.Length;
-        ids.Fill(-1);
-        top.Fill(float.NegativeInfinity);
-        float floor = float.NegativeInfinity;
-        for (int v = 0; v < logits.Length; v++)
+        var candidates = CandidatesFor(vocabularySize);
+        for (int node = -1; node < tree.Count; node++)
         {
-            float x = logits[v];
-            if (x <= floor) continue;
-            // Insert into the sorted top-k (k is small), dropping the last.
-            int j = k - 1;
-            while (j > 0 && top[j - 1] < x)
-            {
-                top[j] = top[j - 1];
-                ids[j] = ids[j - 1];
-                j--;
-            }
-            top[j] = x;
-            ids[j] = v;
-            floor = top[k - 1];
+            Fingerprints(context, tree, node);
+            int token = node < 0 ? context.Tokens[^1] : tree.Tokens[node];
+            candidates.Record(token, _fingerprints, rows.Slice((1 + node) * vocabularySize, vocabularySize));
         }
     }
 
-    private void EnsureMatrix(int vocabularySize)
+    /// <summary>Fills the fingerprints of the last 2, 3, … tokens ending at <paramref name="node"/> (−1: the root); 0 past the sequence's start.</summary>
+    private void Fingerprints(DraftContext context, DraftTree tree, int node)
     {
-        if (_vocabulary == vocabularySize) return;
-        _vocabulary = vocabularySize;
-        _adjacency = new int[(long)vocabularySize * _candidates <= int.MaxValue ? vocabularySize * _candidates : throw new ArgumentException("vocabulary too large for the adjacency matrix")];
-        Array.Fill(_adjacency, -1);
+        ulong h = 0x243F6A8885A308D3UL;
+        int tokenCount = context.Tokens.Count;
+        int index = tokenCount - 1; // where the walk continues in the sequence once it leaves the tree
+        for (int back = 0; back <= _fingerprints.Length; back++)
+        {
+            int token;
+            if (node >= 0)
+            {
+                token = tree.Tokens[node];
+                node = tree.Parent(node);
+            }
+            else token = index >= 0 ? context.Tokens[index--] : -1;
+            if (token < 0)
+            {
+                _fingerprints.AsSpan(Math.Max(back - 1, 0)).Clear();
+                return;
+            }
+            h = (h ^ (uint)token) * 0x9E3779B97F4A7C15UL;
+            h ^= h >> 29;
+            if (back > 0) _fingerprints[back - 1] = h | 1;
+        }
+    }
+
+    private RecycledCandidates CandidatesFor(int vocabularySize)
+    {
+        if (_candidates?.VocabularySize != vocabularySize)
+            _candidates = new RecycledCandidates(vocabularySize, _options.RecycleCandidates, _options.RecycleOrder);
+        return _candidates;
     }
 
     public void Dispose() { }

@@ -17,7 +17,7 @@ public sealed class SpeculativeDecodingTests
         "The end. Once upon a time, there was a little girl named Lily. Lily",
     ];
 
-    public static TheoryData<string> Methods() => ["draft", "draft-adaptive", "lookup", "recycle", "self"];
+    public static TheoryData<string> Methods() => ["draft", "draft-adaptive", "lookup", "recycle", "recycle-order1", "self"];
 
     private static SpeculationOptions Options(string method, Model draft) => method switch
     {
@@ -25,6 +25,7 @@ public sealed class SpeculativeDecodingTests
         "draft-adaptive" => new SpeculationOptions { DraftModel = draft, DraftMax = 8, DraftPMin = 0.6f },
         "lookup" => new SpeculationOptions { Method = SpeculationMethod.Lookup, DraftMax = 6, LookupNgram = 2 },
         "recycle" => new SpeculationOptions { Method = SpeculationMethod.Recycle, DraftMax = 20, RecycleDepth = 5 },
+        "recycle-order1" => new SpeculationOptions { Method = SpeculationMethod.Recycle, DraftMax = 20, RecycleDepth = 5, RecycleOrder = 1 },
         _ => new SpeculationOptions { Method = SpeculationMethod.SelfSpeculation, SelfSpeculationLayers = 3, DraftMax = 4 },
     };
 
