@@ -1,3 +1,8 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace Spindle.Watermarking.Codable;
 
 /// <summary>
@@ -8,10 +13,10 @@ namespace Spindle.Watermarking.Codable;
 /// <para>
 /// Scoring is done in one pass over the text, so the proxy runs once per position whatever the message length. Per
 /// (position, value) Balance-Marking needs only whether x_t lies before the half-way mark of the keyed order: the
-/// proxy mass of the tokens whose keys are below x_t's. Most of the mass sits in few tokens, so the sum is taken over
-/// the top tokens holding all but 1/512 of the mass, which bounds the full sum within that rest; only when the bound
-/// straddles the threshold is the vocabulary summed (exactly, in the same fixed point the generator used), which keeps
-/// the decision identical to the generator's at a cost of about as many hashes per (position, value) as top tokens.
+/// proxy mass of the tokens whose keys are below x_t's. Most of the mass sits in few tokens, so the sum runs over the
+/// tokens heaviest first, eight keys per AVX2 vector, and stops as soon as the mass still unsummed cannot move the sum
+/// across the half-way mark: exact (the same fixed-point integers the generator used), and usually a few vectors per
+/// (position, value).
 /// </para>
 /// <para>
 /// Input: the generated tokens, first one first (the proxy reads them from its start token, as during generation).
@@ -22,16 +27,14 @@ namespace Spindle.Watermarking.Codable;
 /// </summary>
 public sealed class CodableDecoder
 {
-    /// <summary>The top tokens may leave out at most Total / this of the mass.</summary>
-    private const int TailFraction = 512;
-
-    /// <summary>Most top tokens tracked per position (a flatter distribution falls back to exact sums more often).</summary>
-    private const int MaxTop = 128;
+    /// <summary>Tokens summed between two checks of the bounds: one 256-bit vector of 32-bit keys.</summary>
+    private const int Chunk = 8;
 
     private readonly CodableOptions _options;
     private readonly CodableLayout _layout;
     private readonly IProxyDistribution? _proxy;
     private readonly DetectionOptions _detection;
+    private readonly bool _vectorize = true;
 
     /// <param name="proxy">Balance-Marking's proxy, configured as the generator's was (same model, start token and context).</param>
     public CodableDecoder(CodableOptions options, IProxyDistribution? proxy = null, DetectionOptions? detection = null)
@@ -47,6 +50,10 @@ public sealed class CodableDecoder
         _proxy = options.Scheme == CodableScheme.Balance ? proxy : null;
         _detection = detection;
     }
+
+    /// <summary>A decoder that never takes the vector path (tests compare both).</summary>
+    internal CodableDecoder(CodableOptions options, IProxyDistribution? proxy, bool vectorize)
+        : this(options, proxy) => _vectorize = vectorize;
 
     /// <summary>Decodes <paramref name="tokens"/>; any input, empty included, gets a verdict rather than an exception.</summary>
     public MessageDecoding Decode(ReadOnlySpan<int> tokens)
@@ -104,10 +111,12 @@ public sealed class CodableDecoder
         int vocabulary = proxy.VocabularySize;
         var split = new BalanceSplit(vocabulary);
         var q = new float[vocabulary];
-        var byMass = new long[vocabulary];
+        var byMass = new int[vocabulary];
         var order = new int[vocabulary];
-        var topIds = new int[MaxTop];
-        var topMass = new long[MaxTop];
+        int padded = (vocabulary + Chunk - 1) / Chunk * Chunk;
+        var idKeys = new uint[padded];
+        var masses = new int[padded];
+        var after = new int[padded / Chunk + 1];
         var seen = new HashSet<ulong>(Math.Max(tokens.Length, 0));
         int usable = 0;
         while (usable < tokens.Length && (uint)tokens[usable] < (uint)vocabulary) usable++;
@@ -119,46 +128,107 @@ public sealed class CodableDecoder
             if (!proxy.TryGetProbabilities(tokens[..t], q)) continue;
             split.Load(q);
             var mass = split.Mass;
-            long total = split.Total, mx = mass[x];
+            int total = split.Total, mx = mass[x];
 
-            // The top tokens by mass (x itself aside) until all but Total/TailFraction of the rest is covered.
+            // The other tokens with mass, heaviest first (ids premultiplied by φ for the key), padded with weightless
+            // ones to whole chunks, and the mass left after each chunk.
             for (int i = 0; i < vocabulary; i++)
             {
                 byMass[i] = -mass[i];
                 order[i] = i;
             }
             byMass.AsSpan().Sort(order.AsSpan());
-            long covered = 0, rest = total - mx, allowance = total / TailFraction;
-            int top = 0;
-            for (int i = 0; i < vocabulary && top < MaxTop && rest - covered > allowance; i++)
+            int count = 0;
+            for (int i = 0; i < vocabulary; i++)
             {
                 int id = order[i];
-                if (id == x || mass[id] == 0) continue;
-                topIds[top] = id;
-                topMass[top] = mass[id];
-                covered += mass[id];
-                top++;
+                if (mass[id] == 0) break;
+                if (id == x) continue;
+                idKeys[count] = (uint)id * BalanceSplit.Golden32;
+                masses[count++] = mass[id];
             }
-            long tail = rest - covered;
+            int chunks = (count + Chunk - 1) / Chunk;
+            for (int i = count; i < chunks * Chunk; i++) (idKeys[i], masses[i]) = (0, 0);
+            after[chunks] = 0;
+            for (int c = chunks - 1; c >= 0; c--)
+            {
+                int sum = after[c + 1];
+                for (int i = c * Chunk; i < (c + 1) * Chunk; i++) sum += masses[i];
+                after[c] = sum;
+            }
 
             int segment = _layout.SegmentOf(previous);
             ulong state = _layout.PositionState(previous, segment);
             var s = scores[segment];
-            for (int v = 0; v < s.Length; v++)
+            var keys = idKeys.AsSpan(0, chunks * Chunk);
+            var weights = masses.AsSpan(0, chunks * Chunk);
+            var left = after.AsSpan(0, chunks + 1);
+            if (Vector256.IsHardwareAccelerated && _vectorize)
             {
-                ulong seed = CodableLayout.Seed(state, (uint)v);
-                ulong kx = split.OrderKey(seed, x);
-                long before = 0;
-                for (int i = 0; i < top; i++)
-                    if (split.OrderKey(seed, topIds[i]) < kx) before += topMass[i];
-                bool favoured;
-                if (2 * before + mx >= total) favoured = false;
-                else if (2 * (before + tail) + mx < total) favoured = true;
-                else favoured = split.IsFavoured(seed, x);
-                if (favoured) s[v]++;
+                for (int v = 0; v < s.Length; v++)
+                    if (FavouredVector256(CodableLayout.Seed(state, (uint)v), x, mx, total, keys, weights, left)) s[v]++;
+            }
+            else
+            {
+                for (int v = 0; v < s.Length; v++)
+                    if (FavouredScalar(CodableLayout.Seed(state, (uint)v), x, mx, total, keys, weights, left)) s[v]++;
             }
             scored[segment]++;
         }
+    }
+
+    /// <summary>
+    /// Whether x (mass <paramref name="mx"/>) is favoured under <paramref name="seed"/>: C(x) is summed over the other
+    /// tokens heaviest first, a chunk at a time, until the bounds C ∈ [sum so far, sum so far + mass left] settle
+    /// 2·C + mx &lt; total either way. Exact: the same integer test as <see cref="BalanceSplit"/>'s. Keys are
+    /// <see cref="BalanceSplit.OrderKey"/> from ids premultiplied by φ.
+    /// </summary>
+    private static bool FavouredScalar(ulong seed, int x, int mx, int total, ReadOnlySpan<uint> idKeys,
+        ReadOnlySpan<int> masses, ReadOnlySpan<int> after)
+    {
+        uint lo = (uint)seed, hi = (uint)(seed >> 32);
+        uint kx = BalanceSplit.OrderKey(seed, x);
+        long before = 0;
+        for (int c = 0, start = 0; ; c++, start += Chunk)
+        {
+            if (2 * before + mx >= total) return false;
+            if (2 * (before + after[c]) + mx < total) return true;
+            for (int i = start; i < start + Chunk; i++)
+                if (BalanceSplit.Finalize(BalanceSplit.Finalize(idKeys[i] ^ lo) + hi) < kx) before += masses[i];
+        }
+    }
+
+    /// <summary><see cref="FavouredScalar"/> eight keys at a time (32-bit multiplies; an unsigned compare as a signed one of sign-flipped keys).</summary>
+    private static bool FavouredVector256(ulong seed, int x, int mx, int total, ReadOnlySpan<uint> idKeys,
+        ReadOnlySpan<int> masses, ReadOnlySpan<int> after)
+    {
+        var lo = Vector256.Create((uint)seed);
+        var hi = Vector256.Create((uint)(seed >> 32));
+        var sign = Vector256.Create(0x80000000u);
+        var kx = Vector256.Create((int)(BalanceSplit.OrderKey(seed, x) ^ 0x80000000u));
+        var acc = Vector256<int>.Zero;
+        ref uint keys = ref MemoryMarshal.GetReference(idKeys);
+        ref int weights = ref MemoryMarshal.GetReference(masses);
+        for (int c = 0, start = 0; ; c++, start += Chunk)
+        {
+            long before = Vector256.Sum(acc);
+            if (2 * before + mx >= total) return false;
+            if (2 * (before + after[c]) + mx < total) return true;
+            Debug.Assert(start + Chunk <= idKeys.Length);
+            var k = Finalize(Finalize(Vector256.LoadUnsafe(ref keys, (nuint)start) ^ lo) + hi);
+            var below = Vector256.LessThan((k ^ sign).AsInt32(), kx);
+            acc += below & Vector256.LoadUnsafe(ref weights, (nuint)start);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<uint> Finalize(Vector256<uint> x)
+    {
+        x ^= Vector256.ShiftRightLogical(x, 16);
+        x *= 0x7FEB352Du;
+        x ^= Vector256.ShiftRightLogical(x, 15);
+        x *= 0x846CA68Bu;
+        return x ^ Vector256.ShiftRightLogical(x, 16);
     }
 
     private static ulong Pair(int previous, int token) => ((ulong)(uint)previous << 32) | (uint)token;
