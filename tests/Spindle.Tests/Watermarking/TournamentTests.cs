@@ -66,6 +66,30 @@ public sealed class TournamentTests(ITestOutputHelper output)
         Assert.Equal(1.0, shaped.Sum(), 1e-12);
     }
 
+    [Theory]
+    [InlineData(1, 30)]
+    [InlineData(7, 30)]
+    [InlineData(13, 64)]
+    [InlineData(2048, 30)]
+    public void VectorLayersMatchTheScalarReference(int count, int layers)
+    {
+        var rng = new SamplerRng((ulong)count);
+        var p = new double[count];
+        var values = new ulong[count];
+        double sum = 0;
+        for (int i = 0; i < count; i++)
+        {
+            p[i] = rng.NextDouble() * rng.NextDouble();
+            values[i] = rng.NextUInt64();
+            sum += p[i];
+        }
+        for (int i = 0; i < count; i++) p[i] /= sum;
+        var vector = (double[])p.Clone();
+        TournamentPicker.ApplyLayers(vector, values, layers);
+        TournamentPicker.ApplyLayers(p, values, layers, vectorize: false);
+        for (int i = 0; i < count; i++) Assert.Equal(p[i], vector[i], 1e-12);
+    }
+
     [Fact]
     public void RepeatedContextsAndShortContextsAreLeftUnwatermarked()
     {

@@ -24,8 +24,12 @@ internal sealed class BalanceSplit
     /// <summary>φ·2³² rounded to odd: multiplying ids by it is a bijection of 32 bits.</summary>
     public const uint Golden32 = 0x9E3779B9u;
 
+    private const int Buckets = 256;
+    private const int BucketShift = 24;
+
     private readonly int[] _mass;
     private readonly uint[] _keys;
+    private readonly uint[] _boundaryKeys;
     private readonly int[] _ids;
     private readonly ulong[] _favoured;
 
@@ -33,6 +37,7 @@ internal sealed class BalanceSplit
     {
         _mass = new int[vocabularySize];
         _keys = new uint[vocabularySize];
+        _boundaryKeys = new uint[vocabularySize];
         _ids = new int[vocabularySize];
         _favoured = new ulong[(vocabularySize + 63) >> 6];
     }
@@ -77,25 +82,43 @@ internal sealed class BalanceSplit
     }
 
     /// <summary>
-    /// The favoured tokens under <paramref name="seed"/> as a bit set (bit x of word x/64): every token sorted by key,
-    /// then the prefix whose 2·C(x) + q(x) stays below the total (that quantity only grows along the order).
+    /// The favoured tokens under <paramref name="seed"/> as a bit set (bit x of word x/64), in O(vocabulary): the masses
+    /// go into 256 buckets by the keys' top byte; B is the first bucket at whose end the mass so far reaches half the
+    /// total. Every token of an earlier bucket is favoured (2·C + q ≤ 2·(C + q) stays below the total), none of a later
+    /// one (2·C alone reaches it); only B's few tokens are sorted by key and walked, with the rule as stated.
     /// </summary>
     public ReadOnlySpan<ulong> ComputeFavoured(ulong seed)
     {
         int n = _mass.Length;
         var keys = _keys.AsSpan(0, n);
-        var ids = _ids.AsSpan(0, n);
+        Span<long> bucketMass = stackalloc long[Buckets];
+        bucketMass.Clear();
         for (int i = 0; i < n; i++)
         {
-            keys[i] = OrderKey(seed, i);
-            ids[i] = i;
+            uint k = OrderKey(seed, i);
+            keys[i] = k;
+            bucketMass[(int)(k >> BucketShift)] += _mass[i];
         }
-        keys.Sort(ids);
-        Array.Clear(_favoured);
         long before = 0, total = Total;
+        int boundary = 0;
+        while (boundary < Buckets - 1 && 2 * (before + bucketMass[boundary]) < total) before += bucketMass[boundary++];
+
+        Array.Clear(_favoured);
+        var inBoundary = _ids.AsSpan();
+        int count = 0;
         for (int i = 0; i < n; i++)
         {
-            int id = ids[i];
+            int bucket = (int)(keys[i] >> BucketShift);
+            if (bucket < boundary) _favoured[i >> 6] |= 1UL << (i & 63);
+            else if (bucket == boundary) inBoundary[count++] = i;
+        }
+        // The boundary bucket's tokens in key order (their keys gathered beside them, then sorted together).
+        var boundaryKeys = _boundaryKeys.AsSpan(0, count);
+        for (int j = 0; j < count; j++) boundaryKeys[j] = keys[inBoundary[j]];
+        boundaryKeys.Sort(inBoundary[..count]);
+        for (int j = 0; j < count; j++)
+        {
+            int id = inBoundary[j];
             int m = _mass[id];
             if (2 * before + m >= total) break;
             _favoured[id >> 6] |= 1UL << (id & 63);
