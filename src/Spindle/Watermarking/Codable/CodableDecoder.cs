@@ -21,8 +21,8 @@ namespace Spindle.Watermarking.Codable;
 /// <para>
 /// Input: the generated tokens, first one first (the proxy reads them from its start token, as during generation).
 /// Token t ≥ 1 is scored with token t − 1 as its previous token; a (previous, token) pair already scored is skipped (its
-/// decision under Vanilla-Marking is the same coin again, under Balance-Marking nearly so), as are positions the proxy
-/// cannot read and ids outside the vocabulary (the text is cut at the first such id for Balance-Marking).
+/// decision under Vanilla-Marking is the same coin again, under Balance-Marking nearly so), as are negative ids and
+/// positions the proxy cannot read; Balance-Marking cuts the text at the first id outside the proxy's vocabulary.
 /// </para>
 /// </summary>
 public sealed class CodableDecoder
@@ -91,7 +91,7 @@ public sealed class CodableDecoder
 
     private void ScoreVanilla(ReadOnlySpan<int> tokens, int[][] scores, int[] scored)
     {
-        var seen = new HashSet<ulong>(Math.Max(tokens.Length, 0));
+        var seen = new HashSet<ulong>(tokens.Length);
         for (int t = 1; t < tokens.Length; t++)
         {
             int previous = tokens[t - 1], x = tokens[t];
@@ -117,7 +117,7 @@ public sealed class CodableDecoder
         var idKeys = new uint[padded];
         var masses = new int[padded];
         var after = new int[padded / Chunk + 1];
-        var seen = new HashSet<ulong>(Math.Max(tokens.Length, 0));
+        var seen = new HashSet<ulong>(tokens.Length);
         int usable = 0;
         while (usable < tokens.Length && (uint)tokens[usable] < (uint)vocabulary) usable++;
 
