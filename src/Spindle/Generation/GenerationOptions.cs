@@ -2,6 +2,8 @@ using Spindle.Decoding;
 using Spindle.Decoding.Speculative;
 using Spindle.Sampling;
 using Spindle.Sampling.Aligned;
+using Spindle.Watermarking;
+using Spindle.Watermarking.Tournament;
 
 namespace Spindle.Generation;
 
@@ -74,6 +76,16 @@ public sealed record GenerationOptions
     public SpeculationOptions? Speculation { get; init; }
 
     /// <summary>
+    /// Embeds a watermark while sampling: KGW green lists (<see cref="Watermarking.Kgw.KgwOptions"/>) or a codable
+    /// message (<see cref="Watermarking.Codable.CodableOptions"/>) as a stage after the constraint, so they combine with
+    /// every sampler and with constraints; SynthID-Text's tournament (<see cref="Watermarking.Tournament.TournamentOptions"/>)
+    /// as the sampling picker (greedy decoding is then not watermarked; Mirostat is refused). Speculative decoding stays
+    /// lossless with respect to the watermarked distribution. Reported logprobs stay the model's own. Not with beam or
+    /// contrastive search.
+    /// </summary>
+    public WatermarkOptions? Watermark { get; init; }
+
+    /// <summary>
     /// Throws <see cref="ArgumentOutOfRangeException"/> (or <see cref="ArgumentException"/> for conflicting strategies)
     /// naming the first property that is out of range, the sampling and search options included;
     /// <see cref="SpindleModel.GenerateAsync(IReadOnlyList{int}, GenerationOptions?, CancellationToken)"/> calls it before
@@ -97,6 +109,14 @@ public sealed record GenerationOptions
             throw new ArgumentException("grammar alignment (ASAp) reweights sampling; it does not apply to beam or contrastive search", nameof(GrammarAlignment));
         if (GrammarAlignment is not null && Constraint is null)
             throw new ArgumentException("grammar alignment needs a constraint", nameof(GrammarAlignment));
+        if (Watermark is not null)
+        {
+            Watermark.Validate();
+            if (Beam is not null || Contrastive is not null)
+                throw new ArgumentException("watermarking reweights the sampler chain; it does not apply to beam or contrastive search", nameof(Watermark));
+            if (Watermark is TournamentOptions && EffectiveSampling.Mirostat != 0)
+                throw new ArgumentException("tournament sampling replaces the sampling picker; it does not combine with Mirostat", nameof(Watermark));
+        }
         if (Speculation is not null)
         {
             Speculation.Validate();

@@ -11,6 +11,7 @@ using Spindle.Decoding.Speculative;
 using Spindle.Models;
 using Spindle.Sampling;
 using Spindle.Tokenization;
+using Spindle.Watermarking;
 
 namespace Spindle.Generation;
 
@@ -174,11 +175,23 @@ public sealed class SpindleModel : IDisposable
     public ITokenSelector CreateSelector(GenerationOptions options) =>
         options.SelectorFactory?.Invoke(this, options) ?? new SamplerChainSelector(CreateSamplerChain(options));
 
-    /// <summary>The sampler chain <paramref name="options"/> describe, for this model's vocabulary and context.</summary>
-    public SamplerChain CreateSamplerChain(GenerationOptions options) =>
-        SamplerChainBuilder.Build(options.EffectiveSampling, Model.Config.VocabSize, ContextLength,
-            id => Encoding.UTF8.GetString(Tokenizer.TokenToPiece(id, special: true)),
-            options.Constraint is { } constraint ? [CreateConstraintStage(constraint, options.GrammarAlignment)] : null);
+    /// <summary>
+    /// The sampler chain <paramref name="options"/> describe, for this model's vocabulary and context: the constraint
+    /// stage, then the watermark's stage after the penalties, or the watermark's picker (tournament sampling).
+    /// </summary>
+    public SamplerChain CreateSamplerChain(GenerationOptions options)
+    {
+        List<ILogitsStage>? masks = null;
+        if (options.Constraint is { } constraint) (masks ??= []).Add(CreateConstraintStage(constraint, options.GrammarAlignment));
+        Func<SamplerRng, ILogitsStage>? picker = null;
+        if (options.Watermark is { } watermark)
+        {
+            if (WatermarkStages.CreateMaskStage(watermark, Model, Vocabulary.BosId) is { } stage) (masks ??= []).Add(stage);
+            picker = WatermarkStages.PickerFactory(watermark);
+        }
+        return SamplerChainBuilder.Build(options.EffectiveSampling, Model.Config.VocabSize, ContextLength,
+            id => Encoding.UTF8.GetString(Tokenizer.TokenToPiece(id, special: true)), masks, picker);
+    }
 
     private ILogitsStage CreateConstraintStage(ConstraintSpec constraint, Sampling.Aligned.AsapState? alignment) =>
         alignment is null

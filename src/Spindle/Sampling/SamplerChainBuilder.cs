@@ -3,7 +3,8 @@ namespace Spindle.Sampling;
 /// <summary>
 /// Builds the chain for a <see cref="SamplingOptions"/> in llama.cpp's order: logit bias → penalties → DRY → top-nσ →
 /// top-k → typical → top-p → min-p → XTC → temperature → pick (or temperature → Mirostat).
-/// Constraint masks and watermarks go in with <see cref="Build"/>'s extra stages, right after the penalties.
+/// Constraint masks and watermarks go in with <see cref="Build"/>'s extra stages, right after the penalties; a
+/// watermark that reshapes the final distribution (tournament sampling) replaces the sampling picker.
 /// </summary>
 public static class SamplerChainBuilder
 {
@@ -14,9 +15,14 @@ public static class SamplerChainBuilder
     /// <param name="tokenText">Decoded text of each token (for DRY's sequence breakers); may be null when DRY is off.</param>
     /// <param name="contextLength">What a window of −1 means.</param>
     /// <param name="maskStages">Stages that restrict or reweight tokens (constraints, watermarks), run after penalties.</param>
+    /// <param name="samplingPicker">
+    /// Makes the picker of a sampling chain from the request's generator, in place of <see cref="DistributionPicker"/>
+    /// (it should be an <see cref="IShapedPicker"/> for speculative decoding); greedy and Mirostat chains keep theirs.
+    /// </param>
     public static SamplerChain Build(
         SamplingOptions options, int vocabularySize, int contextLength,
-        Func<int, string>? tokenText = null, IReadOnlyList<ILogitsStage>? maskStages = null)
+        Func<int, string>? tokenText = null, IReadOnlyList<ILogitsStage>? maskStages = null,
+        Func<SamplerRng, ILogitsStage>? samplingPicker = null)
     {
         options.Validate();
         var rng = new SamplerRng(options.Seed);
@@ -57,7 +63,7 @@ public static class SamplerChainBuilder
         if (options.MinP > 0f) stages.Add(new MinPStage(options.MinP, options.MinKeep));
         if (options.XtcProbability > 0f) stages.Add(new XtcStage(options.XtcProbability, options.XtcThreshold, new SamplerRng(options.Seed ^ XtcStreamSalt), options.MinKeep));
         stages.Add(new TemperatureStage(options.Temperature, options.DynamicTemperatureRange, options.DynamicTemperatureExponent));
-        stages.Add(new DistributionPicker(rng));
+        stages.Add(samplingPicker?.Invoke(rng) ?? new DistributionPicker(rng));
         return new SamplerChain(stages, vocabularySize);
     }
 }
