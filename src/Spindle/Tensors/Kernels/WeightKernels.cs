@@ -13,7 +13,7 @@ public static class WeightKernels
     /// <summary>A kernel for <paramref name="type"/> fixed to one instruction set, to test every tier on one machine.</summary>
     internal static WeightKernel Create(GgmlType type, KernelIsa isa) => type switch
     {
-        GgmlType.F32 => F32Kernel.Instance,
+        GgmlType.F32 => new F32Kernel(isa),
         GgmlType.F16 => new F16Kernel(isa),
         GgmlType.BF16 => new BF16Kernel(isa),
         GgmlType.Q8_0 => new Q8_0Kernel(isa),
