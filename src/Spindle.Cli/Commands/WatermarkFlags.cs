@@ -60,7 +60,7 @@ internal sealed class WatermarkFlags
     private readonly Option<double?> _gamma = NumericOption.OptionalDouble("--watermark-gamma",
         $"kgw: the chance a token is green at a position (default {KgwDefaults.Gamma.ToString(CultureInfo.InvariantCulture)})", NumericRange.RealsBetween(0, 1));
     private readonly Option<float?> _delta = NumericOption.OptionalFloat("--watermark-delta",
-        $"kgw, balance, vanilla: logit bias of green / favoured tokens (default {KgwDefaults.Delta.ToString(CultureInfo.InvariantCulture)}; detection does not use it)", NumericRange.Reals(0, 100));
+        $"kgw, balance, vanilla: logit bias of green / favoured tokens (default {KgwDefaults.Delta.ToString(CultureInfo.InvariantCulture)})", NumericRange.Reals(0, 100));
     private readonly Option<int?> _context = NumericOption.OptionalInt("--watermark-context",
         $"kgw, synthid: previous tokens that seed a position (default {KgwDefaults.ContextWidth} for kgw, {TournamentDefaults.ContextWidth} for synthid)",
         NumericRange.Integers(1, Math.Min(KgwOptions.MaxContextWidth, TournamentOptions.MaxContextWidth)));
@@ -89,6 +89,9 @@ internal sealed class WatermarkFlags
             {
                 Description = "balance: the proxy model generation used (--watermark-proxy), same vocabulary (default: --model itself)",
             };
+            _delta.Description += "; accepted so generate's flags can be repeated, not used by detection";
+            _message.Description = "balance, vanilla: the message the text is expected to carry (as generate took it); its length sets the bit count, and the table compares it with the decoded one";
+            _bits.Description = $"balance, vanilla: the message's length in bits, as generated (needed unless --watermark-message gives it); range {NumericOption.RangeOf(_bits)!.Text}";
         }
         else
         {
