@@ -70,10 +70,11 @@ public sealed class AdmissionTests
         (status, error) = await Post("/v1/completions", """{"prompt":[1, 99999]}""");
         Assert.Equal("prompt", error["param"]!.GetValue<string>());
 
+        // A watermark needs its scheme (the fields' checks are WatermarkServingTests').
         (status, error) = await Post("/v1/completions", """{"prompt":"x","watermark":{}}""");
         Assert.Equal(HttpStatusCode.BadRequest, status);
-        Assert.Equal("watermark", error["param"]!.GetValue<string>());
-        Assert.Equal("unsupported_parameter", error["code"]!.GetValue<string>());
+        Assert.Equal("watermark.scheme", error["param"]!.GetValue<string>());
+        Assert.Equal("missing_required_parameter", error["code"]!.GetValue<string>());
         // A server started without a drafter cannot honour "draft": true; "draft" must be a boolean.
         (status, error) = await Post("/v1/completions", """{"prompt":"x","draft":true}""");
         Assert.Equal(HttpStatusCode.BadRequest, status);

@@ -14,7 +14,8 @@ namespace Spindle.Cli.Commands;
 /// is written) stops that reply only and returns to the prompt with the conversation kept; at the prompt, Ctrl-C twice
 /// quits. A turn the chat template refuses or that no longer fits the context is reported and dropped; the chat goes on,
 /// and its exit status is 1 if any turn failed that way. Text from the model (its name in the banner, the replies) is
-/// shown with control characters escaped on a terminal (<see cref="CliContext.WriteGenerated"/>).
+/// shown with control characters escaped on a terminal (<see cref="CliContext.WriteGenerated"/>). Every reply carries the
+/// --watermark, when one is given (<see cref="WatermarkFlags"/>).
 /// </summary>
 internal static class ChatCommand
 {
@@ -33,17 +34,25 @@ internal static class ChatCommand
         var cacheTypes = new CacheTypeOptions();
         var stats = new Option<bool>("--stats") { Description = "Print tokens/s and reused cache tokens after each reply (stderr)" };
         var sampling = new SamplingFlags();
+        var watermark = WatermarkFlags.ForGeneration();
 
         var command = new Command("chat", "Chat with a model interactively (/reset, /system TEXT, /exit; Ctrl-C stops a reply)");
         foreach (var o in new Option[] { model, maxTokens, system, templateFile, threads, contextSize, stats, tokenizer }) command.Options.Add(o);
         foreach (var o in sampling.All) command.Options.Add(o);
+        foreach (var o in watermark.All) command.Options.Add(o);
         foreach (var o in cacheTypes.All) command.Options.Add(o);
         command.SetAction(parse =>
         {
             int n = parse.GetValue(maxTokens);
             var options = new GenerationOptions { MaxTokens = n < 0 ? int.MaxValue : n, Sampling = sampling.Parse(parse) };
+            var watermarkSelection = watermark.Parse(parse);
+            if (watermarkSelection is not null) options = options with { Watermark = watermarkSelection.Options };
+            WatermarkFlags.Check(options, context.Error);
             string? template = ChatTemplateFile.Read(parse.GetValue(templateFile));
             using var spindle = ModelCommandOptions.LoadSpindle(parse.GetValue(model), parse.GetValue(threads), parse.GetValue(contextSize), template, parse.GetValue(tokenizer), cacheTypes.Parse(parse));
+            using var proxyModel = watermarkSelection is null ? null
+                : watermark.LoadProxy(watermarkSelection, spindle.Model.Config.VocabSize, spindle.Model.WorkerPool, parse.GetValue(threads));
+            if (proxyModel is not null) options = options with { Watermark = ((Watermarking.Codable.CodableOptions)options.Watermark!) with { ProxyModel = proxyModel } };
             // Parsed now: a template that cannot parse can never render, so it is an error before the first question.
             _ = spindle.ChatTemplate;
             var session = new ChatSession(context, spindle, options, parse.GetValue(system), parse.GetValue(stats));

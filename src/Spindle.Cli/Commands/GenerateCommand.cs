@@ -20,7 +20,8 @@ namespace Spindle.Cli.Commands;
 /// sampling by beam (or diverse beam) search or contrastive search; contrastive search streams, beam search prints its text when the search ends.
 /// --regex / --grammar / --choice / --json-schema constrain the output to a regex, a GBNF file, a list of strings or a
 /// JSON Schema; a constrained output ends (end_of_generation) as soon as it is complete and nothing more may follow.
-/// --asap N samples grammar-aligned (ASAp) after learning from N unprinted samples.
+/// --asap N samples grammar-aligned (ASAp) after learning from N unprinted samples. --watermark kgw|synthid|balance|vanilla
+/// with --watermark-key embeds a watermark (<see cref="WatermarkFlags"/>) that `spindle watermark detect` finds again.
 /// </summary>
 internal static class GenerateCommand
 {
@@ -45,6 +46,7 @@ internal static class GenerateCommand
         var constraint = new ConstraintFlags();
         var speculation = new SpeculationFlags();
         var ead = new EadFlags();
+        var watermark = WatermarkFlags.ForGeneration();
         var asap = NumericOption.Int("--asap", "Grammar-aligned sampling (ASAp) for the constraint: first draw this many samples (not printed) to learn from; exact alignment at --temp 1 --top-k 0 --top-p 1 --min-p 0",
             NumericRange.Integers(0, 100_000), 0);
 
@@ -55,6 +57,7 @@ internal static class GenerateCommand
         foreach (var o in constraint.All) command.Options.Add(o);
         foreach (var o in speculation.All) command.Options.Add(o);
         foreach (var o in ead.All) command.Options.Add(o);
+        foreach (var o in watermark.All) command.Options.Add(o);
         command.Options.Add(asap);
         command.Options.Add(tokenizer);
         foreach (var o in cacheTypes.All) command.Options.Add(o);
@@ -73,6 +76,9 @@ internal static class GenerateCommand
                 Contrastive = search.Contrastive(parse),
                 Constraint = constraint.Parse(parse),
             };
+            var watermarkSelection = watermark.Parse(parse);
+            if (watermarkSelection is not null) options = options with { Watermark = watermarkSelection.Options };
+            WatermarkFlags.Check(options, context.Error);
             int warmups = parse.GetValue(asap);
             if (warmups > 0)
             {
@@ -88,6 +94,9 @@ internal static class GenerateCommand
 
             using var spindle = ModelCommandOptions.LoadSpindle(parse.GetValue(model), parse.GetValue(threads), parse.GetValue(context_), template, parse.GetValue(tokenizer), cacheTypes.Parse(parse));
             if (options.Constraint is { } spec) ConstraintFlags.Validate(spindle, spec);
+            using var proxyModel = watermarkSelection is null ? null
+                : watermark.LoadProxy(watermarkSelection, spindle.Model.Config.VocabSize, spindle.Model.WorkerPool, parse.GetValue(threads));
+            if (proxyModel is not null) options = options with { Watermark = ((Watermarking.Codable.CodableOptions)options.Watermark!) with { ProxyModel = proxyModel } };
             if (speculation.Requested(parse))
             {
                 if (options.Beam is not null || options.Contrastive is not null)

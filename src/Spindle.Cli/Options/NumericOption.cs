@@ -26,6 +26,11 @@ internal static class NumericOption
     public static Option<double> Double(string name, string description, NumericRange range, double defaultValue, params string[] aliases) =>
         Create(name, aliases, description, range, (_, real) => real, defaultValue, hasDefault: true);
 
+    /// <summary>A real option that is null when not given, kept as a double (no float rounding: a value another program
+    /// passes as a JSON number means the same here).</summary>
+    public static Option<double?> OptionalDouble(string name, string description, NumericRange range, params string[] aliases) =>
+        Create<double?>(name, aliases, description, range, (_, real) => real, null, hasDefault: false);
+
     public static Option<ulong> UInt64(string name, string description, ulong defaultValue, params string[] aliases) =>
         Create(name, aliases, description, NumericRange.Integers(0, ulong.MaxValue), (value, _) => (ulong)value, defaultValue, hasDefault: true);
 
@@ -48,6 +53,7 @@ internal static class NumericOption
         Option<float> o => (o.CustomParser?.Target as IRanged)?.Range,
         Option<float?> o => (o.CustomParser?.Target as IRanged)?.Range,
         Option<double> o => (o.CustomParser?.Target as IRanged)?.Range,
+        Option<double?> o => (o.CustomParser?.Target as IRanged)?.Range,
         Option<ulong> o => (o.CustomParser?.Target as IRanged)?.Range,
         Option<decimal?> o => (o.CustomParser?.Target as IRanged)?.Range,
         _ => null,

@@ -3,12 +3,13 @@ using System.Globalization;
 namespace Spindle.Cli.Options;
 
 /// <summary>
-/// The values a numeric option accepts: an interval (closed, or open at the bottom), integers only or any finite
+/// The values a numeric option accepts: an interval (closed, open at the bottom, or open at both ends), integers only or any finite
 /// number, plus a few values outside it that llama.cpp gives a meaning (<c>--seed -1</c> = random, <c>-n -1</c> =
 /// unlimited). <see cref="Text"/> is what the help shows and what an error quotes, so the documentation and the check
 /// are one thing. Bounds are decimals so that 2^64 − 1 (a seed) is exact.
 /// </summary>
-internal sealed record NumericRange(decimal Minimum, decimal Maximum, bool Integer, bool MinimumExclusive = false, decimal[]? Specials = null)
+internal sealed record NumericRange(decimal Minimum, decimal Maximum, bool Integer, bool MinimumExclusive = false, decimal[]? Specials = null,
+    bool MaximumExclusive = false)
 {
     public static NumericRange Integers(decimal minimum, decimal maximum, params decimal[] specials) =>
         new(minimum, maximum, Integer: true, Specials: specials.Length == 0 ? null : specials);
@@ -19,23 +20,28 @@ internal sealed record NumericRange(decimal Minimum, decimal Maximum, bool Integ
     /// <summary>(minimum, maximum]: e.g. a penalty that divides by its value.</summary>
     public static NumericRange RealsAbove(decimal minimum, decimal maximum) => new(minimum, maximum, Integer: false, MinimumExclusive: true);
 
-    /// <summary>"[0, 1]", "(0, 100]", "-1 or [0, 16777216]": the help's wording.</summary>
+    /// <summary>(minimum, maximum): e.g. a probability where both ends are degenerate (KGW's green-list fraction γ).</summary>
+    public static NumericRange RealsBetween(decimal minimum, decimal maximum) =>
+        new(minimum, maximum, Integer: false, MinimumExclusive: true, MaximumExclusive: true);
+
+    /// <summary>"[0, 1]", "(0, 100]", "(0, 1)", "-1 or [0, 16777216]": the help's wording.</summary>
     public string Text
     {
         get
         {
-            string interval = $"{(MinimumExclusive ? '(' : '[')}{Format(Minimum)}, {Format(Maximum)}]";
-            if (Specials is null) return interval;
-            return string.Join(" or ", Array.ConvertAll(Specials, Format)) + " or " + interval;
+            if (Specials is null) return Interval;
+            return string.Join(" or ", Array.ConvertAll(Specials, Format)) + " or " + Interval;
         }
     }
+
+    private string Interval => $"{(MinimumExclusive ? '(' : '[')}{Format(Minimum)}, {Format(Maximum)}{(MaximumExclusive ? ')' : ']')}";
 
     /// <summary>"in [0, 1]", "-1 or in [0, 16777216]": the errors' wording (the option "must be ...").</summary>
     public string Requirement
     {
         get
         {
-            string interval = "in " + $"{(MinimumExclusive ? '(' : '[')}{Format(Minimum)}, {Format(Maximum)}]";
+            string interval = "in " + Interval;
             return Specials is null ? interval : string.Join(" or ", Array.ConvertAll(Specials, Format)) + " or " + interval;
         }
     }
@@ -43,7 +49,7 @@ internal sealed record NumericRange(decimal Minimum, decimal Maximum, bool Integ
     public bool Contains(decimal value)
     {
         if (Specials is not null && Array.IndexOf(Specials, value) >= 0) return true;
-        return (MinimumExclusive ? value > Minimum : value >= Minimum) && value <= Maximum;
+        return (MinimumExclusive ? value > Minimum : value >= Minimum) && (MaximumExclusive ? value < Maximum : value <= Maximum);
     }
 
     /// <summary>

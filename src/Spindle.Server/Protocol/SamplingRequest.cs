@@ -9,7 +9,8 @@ namespace Spindle.Server.Protocol;
 /// The generation fields chat and legacy completions share, read from a request body into <see cref="GenerationOptions"/>
 /// with OpenAI's defaults (temperature 1, top_p 1, no top-k or min-p) and OpenAI's ranges; Spindle's extensions
 /// (<c>top_k</c>, <c>min_p</c>, <c>typical_p</c>, <c>repeat_penalty</c>, <c>mirostat</c>, <c>regex</c>, <c>grammar</c>,
-/// <c>ignore_eos</c>) sit beside them.
+/// <c>ignore_eos</c>, <c>draft</c>, <c>watermark</c>) sit beside them. The watermark (<see cref="WatermarkRequest"/>) goes into
+/// the options, so the batch engine builds it into each choice's sampler chain with the constraint and any speculation.
 /// </summary>
 internal sealed record SamplingRequest
 {
@@ -33,8 +34,7 @@ internal sealed record SamplingRequest
     /// <param name="chat">Chat's <c>logprobs</c> is a boolean with <c>top_logprobs</c>; the legacy endpoint's is the count.</param>
     public static SamplingRequest Parse(JsonObject body, ServedModel model, int promptTokens, int maxChoices, bool chat)
     {
-        if (body["watermark"] is not null)
-            throw OpenAIException.Invalid("watermark", "'watermark' is not available in this version of Spindle", "unsupported_parameter");
+        var watermark = WatermarkRequest.Parse(body);
         bool? draft = JsonFields.Bool(body, "draft");
         if (draft == true && model.Speculation is null)
             throw OpenAIException.Invalid("draft", $"model '{model.Alias}' has no drafter (start the server with --draft, --lookup or --recycle)", "unsupported_parameter");
@@ -104,6 +104,9 @@ internal sealed record SamplingRequest
             Seed = seed is { } s64 ? unchecked((ulong)s64) : (ulong)Random.Shared.NextInt64(),
         };
         if (sampling.TopP == 0) sampling = sampling with { TopP = float.Epsilon };
+        // Greedy requests (temperature 0) keep the greedy pick under synthid and are not watermarked, as in SGLang.
+        if (watermark is Watermarking.Tournament.TournamentOptions && sampling.Mirostat != 0)
+            throw OpenAIException.Invalid("watermark.scheme", "'watermark.scheme' synthid replaces the sampling picker; it does not combine with 'mirostat'");
 
         ConstraintSpec? constraint = null;
         string? constraintParam = null;
@@ -164,6 +167,7 @@ internal sealed record SamplingRequest
             StopStrings = stops,
             TopLogprobs = logprobs ? Math.Max(topLogprobs, 0) : 0,
             Constraint = constraint,
+            Watermark = watermark,
             // Speculation is lossless, so it is on unless the request opts out.
             Speculation = draft == false ? null : model.Speculation,
         };

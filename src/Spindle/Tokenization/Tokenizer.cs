@@ -42,6 +42,20 @@ public abstract class Tokenizer
     }
 
     /// <summary>
+    /// Encodes <paramref name="text"/> as the continuation of earlier text, the way a model's generated output follows its
+    /// prompt: no BOS/EOS, and none of a text start's treatment (SentencePiece's space prefix, a tokenizer.json Prepend
+    /// normalizer), so a generated " there" encodes to the one token "▁there" the model wrote, not "▁" + "▁there".
+    /// Watermark detectors read text through this. <paramref name="parseSpecial"/> as in <see cref="Encode(string, bool, bool)"/>.
+    /// </summary>
+    public int[] EncodeContinuation(string text, bool parseSpecial = false)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var output = new List<int>(text.Length / 3 + 4);
+        EncodeChunk(text, output, parseSpecial, ChunkStart.InsideText);
+        return output.ToArray();
+    }
+
+    /// <summary>
     /// Encodes partitioned text: raw fragments through the model, token fragments as they are. <paramref name="start"/>
     /// says where <paramref name="text"/> begins in the whole text (see <see cref="StreamingEncoder"/>): inside a text
     /// fragment of an earlier chunk, its first text fragment gets none of the treatment of a fragment start

@@ -74,7 +74,8 @@ public class CliHostileOptionTests(ITestOutputHelper output)
     {
         if (range.Specials is { } specials && Array.IndexOf(specials, value) >= 0) return false;
         if (range.Integer && value != decimal.Truncate(value)) return true;
-        return value < range.Minimum || value > range.Maximum || (range.MinimumExclusive && value == range.Minimum);
+        return value < range.Minimum || value > range.Maximum || (range.MinimumExclusive && value == range.Minimum)
+            || (range.MaximumExclusive && value == range.Maximum);
     }
 
     /// <summary>The hostile values for one option: the garbage above, then seeded numbers outside its range.</summary>
@@ -84,7 +85,7 @@ public class CliHostileOptionTests(ITestOutputHelper output)
         var candidates = new List<decimal>
         {
             int.MaxValue, int.MinValue, (decimal)int.MaxValue + 1, long.MinValue, -1, -2, -1000,
-            range.Maximum + 1, range.Maximum + 0.001m, range.Minimum - 1, range.Minimum - 0.001m, range.Minimum,
+            range.Maximum + 1, range.Maximum + 0.001m, range.Minimum - 1, range.Minimum - 0.001m, range.Minimum, range.Maximum,
             range.Maximum * 2 + 1,
         };
         if (range.Integer) candidates.AddRange([0.5m, 1.5m, range.Minimum + 0.5m]);
@@ -153,8 +154,10 @@ public class CliHostileOptionTests(ITestOutputHelper output)
         foreach (var (command, option) in AllOptions())
         {
             if (NumericOption.RangeOf(option) is not { } range) continue;
-            var accepted = new List<decimal> { range.Maximum };
+            var accepted = new List<decimal>();
+            if (!range.MaximumExclusive) accepted.Add(range.Maximum);
             if (!range.MinimumExclusive) accepted.Add(range.Minimum);
+            if (range.MinimumExclusive && range.MaximumExclusive) accepted.Add((range.Minimum + range.Maximum) / 2);
             if (range.Specials is { } s) accepted.AddRange(s);
             var root = SpindleCommand.CreateRoot(new CliContext(TextWriter.Null, TextWriter.Null, TextReader.Null), out _);
             foreach (decimal v in accepted)

@@ -1,0 +1,18 @@
+using System.CommandLine;
+
+namespace Spindle.Cli.Commands.Watermark;
+
+/// <summary>
+/// `spindle watermark`: the parent of the watermark verbs, one file each in this folder. `spindle generate --watermark`
+/// (and `spindle chat`) embed a watermark; the verbs here work on text that may carry one.
+/// </summary>
+internal static class WatermarkCommand
+{
+    internal static Command Create(CliContext context)
+    {
+        var command = new Command("watermark", "Watermarked text: detect a watermark (`spindle generate --watermark` embeds one; see docs/watermarking.md)");
+        command.Subcommands.Add(WatermarkDetectCommand.Create(context));
+        // Further watermark subcommands are added here, one line each.
+        return command;
+    }
+}
