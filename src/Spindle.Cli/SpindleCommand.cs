@@ -63,6 +63,7 @@ public static class SpindleCommand
         root.Subcommands.Add(AsapDemoCommand.Create(context));
         root.Subcommands.Add(AgentCommand.Create(context));
         root.Subcommands.Add(ServeCommand.Create(context));
+        root.Subcommands.Add(Commands.Watermark.WatermarkCommand.Create(context));
         return root;
     }
 }
