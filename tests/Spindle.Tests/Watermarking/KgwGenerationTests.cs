@@ -54,4 +54,27 @@ public sealed class KgwGenerationTests(ITestOutputHelper output)
             Assert.True(Math.Abs(p.ZScore) < 3, $"unwatermarked z = {p.ZScore}");
         }
     }
+
+    [Fact]
+    public void UnigramWatermarksAreDetectedAndSurviveRandomSubstitution()
+    {
+        // h = 0 on tinystories-656K (on stories260K's 512-token vocabulary a story holds too few distinct tokens: each is scored once).
+        using var model = GenerationTestModels.Load(GenerationTestModels.TinyStoriesQ8);
+        var options = Options with { ContextWidth = 0 };
+        var detector = new KgwDetector(options);
+        var pool = Enumerable.Range(3, model.Model.Config.VocabSize - 3).ToArray();
+        for (int i = 0; i < 3; i++)
+        {
+            int[] marked = WatermarkTestGeneration.Generate(model, WatermarkTestGeneration.Prompts[i], 40 + (ulong)i, 200, options);
+            int[] plain = WatermarkTestGeneration.Generate(model, WatermarkTestGeneration.Prompts[i], 40 + (ulong)i, 200, null);
+            var m = detector.Detect(marked);
+            var p = detector.Detect(plain);
+            var attacked = detector.Detect(Spindle.Watermarking.Evaluation.TokenAttacks.Apply(
+                Spindle.Watermarking.Evaluation.TokenAttack.Substitution, marked, 0.3, pool, (ulong)i));
+            output.WriteLine($"unigram: marked {m.ScoredTokens} scored z {m.ZScore:F2}; 30% substituted z {attacked.ZScore:F2}; plain {p.ScoredTokens} scored z {p.ZScore:F2}");
+            Assert.Equal(WatermarkVerdict.Watermarked, m.Verdict);
+            Assert.True(attacked.ZScore > 3, $"30% substituted: z = {attacked.ZScore}");
+            Assert.True(Math.Abs(p.ZScore) < 3, $"unwatermarked z = {p.ZScore}");
+        }
+    }
 }

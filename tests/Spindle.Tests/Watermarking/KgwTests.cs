@@ -16,7 +16,7 @@ public sealed class KgwTests
     [InlineData(0.25, -0.5f, 1)]
     [InlineData(0.25, float.NaN, 1)]
     [InlineData(0.25, float.PositiveInfinity, 1)]
-    [InlineData(0.25, 2f, 0)]
+    [InlineData(0.25, 2f, -1)]
     [InlineData(0.25, 2f, 17)]
     public void InvalidOptionsThrowArgumentExceptions(double gamma, float delta, int width)
     {
@@ -44,6 +44,7 @@ public sealed class KgwTests
     [InlineData(KgwSeeding.LeftHash, 3)]
     [InlineData(KgwSeeding.MinHash, 4)]
     [InlineData(KgwSeeding.SelfHash, 4)]
+    [InlineData(KgwSeeding.LeftHash, 0)]
     public void UniformRandomTokensAreGreenAtRateGamma(KgwSeeding seeding, int width)
     {
         // Under the null the z-score is standard normal; 20,000 random tokens over a 50,000-token vocabulary.
@@ -52,8 +53,9 @@ public sealed class KgwTests
         var tokens = new int[20_000];
         for (int i = 0; i < tokens.Length; i++) tokens[i] = (int)(rng.NextUInt64() % 50_000);
         var result = new KgwDetector(options).Detect(tokens);
-        // Self-hash repeats a PRF input whenever the candidate's own hash is the window's minimum and the token recurs.
-        Assert.True(result.ScoredTokens > 19_000, $"{result.ScoredTokens} scored");
+        // Self-hash repeats a PRF input whenever the candidate's own hash is the window's minimum and the token recurs;
+        // the unigram scores each distinct token once (≈ 50,000·(1 − e^−0.4) ≈ 16,500 of them).
+        Assert.True(result.ScoredTokens > (width == 0 ? 16_000 : 19_000), $"{result.ScoredTokens} scored");
         Assert.InRange(result.ZScore, -4, 4);
         Assert.Equal(WatermarkVerdict.NotWatermarked, result.Verdict);
     }
@@ -77,6 +79,40 @@ public sealed class KgwTests
             if (isGreen) green++;
         }
         Assert.InRange(green, 200, 300); // γ = 0.25 of 1,000
+    }
+
+    [Theory]
+    [InlineData(KgwSeeding.LeftHash)]
+    [InlineData(KgwSeeding.SelfHash)]
+    public void UnigramGreenListsAreTheSameAtEveryPosition(KgwSeeding seeding)
+    {
+        // h = 0: one green list, applied from the first token on and whatever came before.
+        var options = new KgwOptions { Key = Key, ContextWidth = 0, Seeding = seeding, Delta = 1f };
+        var stage = new KgwStage(options);
+        float[] Bias()
+        {
+            var candidates = new CandidateSet(500);
+            candidates.Load(new float[500]);
+            stage.Apply(candidates);
+            var logits = new float[500];
+            foreach (var c in candidates.Items) logits[c.Id] = c.Logit;
+            return logits;
+        }
+        float[] first = Bias();
+        Assert.InRange(first.Count(l => l == 1f), 90, 160); // γ = 0.25 of 500
+        stage.Accept(17);
+        Assert.Equal(first, Bias());
+        stage.Accept(3);
+        Assert.Equal(first, Bias());
+        var copy = stage.Clone();
+        stage.Reset();
+        Assert.Equal(first, Bias());
+        // The detector scores every token, each distinct token once (a repeat is the same coin).
+        var detector = new KgwDetector(options, new DetectionOptions { MinimumScoredTokens = 1 });
+        var d = detector.Detect([5, 9, 5, 5, 9, 12]);
+        Assert.Equal(3, d.ScoredTokens);
+        Assert.Equal((first[5] == 1f ? 1 : 0) + (first[9] == 1f ? 1 : 0) + (first[12] == 1f ? 1 : 0), d.GreenTokens);
+        Assert.NotNull(copy);
     }
 
     [Fact]

@@ -10,9 +10,9 @@ internal static class WatermarkCommand
 {
     internal static Command Create(CliContext context)
     {
-        var command = new Command("watermark", "Watermarked text: detect a watermark (`spindle generate --watermark` embeds one; see docs/watermarking.md)");
+        var command = new Command("watermark", "Watermarked text: detect a watermark, evaluate a scheme (`spindle generate --watermark` embeds one; see docs/watermarking.md)");
         command.Subcommands.Add(WatermarkDetectCommand.Create(context));
-        // Further watermark subcommands are added here, one line each.
+        command.Subcommands.Add(WatermarkEvalCommand.Create(context));
         return command;
     }
 }

@@ -17,7 +17,11 @@ public sealed record KgwOptions : WatermarkOptions
     /// <summary>δ ≥ 0: the logit bias of green tokens (default 2.0).</summary>
     public float Delta { get; init; } = 2.0f;
 
-    /// <summary>h: how many previous tokens seed the green list, 1 to <see cref="MaxContextWidth"/> (default 1).</summary>
+    /// <summary>
+    /// h: how many previous tokens seed the green list, 0 to <see cref="MaxContextWidth"/> (default 1). 0 is the unigram
+    /// watermark (Zhao et al., "Provable Robust Watermarking for AI-Generated Text", ICLR 2024): one fixed green list
+    /// for every position, whatever the seeding, so an edit changes the greenness of the edited tokens only.
+    /// </summary>
     public int ContextWidth { get; init; } = 1;
 
     /// <summary>How those tokens become a seed (default <see cref="KgwSeeding.LeftHash"/>).</summary>
@@ -27,8 +31,8 @@ public sealed record KgwOptions : WatermarkOptions
     {
         if (!(Gamma > 0 && Gamma < 1)) throw new ArgumentOutOfRangeException(nameof(Gamma), Gamma, "must be in (0, 1)");
         if (!(Delta >= 0) || float.IsInfinity(Delta)) throw new ArgumentOutOfRangeException(nameof(Delta), Delta, "must be finite and ≥ 0");
-        if (ContextWidth is < 1 or > MaxContextWidth)
-            throw new ArgumentOutOfRangeException(nameof(ContextWidth), ContextWidth, $"must be in 1..{MaxContextWidth}");
+        if (ContextWidth is < 0 or > MaxContextWidth)
+            throw new ArgumentOutOfRangeException(nameof(ContextWidth), ContextWidth, $"must be in 0..{MaxContextWidth}");
         if (!Enum.IsDefined(Seeding)) throw new ArgumentOutOfRangeException(nameof(Seeding), Seeding, "unknown seeding");
     }
 }

@@ -61,6 +61,7 @@ public sealed class KgwStage : ILogitsStage
     {
         // The window holds the last h tokens, oldest first; h ≤ 16, so shifting is cheaper than a ring's index math.
         int h = _window.Length;
+        if (h == 0) return; // unigram: no context
         if (h > 1) Array.Copy(_window, 1, _window, 0, h - 1);
         _window[h - 1] = token;
         if (_count < h) _count++;
