@@ -19,15 +19,22 @@ namespace Spindle.Tensors.Kernels;
 /// so the vector path sums eight results at a time with lane shuffles (<see cref="TransposedLaneSums"/>), the same
 /// additions in the same order; their groups are one run of memory, asked for a few groups ahead.
 /// </para>
+/// <para>
+/// Long rows (32768 floats, the grown models' down matrix) are read once per token tile, from L3. Going through them in
+/// chunks of the inner dimension, each (row, token) accumulator kept in scratch between chunks so a group's chunk stays
+/// in cache across the token tiles, was measured and not kept: 5–10% faster for 8 to 32 tokens (chunks of 4096–8192
+/// floats), slower with chunks of 512–1024 or with the chunk of activations or weights first copied to a padded layout
+/// (rows 128 KiB apart all fall in the same cache sets; the copy cost more than it saved).
+/// </para>
 /// </summary>
 public sealed class F32Kernel : WeightKernel
 {
     public static readonly F32Kernel Instance = new(KernelIsaSupport.Best);
 
-    // Rows of at most this many floats are prefetched a group at a time (WeightPrefetch: 2 KiB ahead). For 32768 rows
-    // of 64 (the FFN gate and up of a grown stories260K) it made the kernel alone 1.3× faster for 1 to 8 tokens and
-    // 1.2× for 16 (single thread, alternating runs); rows of 32768 went no faster with per-row prefetch (slower by up
-    // to 1.3× at one token: the hardware prefetcher already follows four long streams).
+    // Groups of at most this many bytes (rows of up to 256 floats) are prefetched a group at a time (WeightPrefetch:
+    // 2 KiB ahead). For 32768 rows of 64 (the FFN gate and up of a grown stories260K) it made the kernel alone 1.2–1.5×
+    // faster for 1 to 8 tokens and no different at 16 (single thread, alternating runs). Rows of 32768 were slower with
+    // prefetches along each row (up to 1.4× at one token): the hardware prefetcher already follows four long streams.
     private const int GroupPrefetchBytes = 4096;
 
     private readonly KernelIsa _isa;
@@ -111,7 +118,8 @@ public sealed class F32Kernel : WeightKernel
     /// <summary>
     /// The vector parts of <paramref name="groups"/> groups of four rows of <paramref name="rowLength"/> floats against
     /// every token, one group at a time, so its rows stay in L1 while the token tiles pass over them. The tiles are
-    /// inlined: with rows of 64, a call per group and token tile made one-token products 1.4× slower.
+    /// inlined into this one loop: with rows of 64 a tile is about a hundred instructions, and calls per group and per
+    /// tile made the one-token product 1.4× slower (weights in cache).
     /// </summary>
     private static void Groups<TSums>(ref float w, ref float a, ref float o, int groups, int rowLength, int outputStride, TokenTiles tiles, bool prefetch)
         where TSums : struct, ILaneSums
