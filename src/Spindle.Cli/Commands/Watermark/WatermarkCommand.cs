@@ -10,9 +10,10 @@ internal static class WatermarkCommand
 {
     internal static Command Create(CliContext context)
     {
-        var command = new Command("watermark", "Watermarked text: detect a watermark, evaluate a scheme (`spindle generate --watermark` embeds one; see docs/watermarking.md)");
+        var command = new Command("watermark", "Watermarked text: detect a watermark, evaluate a scheme, embed a black-box word watermark in given text (`spindle generate --watermark` embeds one; see docs/watermarking.md)");
         command.Subcommands.Add(WatermarkDetectCommand.Create(context));
         command.Subcommands.Add(WatermarkEvalCommand.Create(context));
+        command.Subcommands.Add(WatermarkEmbedCommand.Create(context));
         return command;
     }
 }

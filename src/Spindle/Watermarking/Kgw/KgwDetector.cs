@@ -7,6 +7,7 @@ namespace Spindle.Watermarking.Kgw;
 /// coin as before, and counting it twice would break the independence the z-test assumes (Kirchenbauer et al. 2023,
 /// "ignore repeated n-grams"). With T tokens scored and g green, z = (g − γT)/√(Tγ(1 − γ)) and the p-value is the
 /// normal upper tail (the count is exactly Binomial(T, γ) under the null; the normal tail is the textbook test).
+/// With h = 0 (the unigram watermark) every token is scored and each distinct token counts once.
 /// </summary>
 public sealed class KgwDetector
 {

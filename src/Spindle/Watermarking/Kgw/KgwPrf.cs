@@ -8,7 +8,8 @@ namespace Spindle.Watermarking.Kgw;
 /// V &lt; ⌊γ·2⁶⁴⌋. With k the scheme's key state and t(y) = hash(k', y) a keyed per-token hash:
 /// LeftHash V = hash(hash(k, x₋ₕ, …, x₋₁), x); MinHash V = hash(hash(k, min t(x₋ᵢ)), x);
 /// SelfHash V = hash(hash(k, min(min t(x₋ᵢ), t(x))), x). Under the null each distinct V is an independent
-/// Bernoulli(γ), which is what makes the z-test exact once repeated values are skipped.
+/// Bernoulli(γ), which is what makes the z-test exact once repeated values are skipped. With h = 0 the context is empty
+/// and the state a constant: one green list for every position.
 /// </summary>
 internal sealed class KgwPrf
 {
